@@ -42,6 +42,7 @@ __all__ = [
     "WGS84",
     "METRIC_CRS",
     "SHAPEFILE_FIELD_WIDTH",
+    "COMMON_FIELD_NAMES",
 ]
 
 #: CRS every layer is held in (RFC 7946 GeoJSON and web maps use it).
@@ -148,6 +149,11 @@ class LayerSpec:
             if spec.name == name:
                 return spec
         raise LayerError(f"layer {self.name!r} has no field {name!r}")
+
+    @property
+    def own_fields(self) -> tuple[FieldSpec, ...]:
+        """The layer's own fields, beyond the identity and provenance ones all layers share."""
+        return tuple(f for f in self.fields if f.name not in COMMON_FIELD_NAMES)
 
     def has_field(self, name: str) -> bool:
         return name in self.field_names
@@ -256,6 +262,10 @@ def _common(kind_codes: Mapping[str, Code]) -> tuple[FieldSpec, ...]:
                   description="Whether the geometry is surveyed or only schematic."),
         FieldSpec("note", "str", "Ghi chú", "Note"),
     )
+
+
+#: Names of the fields every layer carries (identity, kind and provenance).
+COMMON_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in _common(MappingProxyType({})))
 
 
 def _khu_ref(required: bool) -> FieldSpec:

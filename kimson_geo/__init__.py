@@ -1,0 +1,74 @@
+"""kimson_geo: the infrastructure of phường Kim Sơn (Đông Triều, Quảng Ninh) as map layers.
+
+Load the layers, validate them, render interactive maps, query them and export GeoJSON::
+
+    import kimson_geo
+    inv = kimson_geo.load()                     # the bundled, schematic inventory
+    narrow = inv.query("roads", where="kind == 'main' and width_m < 5")
+    inv.export("roads", "roads.geojson")       # RFC 7946
+
+Heavy modules (geopandas, folium) are imported on first use, so ``import kimson_geo`` and
+``kimson-geo --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    CRSError,
+    DataSourceError,
+    ExportError,
+    KimsonGeoError,
+    LayerError,
+    QueryError,
+    SchemaError,
+)
+from .registry import LAYER_NAMES, LAYERS, METRIC_CRS, WGS84, layer_spec
+
+if TYPE_CHECKING:
+    from .inventory import Inventory, from_frames, load
+    from .render.map import render_map
+    from .validate import ValidationReport, validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CRSError",
+    "DataSourceError",
+    "ExportError",
+    "Inventory",
+    "KimsonGeoError",
+    "LAYERS",
+    "LAYER_NAMES",
+    "LayerError",
+    "METRIC_CRS",
+    "QueryError",
+    "SchemaError",
+    "ValidationReport",
+    "WGS84",
+    "from_frames",
+    "layer_spec",
+    "load",
+    "render_map",
+    "validate",
+    "__version__",
+]
+
+_LAZY = {
+    "Inventory": ".inventory",
+    "load": ".inventory",
+    "from_frames": ".inventory",
+    "validate": ".validate",
+    "ValidationReport": ".validate",
+    "render_map": ".render.map",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,101 @@
+"""``kimson-geo info`` and ``kimson-geo summary``."""
+
+from __future__ import annotations
+
+
+import click
+
+from .options import layer_opt, path_arg, src_crs_opt
+from .output import console, print_json
+
+
+@click.command()
+@path_arg
+@layer_opt
+@src_crs_opt
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def info(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> None:
+    """List every layer with feature count, geometry type, CRS and extent.
+
+    \b
+    Examples:
+      kimson-geo info
+      kimson-geo info survey/ --src-crs EPSG:5899
+      kimson-geo info roads.gpkg --layer roads --format json
+    """
+    import kimson_geo
+
+    inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
+    rows = describe(inv)
+    if fmt == "json":
+        print_json({"source": str(inv.source), "layers": rows})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"kimson-geo inventory: {inv.source}")
+    for column in ("layer", "features", "geometry", "crs", "extent (lon/lat)", "file"):
+        table.add_column(column, justify="right" if column == "features" else "left")
+    for row in rows:
+        extent = ", ".join(f"{v:.5f}" for v in row["extent"]) if row["extent"] else "-"
+        table.add_row(row["layer"], str(row["features"]), ", ".join(row["geometry"]) or "-",
+                      row["crs"], extent, row["file"])
+    console().print(table)
+
+
+def describe(inv) -> list[dict]:  # type: ignore[no-untyped-def]
+    """One row per layer: name, label, count, geometry types, CRS, extent, file."""
+    from ..registry import layer_spec
+
+    rows = []
+    for name, frame in inv.layers.items():
+        bounds = [float(v) for v in frame.total_bounds] if len(frame) else None
+        rows.append({
+            "layer": name,
+            "label": layer_spec(name).label_en,
+            "features": int(len(frame)),
+            "geometry": sorted({str(t) for t in frame.geom_type.dropna().unique()}),
+            "crs": frame.crs.to_string() if frame.crs is not None else "-",
+            "extent": bounds,
+            "file": str(inv.files.get(name, "")),
+        })
+    return rows
+
+
+@click.command()
+@path_arg
+@layer_opt
+@src_crs_opt
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def summary(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> None:
+    """Counts, lengths (m) and areas (ha) by kind and surface, measured in EPSG:5899.
+
+    \b
+    Examples:
+      kimson-geo summary
+      kimson-geo summary --format json
+    """
+    import kimson_geo
+
+    result = kimson_geo.load(path, layer=layer, src_crs=src_crs).summary()
+    if fmt == "json":
+        print_json(result)
+        return
+    from rich.table import Table
+
+    out = console()
+    for name, entry in result["layers"].items():
+        measure = "length (m)" if "length_m" in entry else "area (ha)" if "area_ha" in entry \
+            else "count"
+        total = entry.get("length_m", entry.get("area_ha", entry["features"]))
+        table = Table(title=f"{name}: {entry['features']} features, {measure} {total:,.1f}"
+                      if isinstance(total, float) else f"{name}: {entry['features']} features")
+        table.add_column("field")
+        table.add_column("code")
+        table.add_column(measure, justify="right")
+        for field, values in entry["by"].items():
+            for code, value in values.items():
+                table.add_row(field, code, f"{value:,.1f}" if isinstance(value, float)
+                              else str(value))
+        out.print(table)

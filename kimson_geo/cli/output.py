@@ -1,0 +1,22 @@
+"""Printing helpers shared by the commands."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+__all__ = ["console", "print_json"]
+
+
+def console(stderr: bool = False):  # type: ignore[no-untyped-def]
+    """A rich console (imported lazily, so ``--help`` stays fast)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=False)
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as JSON (UTF-8, indented) on stdout, and nothing else."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

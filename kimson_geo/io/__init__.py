@@ -1,0 +1,1 @@
+"""Reading and writing layers (GDAL through pyogrio and fiona)."""

@@ -1,0 +1,63 @@
+"""GeoJSON text from frames: RFC 7946 (WGS 84, no ``crs``, counter-clockwise shells, rounded)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+from ..registry import WGS84
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["frame_to_feature_collection", "dumps"]
+
+
+def _clean(value: Any) -> Any:
+    """Plain JSON value: pandas NA and NaN become null, numpy scalars become Python ones."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        value = value.item()
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def frame_to_feature_collection(frame: gpd.GeoDataFrame, *, precision: int = 7) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection dict following RFC 7946.
+
+    Coordinates are rounded to ``precision`` decimals; polygon shells are counter-clockwise
+    and holes clockwise.
+    """
+    import numpy as np
+    import shapely
+
+    if frame.crs is not None and not frame.crs.equals(WGS84):
+        frame = frame.to_crs(WGS84)
+    geoms = frame.geometry.to_numpy()
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    features = []
+    records = frame[columns].to_dict(orient="records") if columns else [{}] * len(frame)
+    for record, geom in zip(records, geoms, strict=True):
+        features.append({
+            "type": "Feature",
+            "properties": {str(k): _clean(v) for k, v in record.items()},
+            "geometry": None if geom is None else shapely.geometry.mapping(geom),
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def dumps(collection: dict[str, Any]) -> str:
+    """JSON text with Vietnamese kept as UTF-8 and tuples as arrays."""
+    return json.dumps(collection, ensure_ascii=False, allow_nan=False)

@@ -1,0 +1,286 @@
+"""Reading layers from GeoJSON, GeoPackage, Shapefile and anything else GDAL reads.
+
+Frames are read through geopandas with the pyogrio engine; :func:`iter_features` streams
+records one by one through fiona for files too large to hold.  Every layer comes out in
+WGS 84 with its text in NFC and its attributes typed as the registry says.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..crs import ensure_wgs84, resolve_crs
+from ..errors import DataSourceError, LayerError
+from ..registry import LAYER_NAMES, WGS84, LayerSpec, layer_spec
+from ..text import nfc, normalize_frame_text
+
+__all__ = [
+    "READABLE_SUFFIXES",
+    "find_layer_files",
+    "read_layer",
+    "read_layers",
+    "iter_features",
+    "coerce_to_registry",
+]
+
+#: File suffixes looked for in an inventory folder, in order of preference.
+READABLE_SUFFIXES: tuple[str, ...] = (
+    ".geojson", ".json", ".gpkg", ".shp", ".fgb", ".parquet", ".csv", ".kml", ".dxf",
+)
+_MULTI_LAYER_SUFFIXES = {".gpkg", ".sqlite"}
+
+_TRUE = {"true", "t", "yes", "y", "1", "có", "co", "đúng"}
+_FALSE = {"false", "f", "no", "n", "0", "không", "khong", "sai"}
+
+
+def _gdal_open_options(path: Path) -> dict[str, Any]:
+    if path.suffix.lower() == ".csv":
+        return {"GEOM_POSSIBLE_NAMES": "geometry,WKT,wkt", "KEEP_GEOM_COLUMNS": "NO"}
+    return {}
+
+
+def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError as OgrSourceError
+
+    if not path.exists():
+        raise DataSourceError(f"{path}: no such file or folder")
+    try:
+        kwargs: dict[str, Any] = _gdal_open_options(path)
+        frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+    except (OgrSourceError, DataLayerError) as exc:
+        reason = " ".join(str(exc).split())
+        raise DataSourceError(f"{path}: cannot be read as a vector layer: {reason}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataSourceError(
+            f"{path}: text is not UTF-8 (Windows-1258 or TCVN3?); re-save it as UTF-8"
+        ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
+    return frame
+
+
+def _coerce_bool(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("boolean")
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.dropna()
+        if values.isin([0, 1]).all():
+            return series.astype("Float64").astype("boolean")
+        return series
+    text = series.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+    known = text.dropna()
+    if not known.map(lambda v: v in _TRUE or v in _FALSE).all():
+        return series
+    return text.map(lambda v: None if v is None or v is np.nan else v in _TRUE).astype(
+        "boolean"
+    )
+
+
+def _coerce_number(series: pd.Series, kind: str) -> pd.Series:
+    if kind == "int":
+        if pd.api.types.is_integer_dtype(series):
+            return series.astype("Int64")
+        numbers = pd.to_numeric(series, errors="coerce")
+        lost = numbers.isna() & series.notna()
+        if lost.any():
+            return series
+        if numbers.dropna().mod(1).eq(0).all():
+            return numbers.astype("Int64")
+        return series
+    if pd.api.types.is_float_dtype(series):
+        return series.astype("float64")
+    if pd.api.types.is_integer_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return series.astype("float64") if not pd.api.types.is_bool_dtype(series) else series
+    numbers = pd.to_numeric(series, errors="coerce")
+    if (numbers.isna() & series.notna()).any():
+        return series  # keep the text ("5,5") so validation can name it
+    return numbers.astype("float64")
+
+
+def coerce_to_registry(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Rename Shapefile-cut field names back and type every known field as the registry says.
+
+    Values that cannot be converted without loss keep their original type, so that
+    validation can report them by feature and field instead of failing here.
+    """
+    aliases = {cut: full for cut, full in spec.shapefile_aliases().items()
+               if cut in frame.columns and full not in frame.columns}
+    if aliases:
+        frame = frame.rename(columns=aliases)
+    for field in spec.fields:
+        if field.name not in frame.columns:
+            continue
+        series = frame[field.name]
+        if field.type == "bool":
+            frame[field.name] = _coerce_bool(series)
+        elif field.type in ("int", "float"):
+            frame[field.name] = _coerce_number(series, field.type)
+        elif field.type == "str" and not (
+            series.dtype == object or isinstance(series.dtype, pd.StringDtype)
+        ):
+            if pd.api.types.is_float_dtype(series) and series.isna().all():
+                frame[field.name] = series.astype(object).where(series.notna(), None)
+            elif pd.api.types.is_integer_dtype(series):
+                frame[field.name] = series.astype("string").astype(object)
+    return frame
+
+
+def read_layer(
+    path: str | os.PathLike[str],
+    layer: str | None = None,
+    *,
+    source_layer: str | None = None,
+    src_crs: object | None = None,
+) -> gpd.GeoDataFrame:
+    """Read one layer file into a WGS 84 GeoDataFrame with NFC text.
+
+    Parameters
+    ----------
+    path
+        Any vector file GDAL reads (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, CSV with a
+        WKT ``geometry`` column, KML, DXF...).
+    layer
+        Registry layer name; when given, attributes are typed as the registry says.
+    source_layer
+        Layer inside a multi-layer source such as a GeoPackage.
+    src_crs
+        CRS of the coordinates, overriding what the file says (GeoJSON files always claim
+        WGS 84, so VN-2000 survey coordinates need ``src_crs="EPSG:5899"``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In EPSG:4326.
+    """
+    path = Path(path)
+    frame = _read_frame(path, source_layer)
+    frame = normalize_frame_text(frame)
+    frame = ensure_wgs84(frame, resolve_crs(src_crs) if src_crs is not None else None,
+                         source=str(path))
+    if layer is not None:
+        frame = coerce_to_registry(frame, layer_spec(layer))
+    frame.attrs["source"] = str(path)
+    if layer is not None:
+        frame.attrs["layer"] = layer
+    return frame
+
+
+def find_layer_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """Map each registry layer found in ``folder`` to its file.
+
+    A layer's file is the one whose stem is the layer's registry name, with one of
+    :data:`READABLE_SUFFIXES` (the first suffix in that order wins).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataSourceError(f"{folder}: not a folder")
+    by_stem: dict[str, dict[str, Path]] = {}
+    for entry in folder.iterdir():
+        if entry.is_file():
+            by_stem.setdefault(nfc(entry.stem), {})[entry.suffix.lower()] = entry  # type: ignore[arg-type]
+    found: dict[str, Path] = {}
+    for name in LAYER_NAMES:
+        candidates = by_stem.get(name, {})
+        for suffix in READABLE_SUFFIXES:
+            if suffix in candidates:
+                found[name] = candidates[suffix]
+                break
+    return found
+
+
+def _source_layers(path: Path) -> list[str]:
+    import pyogrio
+    from pyogrio.errors import DataSourceError as OgrSourceError
+
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(path)]
+    except OgrSourceError as exc:
+        raise DataSourceError(f"{path}: cannot be read as a vector source: {exc}") from exc
+
+
+def read_layers(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    src_crs: object | None = None,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Read every registry layer found at ``path``.
+
+    ``path`` may be a folder holding one file per layer, a multi-layer file (GeoPackage)
+    whose layers carry registry names, or a single file; a single file is read as
+    ``layer`` or, when that is not given, as the registry layer named by its stem.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataSourceError(f"{path}: no such file or folder")
+    if path.is_dir():
+        files = find_layer_files(path)
+        if layer is not None:
+            layer_spec(layer)
+            files = {layer: files[layer]} if layer in files else {}
+        if not files:
+            known = ", ".join(f"{n}.geojson" for n in LAYER_NAMES[:3])
+            raise DataSourceError(
+                f"{path}: no layer files found (expected files named after registry layers, "
+                f"such as {known})"
+            )
+        return {name: read_layer(file, name, src_crs=src_crs) for name, file in files.items()}
+    if path.suffix.lower() in _MULTI_LAYER_SUFFIXES:
+        inner = _source_layers(path)
+        wanted = [n for n in inner if n in LAYER_NAMES and (layer is None or n == layer)]
+        if wanted:
+            return {n: read_layer(path, n, source_layer=n, src_crs=src_crs) for n in wanted}
+        if layer is not None and len(inner) == 1:
+            return {layer: read_layer(path, layer, source_layer=inner[0], src_crs=src_crs)}
+        raise DataSourceError(
+            f"{path}: holds no layer named after a registry layer (found: {', '.join(inner)})"
+            + ("" if layer else "; name one with --layer")
+        )
+    name = layer if layer is not None else nfc(path.stem)
+    if name not in LAYER_NAMES:
+        raise LayerError(
+            f"{path}: cannot tell which layer this file is; pass --layer "
+            f"(one of: {', '.join(LAYER_NAMES)})"
+        )
+    return {str(name): read_layer(path, str(name), src_crs=src_crs)}
+
+
+def iter_features(
+    path: str | os.PathLike[str], *, source_layer: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Stream a file's records one at a time through fiona, text in NFC.
+
+    For files too large to hold as a frame.  Yields GeoJSON-like dicts
+    (``{"type": "Feature", "id": ..., "properties": {...}, "geometry": {...}}``) in the
+    file's own CRS.
+    """
+    import fiona
+    from fiona.errors import FionaError
+
+    path = Path(path)
+    try:
+        with fiona.open(path, layer=source_layer) as source:
+            for record in source:
+                properties = {nfc(k): nfc(v) for k, v in dict(record.properties).items()}
+                geometry = record.geometry
+                yield {
+                    "type": "Feature",
+                    "id": record.id,
+                    "properties": properties,
+                    "geometry": None if geometry is None else dict(geometry.__geo_interface__),
+                }
+    except FionaError as exc:
+        raise DataSourceError(f"{path}: cannot be read: {exc}") from exc
+
+
+def empty_layer() -> gpd.GeoDataFrame:
+    """An empty WGS 84 GeoDataFrame."""
+    return gpd.GeoDataFrame({"geometry": gpd.GeoSeries([], crs=WGS84)}, crs=WGS84)

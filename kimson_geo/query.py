@@ -1,0 +1,133 @@
+"""Questions to one layer: attribute expressions, khu membership, distance and extent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import QueryError
+from .registry import METRIC_CRS, WGS84
+from .text import nfc
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+    from .inventory import Inventory
+
+__all__ = ["query", "find_khu", "parse_near", "parse_bbox"]
+
+#: layer holding the neighbourhood polygons that ``within_khu`` reads
+KHU_LAYER = "khu"
+
+
+def find_khu(inv: Inventory, key: str) -> BaseGeometry:
+    """Geometry of the khu whose id or name is ``key`` (name match ignores case, NFC)."""
+    khu = inv[KHU_LAYER]
+    wanted = str(nfc(key)).casefold().strip()
+    ids = khu["id"].astype(str)
+    names = khu["name"].astype(str).map(lambda s: str(nfc(s)).casefold().strip())
+    hit = khu[(ids == key) | (names == wanted)]
+    if hit.empty:
+        # accept a name without its "Khu " prefix ("Kim Thành" for "Khu Kim Thành")
+        hit = khu[names.str.removeprefix("khu ").str.strip() == wanted.removeprefix("khu ")]
+    if hit.empty:
+        known = "; ".join(f"{i} ({n})" for i, n in zip(khu["id"], khu["name"], strict=True))
+        raise QueryError(f"no khu with id or name {key!r}; known: {known}")
+    return hit.geometry.union_all()
+
+
+def parse_near(text: str) -> tuple[float, float, float]:
+    """``"LAT,LON,METRES"`` as a tuple, with a clear error when malformed."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        lat, lon, metres = (float(p) for p in parts)
+    except ValueError:
+        raise QueryError(f"--near {text!r}: expected LAT,LON,METRES such as 21.07,106.52,300") \
+            from None
+    _check_near((lat, lon, metres))
+    return lat, lon, metres
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """``"MINLON,MINLAT,MAXLON,MAXLAT"`` as a tuple."""
+    try:
+        west, south, east, north = (float(p) for p in text.split(","))
+    except ValueError:
+        raise QueryError(f"--bbox {text!r}: expected MINLON,MINLAT,MAXLON,MAXLAT") from None
+    return west, south, east, north
+
+
+def _check_near(near: tuple[float, float, float]) -> None:
+    lat, lon, metres = near
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise QueryError(f"near: ({lat}, {lon}) is not a latitude, longitude pair")
+    if not metres >= 0:
+        raise QueryError(f"near: distance {metres} must be a non-negative number of metres")
+
+
+def query(
+    inv: Inventory,
+    layer: str,
+    *,
+    where: str | None = None,
+    within_khu: str | None = None,
+    near: tuple[float, float, float] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> gpd.GeoDataFrame:
+    """Features of ``layer`` that meet every filter given.
+
+    Parameters
+    ----------
+    inv
+        The inventory.
+    layer
+        Registry layer name.
+    where
+        A pandas query expression over the layer's attributes, such as
+        ``"kind == 'main' and width_m < 5"``.
+    within_khu
+        A khu id or name: features whose geometry reaches into that khu's interior
+        (a road on the khu's edge only is not in it).
+    near
+        ``(lat, lon, metres)``: features within that distance, measured in EPSG:5899.
+    bbox
+        ``(min_lon, min_lat, max_lon, max_lat)``: features intersecting that box.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The matching rows, in the layer's order, with the layer name in ``attrs["layer"]``.
+    """
+    from shapely.geometry import Point, box
+
+    frame = inv[layer]
+    mask = None
+    if where:
+        try:
+            selected = frame.query(where, engine="python")
+        except Exception as exc:  # pandas raises many kinds for a bad expression
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            raise QueryError(f"--where {where!r}: {message}") from None
+        mask = frame.index.isin(selected.index)
+    if within_khu is not None:
+        area = find_khu(inv, within_khu)
+        inside = frame.intersects(area) & ~frame.touches(area)
+        mask = inside.to_numpy() if mask is None else mask & inside.to_numpy()
+    if near is not None:
+        lat, lon, metres = near
+        _check_near(near)
+        import geopandas as gpd
+
+        centre = gpd.GeoSeries([Point(lon, lat)], crs=WGS84).to_crs(METRIC_CRS).iloc[0]
+        close = frame.geometry.to_crs(METRIC_CRS).distance(centre) <= metres
+        mask = close.to_numpy() if mask is None else mask & close.to_numpy()
+    if bbox is not None:
+        west, south, east, north = bbox
+        if west > east or south > north:
+            raise QueryError(f"bbox {bbox}: min must not exceed max")
+        hits = frame.intersects(box(west, south, east, north))
+        mask = hits.to_numpy() if mask is None else mask & hits.to_numpy()
+    result = frame if mask is None else frame[mask]
+    result = result.copy()
+    result.attrs["layer"] = layer
+    return result

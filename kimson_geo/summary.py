@@ -1,0 +1,61 @@
+"""Inventory summary: counts, lengths and areas, all measured in EPSG:5899."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .registry import METRIC_CRS, layer_spec
+
+if TYPE_CHECKING:
+    from .inventory import Inventory
+
+__all__ = ["summarize"]
+
+_LINES = {"LineString", "MultiLineString"}
+_AREAS = {"Polygon", "MultiPolygon"}
+#: provenance fields are summarised too, so the share of schematic data is visible
+
+
+def _by_code(values: Any, measure: Any, codes: Any) -> dict[str, float]:
+    grouped = measure.groupby(values.astype(object).where(values.notna(), "(none)")).sum()
+    out = {str(code): float(grouped.get(code, 0.0)) for code in codes}
+    for key, total in grouped.items():
+        if str(key) not in out:
+            out[str(key)] = float(total)
+    return out
+
+
+def summarize(inv: Inventory) -> dict[str, Any]:
+    """Counts per layer, and per coded field the length (lines, m), area (polygons, ha)
+    or count (points) by code.
+
+    Returns
+    -------
+    dict
+        ``{"layers": {name: {"features", "geometry_types", "length_m" | "area_ha",
+        "by": {field: {code: value}}}}}``, JSON-serialisable.
+    """
+    layers: dict[str, Any] = {}
+    for name, frame in inv.layers.items():
+        spec = layer_spec(name)
+        kinds = sorted({str(t) for t in frame.geom_type.dropna().unique()})
+        entry: dict[str, Any] = {"features": int(len(frame)), "geometry_types": kinds}
+        metric = frame.geometry.to_crs(METRIC_CRS) if len(frame) else frame.geometry
+        if kinds and set(kinds) <= _LINES:
+            measure, key, scale = metric.length, "length_m", 1.0
+        elif kinds and set(kinds) <= _AREAS:
+            measure, key, scale = metric.area, "area_ha", 1e-4
+        else:
+            measure, key, scale = frame.geometry.notna().astype(float), None, 1.0
+        if key:
+            entry[key] = round(float(measure.sum()) * scale, 4)
+        by: dict[str, dict[str, float]] = {}
+        for field in spec.fields:
+            if field.codes and field.name in frame.columns:
+                values = _by_code(frame[field.name], measure * scale, field.codes)
+                by[field.name] = {
+                    k: (round(v, 4) if key else int(v)) for k, v in values.items()
+                }
+        entry["by"] = by
+        layers[name] = entry
+    return {"layers": layers, "source": str(inv.source) if inv.source else None}

@@ -1,0 +1,48 @@
+"""Vietnamese text handling: everything kimson_geo keeps is Unicode NFC."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pandas as pd
+
+__all__ = ["nfc", "is_nfc", "normalize_frame_text", "string_columns"]
+
+
+def nfc(value: object) -> object:
+    """``value`` in NFC when it is a string, else unchanged.
+
+    Examples
+    --------
+    >>> nfc("Kim Tha\\u0300nh") == "Kim Thành"
+    True
+    """
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def is_nfc(value: str) -> bool:
+    """Whether ``value`` is already in NFC."""
+    return unicodedata.is_normalized("NFC", value)
+
+
+def string_columns(frame: pd.DataFrame) -> list[str]:
+    """Names of the columns that hold text (object or string dtype), geometry excluded."""
+    geometry = getattr(frame, "_geometry_column_name", None)
+    return [
+        str(name)
+        for name, dtype in frame.dtypes.items()
+        if name != geometry and (dtype == object or isinstance(dtype, pd.StringDtype))
+    ]
+
+
+def normalize_frame_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with column names and every text value in NFC (a copy)."""
+    frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c)
+    frame = frame.copy()
+    for column in string_columns(frame):
+        series = frame[column]
+        if isinstance(series.dtype, pd.StringDtype):
+            frame[column] = series.str.normalize("NFC")
+        else:
+            frame[column] = series.map(nfc)
+    return frame
