@@ -416,3 +416,55 @@ def layer_spec(name: str) -> LayerSpec:
 def iter_layers() -> Iterator[LayerSpec]:
     """Every :class:`LayerSpec` in registry order."""
     return iter(_LAYERS)
+
+
+# ----------------------------------------------------------------- names for rules
+# Modules that reason across layers (validation, claims, maps) refer to layers, fields
+# and codes through these names only.
+
+BOUNDARY_LAYER = "boundary"
+KHU_LAYER = "khu"
+ROADS_LAYER = "roads"
+DRAINAGE_LAYER = "drainage"
+CULTURAL_HOUSES_LAYER = "cultural_houses"
+SPORTS_AREAS_LAYER = "sports_areas"
+CLUSTERS_LAYER = "industrial_clusters"
+ENTERPRISES_LAYER = "enterprises"
+
+ID = "id"
+NAME = "name"
+KIND = "kind"
+POSITION_FIELD = "position"
+KHU_REF = "khu"
+WIDTH = "width_m"
+SURFACE = "surface"
+DEAD_END = "dead_end"
+OUTFALL = "outfall"
+IN_USE = "in_use"
+CLUSTER_REF = "cluster"
+
+
+@dataclass(frozen=True)
+class WardRules:
+    """Parameters of the ward's own rules (from the 2017 report), kept with the layers."""
+
+    main_road_kinds: tuple[str, ...] = ("main",)
+    main_road_width_m: tuple[float, float] = (5.0, 6.0)
+    concrete_road_kinds: tuple[str, ...] = ("inter_khu", "inter_group")
+    concrete_surface: str = "concrete"
+    #: the code of features that serve one khu (cultural houses, sports areas)
+    serves_khu_kind: str = "khu"
+    #: an enterprise closer than this to homes is put on environment watch
+    environment_watch_m: float = 150.0
+    #: features may stray this far outside the ward boundary before it is an error
+    outside_tolerance_m: float = 5.0
+    #: roads shorter than this are reported
+    min_road_length_m: float = 1.0
+    #: end points closer than this are taken as connected
+    snap_tolerance_m: float = 0.01
+    #: the layers whose features must serve a khu and lie in it
+    khu_service_layers: tuple[str, ...] = ("cultural_houses", "sports_areas")
+
+
+WARD_RULES = WardRules()
+SCHEMATIC = "schematic"

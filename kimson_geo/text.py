@@ -36,13 +36,23 @@ def string_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def normalize_frame_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return ``frame`` with column names and every text value in NFC (a copy)."""
+    """Return ``frame`` with column names and every text value in NFC (a copy).
+
+    The rows whose text changed are kept in ``frame.attrs["nfc_changed"]`` as
+    ``{column: [row positions]}``, so that validation can still report them.
+    """
     frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c)
     frame = frame.copy()
+    changed: dict[str, list[int]] = {}
     for column in string_columns(frame):
         series = frame[column]
         if isinstance(series.dtype, pd.StringDtype):
-            frame[column] = series.str.normalize("NFC")
+            normal = series.str.normalize("NFC")
         else:
-            frame[column] = series.map(nfc)
+            normal = series.map(nfc)
+        differs = (normal != series) & series.notna()
+        if differs.any():
+            changed[column] = [int(i) for i in differs.to_numpy().nonzero()[0]]
+            frame[column] = normal
+    frame.attrs["nfc_changed"] = changed
     return frame

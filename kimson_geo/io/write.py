@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -165,7 +166,9 @@ def write_layer(
     name = layer_name or (frame.attrs.get("layer") if hasattr(frame, "attrs") else None) \
         or target.stem
     try:
-        with atomic_path(target, suffixes=sidecars) as tmp:
+        with atomic_path(target, suffixes=sidecars) as tmp, warnings.catch_warnings():
+            # the registry maps Shapefile-cut names back on load
+            warnings.filterwarnings("ignore", message="Normalized/laundered field name")
             pyogrio.write_dataframe(out, tmp, driver=driver, layer=name, **options)
     except ExportError:
         raise

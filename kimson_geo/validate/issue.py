@@ -47,7 +47,11 @@ class Issue:
     line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; ``feature`` is the feature's id where known, else its index."""
         data = asdict(self)
+        data["index"] = self.feature
+        data["feature"] = self.feature_id if self.feature_id is not None else self.feature
+        del data["feature_id"]
         if self.location is not None:
             data["location"] = [float(self.location[0]), float(self.location[1])]
         return data

@@ -1,0 +1,42 @@
+# The two commands a fresh machine needs:
+#   make demo   installs kimson-geo and runs the main job on the bundled data
+#   make test   installs what the tests need (Python packages, Debian's chromium, npm copies
+#               of the map's JavaScript) and runs the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test install install-test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,dev]' hatchling
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+	bash scripts/setup-test-env.sh
+
+demo: install
+	$(BIN)/kimson-geo info
+	$(BIN)/kimson-geo summary
+	$(BIN)/kimson-geo validate
+	$(BIN)/kimson-geo map -o maps/kimson.html
+
+test: install-test
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check kimson_geo tests scripts
+	$(BIN)/mypy kimson_geo
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info tests/browser/node_modules

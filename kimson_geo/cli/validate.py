@@ -1,0 +1,166 @@
+"""``kimson-geo validate`` and ``kimson-geo report``."""
+
+from __future__ import annotations
+
+import click
+
+from .options import layer_opt, path_arg, src_crs_opt
+from .output import console
+
+
+@click.command()
+@path_arg
+@layer_opt
+@src_crs_opt
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json prints the report and nothing else on stdout.")
+@click.option("--fix", "fix_out", default=None, type=click.Path(file_okay=False),
+              metavar="OUT", help="Write repaired copies (GeoJSON) into the folder OUT.")
+@click.option("--list-rules", is_flag=True, help="List every rule and exit.")
+@click.option("--engine", type=click.Choice(["pandas", "dask"]), default="pandas",
+              show_default=True, help="dask: partitioned validation (extra kimson-geo[scale]).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="dask.distributed scheduler address (default: a LocalCluster).")
+@click.pass_context
+def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: str | None,
+             fmt: str, fix_out: str | None, list_rules: bool, engine: str,
+             scheduler: str | None) -> None:
+    """Check PATH (default: the bundled inventory): structure, attributes, geometry,
+    topology, the ward's rules and the article's claims.
+
+    PATH may be a folder of layer files, a GeoPackage, or one file (with --layer, checked
+    as that layer; alone, only for structure and geometry).  Exit 0 when there are no
+    errors (warnings allowed), 1 when there are, 2 when the input cannot be read.
+
+    \b
+    Examples:
+      kimson-geo validate
+      kimson-geo validate survey/roads.geojson --layer roads --src-crs EPSG:5899
+      kimson-geo validate survey/ --format json > report.json
+      kimson-geo validate survey/ --fix fixed/
+    """
+    from .. import validate as api
+
+    if list_rules:
+        print_rules(api.list_rules(), fmt)
+        return
+    if engine == "dask":
+        from ..scale import validate_dask
+
+        report = validate_dask(path, layer=layer, src_crs=src_crs, scheduler=scheduler)
+    else:
+        report = api.validate(path, layer=layer, src_crs=src_crs)
+    if fmt == "json":
+        click.echo(report.to_json())
+    else:
+        print_report(report)
+    if fix_out is not None and report.layers:
+        import kimson_geo
+        from ..validate.fix import write_fixed
+
+        inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
+        written = write_fixed(inv, fix_out)
+        click.echo(f"wrote {len(written)} repaired layer(s) to {fix_out}", err=True)
+    if report.nothing_read:
+        first = next(iter(report.unreadable.items()))
+        click.echo(f"kimson-geo: error: {first[0]}: {first[1]}", err=True)
+        ctx.exit(2)
+    ctx.exit(0 if report.ok else 1)
+
+
+def print_rules(rules: list[dict], fmt: str) -> None:  # type: ignore[type-arg]
+    if fmt == "json":
+        from .output import print_json
+
+        print_json(rules)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(rules)} rules")
+    for column in ("id", "severity", "family", "layers", "description"):
+        table.add_column(column)
+    for r in rules:
+        table.add_row(r["id"], r["severity"], r["family"], ", ".join(r["layers"]),
+                      r["description"])
+    console().print(table)
+
+
+def print_report(report) -> None:  # type: ignore[no-untyped-def]
+    """Issues grouped by layer and severity, in colour, with counts; then the claims."""
+    out = console()
+    colours = {"error": "red", "warning": "yellow"}
+    groups: dict[tuple[str, str], list] = {}
+    for issue in report.issues:
+        groups.setdefault((issue.layer or "-", issue.severity), []).append(issue)
+    for (layer, severity), issues in sorted(groups.items(),
+                                            key=lambda kv: (kv[0][0], kv[0][1] != "error")):
+        out.print(f"[bold]{layer}[/bold]: [{colours[severity]}]{len(issues)} {severity}(s)"
+                  f"[/{colours[severity]}]", highlight=False)
+        for issue in issues:
+            where = []
+            if issue.feature is not None:
+                where.append(f"feature {issue.feature}"
+                             + (f" ({issue.feature_id})" if issue.feature_id else ""))
+            if issue.line is not None:
+                where.append(f"line {issue.line}")
+            if issue.field:
+                where.append(f"field {issue.field}")
+            prefix = ", ".join(where)
+            out.print(f"  [{colours[severity]}]{issue.rule}[/{colours[severity]}] "
+                      f"{prefix + ': ' if prefix else ''}{issue.message}",
+                      highlight=False, markup=True, emoji=False)
+    if report.claims:
+        print_claims(report.claims)
+    s = report.summary()
+    status = "[green]OK[/green]" if report.ok else "[red]FAILED[/red]"
+    out.print(f"{status}: {s['errors']} error(s), {s['warnings']} warning(s) in "
+              f"{len(report.layers)} layer(s); claims {s['claims_passed']} passed, "
+              f"{s['claims_failed']} failed, {s['claims_context']} context", highlight=False)
+
+
+def print_claims(claims) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    table = Table(title="The 2017 report's claims, measured from the data")
+    for column in ("claim", "value", "target", "result", "note"):
+        table.add_column(column)
+    for c in claims:
+        unit = f" {c.unit}" if c.unit else ""
+        result = "[green]pass[/green]" if c.passed else "[dim]context[/dim]" \
+            if c.passed is None else "[red]FAIL[/red]"
+        note = c.note
+        if c.features:
+            note = (note + "; " if note else "") + "breaks: " + ", ".join(c.features[:8]) \
+                + (" …" if len(c.features) > 8 else "")
+        table.add_row(f"{c.id}\n[dim]{c.claim_en}[/dim]", f"{c.value}{unit}",
+                      f"{c.target}{unit}", result, note)
+    console().print(table)
+
+
+@click.command()
+@path_arg
+@src_crs_opt
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.pass_context
+def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str) -> None:
+    """Measure the 2017 report's claims on PATH (default: the bundled inventory).
+
+    Exit 0 when every checkable claim passes, 1 when one fails.
+
+    \b
+    Examples:
+      kimson-geo report
+      kimson-geo report survey/ --format json
+    """
+    import kimson_geo
+    from ..validate.claims import measure_claims
+
+    claims = measure_claims(kimson_geo.load(path, src_crs=src_crs))
+    if fmt == "json":
+        from .output import print_json
+
+        print_json([c.to_dict() for c in claims])
+    else:
+        print_claims(claims)
+    ctx.exit(1 if any(c.passed is False for c in claims) else 0)

@@ -1,0 +1,163 @@
+"""Words the map shows that are not in the registry, and how values are written out.
+
+Layer, field and code labels come from :mod:`kimson_geo.registry`; this module only holds
+the map's own interface text (legend titles, attribution, the claims panel) in Vietnamese
+and English, and turns attribute values into escaped HTML text.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from numbers import Integral, Real
+from typing import Any
+
+__all__ = ["LANGS", "UI", "check_lang", "esc", "format_value", "unit_text", "ui"]
+
+#: Languages the map can be drawn in.
+LANGS: tuple[str, ...] = ("vi", "en")
+
+UI: dict[str, dict[str, str]] = {
+    "vi": {
+        "page_title": "Bản đồ hạ tầng",
+        "legend": "Chú giải",
+        "schematic": "Vị trí minh họa (sơ đồ), không phải số liệu đo đạc",
+        "yes": "Có",
+        "no": "Không",
+        "problems": "Lỗi kiểm tra dữ liệu",
+        "severity_error": "Lỗi",
+        "severity_warning": "Cảnh báo",
+        "rule": "Quy tắc",
+        "severity": "Mức độ",
+        "layer": "Lớp",
+        "feature": "Đối tượng (thứ tự)",
+        "feature_id": "Mã đối tượng",
+        "field": "Trường",
+        "message": "Nội dung",
+        "claims": "Kiểm tra số liệu báo cáo",
+        "claim": "Tiêu chí",
+        "value": "Đo được",
+        "target": "Mục tiêu",
+        "result": "Kết quả",
+        "pass": "Đạt",
+        "fail": "Chưa đạt",
+        "search": "Tìm theo tên",
+        "fullscreen": "Toàn màn hình",
+        "exit_fullscreen": "Thoát toàn màn hình",
+        "osm": "OpenStreetMap",
+        "positron": "CartoDB Positron (nền sáng)",
+        "width_by": "Độ rộng nét theo",
+        "color_by": "Màu theo",
+    },
+    "en": {
+        "page_title": "Infrastructure map",
+        "legend": "Legend",
+        "schematic": "Illustrative (schematic) positions, not survey data",
+        "yes": "Yes",
+        "no": "No",
+        "problems": "Validation problems",
+        "severity_error": "Error",
+        "severity_warning": "Warning",
+        "rule": "Rule",
+        "severity": "Severity",
+        "layer": "Layer",
+        "feature": "Feature (index)",
+        "feature_id": "Feature id",
+        "field": "Field",
+        "message": "Message",
+        "claims": "Checks of the report's claims",
+        "claim": "Claim",
+        "value": "Measured",
+        "target": "Target",
+        "result": "Result",
+        "pass": "Pass",
+        "fail": "Fail",
+        "search": "Search by name",
+        "fullscreen": "Full screen",
+        "exit_fullscreen": "Exit full screen",
+        "osm": "OpenStreetMap",
+        "positron": "CartoDB Positron (light)",
+        "width_by": "Line width by",
+        "color_by": "Colour by",
+    },
+}
+
+# Units the registry writes in Vietnamese, as a reader of each language expects them
+# after a value ("" hides the unit: a year needs none).
+_UNIT_TEXT: dict[str, dict[str, str]] = {
+    "vi": {"năm": "", "year": ""},
+    "en": {"hộ": "households", "năm": "", "year": ""},
+}
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` when the map can be drawn in it.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not one of :data:`LANGS`.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"unknown map language {lang!r}; use one of: {', '.join(LANGS)}")
+    return lang
+
+
+def ui(key: str, lang: str) -> str:
+    """Interface text ``key`` in ``lang``, HTML-escaped."""
+    return esc(UI[lang][key])
+
+
+def esc(value: object) -> str:
+    """``value`` as text that is safe anywhere in HTML text or a quoted attribute."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def unit_text(unit: str | None, lang: str) -> str:
+    """The unit as shown after a value in ``lang`` (escaped; empty when none)."""
+    if not unit:
+        return ""
+    return esc(_UNIT_TEXT[lang].get(unit, unit))
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    import pandas as pd
+
+    return value is pd.NA or value is pd.NaT
+
+
+def _format_number(value: Real, lang: str) -> str:
+    """``value`` with the grouping and decimal marks of ``lang`` (vi: 1.500.000,5)."""
+    if isinstance(value, Integral):
+        text = f"{int(value):,}"
+    elif float(value).is_integer():
+        text = f"{int(float(value)):,}"
+    else:
+        text = f"{float(value):,.6f}".rstrip("0").rstrip(".")
+    if lang == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def format_value(value: Any, lang: str, *, codes: Any = None) -> str | None:
+    """One attribute value as escaped display text, or None when it is missing.
+
+    Booleans become yes/no, numbers get the decimal marks of ``lang``, and a coded value
+    its label (``codes`` is a :class:`~kimson_geo.registry.FieldSpec`-like object with
+    ``code_label``).
+    """
+    if _is_missing(value):
+        return None
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return ui("yes" if value else "no", lang)
+    if codes is not None:
+        return esc(codes.code_label(value, lang))
+    if isinstance(value, Real) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            return esc(value)
+        return esc(_format_number(value, lang))
+    return esc(value)

@@ -1,0 +1,260 @@
+"""The article's claims (``seeds/claims.json``), measured from the data.
+
+Each claim id has one small function here that measures it; its parameters (which kinds,
+which range, the target) come from the claims file, so the numbers live in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..errors import DataSourceError
+from ..paths import claims_file
+from ..registry import (
+    BOUNDARY_LAYER,
+    ID,
+    IN_USE,
+    KHU_LAYER,
+    KHU_REF,
+    KIND,
+    METRIC_CRS,
+    NAME,
+    WARD_RULES,
+)
+from ..text import nfc
+
+if TYPE_CHECKING:
+    from ..inventory import Inventory
+
+__all__ = ["ClaimResult", "CLAIMS", "load_claims", "measure_claims"]
+
+
+@dataclass
+class ClaimResult:
+    """One claim measured: the value, the target, and the features that break it."""
+
+    id: str
+    claim_vi: str
+    claim_en: str
+    value: Any
+    target: Any
+    unit: str | None
+    passed: bool | None
+    features: list[str] = field(default_factory=list)
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+ClaimFunc = Callable[["Inventory", dict[str, Any]], tuple[Any, bool | None, list[str], str]]
+#: measuring function of each claim id
+CLAIMS: dict[str, ClaimFunc] = {}
+
+
+def claim(claim_id: str) -> Callable[[ClaimFunc], ClaimFunc]:
+    def decorate(func: ClaimFunc) -> ClaimFunc:
+        CLAIMS[claim_id] = func
+        return func
+
+    return decorate
+
+
+@cache
+def load_claims() -> tuple[dict[str, Any], ...]:
+    """The claims listed in ``seeds/claims.json``."""
+    path = claims_file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataSourceError(f"{path}: cannot read the claims file: {exc}") from exc
+    return tuple(data["claims"])
+
+
+def _ids(frame: pd.DataFrame) -> list[str]:
+    return [str(v) for v in frame[ID]] if ID in frame.columns else [str(i) for i in frame.index]
+
+
+def _select(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
+    for column, values in spec.get("select", {}).items():
+        frame = frame[frame[column].isin(values)] if column in frame.columns else frame.iloc[:0]
+    return frame
+
+
+def _compare(value: Any, op: str, target: Any) -> bool:
+    if value is None:
+        return False
+    if op == ">=":
+        return bool(value >= target - 1e-9)
+    if op == "==":
+        return bool(value == target)
+    raise ValueError(f"unknown claim operator {op!r}")
+
+
+@claim("roads-concreted")
+def _roads_concreted(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+    roads = _select(inv[spec["layer"]], spec)
+    if roads.empty:
+        return None, False, [], "no roads of the claimed kinds"
+    length = roads.geometry.to_crs(METRIC_CRS).length
+    ((column, expected),) = spec["expect"].items()
+    good = roads[column] == expected
+    share = float(length[good.fillna(False).to_numpy()].sum() / length.sum() * 100)
+    broken = _ids(roads[~good.fillna(False).to_numpy()])
+    return round(share, 2), _compare(share, spec["op"], spec["target"]), broken, ""
+
+
+@claim("main-road-width")
+def _main_road_width(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+    roads = _select(inv[spec["layer"]], spec)
+    if roads.empty:
+        return None, False, [], "no main roads"
+    low, high = spec["range"]
+    width = pd.to_numeric(roads[spec["fields"][-1]], errors="coerce")
+    good = width.between(low, high).fillna(False).to_numpy()
+    share = float(good.mean() * 100)
+    note = f"widths {width.min():g}–{width.max():g} m"
+    return round(share, 2), _compare(share, spec["op"], spec["target"]), \
+        _ids(roads[~good]), note
+
+
+@claim("cultural-house-coverage")
+def _coverage(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+    khu = inv[KHU_LAYER]
+    if khu.empty:
+        return None, False, [], "no khu"
+    covered = pd.Series(True, index=khu.index)
+    for layer in WARD_RULES.khu_service_layers:
+        if layer not in inv:
+            return None, False, _ids(khu), f"layer {layer} missing"
+        points = inv[layer]
+        points = points[points[KIND] == WARD_RULES.serves_khu_kind]
+        if IN_USE in points.columns:
+            points = points[points[IN_USE].fillna(False).astype(bool)]
+        for position, (kid, geom) in enumerate(zip(khu[ID], khu.geometry, strict=True)):
+            serving = points[(points[KHU_REF] == kid)]
+            inside = serving.geometry.within(geom) if len(serving) else []
+            if not len(serving) or not bool(pd.Series(inside).any()):
+                covered.iloc[position] = False
+    share = float(covered.mean() * 100)
+    return round(share, 2), _compare(share, spec["op"], spec["target"]), \
+        _ids(khu[~covered.to_numpy()]), ""
+
+
+@claim("kim-thanh-cultural-house")
+def _kim_thanh(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+    khu = inv[KHU_LAYER]
+    wanted = str(nfc(spec["khu_name"])).casefold()
+    names = khu[NAME].astype(str).map(lambda s: str(nfc(s)).casefold())
+    match = khu[names.str.contains(wanted, regex=False)]
+    if match.empty:
+        return None, False, [], f"no khu named {spec['khu_name']}"
+    houses = inv[spec["layer"]]
+    house = houses[houses[KHU_REF].isin(match[ID])]
+    if house.empty:
+        return None, False, _ids(match), "no cultural house serves that khu"
+    row = house.iloc[0]
+    year_field, cost_field = spec["fields"][1], spec["fields"][2]
+    cost, year = row.get(cost_field), row.get(year_field)
+    cost_ok = cost is not None and not pd.isna(cost) and _compare(cost, spec["op"], spec["target"])
+    year_ok = year is not None and not pd.isna(year) and int(year) == spec["built_year"]
+    value = None if cost is None or pd.isna(cost) else int(cost)
+    note = f"built {year if year is not None and not pd.isna(year) else 'unknown'}"
+    passed = bool(cost_ok and year_ok)
+    return value, passed, [] if passed else _ids(house.iloc[:1]), note
+
+
+@claim("ward-cultural-house")
+def _ward_house(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+    houses = _select(inv[spec["layer"]], spec)
+    if houses.empty:
+        return None, False, [], "no ward cultural house"
+    column = spec["fields"][-1]
+    values = houses[column].fillna(False).astype(bool) if column in houses.columns \
+        else pd.Series(False, index=houses.index)
+    passed = bool(values.all())
+    return passed, passed == spec["target"], _ids(houses[~values.to_numpy()]), ""
+
+
+def _khu_flag(inv: Inventory, spec: dict[str, Any]) -> tuple[pd.Series, pd.DataFrame]:
+    khu = inv[spec["layer"]]
+    column = spec["fields"][0]
+    flags = khu[column].fillna(False).astype(bool) if column in khu.columns \
+        else pd.Series(False, index=khu.index)
+    return flags, khu
+
+
+@claim("cultural-neighbourhoods")
+def _cultural_khu(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+    flags, khu = _khu_flag(inv, spec)
+    count = int(flags.sum())
+    return count, _compare(count, spec["op"], spec["target"]), _ids(khu[~flags.to_numpy()]), \
+        f"{count} of {len(khu)} khu"
+
+
+@claim("civilized-urban")
+def _civilized(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+    flags, khu = _khu_flag(inv, spec)
+    share = float(flags.mean() * 100) if len(flags) else 0.0
+    return round(share, 2), _compare(share, spec["op"], spec["target"]), \
+        _ids(khu[~flags.to_numpy()]), ""
+
+
+@claim("cultural-families")
+def _cultural_families(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+    households, cultural, rate = spec["fields"]
+    khu = inv[KHU_LAYER]
+    if {households, cultural} <= set(khu.columns) and len(khu) \
+            and khu[households].notna().all() and khu[cultural].notna().all():
+        total = pd.to_numeric(khu[households]).sum()
+        value = float(pd.to_numeric(khu[cultural]).sum() / total * 100) if total else 0.0
+        note = "households-weighted over the khu"
+        low = khu[pd.to_numeric(khu[cultural]) / pd.to_numeric(khu[households]) * 100
+                  < spec["target"]]
+        broken = _ids(low)
+    else:
+        if BOUNDARY_LAYER not in inv or rate not in inv[BOUNDARY_LAYER].columns:
+            return None, False, [], "no per-khu household figures and no ward-level rate"
+        values = pd.to_numeric(inv[BOUNDARY_LAYER][rate], errors="coerce").dropna()
+        if values.empty:
+            return None, False, [], "no per-khu household figures and no ward-level rate"
+        value = float(values.iloc[0])
+        note = "ward-level rate on the boundary (per-khu household figures are not known)"
+        broken = [] if value >= spec["target"] else _ids(inv[BOUNDARY_LAYER])
+    return round(value, 2), _compare(value, spec["op"], spec["target"]), broken, note
+
+
+@claim("urban-class-iii")
+def _urban_class(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+    frame = inv[spec["layer"]]
+    column = spec["fields"][0]
+    value = None
+    if column in frame.columns and len(frame):
+        value = frame[column].iloc[0]
+        value = None if pd.isna(value) else str(value)
+    return value, None, [], "context only: a target for 2019, not checkable from map layers"
+
+
+def _needs(spec: dict[str, Any]) -> set[str]:
+    return set(spec.get("reads", [spec["layer"]]))
+
+
+def measure_claims(inv: Inventory) -> list[ClaimResult]:
+    """Every claim whose layers are in ``inv``, measured."""
+    results = []
+    for spec in load_claims():
+        if not _needs(spec) <= set(inv.layers) or spec["id"] not in CLAIMS:
+            continue
+        value, passed, broken, note = CLAIMS[spec["id"]](inv, spec)
+        results.append(ClaimResult(
+            id=spec["id"], claim_vi=spec["quote_vi"], claim_en=spec["claim_en"],
+            value=value, target=spec["target"], unit=spec.get("unit"), passed=passed,
+            features=broken, note=note,
+        ))
+    return results

@@ -1,0 +1,194 @@
+"""The rule registry: every validation rule is a small named function registered here.
+
+A rule reads a :class:`Context` (the loaded layers, measured in EPSG:5899 on demand) and
+yields :class:`~kimson_geo.validate.issue.Issue` records.  Adding a rule touches one place:
+decorate a function with :func:`rule`.
+
+Examples
+--------
+>>> from kimson_geo.validate.rules import RULES, load_rule_modules
+>>> load_rule_modules()
+>>> RULES["main-road-width"].severity
+'error'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..registry import METRIC_CRS
+from .issue import Issue, Severity
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from ..inventory import Inventory
+
+__all__ = ["Rule", "RULES", "Context", "rule", "load_rule_modules", "ANY_LAYER"]
+
+#: ``layers`` value of a rule that runs on every layer present, whatever it is
+ANY_LAYER = "*"
+
+RuleFunc = Callable[["Context"], Iterable[Issue]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named validation rule."""
+
+    id: str
+    severity: Severity
+    description: str
+    family: str
+    layers: tuple[str, ...]
+    func: RuleFunc | None = None
+
+    @property
+    def needs_registry_layer(self) -> bool:
+        """False for rules that run on any file, such as geometry validity."""
+        return self.layers != (ANY_LAYER,)
+
+    def applies_to(self, present: Iterable[str], *, layer_known: bool = True) -> bool:
+        """Whether every layer the rule reads is present."""
+        if self.layers == (ANY_LAYER,):
+            return True
+        return layer_known and set(self.layers) <= set(present)
+
+
+#: Every rule, by id.
+RULES: dict[str, Rule] = {}
+
+_RULE_MODULES = ("attributes", "geometry", "topology", "ward")
+
+
+def rule(
+    rule_id: str,
+    *,
+    severity: Severity,
+    family: str,
+    layers: tuple[str, ...] = (ANY_LAYER,),
+    description: str | None = None,
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register the decorated function as rule ``rule_id``.
+
+    The first line of the function's docstring is the description unless one is given.
+    """
+
+    def decorate(func: RuleFunc) -> RuleFunc:
+        if rule_id in RULES and RULES[rule_id].func is not func:
+            raise ValueError(f"rule {rule_id!r} is registered twice")
+        text = description or (func.__doc__ or rule_id).strip().splitlines()[0]
+        RULES[rule_id] = Rule(rule_id, severity, text, family, layers, func)
+        return func
+
+    return decorate
+
+
+def register_static(rule_id: str, severity: Severity, family: str, description: str) -> None:
+    """Register a rule implemented elsewhere (the raw structure checks) for listing."""
+    RULES.setdefault(rule_id, Rule(rule_id, severity, description, family, (ANY_LAYER,)))
+
+
+def load_rule_modules() -> None:
+    """Import every rule module so that the registry is complete."""
+    for name in _RULE_MODULES:
+        try:
+            import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:  # a family not written yet
+            if exc.name != f"{__package__}.{name}":
+                raise
+    from .structure_rules import register_structure_rules
+
+    register_structure_rules()
+
+
+@dataclass
+class Context:
+    """What a rule sees: the layers, their files, and cached metric copies."""
+
+    inv: Inventory
+    #: layers whose names are registry names (False for a file checked alone)
+    layer_known: bool = True
+    files: dict[str, Path] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    _metric: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        return self.inv.layers
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.inv.layers for n in names)
+
+    def frame(self, name: str) -> gpd.GeoDataFrame:
+        return self.inv.layers[name]
+
+    def metric(self, name: str) -> gpd.GeoSeries:
+        """The layer's geometry in EPSG:5899 (cached)."""
+        if name not in self._metric:
+            self._metric[name] = self.inv.layers[name].geometry.to_crs(METRIC_CRS)
+        return self._metric[name]
+
+    @cached_property
+    def boundary_metric(self) -> Any:
+        """The ward boundary in EPSG:5899 as one geometry, or None."""
+        from .. import registry
+
+        name = registry.BOUNDARY_LAYER
+        if name not in self.inv.layers or self.inv.layers[name].empty:
+            return None
+        return self.metric(name).union_all()
+
+    def feature_id(self, layer: str, index: int) -> str | None:
+        frame = self.inv.layers[layer]
+        if "id" not in frame.columns:
+            return None
+        value = frame["id"].iloc[index]
+        return None if value is None or value != value else str(value)
+
+    def location(self, layer: str, index: int) -> tuple[float, float] | None:
+        """A point on the feature (lon, lat), for maps of the problems."""
+        geom = self.inv.layers[layer].geometry.iloc[index]
+        if geom is None or geom.is_empty:
+            return None
+        point = geom.representative_point() if geom.geom_type != "Point" else geom
+        return (round(point.x, 7), round(point.y, 7))
+
+    def issue(
+        self,
+        rule_id: str,
+        message: str,
+        *,
+        layer: str,
+        index: int | None = None,
+        field: str | None = None,
+        location: tuple[float, float] | None = None,
+        severity: Severity | None = None,
+    ) -> Issue:
+        """An :class:`Issue` for ``rule_id``, filling in the feature id and location."""
+        sev = severity or RULES[rule_id].severity
+        feature_id = self.feature_id(layer, index) if index is not None else None
+        if location is None and index is not None:
+            try:
+                location = self.location(layer, index)
+            except Exception:  # a broken geometry has no representative point
+                location = None
+        return Issue(rule_id, sev, message, layer=layer, feature=index,
+                     feature_id=feature_id, field=field, location=location)
+
+
+def run_rules(ctx: Context, *, only: Iterable[str] | None = None) -> Iterator[Issue]:
+    """Run every applicable registered rule (except structure, which reads raw files)."""
+    load_rule_modules()
+    wanted = set(only) if only is not None else None
+    for current in list(RULES.values()):
+        if current.func is None or (wanted is not None and current.id not in wanted):
+            continue
+        if not current.applies_to(ctx.layers, layer_known=ctx.layer_known):
+            continue
+        yield from current.func(ctx)
