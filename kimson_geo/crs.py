@@ -44,14 +44,15 @@ def ensure_wgs84(
     if src_crs is not None:
         frame = frame.set_crs(src_crs, allow_override=True)
     if frame.crs is None:
-        if frame.geometry.isna().all() or frame.empty:
+        # a CSV or a Shapefile without .prj: longitude/latitude is assumed only when the
+        # coordinates can be longitude/latitude
+        if frame.geometry.isna().all() or frame.empty or _lon_lat_range(frame):
             return frame.set_crs(WGS84)
-        raise CRSError(f"{source}: has no CRS; pass --src-crs (for example EPSG:5899)")
-    if frame.crs.is_geographic and not frame.empty:
+        raise CRSError(f"{source}: has no CRS and its coordinates are not longitude/latitude "
+                       f"({PROJECTED_HINT})")
+    if frame.crs.is_geographic and not frame.empty and not frame.geometry.isna().all():
         bounds = frame.total_bounds
-        if (
-            bounds[0] < -180.0 or bounds[2] > 180.0 or bounds[1] < -90.0 or bounds[3] > 90.0
-        ):
+        if not _lon_lat_range(frame):
             raise CRSError(
                 f"{source}: coordinates up to ({bounds[2]:.0f}, {bounds[3]:.0f}) are not "
                 f"longitude/latitude; they look like projected metres ({PROJECTED_HINT})"
@@ -62,6 +63,11 @@ def ensure_wgs84(
         return frame.to_crs(WGS84)
     except Exception as exc:  # pyproj raises several types
         raise CRSError(f"{source}: cannot transform from {frame.crs} to WGS 84: {exc}") from exc
+
+
+def _lon_lat_range(frame: gpd.GeoDataFrame) -> bool:
+    west, south, east, north = frame.total_bounds
+    return bool(-180.0 <= west <= east <= 180.0 and -90.0 <= south <= north <= 90.0)
 
 
 def to_metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -21,6 +21,8 @@ __all__ = [
     "QueryError",
     "ExportError",
     "locate",
+    "KimsonGeoWarning",
+    "DataLossWarning",
 ]
 
 
@@ -85,3 +87,11 @@ class QueryError(KimsonGeoError, ValueError):
 
 class ExportError(KimsonGeoError, OSError):
     """An export could not be written; no partial file is left behind."""
+
+
+class KimsonGeoWarning(UserWarning):
+    """Root of the warnings kimson_geo issues."""
+
+
+class DataLossWarning(KimsonGeoWarning):
+    """An export format cannot hold some values as they are (a Shapefile's 254-byte text)."""

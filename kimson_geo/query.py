@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import QueryError
-from .registry import METRIC_CRS, WGS84
+from .registry import KHU_LAYER, METRIC_CRS, WGS84
 from .text import nfc
 
 if TYPE_CHECKING:
@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 __all__ = ["query", "find_khu", "parse_near", "parse_bbox"]
 
-#: layer holding the neighbourhood polygons that ``within_khu`` reads
-KHU_LAYER = "khu"
+#: a feature lying along a khu's edge, within this many metres, is not in that khu
+EDGE_TOLERANCE_M = 0.5
 
 
 def find_khu(inv: Inventory, key: str) -> BaseGeometry:
@@ -86,8 +86,8 @@ def query(
         A pandas query expression over the layer's attributes, such as
         ``"kind == 'main' and width_m < 5"``.
     within_khu
-        A khu id or name: features whose geometry reaches into that khu's interior
-        (a road on the khu's edge only is not in it).
+        A khu id or name: features whose geometry reaches into that khu's interior by more
+        than :data:`EDGE_TOLERANCE_M` (a road along the khu's edge is not in it).
     near
         ``(lat, lon, metres)``: features within that distance, measured in EPSG:5899.
     bbox
@@ -110,8 +110,11 @@ def query(
             raise QueryError(f"--where {where!r}: {message}") from None
         mask = frame.index.isin(selected.index)
     if within_khu is not None:
-        area = find_khu(inv, within_khu)
-        inside = frame.intersects(area) & ~frame.touches(area)
+        import geopandas as gpd
+
+        area = gpd.GeoSeries([find_khu(inv, within_khu)], crs=WGS84).to_crs(METRIC_CRS)
+        core = area.buffer(-EDGE_TOLERANCE_M).iloc[0]
+        inside = frame.geometry.to_crs(METRIC_CRS).intersects(core)
         mask = inside.to_numpy() if mask is None else mask & inside.to_numpy()
     if near is not None:
         lat, lon, metres = near

@@ -36,5 +36,13 @@ def export(layer: str, output: str, where: str | None, within_khu: str | None,
     from ..io.write import write_layer
 
     result = run_query(data_path, src_crs, layer, where, within_khu, near, bbox)
-    path = write_layer(result, output, fmt=fmt, crs=crs, layer_name=layer)
+    import warnings
+
+    from ..errors import KimsonGeoWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", KimsonGeoWarning)
+        path = write_layer(result, output, fmt=fmt, crs=crs, layer_name=layer)
+    for warning in caught:
+        click.echo(f"kimson-geo: warning: {warning.message}", err=True)
     click.echo(f"wrote {len(result)} feature(s) of {layer} to {path}", err=True)

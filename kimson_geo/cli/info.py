@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import click
 
 from .options import layer_opt, path_arg, src_crs_opt
@@ -34,12 +36,13 @@ def info(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> 
     from rich.table import Table
 
     table = Table(title=f"kimson-geo inventory: {inv.source}")
-    for column in ("layer", "features", "geometry", "crs", "extent (lon/lat)", "file"):
-        table.add_column(column, justify="right" if column == "features" else "left")
+    for column in ("layer", "features", "geometry", "crs", "extent W,S,E,N", "file"):
+        table.add_column(column, justify="right" if column == "features" else "left",
+                         no_wrap=column in ("layer", "extent W,S,E,N"))
     for row in rows:
-        extent = ", ".join(f"{v:.5f}" for v in row["extent"]) if row["extent"] else "-"
+        extent = ",".join(f"{v:.4f}" for v in row["extent"]) if row["extent"] else "-"
         table.add_row(row["layer"], str(row["features"]), ", ".join(row["geometry"]) or "-",
-                      row["crs"], extent, row["file"])
+                      row["crs"], extent, Path(row["file"]).name)
     console().print(table)
 
 

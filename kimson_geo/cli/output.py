@@ -12,9 +12,14 @@ __all__ = ["console", "print_json"]
 
 def console(stderr: bool = False):  # type: ignore[no-untyped-def]
     """A rich console (imported lazily, so ``--help`` stays fast)."""
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=stderr, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # a pipe or a file gets full-width tables rather than rich's 80-column default
+    width = None if stream.isatty() else 160
+    return Console(stderr=stderr, soft_wrap=False, width=width)
 
 
 def print_json(data: Any) -> None:

@@ -39,17 +39,17 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
       kimson-geo validate survey/ --format json > report.json
       kimson-geo validate survey/ --fix fixed/
     """
-    from .. import validate as api
+    from ..validate import list_rules as all_rules, validate as run_validate
 
     if list_rules:
-        print_rules(api.list_rules(), fmt)
+        print_rules(all_rules(), fmt)
         return
     if engine == "dask":
         from ..scale import validate_dask
 
         report = validate_dask(path, layer=layer, src_crs=src_crs, scheduler=scheduler)
     else:
-        report = api.validate(path, layer=layer, src_crs=src_crs)
+        report = run_validate(path, layer=layer, src_crs=src_crs)
     if fmt == "json":
         click.echo(report.to_json())
     else:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..crs import resolve_crs
-from ..errors import ExportError
+from ..errors import DataLossWarning, ExportError
 from ..registry import WGS84
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ _SUFFIX_TO_FORMAT = {
     ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".shp": "shp",
     ".csv": "csv", ".kml": "kml",
 }
+#: Longest text a Shapefile (dBase) field holds, in bytes.
+DBF_TEXT_BYTES = 254
 #: Decimals kept in GeoJSON coordinates (1e-7 degree is about 1 cm).
 GEOJSON_PRECISION = 7
 
@@ -99,6 +101,19 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     return target
 
 
+def _warn_long_text(frame: gpd.GeoDataFrame, target: Path) -> None:
+    from ..text import string_columns
+
+    for column in string_columns(frame):
+        sizes = frame[column].map(lambda v: len(v.encode("utf-8")) if isinstance(v, str) else 0)
+        too_long = int((sizes > DBF_TEXT_BYTES).sum())
+        if too_long:
+            warnings.warn(DataLossWarning(
+                f"{target}: field {column!r}: {too_long} value(s) longer than "
+                f"{DBF_TEXT_BYTES} bytes are cut by the Shapefile format; export to "
+                "GeoPackage (.gpkg) to keep them whole"), stacklevel=3)
+
+
 def _prepare(frame: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
     frame = frame.copy()
     for column in frame.columns:
@@ -155,6 +170,8 @@ def write_layer(
     else:
         out = frame.to_crs(resolve_crs(crs)) if crs is not None else frame
     out = _prepare(out, key)
+    if key == "shp":
+        _warn_long_text(out, target)
     options: dict[str, object] = {}
     if key == "geojson":
         options = {"RFC7946": "YES", "COORDINATE_PRECISION": GEOJSON_PRECISION,
@@ -169,6 +186,7 @@ def write_layer(
         with atomic_path(target, suffixes=sidecars) as tmp, warnings.catch_warnings():
             # the registry maps Shapefile-cut names back on load
             warnings.filterwarnings("ignore", message="Normalized/laundered field name")
+            warnings.filterwarnings("ignore", message=".*has been truncated to 254")
             pyogrio.write_dataframe(out, tmp, driver=driver, layer=name, **options)
     except ExportError:
         raise
