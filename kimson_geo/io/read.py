@@ -8,6 +8,7 @@ WGS 84 with its text in NFC and its attributes typed as the registry says.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,10 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         raise DataSourceError(f"{path}: no such file or folder")
     try:
         kwargs: dict[str, Any] = _gdal_open_options(path)
-        frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+        with warnings.catch_warnings():
+            # a column of mixed numbers and text stays text; the registry types it below
+            warnings.filterwarnings("ignore", message="Could not parse column")
+            frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
     except (OgrSourceError, DataLayerError) as exc:
         reason = " ".join(str(exc).split())
         raise DataSourceError(f"{path}: cannot be read as a vector layer: {reason}") from exc
@@ -85,24 +89,20 @@ def _coerce_bool(series: pd.Series) -> pd.Series:
 
 
 def _coerce_number(series: pd.Series, kind: str) -> pd.Series:
-    if kind == "int":
-        if pd.api.types.is_integer_dtype(series):
-            return series.astype("Int64")
-        numbers = pd.to_numeric(series, errors="coerce")
-        lost = numbers.isna() & series.notna()
-        if lost.any():
-            return series
-        if numbers.dropna().mod(1).eq(0).all():
-            return numbers.astype("Int64")
+    if pd.api.types.is_bool_dtype(series):
         return series
-    if pd.api.types.is_float_dtype(series):
+    if kind == "int" and pd.api.types.is_integer_dtype(series):
+        return series.astype("Int64")
+    if kind == "float" and pd.api.types.is_numeric_dtype(series):
         return series.astype("float64")
-    if pd.api.types.is_integer_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return series.astype("float64") if not pd.api.types.is_bool_dtype(series) else series
     numbers = pd.to_numeric(series, errors="coerce")
-    if (numbers.isna() & series.notna()).any():
-        return series  # keep the text ("5,5") so validation can name it
-    return numbers.astype("float64")
+    lost = numbers.isna() & series.notna()
+    whole = kind == "float" or bool(numbers.dropna().mod(1).eq(0).all())
+    if not lost.any() and whole:
+        return numbers.astype("Int64" if kind == "int" else "float64")
+    # keep what cannot be converted ("5,5", "n/a") as it is, so validation can name it
+    mixed = numbers.astype(object).where(~lost, series.astype(object))
+    return mixed.where(series.notna(), None)
 
 
 def coerce_to_registry(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:

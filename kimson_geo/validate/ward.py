@@ -38,12 +38,12 @@ def main_road_width(ctx: Context) -> Iterator[Issue]:
     low, high = WARD_RULES.main_road_width_m
     width = pd.to_numeric(roads[WIDTH], errors="coerce")
     main = roads[KIND].isin(WARD_RULES.main_road_kinds).fillna(False).to_numpy()
-    bad = main & ~width.between(low, high).fillna(False).to_numpy()
+    # a missing or non-numeric width is reported by required-field / field-type
+    bad = main & width.notna().to_numpy() & ~width.between(low, high).fillna(False).to_numpy()
     for index in bad.nonzero()[0]:
-        value = width.iloc[index]
-        shown = "missing" if pd.isna(value) else f"{value:g} m"
-        yield ctx.issue("main-road-width", f"main road is {shown} wide; the ward's rule is "
-                        f"{low:g}–{high:g} m", layer=ROADS_LAYER, index=int(index), field=WIDTH)
+        yield ctx.issue("main-road-width", f"main road is {width.iloc[index]:g} m wide; the "
+                        f"ward's rule is {low:g}–{high:g} m", layer=ROADS_LAYER,
+                        index=int(index), field=WIDTH)
 
 
 @rule("road-not-concrete", severity="error", family=FAMILY, layers=(ROADS_LAYER,),

@@ -1,0 +1,54 @@
+"""``kimson-geo map``."""
+
+from __future__ import annotations
+
+import click
+
+from .options import layer_opt, path_arg, src_crs_opt
+
+
+@click.command("map")
+@path_arg
+@layer_opt
+@src_crs_opt
+@click.option("-o", "--output", default="maps/kimson.html", show_default=True,
+              type=click.Path(dir_okay=False), help="HTML file to write (atomically).")
+@click.option("--layers", default=None, metavar="A,B",
+              help="Only these layers, comma-separated (default: all).")
+@click.option("--tiles", default="OpenStreetMap", show_default=True,
+              help="Base layer shown first: OpenStreetMap or CartoDB Positron.")
+@click.option("--title", default=None, help="Title shown on the map.")
+@click.option("--no-problems", is_flag=True, help="Leave out the validation problems layer "
+              "and the claims panel.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of labels, legends and popups.")
+def map_(path: str | None, layer: str | None, src_crs: str | None, output: str,
+         layers: str | None, tiles: str, title: str | None, no_problems: bool,
+         lang: str) -> None:
+    """Write an interactive HTML map of PATH (default: the bundled inventory).
+
+    Each layer is a toggleable overlay styled from the registry, with Vietnamese (or English)
+    tooltips, popups and legends; validation problems are a red overlay and the 2017
+    report's claims a panel.  Every value shown is HTML-escaped.
+
+    \b
+    Examples:
+      kimson-geo map
+      kimson-geo map -o /tmp/roads.html --layers roads,khu --lang en
+      kimson-geo map survey/roads.geojson --layer roads --src-crs EPSG:5899 -o /tmp/survey.html
+    """
+    import kimson_geo
+
+    from ..render.map import render_map
+    from ..validate import validate_inventory
+
+    inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
+    problems = claims = None
+    if not no_problems:
+        report = validate_inventory(inv)
+        problems, claims = report.to_geojson(), report.claims or None
+    chosen = [name.strip() for name in layers.split(",")] if layers else None
+    written = render_map(inv, output, layers=chosen, tiles=tiles, title=title, lang=lang,
+                         problems=problems, claims=claims)
+    size = written.stat().st_size
+    click.echo(f"wrote {written} ({size / 1024:.0f} KB, {len(inv.layers)} layer(s))", err=True)

@@ -1,0 +1,138 @@
+"""The folium elements the map is made of (imported only when a map is drawn).
+
+Each element writes its data with :func:`~kimson_geo.render.encode.dumps_js`, never with
+folium's ``tojson`` (which would write Vietnamese as ``\\uXXXX``), and every piece of HTML
+it carries was escaped in Python.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from .encode import dumps_js
+
+__all__ = ["DataLayer", "Panel", "Runtime", "SearchIndex", "Title"]
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+class Runtime(MacroElement):
+    """The page's small JavaScript runtime and CSS, and the map-wide setup.
+
+    Add it to the map before any layer.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        <script>{{ this.js }}</script>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        ksGeo.setup({{ this._parent.get_name() }}, {{ this.options_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, attribution: str | None = None) -> None:
+        super().__init__()
+        self._name = "KimsonRuntime"
+        self.css = _asset("runtime.css").strip()
+        self.js = _asset("runtime.js").strip()
+        self.options_js = dumps_js({"attribution": attribution})
+
+
+class DataLayer(MacroElement):
+    """One encoded layer, drawn into its parent FeatureGroup."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = ksGeo.layer({{ this.payload_js }}, {{ this.layer_js }})
+            .addTo({{ this._parent.get_name() }});
+        {%- if this.legend_id %}
+        ksGeo.section({{ this._parent.get_name() }}, {{ this.legend_js }});
+        {%- endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict[str, Any], *, layer: str, legend_id: str | None) -> None:
+        super().__init__()
+        self._name = "KimsonLayer"
+        self.payload_js = dumps_js(payload)
+        self.layer_js = dumps_js(layer)
+        self.legend_id = legend_id
+        self.legend_js = dumps_js(legend_id)
+
+
+class SearchIndex(folium.FeatureGroup):
+    """A FeatureGroup of the data layers, for :class:`folium.plugins.Search` to index.
+
+    It is not in the layer control; the search control adds it to the map, which adds
+    nothing new (its members already are).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup([
+            {%- for member in this.members %}{{ member.get_name() }}{{ "," if not loop.last }}{% endfor -%}
+        ]);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, members: list[DataLayer]) -> None:
+        super().__init__(name="search", overlay=True, control=False, show=False)
+        self._name = "KimsonSearchIndex"
+        self.members = members
+
+
+class Panel(MacroElement):
+    """A Leaflet control holding escaped HTML written into the page (legend, claims)."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <div id="{{ this.get_name() }}" class="ks-panel {{ this.css_class }}" style="display:none">{{ this.body }}</div>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        ksGeo.control({{ this._parent.get_name() }}, "{{ this.get_name() }}", {{ this.position_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, body: str, *, css_class: str, position: str) -> None:
+        super().__init__()
+        self._name = "KimsonPanel"
+        self.body = body
+        self.css_class = css_class
+        self.position_js = dumps_js(position)
+
+
+class Title(MacroElement):
+    """The map's title (escaped), centred at the top."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <div id="{{ this.get_name() }}" class="ks-panel ks-title" style="display:none">{{ this.text }}</div>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        ksGeo.title({{ this._parent.get_name() }}, "{{ this.get_name() }}");
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "KimsonTitle"
+        self.text = text

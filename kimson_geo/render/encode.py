@@ -1,0 +1,341 @@
+"""Compact, escaped map data: what a layer embeds in the HTML page.
+
+A naive ``folium.GeoJson(frame)`` embeds every property, full-precision coordinates and a
+bounding box per feature, with non-ASCII text as ``\\uXXXX``.  :func:`encode_layer` embeds
+only what the map shows:
+
+* geometries simplified in the metric CRS (0.5 m), their coordinates as integer
+  micro-degrees (about 0.1 m), each one the difference from the previous coordinate of
+  the layer (``runtime.js`` adds them back up);
+* the popup's fields as columns; a column of few distinct values as a lookup table and
+  indices, a column of one value as that value once;
+* each feature's style and icon as an index into the layer's tables of distinct styles.
+
+Every string in the result is HTML-escaped display text (names, labels, units, values), so
+the page may insert it with ``innerHTML``; :func:`dumps_js` then writes JSON that cannot
+end the ``<script>`` element it sits in.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..registry import METRIC_CRS, WGS84, LayerSpec
+from .style import LayerStyle, StyleKey
+from .text import esc, format_value, unit_text
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["EncodedLayer", "dumps_js", "encode_geometries", "encode_layer", "simplify",
+           "SCALE", "SIMPLIFY_TOLERANCE_M"]
+
+#: Coordinates are stored as integers of 1e-6 degree (about 0.1 m).
+SCALE = 1_000_000
+#: Lines and polygons are simplified by this many metres (in the metric CRS).
+SIMPLIFY_TOLERANCE_M = 0.5
+#: A column is stored as a lookup table when it has at most this share of distinct values.
+_LOOKUP_SHARE = 0.5
+
+# geometry type codes shared with runtime.js
+_POINT, _LINE, _POLYGON, _MULTIPOINT, _MULTILINE, _MULTIPOLYGON = range(6)
+# shapely type id -> runtime code (LinearRing draws as a line); GeometryCollection: none
+_TYPE_CODES = {0: _POINT, 1: _LINE, 2: _LINE, 3: _POLYGON, 4: _MULTIPOINT, 5: _MULTILINE,
+               6: _MULTIPOLYGON}
+
+
+def dumps_js(value: Any) -> str:
+    """JSON for a ``<script>`` element: UTF-8 text, compact, ``<`` and ``>`` escaped.
+
+    No string can then close the script element (``</script>``) or open a comment, whatever
+    the data holds; U+2028/U+2029 are escaped for older JavaScript engines.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np.ndarray:
+    """Lines and polygons (WGS 84) simplified by ``tolerance_m`` metres; points unchanged.
+
+    The simplification runs in :data:`~kimson_geo.registry.METRIC_CRS`; a geometry that
+    cannot be projected there is kept as it is.
+    """
+    import shapely
+    from pyproj import Transformer
+
+    geoms = np.asarray(geoms, dtype=object)
+    if tolerance_m <= 0 or len(geoms) == 0:
+        return geoms
+    types = shapely.get_type_id(geoms)
+    todo = np.flatnonzero((types > 0) & (types != 4) & ~shapely.is_empty(geoms))
+    if len(todo) == 0:
+        return geoms
+    forward = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+    back = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
+
+    def project(transformer: Transformer) -> Any:
+        def apply(coords: np.ndarray) -> np.ndarray:
+            x, y = transformer.transform(coords[:, 0], coords[:, 1])
+            return np.column_stack([x, y])
+        return apply
+
+    metric = shapely.transform(geoms[todo], project(forward))
+    finite = np.isfinite(shapely.bounds(metric)).all(axis=1)
+    simplified = shapely.simplify(metric[finite], tolerance_m, preserve_topology=True)
+    out = geoms.copy()
+    out[todo[finite]] = shapely.transform(simplified, project(back))
+    return out
+
+
+def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
+    """Runtime type codes and delta-encoded integer coordinates of each geometry.
+
+    Coordinates are ``round(degrees * SCALE)``; each is stored as the difference from the
+    previous coordinate of the whole sequence (the first from 0).  A point is ``[dx, dy]``,
+    a line ``[dx0, dy0, dx1, dy1, ...]``, a polygon a list of such rings; multi-geometries
+    list their parts.  Geometries must be non-empty and not collections.
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    if n == 0:
+        return [], []
+    type_ids = shapely.get_type_id(geoms)
+    codes = [_TYPE_CODES[int(t)] for t in type_ids]
+
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    part_is_polygon = shapely.get_type_id(parts) == 3
+    # chains: the rings of polygon parts, and every other part as it is, in part order
+    poly_idx = np.flatnonzero(part_is_polygon)
+    rings, ring_owner = shapely.get_rings(parts[poly_idx], return_index=True)
+    other_idx = np.flatnonzero(~part_is_polygon)
+    chain_part = np.concatenate([poly_idx[ring_owner], other_idx])
+    chain_geoms = np.concatenate([rings, parts[other_idx]])
+    order = np.argsort(chain_part, kind="stable")
+    chain_part, chain_geoms = chain_part[order], chain_geoms[order]
+
+    coords, chain_of_coord = shapely.get_coordinates(chain_geoms, return_index=True)
+    quantized = np.rint(coords * SCALE).astype(np.int64)
+    deltas = np.diff(quantized, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    counts = np.bincount(chain_of_coord, minlength=len(chain_geoms))
+    ends = np.cumsum(counts)
+    flat = deltas.ravel().tolist()
+
+    chains: list[list[int]] = [flat[2 * (e - c):2 * e] for c, e in zip(counts.tolist(),
+                                                                        ends.tolist())]
+    # group chains into parts, parts into geometries
+    part_items: list[Any] = [None] * len(parts)
+    chain_parts = chain_part.tolist()
+    for chain, part in zip(chains, chain_parts, strict=True):
+        if part_is_polygon[part]:
+            if part_items[part] is None:
+                part_items[part] = []
+            part_items[part].append(chain)
+        else:
+            part_items[part] = chain
+    for index in poly_idx.tolist():  # a polygon with no rings at all
+        if part_items[index] is None:
+            part_items[index] = []
+    out: list[Any] = [[] for _ in range(n)]
+    for item, owner in zip(part_items, part_owner.tolist(), strict=True):
+        out[owner].append(item)
+    single = {_POINT, _LINE, _POLYGON}
+    geometries = [items[0] if code in single else items
+                  for items, code in zip(out, codes, strict=True)]
+    return codes, geometries
+
+
+def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
+    """``[lookup, values]``: escaped display text of a column, compacted.
+
+    ``lookup`` is a list of display strings and ``values`` either one index (every feature
+    has that value) or one index (or null) per feature; or ``lookup`` is 0 and ``values``
+    holds the display strings themselves.
+    """
+    import pandas as pd
+
+    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    coded = field_spec if field_spec.codes else None
+    labels = [format_value(u, lang, codes=coded) for u in uniques]
+    n = len(series)
+    if len(labels) == 1 and (codes >= 0).all():
+        return [labels, 0] if labels[0] is not None else [0, None]
+    if len(labels) <= max(1, int(n * _LOOKUP_SHARE)):
+        remap = np.array([i if label is not None else -1 for i, label in enumerate(labels)]
+                         + [-1])
+        values = remap[codes].tolist()  # -1 indexes the sentinel slot at the end
+        return [labels, [None if v < 0 else v for v in values]]
+    return [0, [labels[c] if c >= 0 else None for c in codes.tolist()]]
+
+
+@dataclass
+class EncodedLayer:
+    """One layer ready to embed: the JSON payload and what its legend needs."""
+
+    name: str
+    payload: dict[str, Any]
+    count: int
+    legend: str
+    schematic: int = 0
+    bounds: tuple[float, float, float, float] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _present(frame: pd.DataFrame, style: LayerStyle) -> dict[str, set[Any]]:
+    present: dict[str, set[Any]] = {}
+    for spec in style.driving_fields:
+        if spec is not None and spec.name in frame.columns:
+            present[spec.name] = {v for v in frame[spec.name].dropna().tolist()
+                                  if isinstance(v, str | bool | int | float)}
+    return present
+
+
+def _indicator_bins(frame: pd.DataFrame, style: LayerStyle) -> list[float]:
+    field_spec = style.indicator_field
+    if field_spec is None or field_spec.codes or field_spec.type not in ("int", "float"):
+        return []
+    if field_spec.name not in frame.columns:
+        return []
+    import pandas as pd
+
+    values = pd.to_numeric(frame[field_spec.name], errors="coerce").dropna()
+    if values.empty:
+        return []
+    low, high = float(values.min()), float(values.max())
+    if low == high:
+        return [low, high]
+    return list(np.linspace(low, high, 6))
+
+
+def encode_layer(
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    *,
+    lang: str = "vi",
+    label_field: str,
+    position_field: str | None = None,
+    schematic_code: str | None = None,
+    hatch_patterns: bool = True,
+    tolerance_m: float = SIMPLIFY_TOLERANCE_M,
+) -> EncodedLayer:
+    """Encode one registry layer for :mod:`kimson_geo.render.map`.
+
+    Parameters
+    ----------
+    frame
+        The layer in WGS 84 (a frame without a CRS is taken as WGS 84).
+    spec
+        Its registry entry: fields shown, labels, units, codes and style hints.
+    lang
+        Language of labels and value formatting.
+    label_field
+        Field naming each feature (tooltips, popup title, search).
+    position_field, schematic_code
+        Count the features whose position field holds the schematic code.
+    hatch_patterns
+        Hatched polygons use SVG patterns (False for a canvas map).
+    tolerance_m
+        Simplification tolerance in metres (0 keeps every vertex).
+
+    Features without a geometry, or with an empty one or a geometry collection, are not
+    drawn.
+    """
+    import pandas as pd
+    import shapely
+
+    if frame.crs is not None and not frame.crs.equals(WGS84):
+        frame = frame.to_crs(WGS84)
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    drawable = ~(pd.isna(geoms) | shapely.is_empty(geoms)) if len(geoms) else np.array([],
+                                                                                        bool)
+    if len(geoms):
+        drawable &= shapely.get_type_id(geoms) != 7
+    frame = frame[drawable]
+    geoms = simplify(geoms[drawable], tolerance_m)
+    types, coords = encode_geometries(geoms)
+    style = LayerStyle(spec, lang=lang, hatch_patterns=hatch_patterns)
+    bins = _indicator_bins(frame, style)
+
+    n = len(frame)
+    if label_field in frame.columns:
+        names = [esc(v) if not (v is None or (isinstance(v, float) and np.isnan(v))) else ""
+                 for v in frame[label_field].astype(object).tolist()]
+    else:
+        names = [""] * n
+
+    fields, columns = [], []
+    for field_spec in spec.fields:
+        if not field_spec.show or field_spec.name == label_field:
+            continue
+        if field_spec.name not in frame.columns:
+            continue
+        fields.append([esc(field_spec.label(lang)), unit_text(field_spec.unit, lang)])
+        columns.append(_column(frame[field_spec.name], field_spec, lang))
+
+    # styles: one entry per distinct (colour code, weight code, icon code, indicator, point)
+    is_point = np.isin(shapely.get_type_id(geoms), (0, 4)) if n else np.array([], bool)
+    key_columns = []
+    for spec_field in style.driving_fields:
+        if spec_field is not None and spec_field.name in frame.columns:
+            key_columns.append(frame[spec_field.name].astype(object).tolist())
+        else:
+            key_columns.append([None] * n)
+    keys: list[StyleKey] = [
+        (_clean(a), _clean(b), _clean(c), _clean(d), bool(p))
+        for a, b, c, d, p in zip(*key_columns, is_point.tolist(), strict=True)
+    ]
+    table: dict[StyleKey, int] = {}
+    index = [table.setdefault(key, len(table)) for key in keys]
+    styles = [style.path_style(key, bins) for key in table]
+    icons = [style.icon_html(key) for key in table]
+
+    payload: dict[str, Any] = {
+        "key": label_field,
+        "label": esc(spec.label(lang)),
+        "n": names,
+        "t": types[0] if len(set(types)) == 1 else types,
+        "g": coords,
+        "f": fields,
+        "c": columns,
+        "s": styles,
+        "si": index[0] if len(table) == 1 else index,
+    }
+    if any(icon is not None for icon in icons):
+        payload["ic"] = icons
+
+    schematic = 0
+    if position_field and schematic_code and position_field in frame.columns:
+        schematic = int((frame[position_field].astype(object) == schematic_code).sum())
+    legend = style.legend_html(
+        _present(frame, style),
+        has_points=bool(is_point.any()),
+        has_areas=any(t in (_POLYGON, _MULTIPOLYGON) for t in types),
+        bins=bins,
+    )
+    bounds = tuple(float(v) for v in shapely.total_bounds(geoms)) if n else None
+    return EncodedLayer(spec.name, payload, n, legend, schematic, bounds)  # type: ignore[arg-type]
+
+
+def _clean(value: Any) -> Any:
+    """A style-driving value as a hashable Python scalar (missing values as None)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if type(value).__name__ == "bool_":
+        return bool(value)
+    try:
+        import pandas as pd
+
+        if value is pd.NA:
+            return None
+    except ImportError:  # pragma: no cover - pandas comes with geopandas
+        pass
+    return value

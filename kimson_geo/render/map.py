@@ -1,0 +1,477 @@
+"""Interactive maps of an inventory: :func:`to_map` builds a folium map, :func:`render_map`
+writes it to an HTML file.
+
+The map has one toggleable overlay (a ``FeatureGroup``) per layer, styled from the
+registry's style hints, with tooltips (the feature's name) and popups (its attributes with
+their labels, units and code labels); a legend for every layer drawn; the validation
+problems as a red overlay and the article's claims as a panel when given; full screen,
+measuring in metres, a mini map, search by name, the mouse position and a scale bar;
+OpenStreetMap and CartoDB Positron as base layers; and an attribution saying that the
+positions are schematic when the features say so.
+
+Every value from the data is HTML-escaped in Python before it reaches the page, and the
+data is embedded as JSON that cannot close its ``<script>`` element, so no attribute value
+can run script in the page.  See :mod:`kimson_geo.render.encode` for how the data is kept
+small.
+
+Examples
+--------
+>>> import kimson_geo
+>>> from kimson_geo.render import render_map
+>>> path = render_map(kimson_geo.load(), "maps/kimson.html")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import registry
+from ..errors import ExportError, LayerError
+from ..registry import LAYER_NAMES, layer_spec
+from .text import check_lang, esc, format_value, ui
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+    from .encode import EncodedLayer
+
+__all__ = ["to_map", "render_map", "ASSET_URLS", "CANVAS_THRESHOLD"]
+
+#: Centre of an empty map (lat, lon): the ward's approximate position (DATA_BRIEF: low
+#: confidence, which is enough to frame nothing).
+_FALLBACK_CENTRE = (21.07, 106.52)
+
+#: Above this many lines and polygons the map draws on a canvas (fast; hatching is then
+#: a plain tint) instead of SVG.
+CANVAS_THRESHOLD = 5_000
+
+#: Where the page loads its libraries from, replacing folium's defaults.  Every URL names
+#: an exact npm package version, so that the browser tests can serve it from
+#: ``tests/browser/node_modules``; Bootstrap, jQuery and awesome-markers are not needed.
+ASSET_URLS: dict[str, dict[str, list[tuple[str, str]]]] = {
+    "map": {
+        "js": [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")],
+        "css": [
+            ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"),
+            ("awesome_markers_font_css",
+             "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css"),
+            ("fontawesome_v4_shims_css",
+             "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/"
+             "v4-shims.min.css"),
+        ],
+    },
+    # folium's MeasureControl points at a GitHub build and MousePosition at an unversioned
+    # GitHub branch; these are the same plugins as published, versioned, on npm.
+    "measure": {
+        "js": [("leaflet_measure_js",
+                "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.js")],
+        "css": [("leaflet_measure_css",
+                 "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.css")],
+    },
+    "mouse_position": {
+        "js": [("Control_MousePosition_js",
+                "https://cdn.jsdelivr.net/npm/leaflet-mouse-position@1.2.0/src/"
+                "L.Control.MousePosition.js")],
+        "css": [("Control_MousePosition_css",
+                 "https://cdn.jsdelivr.net/npm/leaflet-mouse-position@1.2.0/src/"
+                 "L.Control.MousePosition.css")],
+    },
+}
+
+# Base layers the map always offers: name -> (tile URL, attribution, subdomains, max zoom).
+# CartoDB is spelled out because xyzservices now asks for an API key the tiles do not need.
+_OSM = "OpenStreetMap"
+_POSITRON = "CartoDB Positron"
+_BASE_TILES: dict[str, tuple[str, str, str, int]] = {
+    _OSM.lower(): (
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+        "contributors",
+        "abc", 19,
+    ),
+    _POSITRON.lower(): (
+        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+        'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>',
+        "abcd", 20,
+    ),
+}
+
+
+def _frames(inv: Any) -> Mapping[str, gpd.GeoDataFrame]:
+    layers = getattr(inv, "layers", inv)
+    if not isinstance(layers, Mapping):
+        raise TypeError("to_map needs an Inventory (or a mapping of layer name to frame)")
+    return layers
+
+
+def _select(frames: Mapping[str, Any], layers: Sequence[str] | None) -> list[str]:
+    """Registry layers to draw, in drawing order; unknown or absent ones are an error."""
+    if layers is None:
+        return [name for name in LAYER_NAMES if name in frames]
+    wanted = [layers] if isinstance(layers, str) else list(layers)
+    for name in wanted:
+        layer_spec(name)  # raises LayerError for a name the registry does not know
+        if name not in frames:
+            have = ", ".join(frames) or "none"
+            raise LayerError(f"layer {name!r} is not in this inventory (it has: {have})")
+    return [name for name in LAYER_NAMES if name in wanted]
+
+
+def _tile_layer(tiles: str, lang: str, *, show: bool) -> folium.TileLayer:
+    import folium
+
+    known = _BASE_TILES.get(tiles.lower())
+    if known is None:  # another xyzservices name or a URL template: folium resolves it
+        return folium.TileLayer(tiles, show=show)
+    url, attribution, subdomains, max_zoom = known
+    name = ui("osm" if tiles.lower() == _OSM.lower() else "positron", lang)
+    return folium.TileLayer(url, attr=attribution, name=name, subdomains=subdomains,
+                            max_zoom=max_zoom, max_native_zoom=max_zoom, show=show)
+
+
+def _get(item: Any, key: str) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(key)
+    return getattr(item, key, None)
+
+
+def _claims_html(claims: Iterable[Any], lang: str) -> str:
+    """The claims panel: id, claim, measured value, target and pass/fail, all escaped."""
+    head = "".join(f"<th>{ui(k, lang)}</th>" for k in ("claim", "value", "target", "result"))
+    rows = []
+    for claim in claims:
+        claim_id = _get(claim, "id")
+        label = _get(claim, f"label_{lang}") or _get(claim, f"claim_{lang}") or ""
+        value = _display(_get(claim, "value"), lang)
+        target = _display(_get(claim, "target"), lang)
+        passed = _get(claim, "passed")
+        if passed is None:
+            result = "–"
+        else:
+            css = "ks-pass" if passed else "ks-fail"
+            mark = "✓" if passed else "✗"
+            result = f'<span class="{css}">{mark} {ui("pass" if passed else "fail", lang)}</span>'
+        title = f' title="{esc(label)}"' if label else ""
+        rows.append(
+            f"<tr><td{title}><b>{esc(claim_id)}</b>"
+            + (f"<br><small>{esc(label)}</small>" if label else "")
+            + f'</td><td class="ks-num">{value}</td><td class="ks-num">{target}</td>'
+            f"<td>{result}</td></tr>"
+        )
+    return (f"<details open><summary>{ui('claims', lang)}</summary>"
+            f"<table><tr>{head}</tr>{''.join(rows)}</table></details>")
+
+
+def _display(value: Any, lang: str) -> str:
+    if isinstance(value, list | tuple):
+        return " – ".join(_display(v, lang) for v in value)
+    text = format_value(value, lang)
+    return "–" if text is None else text
+
+
+def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, Any], int, str]:
+    """The encoded problems overlay, its feature count and its legend section."""
+    import numpy as np
+    import pandas as pd
+    import shapely.geometry
+
+    from .encode import encode_geometries
+    from .style import PROBLEM_COLORS
+
+    features = [f for f in problems.get("features", []) if f.get("geometry")]
+    geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)
+    props = pd.DataFrame([f.get("properties") or {} for f in features])
+    types, coords = encode_geometries(geoms)
+    n = len(features)
+
+    def column(key: str) -> list[Any]:
+        values = props[key].tolist() if key in props.columns else [None] * n
+        return [0, [format_value(_layer_label(v, lang) if key == "layer" else v, lang)
+                    for v in values]]
+
+    severities = (props["severity"].astype(object).tolist() if "severity" in props.columns
+                  else ["error"] * n)
+    severity_codes = ["warning" if s == "warning" else "error" for s in severities]
+    levels = sorted(set(severity_codes), key=("error", "warning").index)
+    styles = [{"color": "#7f0000", "weight": 1.5, "radius": 7,
+               "fillColor": PROBLEM_COLORS[level], "fillOpacity": 0.9} for level in levels]
+    keys = ("rule", "severity", "layer", "feature_id", "feature", "field")
+    payload = {
+        "key": "message",
+        "label": ui("problems", lang),
+        "n": [format_value(v, lang) or "" for v in
+              (props["message"].tolist() if "message" in props.columns else [""] * n)],
+        "t": types,
+        "g": coords,
+        "f": [[ui(k, lang), ""] for k in keys],
+        "c": [[0, [ui(f"severity_{s}", lang) for s in severity_codes]]
+              if k == "severity" else column(k) for k in keys],
+        "s": styles,
+        "si": [levels.index(s) for s in severity_codes],
+    }
+    legend = "".join(
+        f'<div class="ks-row"><i class="ks-sw-dot" style="background:{PROBLEM_COLORS[level]};'
+        f'border:1.5px solid #7f0000"></i><span>{ui(f"severity_{level}", lang)}</span></div>'
+        for level in (levels or ["error"])
+    )
+    return payload, n, legend
+
+
+def _layer_label(value: Any, lang: str) -> Any:
+    if isinstance(value, str) and value in registry.LAYERS:
+        return layer_spec(value).label(lang)
+    return value
+
+
+def _legend_html(sections: list[tuple[str, str, str]], lang: str) -> str:
+    body = "".join(
+        f'<div class="ks-sec" data-ks-legend="{esc(sid)}"><div class="ks-sec-t">{title}</div>'
+        f"{rows}</div>"
+        for sid, title, rows in sections
+    )
+    return f"<details open><summary>{ui('legend', lang)}</summary>{body}</details>"
+
+
+def _add_plugins(m: folium.Map, search_index: Any, lang: str) -> None:
+    from folium import plugins
+
+    fullscreen = plugins.Fullscreen(title=ui("fullscreen", lang),
+                                    title_cancel=ui("exit_fullscreen", lang))
+    fullscreen.add_to(m)
+    measure = plugins.MeasureControl(
+        position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
+        primary_area_unit="sqmeters", secondary_area_unit="hectares",
+    )
+    measure.default_js = list(ASSET_URLS["measure"]["js"])
+    measure.default_css = list(ASSET_URLS["measure"]["css"])
+    measure.add_to(m)
+    if search_index is not None:
+        plugins.Search(layer=search_index, search_label=registry.NAME, search_zoom=17,
+                       geom_type="Point", position="topleft", collapsed=True,
+                       placeholder=_single_quote_safe(ui("search", lang))).add_to(m)
+    mouse = plugins.MousePosition(position="bottomleft", separator=" | ", num_digits=6,
+                                  prefix="WGS 84:")
+    mouse.default_js = list(ASSET_URLS["mouse_position"]["js"])
+    mouse.default_css = list(ASSET_URLS["mouse_position"]["css"])
+    mouse.add_to(m)
+    plugins.MiniMap(position="bottomleft", toggle_display=True, width=130, height=130,
+                    zoom_level_offset=-5).add_to(m)
+
+
+def _single_quote_safe(text: str) -> str:
+    """``text`` for folium's Search placeholder, which it puts in a single-quoted JS string."""
+    return text.replace("\\", "").replace("'", "&#x27;")
+
+
+def to_map(
+    inv: Any,
+    *,
+    layers: Sequence[str] | None = None,
+    tiles: str = "OpenStreetMap",
+    title: str | None = None,
+    lang: str = "vi",
+    problems: Mapping[str, Any] | None = None,
+    claims: Sequence[Any] | None = None,
+) -> folium.Map:
+    """An interactive folium map of the inventory's layers.
+
+    Parameters
+    ----------
+    inv
+        An :class:`~kimson_geo.inventory.Inventory` (or a mapping of layer name to
+        GeoDataFrame in WGS 84).
+    layers
+        Registry names of the layers to draw; default every layer present.
+    tiles
+        The base layer shown first: ``OpenStreetMap``, ``CartoDB Positron`` (both always
+        offered), or another xyzservices name or a tile URL template.
+    title
+        Shown at the top of the map and as the page title.
+    lang
+        ``vi`` (default) or ``en``: labels in popups, legend, layer control and panels.
+    problems
+        A validation report's problems as a GeoJSON FeatureCollection of points
+        (``ValidationReport.to_geojson()``); drawn as a red overlay.
+    claims
+        The report's claims (objects or dicts with ``id``, ``value``, ``target``,
+        ``passed`` and optionally ``label_vi``/``label_en``); shown in a panel.
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    LayerError
+        If a name in ``layers`` is not a registry layer or not in the inventory.
+    ValueError
+        If ``lang`` is not ``vi`` or ``en``.
+    """
+    import folium
+
+    from .elements import DataLayer, Panel, Runtime, SearchIndex, Title
+    from .encode import encode_layer
+
+    lang = check_lang(lang)
+    frames = _frames(inv)
+    names = _select(frames, layers)
+
+    area_or_line = sum(
+        int((~frames[name].geometry.geom_type.isin(["Point", "MultiPoint"])).sum())
+        for name in names
+    )
+    canvas = area_or_line > CANVAS_THRESHOLD
+    encoded: list[EncodedLayer] = [
+        encode_layer(frames[name], layer_spec(name), lang=lang, label_field=registry.NAME,
+                     position_field=registry.POSITION_FIELD,
+                     schematic_code=registry.SCHEMATIC, hatch_patterns=not canvas)
+        for name in names
+    ]
+
+    bounds = [layer.bounds for layer in encoded if layer.bounds is not None]
+    if bounds:
+        west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
+        east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
+    else:  # nothing to frame: the ward's approximate position
+        west = east = _FALLBACK_CENTRE[1]
+        south = north = _FALLBACK_CENTRE[0]
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
+                   control_scale=True, prefer_canvas=canvas, zoom_start=15)
+    m.default_js = list(ASSET_URLS["map"]["js"])
+    m.default_css = list(ASSET_URLS["map"]["css"])
+    root = m.get_root()
+    root.title = esc(title) if title else ui("page_title", lang)
+    root.header.add_child(folium.Element(f'<meta name="description" content="{root.title}">'),
+                          name="description")
+
+    schematic = any(layer.schematic for layer in encoded)
+    Runtime(attribution=ui("schematic", lang) if schematic else None).add_to(m)
+
+    primary = tiles or _OSM
+    _tile_layer(primary, lang, show=True).add_to(m)
+    for other in (_OSM, _POSITRON):
+        if other.lower() != primary.lower():
+            _tile_layer(other, lang, show=False).add_to(m)
+
+    members: list[DataLayer] = []
+    sections: list[tuple[str, str, str]] = []
+    for layer in encoded:
+        label = layer_spec(layer.name).label(lang)
+        group = folium.FeatureGroup(name=esc(label), overlay=True, control=True, show=True)
+        group.add_to(m)
+        section_id = f"ks-{layer.name}"
+        member = DataLayer(layer.payload, layer=layer.name, legend_id=section_id)
+        member.add_to(group)
+        members.append(member)
+        sections.append((section_id, esc(label), layer.legend))
+
+    if problems is not None:
+        payload, count, legend = _problem_layer(problems, lang)
+        label = f"{ui('problems', lang)} ({count})"
+        group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True)
+        group.add_to(m)
+        DataLayer(payload, layer="problems", legend_id="ks-problems").add_to(group)
+        sections.append(("ks-problems", label, legend))
+
+    search_index = None
+    if members:
+        search_index = SearchIndex(members)
+        search_index.add_to(m)
+    _add_plugins(m, search_index, lang)
+
+    if title:
+        Title(esc(title)).add_to(m)
+    if sections:
+        Panel(_legend_html(sections, lang), css_class="ks-legend",
+              position="bottomright").add_to(m)
+    if claims:
+        Panel(_claims_html(claims, lang), css_class="ks-claims", position="topright").add_to(m)
+
+    if bounds:
+        m.fit_bounds([[south, west], [north, east]])
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    return m
+
+
+def _unescape_non_ascii(text: str) -> str:
+    """Turn folium's ``\\uXXXX`` escapes of non-ASCII letters back into UTF-8 text.
+
+    Only escapes of characters from U+00A0 up (not U+2028/U+2029, not surrogates) that are
+    not themselves escaped are touched, so ``<``, ``>`` and quotes stay escaped.
+    """
+    import re
+
+    def repl(match: re.Match[str]) -> str:
+        slashes, code = match.group(1), int(match.group(2), 16)
+        if len(slashes) % 2 == 0 or code < 0xA0 or 0xD800 <= code <= 0xDFFF \
+                or code in (0x2028, 0x2029):
+            return match.group(0)
+        return slashes[:-1] + chr(code)
+
+    return re.sub(r"(\\+)u([0-9a-fA-F]{4})", repl, text)
+
+
+def map_html(m: folium.Map) -> str:
+    """The complete HTML page of a map made by :func:`to_map`."""
+    return _unescape_non_ascii(m.get_root().render())
+
+
+def render_map(inv: Any, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Write an interactive map of the inventory to an HTML file.
+
+    The file is written atomically: the page goes to a temporary file in the same folder,
+    which then replaces ``path``; if anything fails, ``path`` is left as it was and no
+    partial file remains.  Missing parent folders are created.
+
+    Parameters
+    ----------
+    inv
+        The inventory to draw.
+    path
+        Where to write the HTML page.
+    **options
+        Passed to :func:`to_map`: ``layers``, ``tiles``, ``title``, ``lang``, ``problems``,
+        ``claims``.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ExportError
+        If the file cannot be written.
+    """
+    target = Path(path)
+    page = map_html(to_map(inv, **options)).encode("utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(target, page)
+    except OSError as exc:
+        if isinstance(exc, ExportError):
+            raise
+        raise ExportError(f"{target}: the map could not be written: {exc}") from exc
+    return target
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                    suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a map is for reading
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

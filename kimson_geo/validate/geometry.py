@@ -1,0 +1,291 @@
+"""Geometry rules: missing, invalid, self-crossing, repeated vertices, type, too short, outside.
+
+Every rule is vectorised with shapely 2 / numpy over the whole layer; Python loops run only
+over the features reported.  Lengths and distances are measured in EPSG:5899
+(:meth:`Context.metric`), never in degrees.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+import numpy as np
+import shapely
+
+from ..registry import BOUNDARY_LAYER, METRIC_CRS, ROADS_LAYER, WARD_RULES, WGS84, layer_spec
+from .issue import Issue
+from .rules import ANY_LAYER, Context, rule
+
+FAMILY = "geometry"
+
+#: consecutive vertices closer than this (metres) count as repeated
+REPEATED_VERTEX_M = 0.001
+
+_REASON = re.compile(r"^(?P<text>[^\[]*)\[(?P<coords>[^\]]*)\]\s*$")
+_LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
+
+
+# ---------------------------------------------------------------------------- helpers
+# (also used by the topology rules)
+
+def geometry_array(ctx: Context, layer: str, *, metric: bool = False) -> np.ndarray:
+    """The layer's geometries as a numpy object array (WGS 84, or EPSG:5899)."""
+    series = ctx.metric(layer) if metric else ctx.frame(layer).geometry
+    return np.asarray(series.array, dtype=object)
+
+
+def present_mask(geoms: np.ndarray) -> np.ndarray:
+    """True where a geometry is neither null nor empty."""
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def repaired(geoms: np.ndarray) -> np.ndarray:
+    """``geoms`` with the invalid ones made valid (nulls and empties kept as they are)."""
+    out = geoms.copy()
+    bad = present_mask(geoms)
+    bad[bad] = ~shapely.is_valid(geoms[bad])
+    if bad.any():
+        out[bad] = shapely.make_valid(geoms[bad])
+    return out
+
+
+@cache
+def _to_wgs84():  # type: ignore[no-untyped-def]
+    from pyproj import Transformer
+
+    return Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
+
+
+def lonlat(x: float, y: float) -> tuple[float, float] | None:
+    """A metric (EPSG:5899) position as rounded ``(lon, lat)``, or None if not finite."""
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return None
+    lon, lat = _to_wgs84().transform(x, y)
+    return (round(float(lon), 7), round(float(lat), 7))
+
+
+def point_lonlat(point: shapely.Geometry | None) -> tuple[float, float] | None:
+    """A metric point (or any geometry's representative point) as ``(lon, lat)``."""
+    if point is None or point.is_empty:
+        return None
+    if point.geom_type != "Point":
+        point = point.representative_point()
+    return lonlat(point.x, point.y)
+
+
+def farthest_outside(geom: shapely.Geometry, area: shapely.Geometry,
+                     step: float) -> tuple[float, shapely.Geometry | None]:
+    """How far (metres) ``geom`` strays outside ``area`` at most, and the point where it does.
+
+    Both are metric; ``area`` should be prepared.  The part outside is densified to ``step``
+    so that the maximum between two vertices is not missed.
+    """
+    outside = shapely.difference(geom, area)
+    if outside is None or outside.is_empty:
+        return 0.0, None
+    span = max(shapely.length(outside), np.sqrt(shapely.area(outside)))
+    step = max(step, span / 10_000.0)  # keep the densified copy small
+    dense = shapely.segmentize(outside, step)
+    points = shapely.points(shapely.get_coordinates(dense))
+    if len(points) == 0:
+        return 0.0, None
+    distance = shapely.distance(points, area)
+    at = int(np.nanargmax(distance))
+    return float(distance[at]), points[at]
+
+
+def _fmt_m(value: float) -> str:
+    return f"{value:,.2f} m" if value < 100 else f"{value:,.0f} m"
+
+
+# ------------------------------------------------------------------------------ rules
+
+@rule("geometry-missing", severity="error", family=FAMILY, layers=(ANY_LAYER,),
+      description="Every feature has a geometry (not null, not empty)")
+def geometry_missing(ctx: Context) -> Iterator[Issue]:
+    for name in ctx.layers:
+        geoms = geometry_array(ctx, name)
+        missing = shapely.is_missing(geoms)
+        empty = ~missing & shapely.is_empty(geoms)
+        for index in (missing | empty).nonzero()[0]:
+            what = "null" if missing[index] else "empty"
+            yield ctx.issue("geometry-missing", f"feature has a {what} geometry",
+                            layer=name, index=int(index))
+
+
+def _parse_reason(reason: str) -> tuple[str, tuple[float, float] | None]:
+    """``"Self-intersection[106.5 21.0]"`` -> ``("Self-intersection", (106.5, 21.0))``."""
+    match = _REASON.match(reason)
+    if not match:
+        return reason.strip(), None
+    text = match.group("text").strip()
+    try:
+        coords = [float(v) for v in match.group("coords").split()]
+    except ValueError:
+        return text, None
+    if len(coords) < 2 or not (np.isfinite(coords[0]) and np.isfinite(coords[1])):
+        return text, None
+    return text, (round(coords[0], 7), round(coords[1], 7))
+
+
+@rule("geometry-invalid", severity="error", family=FAMILY, layers=(ANY_LAYER,),
+      description="Geometries are valid (OGC): no self-intersecting rings, too few points...")
+def geometry_invalid(ctx: Context) -> Iterator[Issue]:
+    for name in ctx.layers:
+        geoms = geometry_array(ctx, name)
+        present = present_mask(geoms)
+        bad = np.zeros(len(geoms), dtype=bool)
+        bad[present] = ~shapely.is_valid(geoms[present])
+        for index in bad.nonzero()[0]:
+            reason = shapely.is_valid_reason(geoms[index]) or "invalid geometry"
+            text, location = _parse_reason(reason)
+            where = f" at {location[0]:.7f}, {location[1]:.7f}" if location else ""
+            yield ctx.issue("geometry-invalid", f"invalid geometry: {text}{where}",
+                            layer=name, index=int(index), location=location)
+
+
+def _line_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Line parts of the present, valid geometries and the feature index of each part."""
+    usable = present_mask(geoms)
+    usable[usable] = shapely.is_valid(geoms[usable])
+    where = usable.nonzero()[0]
+    parts, owner = shapely.get_parts(geoms[where], return_index=True)
+    lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
+    return parts[lines], where[owner[lines]]
+
+
+def _crossing_point(line: shapely.Geometry) -> shapely.Geometry | None:
+    """A point where a non-simple line meets itself (a node shared by 3+ noded ends)."""
+    noded = shapely.get_parts(shapely.node(line))
+    ends = np.concatenate([shapely.get_coordinates(shapely.get_point(noded, 0)),
+                           shapely.get_coordinates(shapely.get_point(noded, -1))])
+    if len(ends) == 0:
+        return None
+    unique, counts = np.unique(ends, axis=0, return_counts=True)
+    hits = unique[counts >= 3]
+    if len(hits) == 0:
+        return None
+    return shapely.Point(hits[0])
+
+
+@rule("line-self-crossing", severity="error", family=FAMILY, layers=(ANY_LAYER,),
+      description="Lines do not cross or touch themselves (OGC validity does not check lines)")
+def line_self_crossing(ctx: Context) -> Iterator[Issue]:
+    for name in ctx.layers:
+        parts, owner = _line_parts(geometry_array(ctx, name))
+        bad = ~shapely.is_simple(parts)
+        reported: set[int] = set()
+        for part_index in bad.nonzero()[0]:
+            index = int(owner[part_index])
+            if index in reported:
+                continue
+            reported.add(index)
+            point = _crossing_point(parts[part_index])
+            location = (round(point.x, 7), round(point.y, 7)) if point is not None else None
+            where = f" at {location[0]:.7f}, {location[1]:.7f}" if location else ""
+            yield ctx.issue("line-self-crossing", f"line crosses or touches itself{where}",
+                            layer=name, index=index, location=location)
+
+
+def _segments(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Segments of linear parts: (start xy, end xy, part index), all vectorised."""
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    same = part[1:] == part[:-1]
+    return coords[:-1][same], coords[1:][same], part[:-1][same]
+
+
+@rule("repeated-vertex", severity="warning", family=FAMILY, layers=(ANY_LAYER,),
+      description="No consecutive repeated vertices (zero-length segments)")
+def repeated_vertex(ctx: Context) -> Iterator[Issue]:
+    for name in ctx.layers:
+        wgs = geometry_array(ctx, name)
+        present = present_mask(wgs)
+        if not present.any():
+            continue
+        where = present.nonzero()[0]
+        metric = geometry_array(ctx, name, metric=True)[where]
+        parts, owner = shapely.get_parts(metric, return_index=True)
+        polygons = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
+        rings, ring_owner = shapely.get_rings(parts[polygons], return_index=True)
+        lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
+        linear = np.concatenate([parts[lines], rings])
+        linear_owner = where[np.concatenate([owner[lines], owner[polygons][ring_owner]])]
+        start, end, seg_part = _segments(linear)
+        short = np.hypot(*(end - start).T) < REPEATED_VERTEX_M
+        if not short.any():
+            continue
+        feature = linear_owner[seg_part[short]]
+        at = start[short]
+        features, first, counts = np.unique(feature, return_index=True, return_counts=True)
+        for index, i, count in zip(features, first, counts, strict=True):
+            noun = "vertex" if count == 1 else "vertices"
+            yield ctx.issue(
+                "repeated-vertex",
+                f"{count} repeated {noun} (zero-length segments, under "
+                f"{REPEATED_VERTEX_M * 1000:g} mm); remove the duplicates",
+                layer=name, index=int(index), location=lonlat(*at[i]))
+
+
+@rule("road-too-short", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
+      description=f"Road segments are at least {WARD_RULES.min_road_length_m:g} m long")
+def road_too_short(ctx: Context) -> Iterator[Issue]:
+    geoms = geometry_array(ctx, ROADS_LAYER, metric=True)
+    present = present_mask(geoms)
+    length = np.full(len(geoms), np.inf)
+    length[present] = shapely.length(geoms[present])
+    limit = WARD_RULES.min_road_length_m
+    for index in (length < limit).nonzero()[0]:
+        yield ctx.issue("road-too-short",
+                        f"road segment is {length[index]:.2f} m long, shorter than {limit:g} m",
+                        layer=ROADS_LAYER, index=int(index))
+
+
+@rule("geometry-type", severity="error", family=FAMILY, layers=(ANY_LAYER,),
+      description="Geometry types are those the layer allows (roads are lines...)")
+def geometry_type(ctx: Context) -> Iterator[Issue]:
+    if not ctx.layer_known:
+        return
+    for name in ctx.layers:
+        allowed = layer_spec(name).geometry_types
+        geoms = geometry_array(ctx, name)
+        present = present_mask(geoms)
+        types = np.asarray(ctx.frame(name).geometry.geom_type, dtype=object)
+        bad = present & ~np.isin(types, allowed)
+        for index in bad.nonzero()[0]:
+            yield ctx.issue("geometry-type",
+                            f"geometry is a {types[index]}; layer {name!r} allows "
+                            f"{', '.join(allowed)}",
+                            layer=name, index=int(index))
+
+
+@rule("outside-ward", severity="error", family=FAMILY, layers=(BOUNDARY_LAYER,),
+      description=f"Features lie inside the ward boundary (tolerance "
+                  f"{WARD_RULES.outside_tolerance_m:g} m)")
+def outside_ward(ctx: Context) -> Iterator[Issue]:
+    boundary = ctx.boundary_metric
+    if boundary is None or boundary.is_empty:
+        return
+    if not boundary.is_valid:
+        boundary = shapely.make_valid(boundary)
+    tolerance = WARD_RULES.outside_tolerance_m
+    inside_zone = shapely.buffer(boundary, tolerance)
+    shapely.prepare(inside_zone)
+    shapely.prepare(boundary)
+    for name in ctx.layers:
+        if name == BOUNDARY_LAYER:
+            continue
+        geoms = repaired(geometry_array(ctx, name, metric=True))
+        present = present_mask(geoms)
+        bad = np.zeros(len(geoms), dtype=bool)
+        bad[present] = ~shapely.covered_by(geoms[present], inside_zone)
+        for index in bad.nonzero()[0]:
+            distance, point = farthest_outside(geoms[index], boundary, tolerance / 2)
+            if distance <= tolerance:  # the densified maximum can fall just under
+                continue
+            location = point_lonlat(point)
+            yield ctx.issue("outside-ward",
+                            f"feature lies up to {_fmt_m(distance)} outside the ward "
+                            f"boundary (tolerance {tolerance:g} m)",
+                            layer=name, index=int(index), location=location)

@@ -1,0 +1,521 @@
+"""Topology rules, after the QGIS Topology Checker: overlaps, gaps, dangles, connectivity.
+
+Networks (roads, drainage) are built once per layer and context: end points are grouped by
+exact coordinates (a sort), then merged within ``WARD_RULES.snap_tolerance_m`` through a
+spatial index; an end that touches another segment's interior (a T-junction without a
+node) counts as connected.  Components come from a vectorised union-find.  Everything is
+measured in EPSG:5899; nothing is O(n²) and Python loops run only over reported problems.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..registry import (
+    BOUNDARY_LAYER,
+    CLUSTER_REF,
+    CLUSTERS_LAYER,
+    DEAD_END,
+    DRAINAGE_LAYER,
+    ENTERPRISES_LAYER,
+    ID,
+    KHU_LAYER,
+    KHU_REF,
+    OUTFALL,
+    ROADS_LAYER,
+    WARD_RULES,
+    layer_spec,
+)
+from .geometry import (
+    farthest_outside,
+    geometry_array,
+    lonlat,
+    point_lonlat,
+    present_mask,
+    repaired,
+)
+from .issue import Issue
+from .rules import Context, rule
+
+FAMILY = "topology"
+
+#: overlaps between khu smaller than this (m²) are rounding slivers
+MIN_OVERLAP_M2 = 0.01
+#: gaps between the khu and the boundary smaller than this (m²) are ignored
+MIN_GAP_M2 = 0.5
+#: how far (m) to look for the nearest road when reporting a dangle
+DANGLE_SEARCH_M = 50.0
+#: at most this many feature ids are named in one message
+MAX_IDS_SHOWN = 5
+
+_LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _flag(ctx: Context, layer: str, field: str) -> np.ndarray:
+    """Boolean array: the field is true (missing column or null -> False)."""
+    frame = ctx.frame(layer)
+    if field not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    series = frame[field]
+    if pd.api.types.is_bool_dtype(series):
+        return series.fillna(False).to_numpy(dtype=bool)
+    return series.map(lambda v: v is True or v is np.True_).to_numpy(dtype=bool)
+
+
+def _ids(ctx: Context, layer: str) -> np.ndarray:
+    """The layer's ids as text (None where missing), as an object array."""
+    frame = ctx.frame(layer)
+    if ID not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    return np.asarray(
+        frame[ID].map(lambda v: None if v is None or v != v else str(v)), dtype=object
+    )
+
+
+def _refs(ctx: Context, layer: str, field: str) -> np.ndarray:
+    """A reference field as stripped text, None where empty."""
+    frame = ctx.frame(layer)
+    if field not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+
+    def clean(value: object) -> str | None:
+        if value is None or value != value:
+            return None
+        text = str(value).strip()
+        return text or None
+
+    return np.asarray(frame[field].map(clean), dtype=object)
+
+
+def _name(ctx: Context, layer: str, index: int) -> str:
+    feature_id = ctx.feature_id(layer, index)
+    return repr(feature_id) if feature_id is not None else f"#{index}"
+
+
+def _id_list(ctx: Context, layer: str, indices: np.ndarray) -> str:
+    shown = ", ".join(_name(ctx, layer, int(i)) for i in indices[:MAX_IDS_SHOWN])
+    more = len(indices) - MAX_IDS_SHOWN
+    return shown + (f" and {more:,} more" if more > 0 else "")
+
+
+def _m2(area: float) -> str:
+    return f"{area:,.2f} m²"
+
+
+def _m(distance: float) -> str:
+    return f"{distance:,.2f} m" if distance < 100 else f"{distance:,.0f} m"
+
+
+def _label(layer: str) -> str:
+    """``cultural house`` from the registry's ``Cultural houses``."""
+    text = layer_spec(layer).label_en.lower()
+    return text[:-1] if text.endswith("s") else text
+
+
+def connected_components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Component label (the smallest node of the component) of each of ``n`` nodes.
+
+    A vectorised union-find: roots hook onto the smaller root across every edge that still
+    joins two trees, then pointers are jumped to the root; repeated until no edge does.
+    """
+    parent = np.arange(n, dtype=np.int64)
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    while len(u):
+        pu, pv = parent[u], parent[v]
+        crossing = pu != pv
+        if not crossing.any():
+            break
+        u, v, pu, pv = u[crossing], v[crossing], pu[crossing], pv[crossing]
+        np.minimum.at(parent, np.maximum(pu, pv), np.minimum(pu, pv))
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+    return parent
+
+
+def _group_points(xy: np.ndarray, tolerance: float) -> np.ndarray:
+    """A node label for each point; points within ``tolerance`` (transitively) share one."""
+    if len(xy) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((xy[:, 1], xy[:, 0]))
+    ordered = xy[order]
+    new = np.ones(len(xy), dtype=bool)
+    new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    exact = np.empty(len(xy), dtype=np.int64)
+    exact[order] = np.cumsum(new) - 1
+    unique = ordered[new]
+    if tolerance <= 0 or len(unique) < 2:
+        return exact
+    points = shapely.points(unique)
+    left, right = shapely.STRtree(points).query(points, predicate="dwithin",
+                                                distance=tolerance)
+    keep = left < right
+    if not keep.any():
+        return exact
+    merged = connected_components(len(unique), left[keep], right[keep])
+    _, compact = np.unique(merged, return_inverse=True)
+    return compact[exact]
+
+
+@dataclass
+class Network:
+    """A line layer as a graph: parts are edges between end-point nodes."""
+
+    layer: str
+    parts: np.ndarray          # metric line parts
+    owner: np.ndarray          # feature index of each part
+    start: np.ndarray          # node of each part's first vertex
+    end: np.ndarray            # node of each part's last vertex
+    start_xy: np.ndarray
+    end_xy: np.ndarray
+    degree: np.ndarray         # part ends at each node
+    #: ends that touch another part's interior: (part, which end 0/1, other part)
+    touch_part: np.ndarray
+    touch_end: np.ndarray
+    touch_other: np.ndarray
+    component: np.ndarray      # component of each part
+    feature_component: np.ndarray  # component of each feature, -1 without a line
+    #: the parts' spatial index, or None when not needed
+    tree: shapely.STRtree | None
+
+    def end_xy_of(self, part: np.ndarray, which: np.ndarray) -> np.ndarray:
+        return np.where(which[:, None] == 0, self.start_xy[part], self.end_xy[part])
+
+    def end_node_of(self, part: np.ndarray, which: np.ndarray) -> np.ndarray:
+        return np.where(which == 0, self.start[part], self.end[part])
+
+
+_NETWORKS: dict[int, tuple[weakref.ref[Context], dict[str, Network]]] = {}
+
+
+def network(ctx: Context, layer: str) -> Network:
+    """The network of ``layer`` (cached for the lifetime of ``ctx``)."""
+    key = id(ctx)
+    entry = _NETWORKS.get(key)
+    if entry is None or entry[0]() is not ctx:
+        entry = (weakref.ref(ctx), {})
+        _NETWORKS[key] = entry
+        weakref.finalize(ctx, _NETWORKS.pop, key, None)
+    cache = entry[1]
+    if layer not in cache:
+        cache[layer] = _build_network(ctx, layer)
+    return cache[layer]
+
+
+def _build_network(ctx: Context, layer: str) -> Network:
+    tolerance = WARD_RULES.snap_tolerance_m
+    geoms = geometry_array(ctx, layer, metric=True)
+    where = present_mask(geoms).nonzero()[0]
+    parts, owner = shapely.get_parts(geoms[where], return_index=True)
+    owner = where[owner]
+    keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
+    keep[keep] = shapely.get_num_points(parts[keep]) > 0
+    parts, owner = parts[keep], owner[keep]
+    n = len(parts)
+
+    coords, index = shapely.get_coordinates(parts, return_index=True)
+    counts = np.bincount(index, minlength=n)
+    last = np.cumsum(counts) - 1
+    start_xy, end_xy = coords[last - counts + 1], coords[last]
+    nodes = _group_points(np.concatenate([start_xy, end_xy]), tolerance)
+    start, end = nodes[:n], nodes[n:]
+    n_nodes = int(nodes.max()) + 1 if n else 0
+    degree = np.bincount(nodes, minlength=n_nodes)
+
+    # ends alone at their node: do they touch another part's interior?
+    lone = (degree[nodes] == 1).nonzero()[0]
+    tree = None
+    touch_part = touch_end = touch_other = np.zeros(0, dtype=np.int64)
+    if len(lone):
+        tree = shapely.STRtree(parts)
+        lone_part, lone_end = lone % n, lone // n
+        lone_xy = np.where(lone_end[:, None] == 0, start_xy[lone_part], end_xy[lone_part])
+        hit, other = tree.query(shapely.points(lone_xy), predicate="dwithin",
+                                distance=tolerance)
+        foreign = other != lone_part[hit]
+        hit, other = hit[foreign], other[foreign]
+        hit, first = np.unique(hit, return_index=True)
+        touch_part, touch_end, touch_other = lone_part[hit], lone_end[hit], other[first]
+
+    # the graph: each part joins its ends; parts of one feature join; T-junctions join
+    first_part = np.zeros(len(geoms), dtype=np.int64)
+    first_part[owner[::-1]] = np.arange(n)[::-1]
+    touch_node = np.where(touch_end == 0, start[touch_part], end[touch_part])
+    u = np.concatenate([start, start, touch_node])
+    v = np.concatenate([end, start[first_part[owner]], start[touch_other]])
+    labels = connected_components(n_nodes, u, v)
+    component = labels[start]
+    feature_component = np.full(len(geoms), -1, dtype=np.int64)
+    feature_component[owner] = component
+    return Network(layer, parts, owner, start, end, start_xy, end_xy, degree, touch_part,
+                   touch_end, touch_other, component, feature_component, tree)
+
+
+# ------------------------------------------------------------------------ polygons
+
+@rule("khu-overlap", severity="error", family=FAMILY, layers=(KHU_LAYER,),
+      description="Khu do not overlap one another")
+def khu_overlap(ctx: Context) -> Iterator[Issue]:
+    metric = ctx.metric(KHU_LAYER)
+    geoms = repaired(np.asarray(metric.array, dtype=object))
+    present = present_mask(geoms)
+    where = present.nonzero()[0]
+    if len(where) < 2:
+        return
+    tree = shapely.STRtree(geoms[where])
+    left, right = tree.query(geoms[where], predicate="intersects")
+    keep = left < right
+    left, right = where[left[keep]], where[right[keep]]
+    overlap = shapely.intersection(geoms[left], geoms[right])
+    area = shapely.area(overlap)
+    for k in (area >= MIN_OVERLAP_M2).nonzero()[0]:
+        i, j = int(left[k]), int(right[k])
+        yield ctx.issue("khu-overlap",
+                        f"khu {_name(ctx, KHU_LAYER, i)} overlaps khu "
+                        f"{_name(ctx, KHU_LAYER, j)} by {_m2(area[k])}",
+                        layer=KHU_LAYER, index=i, location=point_lonlat(overlap[k]))
+
+
+@rule("khu-gap", severity="error", family=FAMILY, layers=(KHU_LAYER, BOUNDARY_LAYER),
+      description="The khu cover the ward boundary with no gaps and do not extend beyond it")
+def khu_gap(ctx: Context) -> Iterator[Issue]:
+    boundary = ctx.boundary_metric
+    if boundary is None or boundary.is_empty:
+        return
+    if not boundary.is_valid:
+        boundary = shapely.make_valid(boundary)
+    geoms = repaired(np.asarray(ctx.metric(KHU_LAYER).array, dtype=object))
+    present = present_mask(geoms)
+    covered = shapely.union_all(geoms[present])
+    gaps = shapely.get_parts(shapely.difference(boundary, covered))
+    gap_area = shapely.area(gaps)
+    for k in np.argsort(-gap_area, kind="stable"):
+        if gap_area[k] < MIN_GAP_M2:
+            break
+        yield ctx.issue("khu-gap",
+                        f"{_m2(gap_area[k])} of the ward is not covered by any khu",
+                        layer=KHU_LAYER, location=point_lonlat(gaps[k]))
+    beyond = np.full(len(geoms), None, dtype=object)
+    beyond[present] = shapely.difference(geoms[present], boundary)
+    beyond_area = np.zeros(len(geoms))
+    beyond_area[present] = shapely.area(beyond[present])
+    for index in (beyond_area >= MIN_GAP_M2).nonzero()[0]:
+        pieces = shapely.get_parts(beyond[index])
+        largest = pieces[int(np.argmax(shapely.area(pieces)))]
+        yield ctx.issue("khu-gap",
+                        f"khu extends {_m2(beyond_area[index])} beyond the ward boundary",
+                        layer=KHU_LAYER, index=int(index), location=point_lonlat(largest))
+
+
+# ------------------------------------------------------------------------- networks
+
+@rule("road-dangle", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
+      description="Road ends meet another road unless the segment is marked dead_end")
+def road_dangle(ctx: Context) -> Iterator[Issue]:
+    net = network(ctx, ROADS_LAYER)
+    if not len(net.parts):
+        return
+    ends = np.concatenate([net.start, net.end])
+    lone = net.degree[ends] == 1
+    n = len(net.parts)
+    if len(net.touch_part):
+        lone[net.touch_part + n * net.touch_end] = False
+    lone &= ~np.tile(_flag(ctx, ROADS_LAYER, DEAD_END)[net.owner], 2)
+    flat = lone.nonzero()[0]
+    if not len(flat):
+        return
+    part, which = flat % n, flat // n
+    xy = net.end_xy_of(part, which)
+    # distance to the nearest other road, for the message
+    assert net.tree is not None
+    hit, other = net.tree.query(shapely.points(xy), predicate="dwithin",
+                                distance=DANGLE_SEARCH_M)
+    foreign = other != part[hit]
+    hit, other = hit[foreign], other[foreign]
+    gap = np.full(len(flat), np.inf)
+    if len(hit):
+        np.minimum.at(gap, hit, shapely.distance(shapely.points(xy[hit]), net.parts[other]))
+    tol = WARD_RULES.snap_tolerance_m
+    for k in np.argsort(net.owner[part] * 2 + which, kind="stable"):
+        nearest = (f"nearest other road {_m(gap[k])} away" if np.isfinite(gap[k])
+                   else f"no other road within {DANGLE_SEARCH_M:g} m")
+        side = "start" if which[k] == 0 else "end"
+        yield ctx.issue("road-dangle",
+                        f"road {side} meets no other road within {tol:g} m ({nearest}); "
+                        f"snap it to the road it meets or set {DEAD_END} = true",
+                        layer=ROADS_LAYER, index=int(net.owner[part[k]]),
+                        location=lonlat(*xy[k]))
+
+
+@rule("road-undernoded", severity="warning", family=FAMILY, layers=(ROADS_LAYER,),
+      description="Road ends that meet another road mid-segment share a vertex (a node) there")
+def road_undernoded(ctx: Context) -> Iterator[Issue]:
+    net = network(ctx, ROADS_LAYER)
+    order = np.argsort(net.owner[net.touch_part] * 2 + net.touch_end, kind="stable")
+    for k in order:
+        part, other = int(net.touch_part[k]), int(net.touch_other[k])
+        xy = net.end_xy_of(net.touch_part[k:k + 1], net.touch_end[k:k + 1])[0]
+        side = "start" if net.touch_end[k] == 0 else "end"
+        yield ctx.issue("road-undernoded",
+                        f"road {side} meets road {_name(ctx, ROADS_LAYER, int(net.owner[other]))}"
+                        f" mid-segment with no shared vertex; split that road there",
+                        layer=ROADS_LAYER, index=int(net.owner[part]), location=lonlat(*xy))
+
+
+@rule("road-isolated", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
+      description="The road network is one connected whole")
+def road_isolated(ctx: Context) -> Iterator[Issue]:
+    net = network(ctx, ROADS_LAYER)
+    features = net.feature_component >= 0
+    if not features.any():
+        return
+    labels, sizes = np.unique(net.feature_component[features], return_counts=True)
+    if len(labels) < 2:
+        return
+    main = labels[int(np.argmax(sizes))]
+    size_of = dict(zip(labels.tolist(), sizes.tolist(), strict=True))
+    main_size = size_of[int(main)]
+    cut = (features & (net.feature_component != main)).nonzero()[0]
+    for index in cut:
+        size = size_of[int(net.feature_component[index])]
+        yield ctx.issue("road-isolated",
+                        f"road is not connected to the main network ({main_size:,} segments);"
+                        f" its own piece has {size:,} segment{'s' if size != 1 else ''}",
+                        layer=ROADS_LAYER, index=int(index))
+
+
+@rule("drainage-no-outfall", severity="error", family=FAMILY, layers=(DRAINAGE_LAYER,),
+      description="Every connected drainage network has a segment marked outfall")
+def drainage_no_outfall(ctx: Context) -> Iterator[Issue]:
+    net = network(ctx, DRAINAGE_LAYER)
+    if not len(net.parts):
+        return
+    comp = net.feature_component
+    has_line = comp >= 0
+    outfall = _flag(ctx, DRAINAGE_LAYER, OUTFALL) & has_line
+    drained = np.unique(comp[outfall])
+    dry = has_line & ~np.isin(comp, drained)
+    if not dry.any():
+        return
+    # sinks: nodes where a part ends, no part starts and no end touches another part
+    starts = np.zeros(len(net.degree), dtype=bool)
+    starts[net.start] = True
+    flows_on = np.zeros(len(net.parts), dtype=bool)
+    flows_on[net.touch_part[net.touch_end == 1]] = True
+    sink_part = ~starts[net.end] & ~flows_on
+    for label in np.unique(comp[dry]):
+        members = (comp == label).nonzero()[0]
+        in_comp = (net.component == label).nonzero()[0]
+        candidates = in_comp[sink_part[in_comp]]
+        if len(candidates):
+            # the sink most parts drain into
+            best = candidates[int(np.argmax(net.degree[net.end[candidates]]))]
+        else:  # a loop: any end will do
+            best = in_comp[-1]
+        count = len(members)
+        noun = "segment" if count == 1 else "segments"
+        ids = _id_list(ctx, DRAINAGE_LAYER, members)
+        yield ctx.issue("drainage-no-outfall",
+                        f"drainage network of {count:,} {noun} ({ids}) has no segment with "
+                        f"{OUTFALL} = true",
+                        layer=DRAINAGE_LAYER, index=int(net.owner[best]),
+                        location=lonlat(*net.end_xy[best]))
+
+
+# ------------------------------------------------------------------ containment
+
+def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_layer: str,
+                 *, must_be_in_one: bool) -> Iterator[Issue]:
+    """Features of ``layer`` must lie in the ``area_layer`` feature their ``ref_field`` names
+    (and, with ``must_be_in_one``, in some ``area_layer`` feature when they name none)."""
+    tol = WARD_RULES.snap_tolerance_m
+    areas = repaired(np.asarray(ctx.metric(area_layer).array, dtype=object))
+    area_ids = _ids(ctx, area_layer)
+    area_ok = present_mask(areas)
+    by_id: dict[str, int] = {}
+    for i in area_ok.nonzero()[0]:
+        if area_ids[i] is not None:
+            by_id.setdefault(area_ids[i], int(i))
+    geoms = repaired(np.asarray(ctx.metric(layer).array, dtype=object))
+    present = present_mask(geoms)
+    refs = _refs(ctx, layer, ref_field)
+    named = present & pd.notna(refs)
+    target = np.full(len(geoms), -1, dtype=np.int64)
+    target[named] = [by_id.get(r, -1) for r in refs[named]]
+    unknown = named & (target < 0)
+    area_noun, noun = _label(area_layer), _label(layer)
+    known_ids = ", ".join(sorted(by_id)) or "none"
+    for index in unknown.nonzero()[0]:
+        yield ctx.issue(rule_id, f"{noun} names {area_noun} {refs[index]!r} in {ref_field!r}, "
+                        f"which does not exist (known: {known_ids})",
+                        layer=layer, index=int(index), field=ref_field)
+
+    zones = shapely.buffer(areas, tol)
+    shapely.prepare(zones)
+    checked = named & (target >= 0)
+    outside = np.zeros(len(geoms), dtype=bool)
+    if checked.any():
+        outside[checked] = ~shapely.covered_by(geoms[checked], zones[target[checked]])
+    loose = present & ~named
+    anywhere = None
+    if must_be_in_one and loose.any() and area_ok.any():
+        anywhere = shapely.union_all(areas[area_ok])
+        zone = shapely.buffer(anywhere, tol)
+        shapely.prepare(zone)
+        outside[loose] = ~shapely.covered_by(geoms[loose], zone)
+    elif must_be_in_one and loose.any():
+        outside |= loose
+
+    tree = shapely.STRtree(areas[area_ok]) if area_ok.any() else None
+    ok_index = area_ok.nonzero()[0]
+    for index in outside.nonzero()[0]:
+        geom = geoms[index]
+        if target[index] >= 0:
+            area = areas[target[index]]
+            distance, _ = farthest_outside(geom, area, max(tol, 0.5))
+            if distance <= tol:
+                continue
+            what = (f"{noun} names {area_noun} {refs[index]!r} but lies up to {_m(distance)} "
+                    f"outside it")
+        elif anywhere is not None:
+            distance, _ = farthest_outside(geom, anywhere, max(tol, 0.5))
+            if distance <= tol:
+                continue
+            what = f"{noun} lies {_m(distance)} outside every {area_noun}"
+        else:
+            what = f"{noun} lies outside every {area_noun} (there are none)"
+        if tree is not None:
+            inside = ok_index[tree.query(shapely.point_on_surface(geom), predicate="intersects")]
+            inside = inside[inside != target[index]]
+            if len(inside):
+                what += f" (it is in {area_noun} {_name(ctx, area_layer, int(inside[0]))})"
+        yield ctx.issue(rule_id, what, layer=layer, index=int(index),
+                        field=ref_field if target[index] >= 0 else None)
+
+
+@rule("service-outside-khu", severity="error", family=FAMILY, layers=(KHU_LAYER,),
+      description="Cultural houses and sports areas lie in the khu their 'khu' field names")
+def service_outside_khu(ctx: Context) -> Iterator[Issue]:
+    for layer in WARD_RULES.khu_service_layers:
+        if ctx.has(layer) and KHU_REF in ctx.frame(layer).columns:
+            yield from _containment(ctx, "service-outside-khu", layer, KHU_REF, KHU_LAYER,
+                                    must_be_in_one=False)
+
+
+@rule("enterprise-outside-cluster", severity="warning", family=FAMILY,
+      layers=(ENTERPRISES_LAYER, CLUSTERS_LAYER),
+      description="Enterprises lie in a cluster, and in the one their 'cluster' field names")
+def enterprise_outside_cluster(ctx: Context) -> Iterator[Issue]:
+    yield from _containment(ctx, "enterprise-outside-cluster", ENTERPRISES_LAYER, CLUSTER_REF,
+                            CLUSTERS_LAYER, must_be_in_one=True)

@@ -1,0 +1,187 @@
+"""Geometry rules: each fires on a tiny broken layer and stays quiet on a clean one."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import pytest
+from _support import metric_to_wgs84, provenance
+from shapely.geometry import LineString, Point, Polygon
+
+from kimson_geo.inventory import Inventory, from_frames
+from kimson_geo.registry import BOUNDARY_LAYER, KHU_LAYER, ROADS_LAYER, WARD_RULES, WGS84
+from kimson_geo.validate.issue import Issue
+from kimson_geo.validate.rules import RULES, Context, load_rule_modules, run_rules
+
+
+def _frame(geoms: list, layer: str = ROADS_LAYER, **extra: object) -> gpd.GeoDataFrame:
+    """Features in WGS 84 from metre offsets around the ward centre (None kept as null)."""
+    rows = []
+    for i, _ in enumerate(geoms):
+        if layer == ROADS_LAYER:
+            rows.append(provenance(id=f"r{i}", name=f"Đường {i}", kind="alley",
+                                   surface="concrete", width_m=3.0, **extra))
+        else:
+            rows.append(provenance(id=f"{layer[:1]}{i}", name=f"{layer} {i}",
+                                   kind="khu_pho" if layer == KHU_LAYER else "ward", **extra))
+    real = [g for g in geoms if g is not None]
+    moved = iter(metric_to_wgs84(real)) if real else iter(())
+    placed = [next(moved) if g is not None else None for g in geoms]
+    return gpd.GeoDataFrame(rows, geometry=gpd.GeoSeries(placed, crs=WGS84), crs=WGS84)
+
+
+def _run(rule_id: str, inv: Inventory, *, layer_known: bool = True) -> list[Issue]:
+    return list(run_rules(Context(inv, layer_known=layer_known), only=[rule_id]))
+
+
+def _lonlat(x: float, y: float) -> tuple[float, float]:
+    p = metric_to_wgs84([Point(x, y)]).iloc[0]
+    return p.x, p.y
+
+
+def _number(message: str, unit: str) -> float:
+    match = re.search(r"([\d,]+(?:\.\d+)?) " + re.escape(unit), message)
+    assert match, message
+    return float(match.group(1).replace(",", ""))
+
+
+STRAIGHT = LineString([(0, 0), (100, 0)])
+
+
+def test_rules_registered_with_severity_and_family() -> None:
+    load_rule_modules()
+    expected = {"geometry-missing": "error", "geometry-invalid": "error",
+                "line-self-crossing": "error", "repeated-vertex": "warning",
+                "road-too-short": "error", "geometry-type": "error", "outside-ward": "error"}
+    for rule_id, severity in expected.items():
+        assert RULES[rule_id].severity == severity
+        assert RULES[rule_id].family == "geometry"
+
+
+# ------------------------------------------------------------------ geometry-missing
+
+def test_geometry_missing_fires_on_null_and_empty() -> None:
+    roads = _frame([STRAIGHT, None, STRAIGHT])
+    roads.loc[2, "geometry"] = LineString()
+    issues = _run("geometry-missing", from_frames({ROADS_LAYER: roads}))
+    assert [(i.rule, i.severity, i.feature, i.feature_id) for i in issues] == [
+        ("geometry-missing", "error", 1, "r1"), ("geometry-missing", "error", 2, "r2")]
+    assert "null" in issues[0].message and "empty" in issues[1].message
+
+
+def test_geometry_missing_quiet_on_complete_layer() -> None:
+    assert _run("geometry-missing", from_frames({ROADS_LAYER: _frame([STRAIGHT])})) == []
+
+
+# ------------------------------------------------------------------ geometry-invalid
+
+def test_geometry_invalid_reports_reason_and_location() -> None:
+    bowtie = Polygon([(0, 0), (100, 100), (100, 0), (0, 100)])
+    square = Polygon([(200, 0), (300, 0), (300, 100), (200, 100)])
+    khu = _frame([square, bowtie], layer=KHU_LAYER)
+    issues = _run("geometry-invalid", from_frames({KHU_LAYER: khu}))
+    assert len(issues) == 1
+    issue = issues[0]
+    assert (issue.rule, issue.severity, issue.feature, issue.feature_id) == (
+        "geometry-invalid", "error", 1, "k1")
+    assert "Self-intersection" in issue.message and "\n" not in issue.message
+    lon, lat = _lonlat(50, 50)
+    assert issue.location == pytest.approx((lon, lat), abs=1e-6)
+
+
+def test_geometry_invalid_quiet_on_valid_polygons() -> None:
+    square = Polygon([(0, 0), (100, 0), (100, 100), (0, 100)])
+    assert _run("geometry-invalid", from_frames({KHU_LAYER: _frame([square], KHU_LAYER)})) == []
+
+
+# ---------------------------------------------------------------- line-self-crossing
+
+def test_line_self_crossing_fires_with_crossing_point() -> None:
+    figure = LineString([(0, 0), (20, 20), (20, 0), (0, 20)])
+    issues = _run("line-self-crossing", from_frames({ROADS_LAYER: _frame([STRAIGHT, figure])}))
+    assert [(i.rule, i.severity, i.feature) for i in issues] == [
+        ("line-self-crossing", "error", 1)]
+    assert issues[0].location == pytest.approx(_lonlat(10, 10), abs=1e-6)
+
+
+def test_line_self_crossing_quiet_on_simple_and_closed_lines() -> None:
+    loop = LineString([(0, 0), (50, 0), (50, 50), (0, 50), (0, 0)])
+    bent = LineString([(0, 0), (50, 0), (50, 50)])
+    assert _run("line-self-crossing", from_frames({ROADS_LAYER: _frame([loop, bent])})) == []
+
+
+# ------------------------------------------------------------------- repeated-vertex
+
+def test_repeated_vertex_warns_once_per_feature() -> None:
+    doubled = LineString([(0, 0), (50, 0), (50, 0), (100, 0)])
+    issues = _run("repeated-vertex", from_frames({ROADS_LAYER: _frame([STRAIGHT, doubled])}))
+    assert [(i.rule, i.severity, i.feature) for i in issues] == [
+        ("repeated-vertex", "warning", 1)]
+    assert issues[0].message.startswith("1 repeated vertex")
+    assert issues[0].location == pytest.approx(_lonlat(50, 0), abs=1e-6)
+
+
+def test_repeated_vertex_quiet_on_clean_lines_and_closed_rings() -> None:
+    square = Polygon([(0, 0), (100, 0), (100, 100), (0, 100)])
+    assert _run("repeated-vertex", from_frames({ROADS_LAYER: _frame([STRAIGHT])})) == []
+    assert _run("repeated-vertex", from_frames({KHU_LAYER: _frame([square], KHU_LAYER)})) == []
+
+
+# -------------------------------------------------------------------- road-too-short
+
+def test_road_too_short_reports_metric_length() -> None:
+    stub = LineString([(0, 0), (0.4, 0.3)])
+    issues = _run("road-too-short", from_frames({ROADS_LAYER: _frame([STRAIGHT, stub])}))
+    assert [(i.rule, i.severity, i.feature) for i in issues] == [("road-too-short", "error", 1)]
+    assert _number(issues[0].message, "m long") == pytest.approx(0.5, abs=0.01)
+
+
+def test_road_too_short_quiet_on_long_enough_roads() -> None:
+    ok = LineString([(0, 0), (WARD_RULES.min_road_length_m + 0.5, 0)])
+    assert _run("road-too-short", from_frames({ROADS_LAYER: _frame([ok])})) == []
+
+
+# --------------------------------------------------------------------- geometry-type
+
+def test_geometry_type_fires_on_point_road() -> None:
+    issues = _run("geometry-type", from_frames({ROADS_LAYER: _frame([STRAIGHT, Point(3, 3)])}))
+    assert [(i.rule, i.severity, i.feature) for i in issues] == [("geometry-type", "error", 1)]
+    assert "Point" in issues[0].message
+
+
+def test_geometry_type_quiet_on_lines_and_unknown_layer() -> None:
+    assert _run("geometry-type", from_frames({ROADS_LAYER: _frame([STRAIGHT])})) == []
+    alone = Inventory(layers={"my_points": _frame([Point(1, 1), STRAIGHT])})
+    assert _run("geometry-type", alone, layer_known=False) == []
+
+
+def test_any_layer_rules_run_on_unknown_layer() -> None:
+    alone = Inventory(layers={"my_file": _frame([STRAIGHT, None])})
+    issues = _run("geometry-missing", alone, layer_known=False)
+    assert [(i.layer, i.feature) for i in issues] == [("my_file", 1)]
+
+
+# ---------------------------------------------------------------------- outside-ward
+
+def _ward() -> gpd.GeoDataFrame:
+    return _frame([Polygon([(0, 0), (1000, 0), (1000, 1000), (0, 1000)])], BOUNDARY_LAYER)
+
+
+def test_outside_ward_reports_distance_in_metres() -> None:
+    astray = LineString([(900, 500), (1020, 500)])
+    inside = LineString([(100, 100), (200, 100)])
+    inv = from_frames({BOUNDARY_LAYER: _ward(), ROADS_LAYER: _frame([inside, astray])})
+    issues = _run("outside-ward", inv)
+    assert [(i.rule, i.severity, i.layer, i.feature) for i in issues] == [
+        ("outside-ward", "error", ROADS_LAYER, 1)]
+    assert _number(issues[0].message, "m outside") == pytest.approx(20, abs=0.2)
+    assert issues[0].location == pytest.approx(_lonlat(1020, 500), abs=1e-5)
+
+
+def test_outside_ward_quiet_within_tolerance_and_without_boundary() -> None:
+    edge = LineString([(900, 500), (1000 + WARD_RULES.outside_tolerance_m - 1, 500)])
+    inv = from_frames({BOUNDARY_LAYER: _ward(), ROADS_LAYER: _frame([edge])})
+    assert _run("outside-ward", inv) == []
+    far = LineString([(5000, 0), (5100, 0)])
+    assert _run("outside-ward", from_frames({ROADS_LAYER: _frame([far])})) == []

@@ -1,0 +1,274 @@
+"""Topology rules: each fires on a tiny broken layer and stays quiet on a clean one."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from _support import metric_to_wgs84, provenance
+from shapely.geometry import LineString, Point, Polygon, box
+
+from kimson_geo.inventory import Inventory, from_frames
+from kimson_geo.registry import (
+    BOUNDARY_LAYER,
+    CLUSTERS_LAYER,
+    CULTURAL_HOUSES_LAYER,
+    DRAINAGE_LAYER,
+    ENTERPRISES_LAYER,
+    KHU_LAYER,
+    ROADS_LAYER,
+    SPORTS_AREAS_LAYER,
+    WGS84,
+)
+from kimson_geo.validate.issue import Issue
+from kimson_geo.validate.rules import RULES, Context, load_rule_modules, run_rules
+from kimson_geo.validate.topology import connected_components
+
+
+def _frame(geoms: list, rows: list[dict]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame([provenance(**r) for r in rows], geometry=metric_to_wgs84(geoms),
+                            crs=WGS84)
+
+
+def _roads(lines: list, dead_end: list[bool] | None = None) -> gpd.GeoDataFrame:
+    flags = dead_end or [False] * len(lines)
+    return _frame(lines, [dict(id=f"r{i}", name=f"Đường {i}", kind="alley", surface="concrete",
+                               width_m=3.0, dead_end=flag) for i, flag in enumerate(flags)])
+
+
+def _khu(polys: list) -> gpd.GeoDataFrame:
+    return _frame(polys, [dict(id=f"khu-{i}", name=f"Khu {i}", kind="khu_pho")
+                          for i in range(len(polys))])
+
+
+def _boundary(poly: Polygon) -> gpd.GeoDataFrame:
+    return _frame([poly], [dict(id="ward", name="Kim Sơn", kind="ward")])
+
+
+def _run(rule_id: str, inv: Inventory) -> list[Issue]:
+    return list(run_rules(Context(inv), only=[rule_id]))
+
+
+def _lonlat(x: float, y: float) -> tuple[float, float]:
+    p = metric_to_wgs84([Point(x, y)]).iloc[0]
+    return p.x, p.y
+
+
+def _number(message: str, unit: str) -> float:
+    match = re.search(r"([\d,]+(?:\.\d+)?) " + re.escape(unit), message)
+    assert match, message
+    return float(match.group(1).replace(",", ""))
+
+
+def test_rules_registered_with_severity_and_family() -> None:
+    load_rule_modules()
+    expected = {"khu-overlap": "error", "khu-gap": "error", "road-dangle": "error",
+                "road-undernoded": "warning", "road-isolated": "error",
+                "drainage-no-outfall": "error", "service-outside-khu": "error",
+                "enterprise-outside-cluster": "warning"}
+    for rule_id, severity in expected.items():
+        assert RULES[rule_id].severity == severity
+        assert RULES[rule_id].family == "topology"
+
+
+def test_connected_components_union_find() -> None:
+    # 0-1-2 chain, 3-4 pair, 5 alone, edges given out of order
+    labels = connected_components(6, np.array([2, 3, 0]), np.array([1, 4, 1]))
+    assert labels.tolist() == [0, 0, 0, 3, 3, 5]
+    rng = np.random.default_rng(1)
+    n = 2000
+    order = rng.permutation(n)  # one long path in random node order
+    labels = connected_components(n, order[:-1], order[1:])
+    assert (labels == labels[0]).all()
+
+
+# ------------------------------------------------------------------------ khu-overlap
+
+def test_khu_overlap_reports_pair_and_area() -> None:
+    khu = _khu([box(0, 0, 100, 100), box(90, 0, 200, 100), box(300, 0, 400, 100)])
+    issues = _run("khu-overlap", from_frames({KHU_LAYER: khu}))
+    assert [(i.rule, i.severity, i.feature, i.feature_id) for i in issues] == [
+        ("khu-overlap", "error", 0, "khu-0")]
+    assert "'khu-1'" in issues[0].message
+    assert _number(issues[0].message, "m²") == pytest.approx(1000, rel=0.01)
+    assert issues[0].location == pytest.approx(_lonlat(95, 50), abs=1e-4)
+
+
+def test_khu_overlap_quiet_on_tiles_and_slivers() -> None:
+    khu = _khu([box(0, 0, 100, 100), box(100, 0, 200, 100), box(199.99999, 0, 300, 100)])
+    assert _run("khu-overlap", from_frames({KHU_LAYER: khu})) == []
+
+
+# ---------------------------------------------------------------------------- khu-gap
+
+def test_khu_gap_reports_gap_and_khu_beyond_boundary() -> None:
+    ward = _boundary(box(0, 0, 200, 100))
+    khu = _khu([box(0, 0, 100, 100), box(105, 0, 210, 100)])
+    issues = _run("khu-gap", from_frames({BOUNDARY_LAYER: ward, KHU_LAYER: khu}))
+    assert [(i.rule, i.severity, i.feature) for i in issues] == [
+        ("khu-gap", "error", None), ("khu-gap", "error", 1)]
+    assert _number(issues[0].message, "m²") == pytest.approx(500, rel=0.01)
+    assert issues[0].location == pytest.approx(_lonlat(102.5, 50), abs=1e-4)
+    assert "beyond" in issues[1].message
+    assert _number(issues[1].message, "m²") == pytest.approx(1000, rel=0.01)
+
+
+def test_khu_gap_quiet_when_khu_tile_the_boundary() -> None:
+    ward = _boundary(box(0, 0, 200, 100))
+    khu = _khu([box(0, 0, 100, 100), box(100, 0, 200, 100)])
+    assert _run("khu-gap", from_frames({BOUNDARY_LAYER: ward, KHU_LAYER: khu})) == []
+
+
+# ------------------------------------------------------------------------ road-dangle
+
+T_LINES = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (200, 0)]),
+           LineString([(100, 0), (100, 80)])]
+
+
+def test_road_dangle_fires_on_unmarked_free_end() -> None:
+    roads = _roads(T_LINES, dead_end=[True, True, False])
+    issues = _run("road-dangle", from_frames({ROADS_LAYER: roads}))
+    assert [(i.rule, i.severity, i.feature, i.feature_id) for i in issues] == [
+        ("road-dangle", "error", 2, "r2")]
+    assert issues[0].location == pytest.approx(_lonlat(100, 80), abs=1e-6)
+    assert "dead_end" in issues[0].message
+
+
+def test_road_dangle_message_names_nearest_road() -> None:
+    lines = [*T_LINES[:2], LineString([(100, 0), (100, 80)]), LineString([(103, 81), (150, 81)])]
+    roads = _roads(lines, dead_end=[True, True, False, True])
+    issues = _run("road-dangle", from_frames({ROADS_LAYER: roads}))
+    assert [i.feature for i in issues] == [2]
+    assert _number(issues[0].message, "m away") == pytest.approx(np.hypot(3, 1), abs=0.01)
+
+
+def test_road_dangle_quiet_on_dead_ends_snapped_ends_and_t_junctions() -> None:
+    lines = [*T_LINES, LineString([(100, 80.005), (150, 80)]),  # within the 1 cm snap
+             LineString([(50, 0), (50, 40)])]                   # T onto r0 without a node
+    roads = _roads(lines, dead_end=[True, True, False, True, True])
+    assert _run("road-dangle", from_frames({ROADS_LAYER: roads})) == []
+
+
+# -------------------------------------------------------------------- road-undernoded
+
+def test_road_undernoded_warns_on_t_without_node() -> None:
+    lines = [*T_LINES, LineString([(50, 0), (50, 40)])]
+    roads = _roads(lines, dead_end=[True, True, True, True])
+    issues = _run("road-undernoded", from_frames({ROADS_LAYER: roads}))
+    assert [(i.rule, i.severity, i.feature) for i in issues] == [
+        ("road-undernoded", "warning", 3)]
+    assert "'r0'" in issues[0].message
+    assert issues[0].location == pytest.approx(_lonlat(50, 0), abs=1e-6)
+
+
+def test_road_undernoded_quiet_when_noded() -> None:
+    roads = _roads(T_LINES, dead_end=[True, True, True])
+    assert _run("road-undernoded", from_frames({ROADS_LAYER: roads})) == []
+
+
+# ---------------------------------------------------------------------- road-isolated
+
+def test_road_isolated_reports_each_cut_off_segment() -> None:
+    lines = [*T_LINES, LineString([(500, 500), (600, 500)]),
+             LineString([(600, 500), (600, 600)])]
+    issues = _run("road-isolated", from_frames({ROADS_LAYER: _roads(lines)}))
+    assert [(i.rule, i.severity, i.feature) for i in issues] == [
+        ("road-isolated", "error", 3), ("road-isolated", "error", 4)]
+    assert "(3 segments)" in issues[0].message and "2 segments" in issues[0].message
+
+
+def test_road_isolated_quiet_on_connected_network_with_t_junction() -> None:
+    lines = [*T_LINES, LineString([(50, 0), (50, 40)])]  # joined mid-segment, no node
+    assert _run("road-isolated", from_frames({ROADS_LAYER: _roads(lines)})) == []
+
+
+# ---------------------------------------------------------------- drainage-no-outfall
+
+def _drainage(lines: list, outfall: list[bool]) -> gpd.GeoDataFrame:
+    return _frame(lines, [dict(id=f"d{i}", name=f"Mương {i}", kind="ditch", outfall=flag)
+                          for i, flag in enumerate(outfall)])
+
+
+def test_drainage_no_outfall_one_issue_per_dry_network() -> None:
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (200, 0)]),  # drains
+             LineString([(0, 300), (100, 300)]), LineString([(100, 300), (150, 250)]),
+             LineString([(50, 400), (50, 300.001)])]  # joins d2 mid-segment
+    drainage = _drainage(lines, [False, True, False, False, False])
+    issues = _run("drainage-no-outfall", from_frames({DRAINAGE_LAYER: drainage}))
+    assert [(i.rule, i.severity, i.feature) for i in issues] == [
+        ("drainage-no-outfall", "error", 3)]
+    assert "3 segments" in issues[0].message
+    assert "'d2', 'd3', 'd4'" in issues[0].message
+    assert issues[0].location == pytest.approx(_lonlat(150, 250), abs=1e-6)
+
+
+def test_drainage_no_outfall_quiet_when_every_network_drains() -> None:
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (200, 0)])]
+    drainage = _drainage(lines, [False, True])
+    assert _run("drainage-no-outfall", from_frames({DRAINAGE_LAYER: drainage})) == []
+
+
+# ---------------------------------------------------------------- service-outside-khu
+
+def _services(points: list, refs: list[str | None], kind: str = "khu") -> gpd.GeoDataFrame:
+    return _frame(points, [dict(id=f"s{i}", name=f"Nhà văn hóa {i}", kind=kind, khu=ref)
+                           for i, ref in enumerate(refs)])
+
+
+def test_service_outside_khu_fires_on_wrong_and_unknown_khu() -> None:
+    khu = _khu([box(0, 0, 100, 100), box(100, 0, 200, 100)])
+    houses = _services([Point(50, 50), Point(150, 50), Point(20, 20)],
+                       ["khu-0", "khu-0", "khu-9"])
+    sports = _services([Point(130, 50)], ["khu-1"])
+    issues = _run("service-outside-khu", from_frames(
+        {KHU_LAYER: khu, CULTURAL_HOUSES_LAYER: houses, SPORTS_AREAS_LAYER: sports}))
+    got = sorted((i.layer, i.feature, i.severity) for i in issues)
+    assert got == [(CULTURAL_HOUSES_LAYER, 1, "error"), (CULTURAL_HOUSES_LAYER, 2, "error")]
+    by_index = {i.feature: i for i in issues}
+    assert _number(by_index[1].message, "m outside") == pytest.approx(50, abs=0.05)
+    assert "'khu-1'" in by_index[1].message
+    assert "'khu-9'" in by_index[2].message and "does not exist" in by_index[2].message
+
+
+def test_service_outside_khu_quiet_when_inside_or_unassigned() -> None:
+    khu = _khu([box(0, 0, 100, 100)])
+    houses = _services([Point(50, 50), Point(500, 500)], ["khu-0", None], kind="ward")
+    issues = _run("service-outside-khu", from_frames({KHU_LAYER: khu,
+                                                       CULTURAL_HOUSES_LAYER: houses}))
+    assert issues == []
+
+
+# --------------------------------------------------------- enterprise-outside-cluster
+
+def _clusters() -> gpd.GeoDataFrame:
+    return _frame([box(0, 0, 100, 100), box(200, 0, 300, 100)],
+                  [dict(id="c-ind", name="CCN Kim Sơn", kind="industrial"),
+                   dict(id="c-port", name="Cụm cảng Kim Sơn", kind="port")])
+
+
+def _enterprises(points: list, refs: list[str | None]) -> gpd.GeoDataFrame:
+    return _frame(points, [dict(id=f"e{i}", name=f"Công ty {i}", kind="other", cluster=ref)
+                           for i, ref in enumerate(refs)])
+
+
+def test_enterprise_outside_cluster_warns() -> None:
+    firms = _enterprises([Point(50, 50), Point(50, 130), Point(250, 50), Point(60, 60)],
+                         [None, None, "c-ind", "c-nowhere"])
+    issues = _run("enterprise-outside-cluster", from_frames(
+        {CLUSTERS_LAYER: _clusters(), ENTERPRISES_LAYER: firms}))
+    assert sorted((i.feature, i.severity) for i in issues) == [
+        (1, "warning"), (2, "warning"), (3, "warning")]
+    by_index = {i.feature: i for i in issues}
+    assert _number(by_index[1].message, "m outside") == pytest.approx(30, abs=0.05)
+    assert _number(by_index[2].message, "m outside") == pytest.approx(150, abs=0.5)
+    assert "'c-port'" in by_index[2].message
+    assert "does not exist" in by_index[3].message
+
+
+def test_enterprise_outside_cluster_quiet_when_inside() -> None:
+    firms = _enterprises([Point(50, 50), Point(250, 50)], ["c-ind", None])
+    issues = _run("enterprise-outside-cluster", from_frames(
+        {CLUSTERS_LAYER: _clusters(), ENTERPRISES_LAYER: firms}))
+    assert issues == []
