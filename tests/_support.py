@@ -48,3 +48,24 @@ def tree_snapshot(folder: Path) -> dict[str, bytes]:
         str(p.relative_to(folder)): p.read_bytes()
         for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+def copy_bundled(folder: Path) -> Path:
+    """A copy of the bundled data folder (GeoJSON files only) under ``folder``."""
+    import shutil
+
+    target = folder / "data"
+    target.mkdir(parents=True)
+    for path in (ROOT / "data").glob("*.geojson"):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+def edit_features(folder: Path, layer: str, edit) -> None:  # type: ignore[no-untyped-def]
+    """Apply ``edit(features)`` to the raw features of ``folder/layer.geojson`` in place."""
+    path = folder / f"{layer}.geojson"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    result = edit(document["features"])
+    if result is not None:
+        document["features"] = result
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")

@@ -96,7 +96,7 @@ def _components(features: list[dict[str, Any]]) -> list[set[int]]:
 
 
 @pytest.fixture(scope="module")
-def bundled() -> Layers:
+def raw_layers() -> Layers:
     layers: Layers = {}
     for spec in iter_layers():
         path = DATA / spec.file_name
@@ -349,8 +349,8 @@ CHECKS: dict[str, Callable[[Layers], list[str]]] = {
 
 
 @pytest.mark.parametrize("check", sorted(CHECKS))
-def test_bundled_data_passes(bundled: Layers, check: str) -> None:
-    assert CHECKS[check](bundled) == []
+def test_bundled_data_passes(raw_layers: Layers, check: str) -> None:
+    assert CHECKS[check](raw_layers) == []
 
 
 # --------------------------------------------------------------------- broken copies
@@ -518,9 +518,9 @@ BROKEN: list[tuple[str, Callable[[Layers], None]]] = [
 
 
 @pytest.mark.parametrize(("check", "breaker"), BROKEN, ids=[b.__name__ for _, b in BROKEN])
-def test_broken_copy_fails(bundled: Layers, check: str,
+def test_broken_copy_fails(raw_layers: Layers, check: str,
                            breaker: Callable[[Layers], None]) -> None:
-    broken = copy.deepcopy(bundled)
+    broken = copy.deepcopy(raw_layers)
     breaker(broken)
     assert CHECKS[check](broken), f"{check} did not notice {breaker.__name__}"
 
@@ -555,9 +555,9 @@ def test_build_is_deterministic_and_matches_bundled(tmp_path: Path) -> None:
             f"{name} differs from data/: rerun .venv/bin/python scripts/build_data.py")
 
 
-def test_roads_metric_lengths_are_plausible(bundled: Layers) -> None:
-    total = sum(metric(shape(f["geometry"])).length for f in _features(bundled, ROADS.name))
-    ward = metric(shape(_features(bundled, BOUNDARY.name)[0]["geometry"])).area
+def test_roads_metric_lengths_are_plausible(raw_layers: Layers) -> None:
+    total = sum(metric(shape(f["geometry"])).length for f in _features(raw_layers, ROADS.name))
+    ward = metric(shape(_features(raw_layers, BOUNDARY.name)[0]["geometry"])).area
     assert 1e6 < ward < 1e7  # a few km²
     assert 10_000 < total < 40_000
     assert math.isfinite(total)

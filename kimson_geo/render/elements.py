@@ -3,6 +3,11 @@
 Each element writes its data with :func:`~kimson_geo.render.encode.dumps_js`, never with
 folium's ``tojson`` (which would write Vietnamese as ``\\uXXXX``), and every piece of HTML
 it carries was escaped in Python.
+
+branca compiles what an element's macros render as a new Jinja template, so data rendered
+by a folium macro is evaluated as Jinja: a name such as ``{{ 7*7 }}`` comes out as ``49``
+(and ``{{ this.__init__... }}`` reaches Python).  These elements therefore render their
+data through :class:`Raw`, which inserts text without parsing it.
 """
 
 from __future__ import annotations
@@ -11,19 +16,45 @@ from importlib import resources
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 from .encode import dumps_js
 
-__all__ = ["DataLayer", "Panel", "Runtime", "SearchIndex", "Title"]
+__all__ = ["DataLayer", "Panel", "Raw", "RawMacroElement", "Runtime", "SearchIndex", "Title"]
 
 
 def _asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-class Runtime(MacroElement):
+class Raw(Element):
+    """Text put into the page as it is: never parsed as a Jinja template."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Raw"
+        self.text = text
+
+
+class RawMacroElement(MacroElement):
+    """A MacroElement whose rendered macros go into the page as :class:`Raw` text."""
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        module = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = module.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(Raw(str(macro(self, kwargs))),
+                                                name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class Runtime(RawMacroElement):
     """The page's small JavaScript runtime and CSS, and the map-wide setup.
 
     Add it to the map before any layer.
@@ -49,7 +80,7 @@ class Runtime(MacroElement):
         self.options_js = dumps_js({"attribution": attribution})
 
 
-class DataLayer(MacroElement):
+class DataLayer(RawMacroElement):
     """One encoded layer, drawn into its parent FeatureGroup."""
 
     _template = Template(
@@ -96,7 +127,7 @@ class SearchIndex(folium.FeatureGroup):
         self.members = members
 
 
-class Panel(MacroElement):
+class Panel(RawMacroElement):
     """A Leaflet control holding escaped HTML written into the page (legend, claims)."""
 
     _template = Template(
@@ -118,7 +149,7 @@ class Panel(MacroElement):
         self.position_js = dumps_js(position)
 
 
-class Title(MacroElement):
+class Title(RawMacroElement):
     """The map's title (escaped), centred at the top."""
 
     _template = Template(

@@ -116,6 +116,8 @@ class Context:
     layer_known: bool = True
     files: dict[str, Path] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    #: results several rules share (a schema run, an endpoint graph), computed once
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _metric: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     @property

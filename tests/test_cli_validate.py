@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kimson_geo.cli.main import cli
+
+from _support import ROOT, SHARED, copy_bundled, edit_features, tree_snapshot
+
+SURVEY = ROOT / "examples" / "survey" / "roads.geojson"
+
+
+def test_bundled_inventory_is_clean() -> None:
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 0, result.stdout[-2000:]
+    assert "OK: 0 error(s)" in result.stdout
+
+
+def test_json_report_shape_and_nothing_else_on_stdout() -> None:
+    result = CliRunner().invoke(cli, ["validate", "--format", "json"])
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert set(report) >= {"issues", "claims", "summary"}
+    assert report["summary"]["errors"] == 0
+    for claim in report["claims"]:
+        assert set(claim) >= {"id", "value", "target", "passed", "features"}
+
+
+def test_survey_in_vn2000_reports_its_three_faults() -> None:
+    result = CliRunner().invoke(cli, ["validate", str(SURVEY), "--layer", "roads",
+                                      "--src-crs", "EPSG:5899", "--format", "json"])
+    assert result.exit_code == 1
+    issues = json.loads(result.stdout)["issues"]
+    found = sorted((i["rule"], i["feature"], i["field"]) for i in issues)
+    assert found == [("field-type", "road-002", "width_m"),
+                     ("main-road-width", "road-001", "width_m"),
+                     ("road-not-concrete", "road-018", "surface")]
+
+
+def test_projected_metres_without_src_crs_get_the_hint() -> None:
+    result = CliRunner().invoke(cli, ["validate", str(SURVEY), "--layer", "roads"])
+    assert result.exit_code == 1
+    assert "VN-2000? pass --src-crs EPSG:5899" in result.stdout
+
+
+def test_unparseable_file_is_exit_2_with_line_and_column() -> None:
+    bad = SHARED / "corpora" / "geojsonhint" / "bad" / "bad-json.geojson"
+    if not bad.exists():
+        pytest.skip("shared/ corpus not beside the checkout")
+    result = CliRunner().invoke(cli, ["validate", str(bad)])
+    assert result.exit_code == 2
+    line = result.stderr.strip().splitlines()
+    assert len(line) == 1 and "bad-json.geojson" in line[0] and "line 3, column 5" in line[0]
+
+
+def test_file_alone_gets_structure_and_geometry_only(tmp_path: Path) -> None:
+    folder = copy_bundled(tmp_path)
+    edit_features(folder, "roads", lambda fs: fs[0]["properties"].update(width_m=1000.0))
+    result = CliRunner().invoke(cli, ["validate", str(folder / "roads.geojson"),
+                                      "--format", "json"])
+    # read as "roads" from its name? no: a file alone gets only layer-independent checks
+    rules = {i["rule"] for i in json.loads(result.stdout)["issues"]}
+    assert "value-range" not in rules and result.exit_code == 0
+
+
+def test_errors_give_exit_1_and_are_grouped(tmp_path: Path) -> None:
+    folder = copy_bundled(tmp_path)
+    edit_features(folder, "roads", lambda fs: fs[0]["properties"].update(width_m=1000.0))
+    result = CliRunner().invoke(cli, ["validate", str(folder)])
+    assert result.exit_code == 1
+    assert "roads: " in result.stdout and "value-range" in result.stdout
+
+
+def test_list_rules_names_every_family() -> None:
+    result = CliRunner().invoke(cli, ["validate", "--list-rules", "--format", "json"])
+    assert result.exit_code == 0
+    rules = json.loads(result.stdout)
+    families = {r["family"] for r in rules}
+    assert families == {"structure", "attributes", "geometry", "topology", "ward"}
+    assert len({r["id"] for r in rules}) == len(rules)
+    assert {"main-road-width", "khu-gap", "road-dangle", "json-syntax"} <= {r["id"] for r in rules}
+
+
+def test_fix_writes_repaired_copies_and_leaves_input_alone(tmp_path: Path) -> None:
+    import unicodedata
+
+    folder = copy_bundled(tmp_path)
+    edit_features(folder, "khu", lambda fs: fs[0]["properties"].update(
+        name=unicodedata.normalize("NFD", fs[0]["properties"]["name"])))
+    before = tree_snapshot(folder)
+    out = tmp_path / "fixed"
+    result = CliRunner().invoke(cli, ["validate", str(folder), "--fix", str(out)])
+    assert result.exit_code == 0  # NFC is a warning
+    assert tree_snapshot(folder) == before
+    text = (out / "khu.geojson").read_text(encoding="utf-8")
+    assert unicodedata.is_normalized("NFC", text)
+    again = CliRunner().invoke(cli, ["validate", str(out), "--format", "json"])
+    assert json.loads(again.stdout)["summary"]["warnings"] == 0
+
+
+def test_fix_refuses_to_write_over_the_input(tmp_path: Path) -> None:
+    folder = copy_bundled(tmp_path)
+    before = tree_snapshot(folder)
+    result = CliRunner().invoke(cli, ["validate", str(folder), "--fix", str(folder)])
+    assert result.exit_code == 2 and "never writes over input" in result.stderr
+    assert tree_snapshot(folder) == before
+
+
+def test_report_command_exit_codes(tmp_path: Path) -> None:
+    assert CliRunner().invoke(cli, ["report"]).exit_code == 0
+    folder = copy_bundled(tmp_path)
+    edit_features(folder, "khu", lambda fs: fs[0]["properties"].update(civilized_urban=False))
+    result = CliRunner().invoke(cli, ["report", str(folder), "--format", "json"])
+    assert result.exit_code == 1
+    failed = [c["id"] for c in json.loads(result.stdout) if c["passed"] is False]
+    assert failed == ["civilized-urban"]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+
+from kimson_geo.inventory import Inventory
+from kimson_geo.validate.rules import Context, run_rules
+
+from _support import metric_to_wgs84
+
+
+def _run(frames: dict, rule_id: str) -> list:  # type: ignore[type-arg]
+    return list(run_rules(Context(Inventory(layers=frames)), only=[rule_id]))
+
+
+def test_main_road_width(small_roads) -> None:
+    issues = _run({"roads": small_roads}, "main-road-width")
+    assert [(i.feature_id, i.field) for i in issues] == [("r2", "width_m")]
+    assert "4 m wide" in issues[0].message
+    fixed = small_roads.copy()
+    fixed.loc[1, "width_m"] = 6.0
+    assert _run({"roads": fixed}, "main-road-width") == []
+
+
+def test_inter_khu_and_inter_group_must_be_concrete(small_roads) -> None:
+    roads = small_roads.copy()
+    assert _run({"roads": roads}, "road-not-concrete") == []  # the earth road is an alley
+    roads.loc[2, "surface"] = "gravel"
+    issues = _run({"roads": roads}, "road-not-concrete")
+    assert [i.feature_id for i in issues] == ["r3"]
+    assert "gravel" in issues[0].message
+
+
+def test_khu_without_cultural_house(small_khu, small_points) -> None:
+    issues = _run({"khu": small_khu, "cultural_houses": small_points}, "khu-has-cultural-house")
+    assert [i.feature_id for i in issues] == ["khu-b"]
+    second = small_points.copy()
+    second.loc[0, "khu"] = "khu-b"
+    both = gpd.GeoDataFrame(pd.concat([small_points, second], ignore_index=True),
+                            crs=small_points.crs)
+    both.loc[1, "id"] = "ch-b"
+    assert _run({"khu": small_khu, "cultural_houses": both}, "khu-has-cultural-house") == []
+
+
+def test_khu_without_sports_area(small_khu, small_points) -> None:
+    issues = _run({"khu": small_khu, "sports_areas": small_points}, "khu-has-sports-area")
+    assert [i.feature_id for i in issues] == ["khu-b"]
+
+
+def test_environment_watch_near_homes(small_khu, small_points) -> None:
+    enterprise = small_points.copy()
+    enterprise["kind"] = "brick_tile"
+    # 30 m inside khu-a: next to homes
+    near = enterprise.set_geometry(metric_to_wgs84([Point(0, 30)]))
+    issues = _run({"khu": small_khu, "enterprises": near}, "environment-watch")
+    assert len(issues) == 1 and issues[0].severity == "warning"
+    # 400 m east of the khu: nobody lives there
+    far = enterprise.set_geometry(metric_to_wgs84([Point(650, 30)]))
+    assert _run({"khu": small_khu, "enterprises": far}, "environment-watch") == []
