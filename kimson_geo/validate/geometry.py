@@ -41,6 +41,24 @@ def present_mask(geoms: np.ndarray) -> np.ndarray:
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
+def explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Single parts of the present geometries and the index of the feature of each part.
+
+    Single-part geometries pass through as they are (``shapely.get_parts`` copies every
+    geometry, which is slow on a million roads); parts keep the features' order.
+    """
+    where = present_mask(geoms).nonzero()[0]
+    kept = geoms[where]
+    multi = shapely.get_type_id(kept) >= shapely.GeometryType.MULTIPOINT
+    if not multi.any():
+        return kept, where
+    parts, owner = shapely.get_parts(kept[multi], return_index=True)
+    all_parts = np.concatenate([kept[~multi], parts])
+    all_owner = np.concatenate([where[~multi], where[multi][owner]])
+    order = np.argsort(all_owner, kind="stable")
+    return all_parts[order], all_owner[order]
+
+
 def repaired(geoms: np.ndarray) -> np.ndarray:
     """``geoms`` with the invalid ones made valid (nulls and empties kept as they are)."""
     out = geoms.copy()
@@ -96,6 +114,34 @@ def farthest_outside(geom: shapely.Geometry, area: shapely.Geometry,
     return float(distance[at]), points[at]
 
 
+def edge_index(area: shapely.Geometry) -> shapely.STRtree:
+    """A spatial index of the segments of ``area``'s boundary (see :func:`not_covered`)."""
+    rings = explode(np.asarray([shapely.boundary(area)], dtype=object))[0]
+    start, end, _ = _segments(rings)
+    return shapely.STRtree(shapely.linestrings(np.stack([start, end], axis=1)))
+
+
+def _not_covered(geoms: np.ndarray, area: shapely.Geometry,
+                 edges: shapely.STRtree) -> np.ndarray:
+    """Indices of the present ``geoms`` not covered by the prepared ``area``.
+
+    A feature whose box meets no box of the area's boundary segments is wholly inside or
+    wholly outside, so one vertex decides; only those near the edge get the exact test.
+    """
+    present = present_mask(geoms)
+    where = present.nonzero()[0]
+    if not len(where):
+        return where
+    near = np.zeros(len(where), dtype=bool)
+    near[np.unique(edges.query(geoms[where])[0])] = True
+    coords, owner = shapely.get_coordinates(geoms[where], return_index=True)
+    first = np.searchsorted(owner, np.arange(len(where)))
+    outside = ~shapely.contains_xy(area, coords[first, 0], coords[first, 1])
+    check = near.nonzero()[0]
+    outside[check] = ~shapely.covered_by(geoms[where[check]], area)
+    return where[outside]
+
+
 def _fmt_m(value: float) -> str:
     return f"{value:,.2f} m" if value < 100 else f"{value:,.0f} m"
 
@@ -147,13 +193,12 @@ def geometry_invalid(ctx: Context) -> Iterator[Issue]:
 
 
 def _line_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Line parts of the present, valid geometries and the feature index of each part."""
-    usable = present_mask(geoms)
-    usable[usable] = shapely.is_valid(geoms[usable])
-    where = usable.nonzero()[0]
-    parts, owner = shapely.get_parts(geoms[where], return_index=True)
+    """Line parts of the valid geometries and the feature index of each part."""
+    parts, owner = explode(geoms)
     lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
-    return parts[lines], where[owner[lines]]
+    parts, owner = parts[lines], owner[lines]
+    valid = shapely.is_valid(parts)
+    return parts[valid], owner[valid]
 
 
 def _crossing_point(line: shapely.Geometry) -> shapely.Geometry | None:
@@ -196,28 +241,47 @@ def _segments(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return coords[:-1][same], coords[1:][same], part[:-1][same]
 
 
+def _short_segments(linear: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Feature index and start point of every segment under REPEATED_VERTEX_M."""
+    start, end, seg_part = _segments(linear)
+    short = np.hypot(*(end - start).T) < REPEATED_VERTEX_M
+    return owner[seg_part[short]], start[short]
+
+
+def _linear_parts(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lines and polygon rings of ``geoms`` (any type), with the owner of each."""
+    parts, part_owner = explode(geoms)
+    part_owner = owner[part_owner]
+    types = shapely.get_type_id(parts)
+    polygons = types == shapely.GeometryType.POLYGON
+    rings, ring_owner = shapely.get_rings(parts[polygons], return_index=True)
+    lines = np.isin(types, _LINE_TYPES)
+    return (np.concatenate([parts[lines], rings]),
+            np.concatenate([part_owner[lines], part_owner[polygons][ring_owner]]))
+
+
 @rule("repeated-vertex", severity="warning", family=FAMILY, layers=(ANY_LAYER,),
       description="No consecutive repeated vertices (zero-length segments)")
 def repeated_vertex(ctx: Context) -> Iterator[Issue]:
     for name in ctx.layers:
-        wgs = geometry_array(ctx, name)
-        present = present_mask(wgs)
+        present = present_mask(geometry_array(ctx, name))
         if not present.any():
             continue
         where = present.nonzero()[0]
         metric = geometry_array(ctx, name, metric=True)[where]
-        parts, owner = shapely.get_parts(metric, return_index=True)
-        polygons = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
-        rings, ring_owner = shapely.get_rings(parts[polygons], return_index=True)
-        lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
-        linear = np.concatenate([parts[lines], rings])
-        linear_owner = where[np.concatenate([owner[lines], owner[polygons][ring_owner]])]
-        start, end, seg_part = _segments(linear)
-        short = np.hypot(*(end - start).T) < REPEATED_VERTEX_M
-        if not short.any():
+        # cheap pass over each feature's whole coordinate sequence (this also pairs the
+        # last vertex of a part with the first of the next), then an exact pass per ring
+        # and part over the few candidates
+        candidate, _ = _short_segments(metric, np.arange(len(metric)))
+        if not len(candidate):
             continue
-        feature = linear_owner[seg_part[short]]
-        at = start[short]
+        candidate = np.unique(candidate)
+        linear, owner = _linear_parts(metric[candidate], where[candidate])
+        feature, at = _short_segments(linear, owner)
+        if not len(feature):
+            continue
+        order = np.argsort(feature, kind="stable")
+        feature, at = feature[order], at[order]
         features, first, counts = np.unique(feature, return_index=True, return_counts=True)
         for index, i, count in zip(features, first, counts, strict=True):
             noun = "vertex" if count == 1 else "vertices"
@@ -273,14 +337,12 @@ def outside_ward(ctx: Context) -> Iterator[Issue]:
     inside_zone = shapely.buffer(boundary, tolerance)
     shapely.prepare(inside_zone)
     shapely.prepare(boundary)
+    edge_tree = edge_index(inside_zone)
     for name in ctx.layers:
         if name == BOUNDARY_LAYER:
             continue
         geoms = repaired(geometry_array(ctx, name, metric=True))
-        present = present_mask(geoms)
-        bad = np.zeros(len(geoms), dtype=bool)
-        bad[present] = ~shapely.covered_by(geoms[present], inside_zone)
-        for index in bad.nonzero()[0]:
+        for index in _not_covered(geoms, inside_zone, edge_tree):
             distance, point = farthest_outside(geoms[index], boundary, tolerance / 2)
             if distance <= tolerance:  # the densified maximum can fall just under
                 continue

@@ -33,6 +33,7 @@ from ..registry import (
     layer_spec,
 )
 from .geometry import (
+    explode,
     farthest_outside,
     geometry_array,
     lonlat,
@@ -144,26 +145,62 @@ def connected_components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return parent
 
 
+def _exact_groups(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group identical points: (group of each point, one point per group).
+
+    Sorting a hash of the coordinates' bits is several times faster than a lexsort; equal
+    points always share a hash, and the exact comparison splits any collision.
+    """
+    bits = np.ascontiguousarray(xy).view(np.uint64)
+    key = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ bits[:, 1]
+    order = np.argsort(key, kind="stable")
+    ordered = xy[order]
+    new = np.ones(len(xy), dtype=bool)
+    new[1:] = (key[order][1:] != key[order][:-1]) | np.any(ordered[1:] != ordered[:-1], axis=1)
+    group = np.empty(len(xy), dtype=np.int64)
+    group[order] = np.cumsum(new) - 1
+    return group, ordered[new]
+
+
+def _near_suspects(xy: np.ndarray, tolerance: float) -> np.ndarray:
+    """Indices of the points that may have another point within ``tolerance``.
+
+    Two points closer than ``tolerance`` on both axes share a cell of side 2 × tolerance in
+    at least one of four grids shifted by half a cell; the others need no spatial index.
+    """
+    low = xy.min(axis=0)
+    size = 2.0 * tolerance
+    suspect = np.zeros(len(xy), dtype=bool)
+    for shift in ((0.0, 0.0), (tolerance, 0.0), (0.0, tolerance), (tolerance, tolerance)):
+        cells = np.floor((xy - low + shift) / size)
+        if cells.max() >= 2**31:  # too wide an extent for one int64 key: check them all
+            return np.arange(len(xy))
+        cell = cells.astype(np.int64)
+        key = (cell[:, 0] << 32) | cell[:, 1]
+        order = np.argsort(key)
+        same = key[order][1:] == key[order][:-1]
+        suspect[order[1:][same]] = True
+        suspect[order[:-1][same]] = True
+    return suspect.nonzero()[0]
+
+
 def _group_points(xy: np.ndarray, tolerance: float) -> np.ndarray:
     """A node label for each point; points within ``tolerance`` (transitively) share one."""
     if len(xy) == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((xy[:, 1], xy[:, 0]))
-    ordered = xy[order]
-    new = np.ones(len(xy), dtype=bool)
-    new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
-    exact = np.empty(len(xy), dtype=np.int64)
-    exact[order] = np.cumsum(new) - 1
-    unique = ordered[new]
+    exact, unique = _exact_groups(xy)
     if tolerance <= 0 or len(unique) < 2:
         return exact
-    points = shapely.points(unique)
+    suspects = _near_suspects(unique, tolerance)
+    if len(suspects) < 2:
+        return exact
+    points = shapely.points(unique[suspects])
     left, right = shapely.STRtree(points).query(points, predicate="dwithin",
                                                 distance=tolerance)
     keep = left < right
     if not keep.any():
         return exact
-    merged = connected_components(len(unique), left[keep], right[keep])
+    merged = connected_components(len(unique), suspects[left[keep]], suspects[right[keep]])
     _, compact = np.unique(merged, return_inverse=True)
     return compact[exact]
 
@@ -216,9 +253,7 @@ def network(ctx: Context, layer: str) -> Network:
 def _build_network(ctx: Context, layer: str) -> Network:
     tolerance = WARD_RULES.snap_tolerance_m
     geoms = geometry_array(ctx, layer, metric=True)
-    where = present_mask(geoms).nonzero()[0]
-    parts, owner = shapely.get_parts(geoms[where], return_index=True)
-    owner = where[owner]
+    parts, owner = explode(geoms)
     keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
     keep[keep] = shapely.get_num_points(parts[keep]) > 0
     parts, owner = parts[keep], owner[keep]
