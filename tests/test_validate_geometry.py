@@ -67,7 +67,7 @@ def test_geometry_missing_fires_on_null_and_empty() -> None:
     issues = _run("geometry-missing", from_frames({ROADS_LAYER: roads}))
     assert [(i.rule, i.severity, i.feature, i.feature_id) for i in issues] == [
         ("geometry-missing", "error", 1, "r1"), ("geometry-missing", "error", 2, "r2")]
-    assert "null" in issues[0].message and "empty" in issues[1].message
+    assert "a null" in issues[0].message and "an empty" in issues[1].message
 
 
 def test_geometry_missing_quiet_on_complete_layer() -> None:

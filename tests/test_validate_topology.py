@@ -272,3 +272,103 @@ def test_enterprise_outside_cluster_quiet_when_inside() -> None:
     issues = _run("enterprise-outside-cluster", from_frames(
         {CLUSTERS_LAYER: _clusters(), ENTERPRISES_LAYER: firms}))
     assert issues == []
+
+
+# ------------------------------------------------------------------------- robustness
+
+def test_group_points_matches_brute_force() -> None:
+    from kimson_geo.validate.topology import _group_points
+
+    rng = np.random.default_rng(7)
+    base = rng.uniform(0, 0.2, (300, 2)) + [400_000.0, 2_330_000.0]
+    xy = np.concatenate([base, base[:50]])  # exact duplicates too
+    labels = _group_points(xy, 0.01)
+    close = np.hypot(*(xy[:, None, :] - xy[None, :, :]).T) <= 0.01
+    expected = connected_components(len(xy), *np.nonzero(np.triu(close, 1)))
+    same = labels[:, None] == labels[None, :]
+    assert (same == (expected[:, None] == expected[None, :])).all()
+
+
+def test_multipart_road_parts_join_each_other() -> None:
+    from shapely.geometry import MultiLineString
+
+    two = MultiLineString([[(0, 0), (50, 0)], [(50, 0), (50, 50)]])
+    lines = [two, LineString([(50, 50), (100, 50)])]
+    roads = _roads(lines, dead_end=[True, True])
+    inv = from_frames({ROADS_LAYER: roads})
+    assert _run("road-dangle", inv) == []
+    assert _run("road-isolated", inv) == []
+
+
+def _degenerate(kind: str) -> dict[str, gpd.GeoDataFrame]:
+    from shapely.geometry import GeometryCollection, MultiLineString, MultiPolygon
+
+    from kimson_geo.registry import LAYER_NAMES
+
+    geoms: list = {
+        "empty": [],
+        "nulls": [None, None],
+        "garbage": [None, LineString(), Polygon([(0, 0), (100, 100), (100, 0), (0, 100)]),
+                    Point(5, 5), MultiLineString([[(0, 0), (10, 0)], [(10, 0), (10, 10)]]),
+                    LineString([(0, 0), (0, 0)]),
+                    GeometryCollection([Point(1, 1), LineString([(0, 0), (1, 1)])]),
+                    MultiPolygon([box(0, 0, 10, 10), box(20, 0, 30, 10)]),
+                    LineString([(0, 0), (20, 20), (20, 0), (0, 20)])],
+    }[kind]
+    real = [g for g in geoms if g is not None and not g.is_empty]
+    moved = iter(metric_to_wgs84(real)) if real else iter(())
+    placed = [next(moved) if g is not None and not g.is_empty else g for g in geoms]
+    frames = {}
+    for name in LAYER_NAMES:
+        frame = gpd.GeoDataFrame({"id": [f"x{i}" for i in range(len(geoms))]},
+                                 geometry=gpd.GeoSeries(placed, crs=WGS84), crs=WGS84)
+        frames[name] = frame
+    if kind == "garbage":
+        frames[CULTURAL_HOUSES_LAYER]["khu"] = ["x2", None, "", "nope", 3, "x7", None, None,
+                                                None]
+        frames[ENTERPRISES_LAYER]["cluster"] = ["x2"] * len(geoms)
+    return frames
+
+
+@pytest.mark.parametrize("kind", ["empty", "nulls", "garbage"])
+def test_rules_survive_degenerate_layers(kind: str) -> None:
+    load_rule_modules()
+    ids = [r.id for r in RULES.values() if r.family in ("geometry", "topology") and r.func]
+    frames = _degenerate(kind)
+    issues = list(run_rules(Context(Inventory(layers=frames)), only=ids))
+    alone = Context(Inventory(layers={"a_file": frames[ROADS_LAYER]}), layer_known=False)
+    issues += list(run_rules(alone, only=ids))
+    assert all("\n" not in i.message for i in issues)
+    if kind == "empty":
+        assert issues == []
+    else:
+        assert {i.rule for i in issues} >= {"geometry-missing"}
+
+
+def test_rules_survive_non_finite_coordinates() -> None:
+    import warnings
+
+    import shapely
+
+    with warnings.catch_warnings():  # building them warns; the rules must not
+        warnings.simplefilter("ignore", RuntimeWarning)
+        nan_line = shapely.linestrings([[106.52, 21.07], [np.nan, 21.08]])
+        inf_poly = shapely.polygons([[106.52, 21.07], [np.inf, 21.08], [106.53, 21.07],
+                                     [106.52, 21.07]])
+        nan_point = shapely.points([np.nan, 21.0])
+    ward = shapely.box(106.5, 21.0, 106.6, 21.1)
+    good = LineString([(106.52, 21.07), (106.521, 21.07)])
+
+    def frame(geoms: list, **columns: list) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"id": [f"x{i}" for i in range(len(geoms))], **columns},
+                                geometry=geoms, crs=WGS84)
+
+    layers = {BOUNDARY_LAYER: frame([ward, inf_poly]), KHU_LAYER: frame([inf_poly, ward]),
+              ROADS_LAYER: frame([nan_line, good]), DRAINAGE_LAYER: frame([nan_line, good]),
+              CULTURAL_HOUSES_LAYER: frame([nan_point], khu=["x0"])}
+    load_rule_modules()
+    ids = [r.id for r in RULES.values() if r.family in ("geometry", "topology") and r.func]
+    issues = list(run_rules(Context(Inventory(layers=layers)), only=ids))
+    invalid = {(i.layer, i.feature) for i in issues if i.rule == "geometry-invalid"}
+    assert invalid == {(BOUNDARY_LAYER, 1), (KHU_LAYER, 0), (ROADS_LAYER, 0),
+                       (DRAINAGE_LAYER, 0), (CULTURAL_HOUSES_LAYER, 0)}

@@ -58,8 +58,15 @@ def _schema(name: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=False)
 
 
+#: what pandas' ``infer_dtype`` (a C pass, nulls skipped) says of a column whose values all fit
+_ALL_FIT = {"str": {"string", "empty"}, "bool": {"boolean", "empty"},
+            "int": {"integer", "empty"}, "float": {"integer", "floating", "empty"}}
+
+
 def _typed_ok(series: pd.Series, kind: str) -> pd.Series:
     """Boolean mask of the values whose type fits ``kind`` (nulls count as fitting)."""
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _ALL_FIT[kind]:
+        return pd.Series(True, index=series.index)
     if kind == "str":
         if isinstance(series.dtype, pd.StringDtype):
             return pd.Series(True, index=series.index)
@@ -98,6 +105,14 @@ def field_type(ctx: Context) -> Iterator[Issue]:
                                 layer=name, index=int(index), field=field.name)
 
 
+def _blank(series: pd.Series) -> pd.Series:
+    """True where the value is text of whitespace only (vectorised through ``.str``)."""
+    try:
+        return (series.str.strip() == "").fillna(False).astype(bool)
+    except AttributeError:  # an object column that .str refuses (booleans among the text)
+        return series.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+
+
 @rule("required-field", severity="error", family=FAMILY,
       description="Every required attribute is present and not empty")
 def required_field(ctx: Context) -> Iterator[Issue]:
@@ -115,7 +130,7 @@ def required_field(ctx: Context) -> Iterator[Issue]:
             series = frame[field.name]
             empty = series.isna()
             if _is_text(series):
-                empty |= series.map(lambda v: isinstance(v, str) and not v.strip())
+                empty |= _blank(series)
             for index in empty.to_numpy().nonzero()[0]:
                 yield ctx.issue("required-field", "required value is empty",
                                 layer=name, index=int(index), field=field.name)

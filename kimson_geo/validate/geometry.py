@@ -25,6 +25,7 @@ REPEATED_VERTEX_M = 0.001
 
 _REASON = re.compile(r"^(?P<text>[^\[]*)\[(?P<coords>[^\]]*)\]\s*$")
 _LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
+_AREA_TYPES = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -59,13 +60,45 @@ def explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return all_parts[order], all_owner[order]
 
 
-def repaired(geoms: np.ndarray) -> np.ndarray:
-    """``geoms`` with the invalid ones made valid (nulls and empties kept as they are)."""
-    out = geoms.copy()
+def finite(geoms: np.ndarray) -> np.ndarray:
+    """``geoms`` with None for those that have NaN or infinite coordinates (which
+    geometry-invalid reports; measuring them would only produce NaN and warnings)."""
     bad = present_mask(geoms)
-    bad[bad] = ~shapely.is_valid(geoms[bad])
+    bad[bad] = ~shapely.is_valid(geoms[bad])  # non-finite coordinates are never valid
+    if not bad.any():
+        return geoms
+    coords, owner = shapely.get_coordinates(geoms[bad], return_index=True)
+    broken = bad.nonzero()[0][np.unique(owner[~np.isfinite(coords).all(axis=1)])]
+    if not len(broken):
+        return geoms
+    out = geoms.copy()
+    out[broken] = None
+    return out
+
+
+def repaired(geoms: np.ndarray) -> np.ndarray:
+    """``geoms`` with the invalid ones made valid (nulls and empties kept as they are, and
+    geometries with non-finite coordinates dropped)."""
+    out = finite(geoms).copy()
+    bad = present_mask(out)
+    bad[bad] = ~shapely.is_valid(out[bad])
     if bad.any():
-        out[bad] = shapely.make_valid(geoms[bad])
+        out[bad] = shapely.make_valid(out[bad])
+    return out
+
+
+def polygonal(geoms: np.ndarray) -> np.ndarray:
+    """``geoms`` with only their polygons: collections keep their polygon parts, and
+    geometries with none become None (overlay operations reject mixed collections)."""
+    out = geoms.copy()
+    types = shapely.get_type_id(geoms)
+    mixed = (types == shapely.GeometryType.GEOMETRYCOLLECTION).nonzero()[0]
+    for index in mixed:  # rare: a collection, often from make_valid
+        parts = shapely.get_parts(geoms[index])
+        parts = parts[np.isin(shapely.get_type_id(parts), _AREA_TYPES)]
+        out[index] = shapely.union_all(parts) if len(parts) else None
+    other = ~np.isin(types, (*_AREA_TYPES, shapely.GeometryType.GEOMETRYCOLLECTION))
+    out[other] = None
     return out
 
 
@@ -84,6 +117,31 @@ def lonlat(x: float, y: float) -> tuple[float, float] | None:
     return (round(float(lon), 7), round(float(lat), 7))
 
 
+def lonlats(xy: np.ndarray) -> list[tuple[float, float] | None]:
+    """Metric (EPSG:5899) positions, an ``(n, 2)`` array, as rounded ``(lon, lat)``."""
+    if len(xy) == 0:
+        return []
+    lon, lat = _to_wgs84().transform(xy[:, 0], xy[:, 1])
+    lon, lat = np.round(lon, 7), np.round(lat, 7)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    return [(float(a), float(b)) if good else None
+            for a, b, good in zip(lon.tolist(), lat.tolist(), ok.tolist(), strict=True)]
+
+
+def feature_locations(ctx: Context, layer: str,
+                      indices: np.ndarray) -> list[tuple[float, float] | None]:
+    """A point on each feature ``indices`` of ``layer`` as ``(lon, lat)``, vectorised (the
+    same point :meth:`Context.location` gives one feature at a time)."""
+    geoms = geometry_array(ctx, layer)[indices]
+    xy = np.full((len(geoms), 2), np.nan)
+    present = present_mask(geoms)
+    if present.any():
+        xy[present] = shapely.get_coordinates(shapely.point_on_surface(geoms[present]))
+    xy = np.round(xy, 7)
+    return [(float(x), float(y)) if np.isfinite(x) and np.isfinite(y) else None
+            for x, y in xy.tolist()]
+
+
 def point_lonlat(point: shapely.Geometry | None) -> tuple[float, float] | None:
     """A metric point (or any geometry's representative point) as ``(lon, lat)``."""
     if point is None or point.is_empty:
@@ -100,7 +158,10 @@ def farthest_outside(geom: shapely.Geometry, area: shapely.Geometry,
     Both are metric; ``area`` should be prepared.  The part outside is densified to ``step``
     so that the maximum between two vertices is not missed.
     """
-    outside = shapely.difference(geom, area)
+    try:
+        outside = shapely.difference(geom, area)
+    except shapely.errors.GEOSException:  # a mixed collection: measure all of it
+        outside = geom
     if outside is None or outside.is_empty:
         return 0.0, None
     span = max(shapely.length(outside), np.sqrt(shapely.area(outside)))
@@ -115,7 +176,7 @@ def farthest_outside(geom: shapely.Geometry, area: shapely.Geometry,
 
 
 def edge_index(area: shapely.Geometry) -> shapely.STRtree:
-    """A spatial index of the segments of ``area``'s boundary (see :func:`not_covered`)."""
+    """A spatial index of the segments of ``area``'s boundary (see :func:`_not_covered`)."""
     rings = explode(np.asarray([shapely.boundary(area)], dtype=object))[0]
     start, end, _ = _segments(rings)
     return shapely.STRtree(shapely.linestrings(np.stack([start, end], axis=1)))
@@ -142,6 +203,30 @@ def _not_covered(geoms: np.ndarray, area: shapely.Geometry,
     return where[outside]
 
 
+def ward_boundary(ctx: Context) -> shapely.Geometry | None:
+    """The ward boundary in EPSG:5899, valid and polygonal, or None.
+
+    :attr:`Context.boundary_metric` when the boundary layer is valid; a broken one is
+    repaired first (its union would fail or warn).
+    """
+    if not ctx.has(BOUNDARY_LAYER):
+        return None
+    geoms = geometry_array(ctx, BOUNDARY_LAYER, metric=True)
+    present = present_mask(geoms)
+    if not present.any():
+        return None
+    if shapely.is_valid(geoms[present]).all() and np.isin(
+            shapely.get_type_id(geoms[present]), _AREA_TYPES).all():
+        boundary = ctx.boundary_metric
+    else:
+        boundary = shapely.union_all(polygonal(repaired(geoms)))
+    if boundary is None or boundary.is_empty:
+        return None
+    if not boundary.is_valid:
+        boundary = polygonal(np.asarray([shapely.make_valid(boundary)], dtype=object))[0]
+    return boundary if boundary is not None and not boundary.is_empty else None
+
+
 def _fmt_m(value: float) -> str:
     return f"{value:,.2f} m" if value < 100 else f"{value:,.0f} m"
 
@@ -156,8 +241,8 @@ def geometry_missing(ctx: Context) -> Iterator[Issue]:
         missing = shapely.is_missing(geoms)
         empty = ~missing & shapely.is_empty(geoms)
         for index in (missing | empty).nonzero()[0]:
-            what = "null" if missing[index] else "empty"
-            yield ctx.issue("geometry-missing", f"feature has a {what} geometry",
+            what = "a null" if missing[index] else "an empty"
+            yield ctx.issue("geometry-missing", f"feature has {what} geometry",
                             layer=name, index=int(index))
 
 
@@ -268,7 +353,7 @@ def repeated_vertex(ctx: Context) -> Iterator[Issue]:
         if not present.any():
             continue
         where = present.nonzero()[0]
-        metric = geometry_array(ctx, name, metric=True)[where]
+        metric = finite(geometry_array(ctx, name, metric=True)[where])
         # cheap pass over each feature's whole coordinate sequence (this also pairs the
         # last vertex of a part with the first of the next), then an exact pass per ring
         # and part over the few candidates
@@ -283,19 +368,20 @@ def repeated_vertex(ctx: Context) -> Iterator[Issue]:
         order = np.argsort(feature, kind="stable")
         feature, at = feature[order], at[order]
         features, first, counts = np.unique(feature, return_index=True, return_counts=True)
-        for index, i, count in zip(features, first, counts, strict=True):
+        where_at = lonlats(at[first])
+        for index, location, count in zip(features, where_at, counts, strict=True):
             noun = "vertex" if count == 1 else "vertices"
             yield ctx.issue(
                 "repeated-vertex",
                 f"{count} repeated {noun} (zero-length segments, under "
                 f"{REPEATED_VERTEX_M * 1000:g} mm); remove the duplicates",
-                layer=name, index=int(index), location=lonlat(*at[i]))
+                layer=name, index=int(index), location=location)
 
 
 @rule("road-too-short", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description=f"Road segments are at least {WARD_RULES.min_road_length_m:g} m long")
 def road_too_short(ctx: Context) -> Iterator[Issue]:
-    geoms = geometry_array(ctx, ROADS_LAYER, metric=True)
+    geoms = finite(geometry_array(ctx, ROADS_LAYER, metric=True))
     present = present_mask(geoms)
     length = np.full(len(geoms), np.inf)
     length[present] = shapely.length(geoms[present])
@@ -328,11 +414,9 @@ def geometry_type(ctx: Context) -> Iterator[Issue]:
       description=f"Features lie inside the ward boundary (tolerance "
                   f"{WARD_RULES.outside_tolerance_m:g} m)")
 def outside_ward(ctx: Context) -> Iterator[Issue]:
-    boundary = ctx.boundary_metric
-    if boundary is None or boundary.is_empty:
+    boundary = ward_boundary(ctx)
+    if boundary is None:
         return
-    if not boundary.is_valid:
-        boundary = shapely.make_valid(boundary)
     tolerance = WARD_RULES.outside_tolerance_m
     inside_zone = shapely.buffer(boundary, tolerance)
     shapely.prepare(inside_zone)
@@ -343,7 +427,7 @@ def outside_ward(ctx: Context) -> Iterator[Issue]:
             continue
         geoms = repaired(geometry_array(ctx, name, metric=True))
         for index in _not_covered(geoms, inside_zone, edge_tree):
-            distance, point = farthest_outside(geoms[index], boundary, tolerance / 2)
+            distance, point = farthest_outside(geoms[index], boundary, tolerance / 10)
             if distance <= tolerance:  # the densified maximum can fall just under
                 continue
             location = point_lonlat(point)

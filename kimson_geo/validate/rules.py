@@ -21,7 +21,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..registry import METRIC_CRS
+from ..registry import ID, METRIC_CRS
 from .issue import Issue, Severity
 
 if TYPE_CHECKING:
@@ -147,10 +147,15 @@ class Context:
         return self.metric(name).union_all()
 
     def feature_id(self, layer: str, index: int) -> str | None:
-        frame = self.inv.layers[layer]
-        if "id" not in frame.columns:
+        """The ``id`` of feature ``index`` of ``layer`` (ids are read once per layer)."""
+        key = ("ids", layer)
+        if key not in self.cache:
+            frame = self.inv.layers[layer]
+            self.cache[key] = frame[ID].to_numpy(dtype=object) if ID in frame.columns else None
+        ids = self.cache[key]
+        if ids is None:
             return None
-        value = frame["id"].iloc[index]
+        value = ids[index]
         return None if value is None or value != value else str(value)
 
     def location(self, layer: str, index: int) -> tuple[float, float] | None:

