@@ -111,3 +111,27 @@ def test_iter_features_streams_nfc_records(tmp_path: Path, small_khu) -> None:
     assert len(records) == 2
     assert records[0]["properties"]["name"] == "Kim Thành"
     assert records[0]["geometry"]["type"] == "Polygon"
+
+
+def test_dxf_drawing_split_by_cad_layer(tmp_path: Path) -> None:
+    import pyogrio
+    from shapely.geometry import LineString, Point
+
+    drawing = gpd.GeoDataFrame(
+        {"Layer": ["roads", "roads", "cultural_houses", "ghi_chu"],
+         "Text": [None, None, "Nhà văn hóa khu", "chú thích"]},
+        geometry=[LineString([(372000, 2331000), (372100, 2331000)]),
+                  LineString([(372100, 2331000), (372100, 2331100)]),
+                  Point(372050, 2331050), Point(372000, 2331000)],
+    )
+    path = tmp_path / "khao_sat.dxf"
+    with pytest.warns(UserWarning, match="crs"):  # DXF has no CRS: GDAL says so
+        pyogrio.write_dataframe(drawing, path, driver="DXF")
+    with pytest.raises(CRSError, match="EPSG:5899"):
+        kimson_geo.load(path)  # CAD drawings carry no CRS
+    inv = kimson_geo.load(path, src_crs="EPSG:5899")
+    assert list(inv.layers) == ["roads", "cultural_houses"]
+    assert len(inv["roads"]) == 2 and inv["roads"].crs == WGS84
+    houses = inv["cultural_houses"]
+    assert len(houses) == 1 and houses["id"].notna().all()  # the CAD entity handle
+    assert "Layer" not in houses.columns
