@@ -305,7 +305,9 @@ _LAYERS: tuple[LayerSpec, ...] = (
         ),
         description="The five neighbourhoods; they tile the ward boundary.",
         style={"color": "#8c6d31", "weight": 1.5, "fill": True, "fill_opacity": 0.35,
-               "indicator": "cultural_neighbourhood"},
+               "indicator": "cultural_neighbourhood",
+               # fill of the indicator's values: (false, true)
+               "indicator_colors": ("#fc8d59", "#91cf60")},
     ),
     LayerSpec(
         "roads", ("LineString", "MultiLineString"), "Đường giao thông", "Roads",

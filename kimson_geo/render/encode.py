@@ -128,8 +128,8 @@ def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
     ends = np.cumsum(counts)
     flat = deltas.ravel().tolist()
 
-    chains: list[list[int]] = [flat[2 * (e - c):2 * e] for c, e in zip(counts.tolist(),
-                                                                        ends.tolist())]
+    chains: list[list[int]] = [flat[2 * (e - c):2 * e]
+                               for c, e in zip(counts.tolist(), ends.tolist(), strict=True)]
     # group chains into parts, parts into geometries
     part_items: list[Any] = [None] * len(parts)
     chain_parts = chain_part.tolist()

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 
 __all__ = ["to_map", "render_map", "ASSET_URLS", "CANVAS_THRESHOLD"]
 
+#: The legend is set in two columns from this many sections on.
+_LEGEND_COLUMNS_FROM = 4
+
 #: Centre of an empty map (lat, lon): the ward's approximate position (DATA_BRIEF: low
 #: confidence, which is enough to frame nothing).
 _FALLBACK_CENTRE = (21.07, 106.52)
@@ -142,37 +145,41 @@ def _get(item: Any, key: str) -> Any:
 
 
 def _claims_html(claims: Iterable[Any], lang: str) -> str:
-    """The claims panel: id, claim, measured value, target and pass/fail, all escaped."""
+    """The claims panel: id (the claim's text on hover), measured value, target, pass/fail.
+
+    Claims are objects or dicts with ``id``, ``value``, ``target``, ``passed`` and
+    optionally ``unit`` and the claim's text as ``label_vi``/``label_en`` (or
+    ``claim_vi``/``claim_en``).  Everything is escaped.
+    """
     head = "".join(f"<th>{ui(k, lang)}</th>" for k in ("claim", "value", "target", "result"))
     rows = []
     for claim in claims:
-        claim_id = _get(claim, "id")
         label = _get(claim, f"label_{lang}") or _get(claim, f"claim_{lang}") or ""
-        value = _display(_get(claim, "value"), lang)
-        target = _display(_get(claim, "target"), lang)
+        unit = _get(claim, "unit")
+        value = _display(_get(claim, "value"), lang, unit)
+        target = _display(_get(claim, "target"), lang, unit)
         passed = _get(claim, "passed")
         if passed is None:
             result = "–"
         else:
-            css = "ks-pass" if passed else "ks-fail"
-            mark = "✓" if passed else "✗"
+            css, mark = ("ks-pass", "✓") if passed else ("ks-fail", "✗")
             result = f'<span class="{css}">{mark} {ui("pass" if passed else "fail", lang)}</span>'
         title = f' title="{esc(label)}"' if label else ""
-        rows.append(
-            f"<tr><td{title}><b>{esc(claim_id)}</b>"
-            + (f"<br><small>{esc(label)}</small>" if label else "")
-            + f'</td><td class="ks-num">{value}</td><td class="ks-num">{target}</td>'
-            f"<td>{result}</td></tr>"
-        )
+        rows.append(f"<tr{title}><td>{esc(_get(claim, 'id'))}</td><td class=\"ks-num\">{value}"
+                    f'</td><td class="ks-num">{target}</td><td>{result}</td></tr>')
     return (f"<details open><summary>{ui('claims', lang)}</summary>"
             f"<table><tr>{head}</tr>{''.join(rows)}</table></details>")
 
 
-def _display(value: Any, lang: str) -> str:
+def _display(value: Any, lang: str, unit: str | None = None) -> str:
     if isinstance(value, list | tuple):
-        return " – ".join(_display(v, lang) for v in value)
+        return " – ".join(_display(v, lang) for v in value) + (f" {esc(unit)}" if unit else "")
     text = format_value(value, lang)
-    return "–" if text is None else text
+    if text is None:
+        return "–"
+    if unit and not isinstance(value, str):
+        text += f"\u00a0{esc(unit)}"
+    return text
 
 
 def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, Any], int, str]:
@@ -190,10 +197,18 @@ def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, An
     types, coords = encode_geometries(geoms)
     n = len(features)
 
+    def values(key: str) -> list[Any]:
+        return props[key].astype(object).tolist() if key in props.columns else [None] * n
+
     def column(key: str) -> list[Any]:
-        values = props[key].tolist() if key in props.columns else [None] * n
-        return [0, [format_value(_layer_label(v, lang) if key == "layer" else v, lang)
-                    for v in values]]
+        if key == "layer":
+            shown = [_layer_label(v, lang) for v in values(key)]
+        elif key == "field":
+            shown = [_field_label(layer, f, lang)
+                     for layer, f in zip(values("layer"), values(key), strict=True)]
+        else:
+            shown = values(key)
+        return [0, [format_value(v, lang) for v in shown]]
 
     severities = (props["severity"].astype(object).tolist() if "severity" in props.columns
                   else ["error"] * n)
@@ -229,17 +244,30 @@ def _layer_label(value: Any, lang: str) -> Any:
     return value
 
 
+def _field_label(layer: Any, field: Any, lang: str) -> Any:
+    """``label (field)`` of a registry field named in a problem, else the name as given."""
+    if isinstance(layer, str) and isinstance(field, str) and layer in registry.LAYERS:
+        spec = layer_spec(layer)
+        if spec.has_field(field):
+            return f"{spec.field(field).label(lang)} ({field})"
+    return field
+
+
 def _legend_html(sections: list[tuple[str, str, str]], lang: str) -> str:
     body = "".join(
         f'<div class="ks-sec" data-ks-legend="{esc(sid)}"><div class="ks-sec-t">{title}</div>'
         f"{rows}</div>"
         for sid, title, rows in sections
     )
-    return f"<details open><summary>{ui('legend', lang)}</summary>{body}</details>"
+    columns = ' class="ks-cols"' if len(sections) >= _LEGEND_COLUMNS_FROM else ""
+    return (f"<details open><summary>{ui('legend', lang)}</summary>"
+            f"<div{columns}>{body}</div></details>")
 
 
 def _add_plugins(m: folium.Map, search_index: Any, lang: str) -> None:
     from folium import plugins
+
+    from .elements import SearchHook
 
     fullscreen = plugins.Fullscreen(title=ui("fullscreen", lang),
                                     title_cancel=ui("exit_fullscreen", lang))
@@ -255,8 +283,9 @@ def _add_plugins(m: folium.Map, search_index: Any, lang: str) -> None:
         plugins.Search(layer=search_index, search_label=registry.NAME, search_zoom=17,
                        geom_type="Point", position="topleft", collapsed=True,
                        placeholder=_single_quote_safe(ui("search", lang))).add_to(m)
+        SearchHook(search_index).add_to(m)
     mouse = plugins.MousePosition(position="bottomleft", separator=" | ", num_digits=6,
-                                  prefix="WGS 84:")
+                                  prefix="WGS 84:", empty_string="WGS 84")
     mouse.default_js = list(ASSET_URLS["mouse_position"]["js"])
     mouse.default_css = list(ASSET_URLS["mouse_position"]["css"])
     mouse.add_to(m)
@@ -345,10 +374,8 @@ def to_map(
                    control_scale=True, prefer_canvas=canvas, zoom_start=15)
     m.default_js = list(ASSET_URLS["map"]["js"])
     m.default_css = list(ASSET_URLS["map"]["css"])
-    root = m.get_root()
+    root: Any = m.get_root()  # a branca Figure
     root.title = esc(title) if title else ui("page_title", lang)
-    root.header.add_child(folium.Element(f'<meta name="description" content="{root.title}">'),
-                          name="description")
 
     schematic = any(layer.schematic for layer in encoded)
     Runtime(attribution=ui("schematic", lang) if schematic else None).add_to(m)
@@ -391,7 +418,7 @@ def to_map(
         Panel(_legend_html(sections, lang), css_class="ks-legend",
               position="bottomright").add_to(m)
     if claims:
-        Panel(_claims_html(claims, lang), css_class="ks-claims", position="topright").add_to(m)
+        Panel(_claims_html(claims, lang), css_class="ks-claims", position="topleft").add_to(m)
 
     if bounds:
         m.fit_bounds([[south, west], [north, east]])

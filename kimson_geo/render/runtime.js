@@ -5,17 +5,28 @@
   var SCALE = 1e6, patterns = {}, defs = null;
 
   // ------------------------------------------------ geometries (see encode.py)
-  function decode(type, g, at) {
-    function pt(a, i) { at[0] += a[i]; at[1] += a[i + 1]; return [at[0] / SCALE, at[1] / SCALE]; }
-    function line(a) { var out = []; for (var i = 0; i < a.length; i += 2) out.push(pt(a, i)); return out; }
-    function poly(rings) { return rings.map(function (r) { return line(r); }); }
+  // Coordinates are integer micro-degrees, each the difference from the previous one of
+  // the layer; `at` carries the running position.  Leaflet layers are made directly from
+  // them (L.geoJSON would first build and then convert GeoJSON arrays: 5x slower).
+  function latlngs(a, at) {
+    var out = new Array(a.length / 2);
+    for (var i = 0, k = 0; i < a.length; i += 2, k++) {
+      at[0] += a[i]; at[1] += a[i + 1];
+      out[k] = new L.LatLng(at[1] / SCALE, at[0] / SCALE);
+    }
+    return out;
+  }
+  function rings(g, at) { return g.map(function (r) { return latlngs(r, at); }); }
+
+  // [kind, latlngs]: kind 0 a point (or points), 1 a line, 2 a polygon.
+  function shape(type, g, at) {
     switch (type) {
-      case 0: return {type: "Point", coordinates: pt(g, 0)};
-      case 1: return {type: "LineString", coordinates: line(g)};
-      case 2: return {type: "Polygon", coordinates: poly(g)};
-      case 3: return {type: "MultiPoint", coordinates: g.map(function (p) { return pt(p, 0); })};
-      case 4: return {type: "MultiLineString", coordinates: g.map(function (l) { return line(l); })};
-      default: return {type: "MultiPolygon", coordinates: g.map(function (p) { return poly(p); })};
+      case 0: return [0, latlngs(g, at)];
+      case 1: return [1, latlngs(g, at)];
+      case 2: return [2, rings(g, at)];
+      case 3: return [0, [].concat.apply([], g.map(function (p) { return latlngs(p, at); }))];
+      case 4: return [1, rings(g, at)];
+      default: return [2, g.map(function (p) { return rings(p, at); })];
     }
   }
 
@@ -77,35 +88,67 @@
   }
 
   // ------------------------------------------------ layers
+  // One L.GeoJSON group per layer; every feature layer carries `feature` (its escaped
+  // name under d.key, for search) and shares the group's one popup and tooltip.
   KS.layer = function (d, name) {
-    var at = [0, 0], n = d.n.length, feats = new Array(n), icons = {}, styles = {};
+    var at = [0, 0], n = d.n.length, icons = {}, styles = {}, group = L.geoJSON(null);
+    var points = false, shapes = false;
+    function style(k) { return styles[k] || (styles[k] = pathStyle(d.s[k])); }
+    function icon(k) {
+      return icons[k] || (icons[k] = L.divIcon({
+        html: d.ic[k], className: "ks-icon", iconSize: [24, 24], iconAnchor: [12, 12],
+        popupAnchor: [0, -10], tooltipAnchor: [10, 0]}));
+    }
+    function point(latlng, k) {
+      return d.ic && d.ic[k] ? L.marker(latlng, {icon: icon(k), keyboard: false})
+                             : L.circleMarker(latlng, style(k));
+    }
+    function multipoint(latlngs, k) {
+      var parent = L.featureGroup();
+      latlngs.forEach(function (p) { var m = point(p, k); m._ksParent = parent; parent.addLayer(m); });
+      return parent;
+    }
     for (var i = 0; i < n; i++) {
+      var k = typeof d.si === "number" ? d.si : d.si[i];
+      var made = shape(typeof d.t === "number" ? d.t : d.t[i], d.g[i], at), layer;
+      if (made[0] === 0) {
+        points = true;
+        layer = made[1].length === 1 ? point(made[1][0], k) : multipoint(made[1], k);
+      } else {
+        shapes = true;
+        layer = made[0] === 1 ? L.polyline(made[1], style(k)) : L.polygon(made[1], style(k));
+      }
       var props = {_i: i};
       props[d.key] = d.n[i];
-      feats[i] = {type: "Feature", properties: props,
-                  geometry: decode(typeof d.t === "number" ? d.t : d.t[i], d.g[i], at)};
+      layer.feature = {type: "Feature", properties: props};
+      layer._ksGroup = group;
+      group.addLayer(layer);
     }
-    function si(i) { return typeof d.si === "number" ? d.si : d.si[i]; }
-    function style(k) { return styles[k] || (styles[k] = pathStyle(d.s[k])); }
-    var layer = L.geoJSON({type: "FeatureCollection", features: feats}, {
-      style: function (f) { return style(si(f.properties._i)); },
-      pointToLayer: function (f, latlng) {
-        var k = si(f.properties._i);
-        if (d.ic && d.ic[k]) {
-          icons[k] = icons[k] || L.divIcon({html: d.ic[k], className: "ks-icon", iconSize: [24, 24],
-                                            iconAnchor: [12, 12], popupAnchor: [0, -10], tooltipAnchor: [10, 0]});
-          return L.marker(latlng, {icon: icons[k], keyboard: false});
-        }
-        return L.circleMarker(latlng, style(k));
-      },
-      onEachFeature: function (f, l) {
-        var i = f.properties._i;
-        if (d.n[i]) l.bindTooltip(d.n[i], {sticky: !(l instanceof L.Marker)});
-        l.bindPopup(function () { return popupHtml(d, i); }, {maxWidth: 380});
-      }
-    });
-    if (name) KS.layers[name] = layer;
-    return layer;
+    group.bindPopup(function (layer) { return popupHtml(d, featureOf(layer).properties._i); },
+                    {maxWidth: 380});
+    group.bindTooltip(function (layer) { return d.n[featureOf(layer).properties._i]; },
+                      {sticky: shapes && !points});
+    if (name) KS.layers[name] = group;
+    return group;
+  };
+
+  function featureOf(layer) {
+    while (layer && !layer.feature) layer = layer._ksParent;
+    return layer.feature;
+  }
+
+  // Open the popup of one feature layer (the search control finds layers, not groups).
+  KS.open = function (layer) {
+    var owner = layer;
+    while (owner && !owner._ksGroup) owner = owner._ksParent;
+    if (!owner || !owner._ksGroup._popup || !owner._map) return;
+    var popup = owner._ksGroup._popup;
+    popup._source = owner;
+    owner._ksGroup.openPopup();
+  };
+
+  KS.searchHook = function (control) {
+    control.on("search:locationfound", function (e) { if (e.layer && !e.layer._popup) KS.open(e.layer); });
   };
 
   // ------------------------------------------------ panels and page setup

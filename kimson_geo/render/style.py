@@ -177,7 +177,8 @@ class LayerStyle:
             return None
         icon = self.icon(icon_code)
         glyph = f'<i class="fa fa-{esc(icon)}"></i>' if icon else ""
-        return f'<span class="ks-pin" style="background:{esc(self.color(color_code))}">{glyph}</span>'
+        color = esc(self.color(color_code))
+        return f'<span class="ks-pin" style="background:{color}">{glyph}</span>'
 
     # ------------------------------------------------------------------------ legend
     def legend_html(self, present: dict[str, set[Any]], *, has_points: bool,
@@ -240,7 +241,8 @@ class LayerStyle:
             values = [v for v in (True, False) if v in found or not found]
             return [(v, ui("yes" if v else "no", self.lang)) for v in values]
         if bins:
-            return [((lo + hi) / 2, esc(f"{lo:g} – {hi:g}")) for lo, hi in zip(bins, bins[1:])]
+            edges = zip(bins[:-1], bins[1:], strict=True)
+            return [((lo + hi) / 2, esc(f"{lo:g} – {hi:g}")) for lo, hi in edges]
         return []
 
     def _swatch(self, *, color_code: Any = None, weight_code: Any = None,
