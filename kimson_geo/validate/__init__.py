@@ -69,12 +69,12 @@ def _read_checked(
     """Structure-check a raw GeoJSON file, then read it; record what cannot be read."""
     from ..io.read import read_layer
 
+    document: object | None = None
     if path.suffix.lower() in _RAW_JSON_SUFFIXES:
         from .structure import check_file
 
-        raw_issues, document = check_file(path, layer=key)
-        if src_crs is not None:  # projected coordinates are expected then
-            raw_issues = [i for i in raw_issues if i.rule != "position-range"]
+        # with --src-crs the coordinates are projected on purpose: no WGS 84 range check
+        raw_issues, document = check_file(path, layer=key, wgs84=src_crs is None)
         report.issues.extend(raw_issues)
         if document is None:
             first = next((i for i in raw_issues if i.severity == "error"), None)
@@ -83,6 +83,14 @@ def _read_checked(
         if any(i.severity == "error" for i in raw_issues):
             return None  # reported; GDAL would read it only partly or wrongly
     try:
+        if document is not None and source_layer is None:
+            # parse once: build the frame from the document the structure check parsed
+            from ..io.read import read_geojson_document
+
+            frame = read_geojson_document(document, path, layer, src_crs=src_crs)
+            del document
+            if frame is not None:
+                return frame
         return read_layer(path, layer, source_layer=source_layer, src_crs=src_crs)
     except (DataSourceError, CRSError) as exc:
         report.unreadable[str(path)] = str(exc)

@@ -39,8 +39,10 @@ import json
 import math
 import os
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import chain
 from operator import eq, itemgetter, methodcaller
 from typing import Any
@@ -189,10 +191,21 @@ def _num(value: float) -> str:
 
 
 def _feature_id(value: object) -> str | None:
-    """A feature's ``id`` as text, when it is a string or a number."""
+    """An ``id`` value as text, when it is a string or a number."""
     if type(value) in _ID_TYPES:
         return str(value)
     return None
+
+
+def _feature_ident(feature: dict[str, Any]) -> str | None:
+    """The id a feature is known by: ``properties.id`` (the layers' contract, and the
+    column the other rule families read), else the Feature's own ``id`` member."""
+    props = feature.get("properties")
+    if type(props) is dict:
+        found = _feature_id(props.get("id"))
+        if found is not None:
+            return found
+    return _feature_id(feature.get("id"))
 
 
 def _valid_location(position: object) -> tuple[float, float] | None:
@@ -280,6 +293,10 @@ def _bboxes_ok(objects: list[dict[str, Any]]) -> bool:
             and set(map(type, chain.from_iterable(boxes))) <= {int, float})
 
 
+#: False while checking a file whose coordinates are known to be projected (``--src-crs``)
+_WGS84_RANGE: ContextVar[bool] = ContextVar("_WGS84_RANGE", default=True)
+
+
 def _positions_ok(positions: list[Any]) -> bool:
     if not positions:
         return True
@@ -288,17 +305,19 @@ def _positions_ok(positions: list[Any]) -> bool:
     lengths = set(map(len, positions))
     if not lengths <= {2, 3}:
         return False
-    flat = list(chain.from_iterable(positions))
-    if not set(map(type, flat)) <= {int, float}:
+    if not set(map(type, chain.from_iterable(positions))) <= {int, float}:
         return False
-    if lengths == {2}:
-        xs, ys = flat[0::2], flat[1::2]
-    elif lengths == {3}:
-        xs, ys = flat[0::3], flat[1::3]
+    if len(lengths) == 1:
+        width = lengths.pop()
+        table = np.fromiter(chain.from_iterable(positions), dtype=np.float64,
+                            count=width * len(positions)).reshape(-1, width)
+        xs, ys = table[:, 0], table[:, 1]
     else:
-        xs = list(map(itemgetter(0), positions))
-        ys = list(map(itemgetter(1), positions))
-    return min(xs) >= -180 and max(xs) <= 180 and min(ys) >= -90 and max(ys) <= 90
+        xs = np.fromiter(map(itemgetter(0), positions), dtype=np.float64, count=len(positions))
+        ys = np.fromiter(map(itemgetter(1), positions), dtype=np.float64, count=len(positions))
+    if not _WGS84_RANGE.get():
+        return bool(np.isfinite(xs).all() and np.isfinite(ys).all())
+    return bool(xs.min() >= -180 and xs.max() <= 180 and ys.min() >= -90 and ys.max() <= 90)
 
 
 def _rings_ok(rings: list[Any]) -> bool:
@@ -368,7 +387,7 @@ def _screen_features(features: list[Any]) -> bool:
         return False
     if "bbox" in keys and not _bboxes_ok(features):
         return False
-    if False:
+    if set(map(itemgetter("type"), features)) != {"Feature"}:
         return False
     if not set(map(type, map(itemgetter("properties"), features))) <= {dict, type(None)}:
         return False
@@ -418,7 +437,7 @@ class _Checker:
     def __init__(self) -> None:
         self.found: list[_Found] = []
         self._range_done: set[object] = set()
-        self._rhr: list[tuple[tuple[Any, ...], _Ctx, list[Any], int]] = []
+        self._rhr: list[tuple[tuple[Any, ...], _Ctx, list[Any]]] = []  # path, ctx, polygons
 
     # -- recording ---------------------------------------------------------------------
     def emit(self, rule: str, message: str, path: tuple[Any, ...], ctx: _Ctx,
@@ -525,7 +544,7 @@ class _Checker:
     def _feature(self, feature: dict[str, Any], path: tuple[Any, ...], index: int | None,
                  *, in_collection: bool) -> None:
         raw_id = feature.get("id", _MISSING)
-        ctx: _Ctx = (index, _feature_id(raw_id))
+        ctx: _Ctx = (index, _feature_ident(feature))
         self._common(feature, path, ctx, "a Feature", _FEATURE_FORBIDDEN)
         if raw_id is not _MISSING and type(raw_id) not in _ID_TYPES:
             self.emit("feature-id-type", 'Feature "id" must be a string or a number, found '
@@ -625,7 +644,7 @@ class _Checker:
         ok = self._walk(coords, depth, kind, (*path, "coordinates"), path, ctx, gtype)
         if ok and kind == "ring":
             polygons = [coords] if gtype == "Polygon" else coords
-            self._rhr.append((path, ctx, polygons, len(self._rhr)))
+            self._rhr.append((path, ctx, polygons))
 
     def _walk(self, node: Any, depth: int, kind: str | None, path: tuple[Any, ...],
               parent: tuple[Any, ...], ctx: _Ctx, gtype: str) -> bool:
@@ -690,7 +709,7 @@ class _Checker:
                           f"found {_jtype(value)}", path, ctx)
                 return False
         x, y = pos[0], pos[1]
-        if not (-180 <= x <= 180 and -90 <= y <= 90):
+        if _WGS84_RANGE.get() and not (-180 <= x <= 180 and -90 <= y <= 90):
             key = ctx[0] if ctx[0] is not None else "root"
             if key not in self._range_done and math.isfinite(x) and math.isfinite(y):
                 self._range_done.add(key)
@@ -712,7 +731,7 @@ class _Checker:
             return
         polygons: list[Any] = []
         owners: list[int] = []
-        for n, (_, _, polys, _) in enumerate(self._rhr):
+        for n, (_, _, polys) in enumerate(self._rhr):
             polygons.extend(polys)
             owners.extend([n] * len(polys))
         offenders = _rhr_offenders(polygons)
@@ -721,7 +740,7 @@ class _Checker:
             if ring < 0 or owner in reported:
                 continue
             reported.add(owner)
-            path, ctx, _, _ = self._rhr[owner]
+            path, ctx, _ = self._rhr[owner]
             which = "the exterior ring" if ring == 0 else f"hole {ring}"
             self.emit("right-hand-rule", f"polygon rings should follow the right-hand rule "
                       f"(RFC 7946 3.1.6): exterior rings counter-clockwise, holes clockwise; "
@@ -753,7 +772,7 @@ _FLAT_REST = re.compile(r"(?:[ \t\n\r]*+,[ \t\n\r]*+(?:\[[^\[\]{}\"]*+\]|[-+.0-9
                         r"[ \t\n\r]*+\]")
 _SCALAR = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\s,\]}:]+', re.DOTALL)
 #: the C scanner, for skipping values (thrown away; so never int() a huge integer)
-_skip_scan = json.JSONDecoder(parse_int=float).scan_once
+_skip_scan = json.JSONDecoder(parse_int=float).scan_once  # type: ignore[attr-defined]
 _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 #: digits enough to overflow a double, or a 3-digit positive exponent (checked exactly then)
 _BIG_NUMBER = re.compile(r"[0-9]{309}|[eE]\+?0*[1-9][0-9]{2}")
@@ -805,22 +824,36 @@ _TOKEN_NAMES = {1: "a string", 2: "a number", 5: "','", 6: "':'", 8: "a non-fini
 
 
 class _Lines:
-    """Offsets to 1-based lines and columns in ``text``, cheap for increasing offsets."""
+    """Offsets to 1-based lines and columns in ``text``.
+
+    Increasing offsets are counted on from the last one; the first step back builds an
+    index of every newline, searched by bisection from then on.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._offset = 0
         self._line = 1
+        self._newlines: list[int] | None = None
 
     def line(self, offset: int) -> int:
+        if self._newlines is not None:
+            return bisect_left(self._newlines, offset) + 1
         if offset < self._offset:
-            self._offset, self._line = 0, 1
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+            return bisect_left(self._newlines, offset) + 1
         self._line += self.text.count("\n", self._offset, offset)
         self._offset = offset
         return self._line
 
     def column(self, offset: int) -> int:
         return offset - self.text.rfind("\n", 0, offset)
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    """Offset of the first non-whitespace character at or after ``pos``."""
+    m = _WS.match(text, pos)
+    return m.end() if m is not None else pos
 
 
 def _describe_char(text: str, pos: int) -> str:
@@ -848,7 +881,7 @@ def _scan_json(text: str) -> tuple[list[_Found], bool]:
     match = _TOKEN.match
     # frame: [is_object, start offset, keys {name: offset} or element count, current key]
     stack: list[list[Any]] = []
-    dups: dict[int, list[Any]] = {}  # id(frame) -> [frame start, names, first, second, feat]
+    dups: dict[int, list[Any]] = {}  # object start -> [names, first line, second, feature]
     state = _VALUE
     pos = 0
     prev_end = 0
@@ -868,7 +901,7 @@ def _scan_json(text: str) -> tuple[list[_Found], bool]:
     while True:
         m = match(text, pos)
         if m is None:
-            at = _WS.match(text, pos).end()
+            at = _skip_ws(text, pos)
             if at >= n:
                 if state == _DONE:
                     break
@@ -893,17 +926,17 @@ def _scan_json(text: str) -> tuple[list[_Found], bool]:
             syntax(start, "unexpected data after the end of the JSON document")
             fatal = True
             break
-        if state == _KEY_OR_CLOSE or state == _KEY:
+        if state in (_KEY_OR_CLOSE, _KEY):
             if group == 1:
                 frame = stack[-1]
                 key = token[1:-1] if "\\" not in token else json.loads(token)
                 keys = frame[2]
                 if key in keys:
-                    record = dups.get(id(frame))
+                    record = dups.get(frame[1])
                     if record is None:
-                        dups[id(frame)] = [frame[1], [key], keys[key], start, feature_index()]
-                    elif key not in record[1]:
-                        record[1].append(key)
+                        dups[frame[1]] = [[key], keys[key], start, feature_index()]
+                    elif key not in record[0]:
+                        record[0].append(key)
                 else:
                     keys[key] = start
                 frame[3] = key
@@ -978,12 +1011,12 @@ def _scan_json(text: str) -> tuple[list[_Found], bool]:
                 found.append(_Found("non-finite-number", f"{token} is not a JSON number (write "
                                     "null, or a real value)", offset=start,
                                     feature=feature_index()))
-            elif group == 2 and (len(token) > 308 or "e" in token or "E" in token):
-                if math.isinf(float(token)):
-                    shown = token if len(token) <= 24 else f"{token[:12]}…({len(token)} chars)"
-                    found.append(_Found("number-out-of-range", f"number {shown} is too large "
-                                        "for a 64-bit float", offset=start,
-                                        feature=feature_index()))
+            elif (group == 2 and (len(token) > 308 or "e" in token or "E" in token)
+                  and math.isinf(float(token))):
+                shown = token if len(token) <= 24 else f"{token[:12]}…({len(token)} chars)"
+                found.append(_Found("number-out-of-range", f"number {shown} is too large "
+                                    "for a 64-bit float", offset=start,
+                                    feature=feature_index()))
             state = _COMMA_OR_CLOSE if stack else _DONE
             prev_end = pos
             continue
@@ -998,7 +1031,7 @@ def _scan_json(text: str) -> tuple[list[_Found], bool]:
         stack.pop()
         state = _COMMA_OR_CLOSE if stack else _DONE
         prev_end = pos
-    for obj_start, names, first, second, feature in dups.values():
+    for obj_start, (names, first, second, feature) in dups.items():
         listed = ", ".join(_q(k, 40) for k in names[:5])
         more = f" and {len(names) - 5} more" if len(names) > 5 else ""
         found.append(_Found(
@@ -1032,8 +1065,8 @@ def _value_offsets(text: str, paths: Iterable[tuple[Any, ...]]) -> dict[tuple[An
     """Text offset where the value at each JSON ``path`` starts.
 
     Descends only into the containers on a wanted path, skips everything else with the C
-    scanner, leaves a container at once when nothing more is wanted inside it, and stops
-    as soon as every path is found.
+    scanner (the rest of a coordinate array with one regex match), and stops as soon as
+    every path is found.
     """
     trie: dict[Any, Any] = {_COUNT: 0}
     for path in set(paths):
@@ -1050,10 +1083,9 @@ def _value_offsets(text: str, paths: Iterable[tuple[Any, ...]]) -> dict[tuple[An
     out: dict[tuple[Any, ...], int] = {}
     if not wanted:
         return out
-    ws = _WS.match
     blank = " \t\n\r"
     stack: list[list[Any]] = []  # [is_object, node, path, next index, start, still wanted]
-    pos = ws(text, 0).end()
+    pos = _skip_ws(text, 0)
     node, path = trie, ()
     try:
         while True:
@@ -1087,7 +1119,7 @@ def _value_offsets(text: str, paths: Iterable[tuple[Any, ...]]) -> dict[tuple[An
                         continue
                 ch = text[pos]
                 if ch in blank:
-                    pos = ws(text, pos).end()
+                    pos = _skip_ws(text, pos)
                     ch = text[pos]
                 if ch == "]" or ch == "}":
                     stack.pop()
@@ -1097,15 +1129,15 @@ def _value_offsets(text: str, paths: Iterable[tuple[Any, ...]]) -> dict[tuple[An
                 if not after_open:  # a comma
                     pos += 1
                     if text[pos] in blank:
-                        pos = ws(text, pos).end()
+                        pos = _skip_ws(text, pos)
                 after_open = False
                 if frame[0]:
                     key, pos = _scanstring(text, pos + 1)
                     if text[pos] in blank:
-                        pos = ws(text, pos).end()
+                        pos = _skip_ws(text, pos)
                     pos += 1  # the colon
                     if text[pos] in blank:
-                        pos = ws(text, pos).end()
+                        pos = _skip_ws(text, pos)
                 else:
                     key = frame[3]
                     frame[3] += 1
@@ -1182,12 +1214,13 @@ def _finish(found: list[_Found], text: str, doc: object, layer: str) -> list[Iss
         feature_id = f.feature_id
         if (feature_id is None and f.feature is not None and type(features) is list
                 and 0 <= f.feature < len(features) and type(features[f.feature]) is dict):
-            feature_id = _feature_id(features[f.feature].get("id"))
+            feature_id = _feature_ident(features[f.feature])
         issues.append(Issue(
             f.rule, STRUCTURE_RULES[f.rule][0], f.message, layer=layer, feature=f.feature,
             feature_id=feature_id, location=f.location,
             line=line_of.get(f.offset) if f.offset is not None else None))
-    issues.sort(key=lambda i: (i.line is None, i.line or 0))
+    issues.sort(key=lambda i: (i.line is None, i.line or 0,
+                               -1 if i.feature is None else i.feature))
     return issues
 
 
@@ -1198,6 +1231,11 @@ def _gc_paused() -> Iterator[None]:
     orjson's lists and dicts hold no reference cycles, but each allocation counts toward
     the collector's thresholds, and the repeated collections cost more than the parse
     itself on large files.  Reference counting still frees everything as usual.
+
+    On the way out the new objects are moved straight to the oldest generation (a
+    ``gc.freeze()``/``gc.unfreeze()`` pair, as if they had survived two collections);
+    otherwise the first young collection after ``gc.enable()`` would walk them all at
+    once.  That step is skipped when the program keeps objects frozen itself.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -1205,11 +1243,14 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
-def check_bytes(data: bytes, *, name: str = "<input>",
-                layer: str | None = None) -> tuple[list[Issue], object | None]:
+def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
+                wgs84: bool = True) -> tuple[list[Issue], object | None]:
     """Check raw GeoJSON bytes against RFC 7946, before any GeoDataFrame exists.
 
     Parameters
@@ -1220,6 +1261,9 @@ def check_bytes(data: bytes, *, name: str = "<input>",
         The file name, used as the issues' ``layer`` when ``layer`` is not given.
     layer
         Layer name copied into every issue.
+    wgs84
+        False when the coordinates are known to be in another CRS (the user gave
+        ``--src-crs``): positions are then not checked against the WGS 84 range.
 
     Returns
     -------
@@ -1239,8 +1283,12 @@ def check_bytes(data: bytes, *, name: str = "<input>",
     buf = bytes(data) if not isinstance(data, bytes) else data
     if buf.startswith(_BOM):
         buf = buf[len(_BOM):]
-    with _gc_paused():
-        return _check(buf, layer)
+    token = _WGS84_RANGE.set(wgs84)
+    try:
+        with _gc_paused():
+            return _check(buf, layer)
+    finally:
+        _WGS84_RANGE.reset(token)
 
 
 def _check(buf: bytes, layer: str) -> tuple[list[Issue], object | None]:
@@ -1279,8 +1327,8 @@ def _check(buf: bytes, layer: str) -> tuple[list[Issue], object | None]:
     return _finish(found, text, doc, layer), doc
 
 
-def check_file(path: str | os.PathLike[str], *,
-               layer: str | None = None) -> tuple[list[Issue], object | None]:
+def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
+               wgs84: bool = True) -> tuple[list[Issue], object | None]:
     """Check a GeoJSON file against RFC 7946; see :func:`check_bytes`.
 
     Parameters
@@ -1289,6 +1337,8 @@ def check_file(path: str | os.PathLike[str], *,
         The file to read.
     layer
         Layer name copied into every issue (default: the file name).
+    wgs84
+        False when the coordinates are in another CRS (see :func:`check_bytes`).
 
     Returns
     -------
@@ -1309,4 +1359,4 @@ def check_file(path: str | os.PathLike[str], *,
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise DataSourceError(f"{name}: cannot read the file: {reason}") from exc
-    return check_bytes(data, name=os.path.basename(name), layer=layer)
+    return check_bytes(data, name=os.path.basename(name), layer=layer, wgs84=wgs84)
