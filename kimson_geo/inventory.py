@@ -79,7 +79,7 @@ class Inventory:
         return query(self, layer, where=where, within_khu=within_khu, near=near, bbox=bbox)
 
     def summary(self) -> dict[str, Any]:
-        """Counts, lengths by kind and surface, and areas; see :func:`kimson_geo.summary.summarize`."""
+        """Counts, lengths and areas by code; see :func:`kimson_geo.summary.summarize`."""
         from .summary import summarize
 
         return summarize(self)

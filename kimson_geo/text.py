@@ -6,7 +6,7 @@ import unicodedata
 
 import pandas as pd
 
-__all__ = ["nfc", "is_nfc", "normalize_frame_text", "string_columns"]
+__all__ = ["nfc", "is_nfc", "is_text_dtype", "normalize_frame_text", "string_columns"]
 
 
 def nfc(value: object) -> object:
@@ -25,13 +25,18 @@ def is_nfc(value: str) -> bool:
     return unicodedata.is_normalized("NFC", value)
 
 
+def is_text_dtype(dtype: object) -> bool:
+    """Whether a column of ``dtype`` holds text (object or pandas string dtype)."""
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
+
+
 def string_columns(frame: pd.DataFrame) -> list[str]:
     """Names of the columns that hold text (object or string dtype), geometry excluded."""
     geometry = getattr(frame, "_geometry_column_name", None)
     return [
         str(name)
         for name, dtype in frame.dtypes.items()
-        if name != geometry and (dtype == object or isinstance(dtype, pd.StringDtype))
+        if name != geometry and is_text_dtype(dtype)
     ]
 
 

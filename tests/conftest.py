@@ -6,11 +6,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from _support import metric_to_wgs84, provenance, write_geojson
 from shapely.geometry import LineString, Point, Polygon
 
 import kimson_geo
 from kimson_geo.registry import WGS84
+
+from _support import metric_to_wgs84, provenance, write_geojson
 
 
 @pytest.fixture(scope="session")

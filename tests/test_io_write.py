@@ -10,7 +10,6 @@ import pytest
 import kimson_geo
 from kimson_geo.errors import ExportError
 from kimson_geo.io import write as write_module
-from kimson_geo.io.write import write_layer
 from kimson_geo.registry import METRIC_CRS
 
 from _support import tree_snapshot

@@ -13,7 +13,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-from _support import metric_to_wgs84, provenance
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 import kimson_geo
@@ -23,6 +22,8 @@ from kimson_geo.registry import LAYERS, WGS84, layer_spec
 from kimson_geo.render import render_map, to_map
 from kimson_geo.render.encode import SCALE, dumps_js, encode_geometries, encode_layer
 from kimson_geo.render.map import map_html
+
+from _support import metric_to_wgs84, provenance
 
 IMG = '<img src=x onerror="window.__pwned=1">'
 SCRIPT = "<script>window.__pwned=2</script>"

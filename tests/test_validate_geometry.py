@@ -6,13 +6,14 @@ import re
 
 import geopandas as gpd
 import pytest
-from _support import metric_to_wgs84, provenance
 from shapely.geometry import LineString, Point, Polygon
 
 from kimson_geo.inventory import Inventory, from_frames
 from kimson_geo.registry import BOUNDARY_LAYER, KHU_LAYER, ROADS_LAYER, WARD_RULES, WGS84
 from kimson_geo.validate.issue import Issue
 from kimson_geo.validate.rules import RULES, Context, load_rule_modules, run_rules
+
+from _support import metric_to_wgs84, provenance
 
 
 def _frame(geoms: list, layer: str = ROADS_LAYER, **extra: object) -> gpd.GeoDataFrame:

@@ -7,7 +7,6 @@ import re
 import geopandas as gpd
 import numpy as np
 import pytest
-from _support import metric_to_wgs84, provenance
 from shapely.geometry import LineString, Point, Polygon, box
 
 from kimson_geo.inventory import Inventory, from_frames
@@ -25,6 +24,8 @@ from kimson_geo.registry import (
 from kimson_geo.validate.issue import Issue
 from kimson_geo.validate.rules import RULES, Context, load_rule_modules, run_rules
 from kimson_geo.validate.topology import connected_components
+
+from _support import metric_to_wgs84, provenance
 
 
 def _frame(geoms: list, rows: list[dict]) -> gpd.GeoDataFrame:

@@ -20,7 +20,7 @@ import pandas as pd
 from ..crs import ensure_wgs84, resolve_crs
 from ..errors import DataSourceError, LayerError
 from ..registry import LAYER_NAMES, WGS84, LayerSpec, layer_spec
-from ..text import nfc, string_columns
+from ..text import is_text_dtype, nfc, string_columns
 
 __all__ = [
     "READABLE_SUFFIXES",
@@ -49,7 +49,8 @@ def _gdal_open_options(path: Path) -> dict[str, Any]:
 
 def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     import pyogrio
-    from pyogrio.errors import DataLayerError, DataSourceError as OgrSourceError
+    from pyogrio.errors import DataLayerError
+    from pyogrio.errors import DataSourceError as OgrSourceError
 
     if not path.exists():
         raise DataSourceError(f"{path}: no such file or folder")
@@ -104,7 +105,7 @@ def _nfc_column(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def normalize_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Column names and text values in NFC (a copy), as :func:`kimson_geo.text.normalize_frame_text`.
+    """Column names and text in NFC (a copy), as :func:`kimson_geo.text.normalize_frame_text`.
 
     The same result and ``attrs["nfc_changed"]``, faster on large layers (see
     :func:`_nfc_column`).
@@ -174,7 +175,7 @@ def coerce_to_registry(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataF
         elif field.type in ("int", "float"):
             frame[field.name] = _coerce_number(series, field.type)
         elif field.type == "str" and not (
-            series.dtype == object or isinstance(series.dtype, pd.StringDtype)
+            is_text_dtype(series.dtype)
         ):
             if pd.api.types.is_float_dtype(series) and series.isna().all():
                 frame[field.name] = series.astype(object).where(series.notna(), None)
@@ -373,3 +374,199 @@ def iter_features(
 def empty_layer() -> gpd.GeoDataFrame:
     """An empty WGS 84 GeoDataFrame."""
     return gpd.GeoDataFrame({"geometry": gpd.GeoSeries([], crs=WGS84)}, crs=WGS84)
+
+
+# ------------------------------------------------------------ frames from parsed GeoJSON
+# Validation parses a GeoJSON file once (orjson, for the raw structure checks); building
+# the frame from that document instead of having GDAL parse the file again halves the
+# cost of reading.  The document is used only when GDAL's reading of the same file would
+# give the same frame after registry typing; otherwise the caller reads the file with GDAL.
+
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+#: GDAL types text columns whose values all look like these as dates or times
+_DATE_LIKE = r"^\s*(\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}:\d{2})"
+_FEATURE_MEMBERS = 3  # type, properties, geometry: anything more (id, bbox...) goes to GDAL
+
+
+def _ragged(kind: str, coordinates: list[Any]) -> np.ndarray:
+    """Geometries of one type from their GeoJSON coordinates, through flat arrays."""
+    from itertools import chain
+
+    import shapely
+
+    def counts(items: list[Any]) -> np.ndarray:
+        return np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+
+    def offsets(c: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(c) + 1, dtype=np.int64)
+        np.cumsum(c, out=out[1:])
+        return out
+
+    def flat(items: list[Any]) -> np.ndarray:
+        array = np.array(items, dtype=np.float64)
+        if array.ndim != 2 or array.shape[1] not in (2, 3):
+            raise ValueError("positions of mixed or unusual dimensions")
+        return array
+
+    kinds = shapely.GeometryType
+    if kind == "Point":
+        return np.asarray(shapely.points(flat(coordinates)), dtype=object)
+    if kind in ("LineString", "MultiPoint"):
+        c = counts(coordinates)
+        if kind == "LineString" and (c < 2).any():
+            raise ValueError("empty or one-position lines")
+        xy = flat(list(chain.from_iterable(coordinates)))
+        geometry_type = kinds.LINESTRING if kind == "LineString" else kinds.MULTIPOINT
+        return shapely.from_ragged_array(geometry_type, xy, (offsets(c),))
+    if kind in ("Polygon", "MultiLineString"):
+        rings = list(chain.from_iterable(coordinates))
+        xy = flat(list(chain.from_iterable(rings)))
+        geometry_type = kinds.POLYGON if kind == "Polygon" else kinds.MULTILINESTRING
+        return shapely.from_ragged_array(geometry_type, xy,
+                                         (offsets(counts(rings)), offsets(counts(coordinates))))
+    if kind == "MultiPolygon":
+        polygons = list(chain.from_iterable(coordinates))
+        rings = list(chain.from_iterable(polygons))
+        xy = flat(list(chain.from_iterable(rings)))
+        return shapely.from_ragged_array(
+            kinds.MULTIPOLYGON, xy,
+            (offsets(counts(rings)), offsets(counts(polygons)), offsets(counts(coordinates))))
+    raise ValueError(f"no flat-array path for {kind}")
+
+
+def _geometries_from_geojson(geometries: list[Any]) -> np.ndarray:
+    """Shapely geometries (None for null) of parsed GeoJSON geometry objects."""
+    from operator import itemgetter
+
+    import orjson
+    import shapely
+
+    out = np.full(len(geometries), None, dtype=object)
+    present = [i for i, g in enumerate(geometries) if g is not None]
+    by_type: dict[str, list[int]] = {}
+    for i, kind in zip(present, map(itemgetter("type"), (geometries[i] for i in present)),
+                       strict=True):
+        by_type.setdefault(kind, []).append(i)
+    for kind, where in by_type.items():
+        group = [geometries[i] for i in where]
+        try:
+            built = _ragged(kind, list(map(itemgetter("coordinates"), group)))
+        except (ValueError, KeyError, TypeError):
+            built = shapely.from_geojson([orjson.dumps(g) for g in group])
+        out[np.asarray(where, dtype=np.int64)] = built
+    return out
+
+
+def _properties_frame(properties: list[dict[str, Any]], spec: LayerSpec | None
+                      ) -> pd.DataFrame | None:
+    """The attribute table GDAL would give, or None when it could differ."""
+    from itertools import chain
+
+    if not set(map(type, chain.from_iterable(map(dict.values, properties)))) <= _SCALAR_TYPES:
+        return None  # nested objects and arrays: GDAL turns them into JSON text
+    frame = pd.DataFrame.from_records(properties)
+    names = [str(c) for c in frame.columns]
+    if "geometry" in names or len({n.lower() for n in names}) != len(names):
+        return None
+    numeric = {f.name for f in spec.fields if f.type in ("int", "float")} if spec else set()
+    for name in names:
+        series = frame[name]
+        if series.dtype == object:
+            inferred = pd.api.types.infer_dtype(series, skipna=True)
+            if inferred == "empty":
+                continue
+            if inferred == "boolean":  # true/false with nulls: GDAL's nullable booleans
+                frame[name] = series.astype("boolean")
+                continue
+            if name in numeric and inferred in ("mixed", "mixed-integer", "mixed-integer-float",
+                                                "string"):
+                continue  # GDAL makes such a column text; typing makes both the same
+            return None  # text mixed with numbers or booleans: GDAL writes them as text
+        if isinstance(series.dtype, pd.StringDtype):
+            first = series.dropna()
+            if len(first) and pd.Series(first.iloc[:1]).str.match(_DATE_LIKE).iloc[0] \
+                    and first.str.match(_DATE_LIKE).all():
+                return None  # GDAL reads such a column as dates
+    return frame
+
+
+def frame_from_geojson(document: object, layer: str | None = None) -> gpd.GeoDataFrame | None:
+    """The GeoDataFrame GDAL would read from an already parsed GeoJSON FeatureCollection.
+
+    For the common case only: a FeatureCollection without ``crs``, features with just
+    ``type``, ``properties`` (an object of scalar values) and ``geometry``.  Returns None
+    whenever GDAL's reading could differ (feature ids, nested values, dates, text mixed
+    with numbers outside the registry's numeric fields...), so that the caller reads the
+    file with GDAL instead.
+
+    The cyclic garbage collector is paused meanwhile: the parsed document holds millions
+    of objects, and every collection the new geometries and columns would trigger scans
+    them all (it more than doubles the time on large files).
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _frame_from_geojson(document, layer)
+    finally:
+        if enabled:
+            if gc.get_freeze_count() == 0:  # the new objects go straight to the oldest
+                gc.freeze()                 # generation, as in validate.structure
+                gc.unfreeze()
+            gc.enable()
+
+
+def _frame_from_geojson(document: object, layer: str | None) -> gpd.GeoDataFrame | None:
+    from operator import itemgetter
+
+    if type(document) is not dict or document.get("type") != "FeatureCollection" \
+            or "crs" in document:
+        return None
+    features = document.get("features")
+    if type(features) is not list or not features:
+        return None
+    sizes = set(map(len, features))
+    if sizes != {_FEATURE_MEMBERS}:
+        return None
+    try:
+        properties = list(map(itemgetter("properties"), features))
+        geometries = list(map(itemgetter("geometry"), features))
+    except (KeyError, TypeError):
+        return None
+    if set(map(type, properties)) != {dict}:
+        return None
+    table = _properties_frame(properties, layer_spec(layer) if layer is not None else None)
+    if table is None:
+        return None
+    try:
+        geoms = _geometries_from_geojson(geometries)
+    except Exception:  # anything GEOS refuses: GDAL decides
+        return None
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
+
+
+def read_geojson_document(
+    document: object,
+    path: str | os.PathLike[str],
+    layer: str | None = None,
+    *,
+    src_crs: object | None = None,
+) -> gpd.GeoDataFrame | None:
+    """:func:`read_layer` of a GeoJSON file from its parsed ``document`` (None: read the file).
+
+    The same frame as :func:`read_layer` gives (NFC text, WGS 84, registry types), without
+    parsing the file a second time; see :func:`frame_from_geojson` for when it applies.
+    """
+    frame = frame_from_geojson(document, layer)
+    if frame is None:
+        return None
+    path = Path(path)
+    frame = normalize_text(frame)
+    frame = ensure_wgs84(frame, resolve_crs(src_crs) if src_crs is not None else None,
+                         source=str(path))
+    if layer is not None:
+        frame = coerce_to_registry(frame, layer_spec(layer))
+        frame.attrs["layer"] = layer
+    frame.attrs["source"] = str(path)
+    return frame

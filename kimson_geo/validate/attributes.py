@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..registry import ID, LayerSpec, layer_spec
+from ..text import is_text_dtype
 from .issue import Issue
 from .rules import Context, rule
 
@@ -27,7 +28,7 @@ _DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 
 
 def _is_text(series: pd.Series) -> bool:
-    return series.dtype == object or isinstance(series.dtype, pd.StringDtype)
+    return is_text_dtype(series.dtype)
 
 
 def _registry_layers(ctx: Context) -> Iterator[tuple[str, LayerSpec]]:
@@ -108,7 +109,7 @@ def field_type(ctx: Context) -> Iterator[Issue]:
 def _blank(series: pd.Series) -> pd.Series:
     """True where the value is text of whitespace only (vectorised through ``.str``)."""
     try:
-        return (series.str.strip() == "").fillna(False).astype(bool)
+        return ((series == "") | series.str.isspace()).fillna(False).astype(bool)
     except AttributeError:  # an object column that .str refuses (booleans among the text)
         return series.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
 
