@@ -59,3 +59,15 @@ def test_unknown_layer_is_usage_error() -> None:
 def test_bad_near_is_exit_2() -> None:
     result = CliRunner().invoke(cli, ["query", "roads", "--near", "21.07"])
     assert result.exit_code == 2 and "LAT,LON,METRES" in result.stderr
+
+
+def test_text_that_looks_like_markup_is_printed_as_is(small_dir) -> None:  # type: ignore[no-untyped-def]
+    import json as _json
+
+    path = small_dir / "roads.geojson"
+    document = _json.loads(path.read_text(encoding="utf-8"))
+    document["features"][0]["properties"]["name"] = "Ngõ [bold]3[/bold] [link=x]"
+    path.write_text(_json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["query", "roads", "--data", str(small_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert "Ngõ [bold]3[/bold] [link=x]" in result.stdout

@@ -117,3 +117,42 @@ def test_report_command_exit_codes(tmp_path: Path) -> None:
     assert result.exit_code == 1
     failed = [c["id"] for c in json.loads(result.stdout) if c["passed"] is False]
     assert failed == ["civilized-urban"]
+
+
+CORPUS = sorted((SHARED / "corpora" / "geojsonhint").glob("*/*.geojson"))
+
+
+@pytest.mark.skipif(not CORPUS, reason="shared/ corpus not beside the checkout")
+@pytest.mark.parametrize("path", CORPUS, ids=[f"{p.parent.name}/{p.name}" for p in CORPUS])
+def test_no_corpus_file_gives_a_traceback(path: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", str(path), "--format", "json"])
+    assert result.exit_code in (0, 1, 2)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output and len(result.stderr.splitlines()) <= 1
+    if result.exit_code != 2:
+        json.loads(result.stdout)
+    result_file = path.with_suffix(".result")
+    if result_file.exists():
+        expected = json.loads(result_file.read_text(encoding="utf-8"))
+        has_error = any(e.get("level") != "message" for e in expected)
+        assert (result.exit_code in (1, 2)) == has_error
+
+
+@pytest.mark.parametrize("payload", [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"type": "Point", "coordinates": [1e400, 2]}',
+    b'{"type": "Point", "coordinates": [' + b"9" * 10_000 + b', 2]}',
+    b"\xff\xfe\x00garbage",
+    b"",
+], ids=["deep-nesting", "huge-float", "huge-int", "binary", "empty"])
+def test_hostile_input_is_reported_not_raised(tmp_path: Path, payload: bytes) -> None:
+    path = tmp_path / "roads.geojson"
+    path.write_bytes(payload)
+    for args in (["validate", str(path)], ["validate", str(path), "--layer", "roads"],
+                 ["info", str(path)], ["map", str(path), "--layer", "roads", "-o",
+                                       str(tmp_path / "m.html")]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code in (1, 2), (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.output and "internal error" not in result.stderr
+    assert not (tmp_path / "m.html").exists()

@@ -32,16 +32,17 @@ def info(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> 
     if fmt == "json":
         print_json({"source": str(inv.source), "layers": rows})
         return
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"kimson-geo inventory: {inv.source}")
+    table = Table(title=escape(f"kimson-geo inventory: {inv.source}"))
     for column in ("layer", "features", "geometry", "crs", "extent W,S,E,N", "file"):
         table.add_column(column, justify="right" if column == "features" else "left",
                          no_wrap=column in ("layer", "extent W,S,E,N"))
     for row in rows:
         extent = ",".join(f"{v:.4f}" for v in row["extent"]) if row["extent"] else "-"
         table.add_row(row["layer"], str(row["features"]), ", ".join(row["geometry"]) or "-",
-                      row["crs"], extent, Path(row["file"]).name)
+                      row["crs"], extent, escape(Path(row["file"]).name))
     console().print(table)
 
 
@@ -84,6 +85,7 @@ def summary(path: str | None, layer: str | None, src_crs: str | None, fmt: str) 
     if fmt == "json":
         print_json(result)
         return
+    from rich.markup import escape
     from rich.table import Table
 
     out = console()
@@ -98,6 +100,6 @@ def summary(path: str | None, layer: str | None, src_crs: str | None, fmt: str) 
         table.add_column(measure, justify="right")
         for field, values in entry["by"].items():
             for code, value in values.items():
-                table.add_row(field, code, f"{value:,.1f}" if isinstance(value, float)
+                table.add_row(field, escape(code), f"{value:,.1f}" if isinstance(value, float)
                               else str(value))
         out.print(table)

@@ -58,6 +58,7 @@ def query(layer: str, where: str | None, within_khu: str | None, near: str | Non
 
 def print_table(layer: str, frame) -> None:  # type: ignore[no-untyped-def]
     """A rich table of the identity and the layer's own fields, plus length or area."""
+    from rich.markup import escape
     from rich.table import Table
 
     from ..registry import METRIC_CRS, layer_spec
@@ -77,7 +78,7 @@ def print_table(layer: str, frame) -> None:  # type: ignore[no-untyped-def]
     if measure:
         table.add_column(measure[0], justify="right")
     for position, (_, row) in enumerate(frame.iterrows()):
-        cells = ["" if _missing(row[c]) else str(row[c]) for c in columns]
+        cells = ["" if _missing(row[c]) else escape(str(row[c])) for c in columns]
         if measure:
             cells.append(f"{measure[1].iloc[position]:,.1f}")
         table.add_row(*cells)

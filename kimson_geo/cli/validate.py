@@ -89,6 +89,8 @@ def print_rules(rules: list[dict], fmt: str) -> None:  # type: ignore[type-arg]
 
 def print_report(report) -> None:  # type: ignore[no-untyped-def]
     """Issues grouped by layer and severity, in colour, with counts; then the claims."""
+    from rich.markup import escape
+
     out = console()
     colours = {"error": "red", "warning": "yellow"}
     groups: dict[tuple[str, str], list] = {}
@@ -96,7 +98,7 @@ def print_report(report) -> None:  # type: ignore[no-untyped-def]
         groups.setdefault((issue.layer or "-", issue.severity), []).append(issue)
     for (layer, severity), issues in sorted(groups.items(),
                                             key=lambda kv: (kv[0][0], kv[0][1] != "error")):
-        out.print(f"[bold]{layer}[/bold]: [{colours[severity]}]{len(issues)} {severity}(s)"
+        out.print(f"[bold]{escape(layer)}[/bold]: [{colours[severity]}]{len(issues)} {severity}(s)"
                   f"[/{colours[severity]}]", highlight=False)
         for issue in issues:
             where = []
@@ -107,9 +109,9 @@ def print_report(report) -> None:  # type: ignore[no-untyped-def]
                 where.append(f"line {issue.line}")
             if issue.field:
                 where.append(f"field {issue.field}")
-            prefix = ", ".join(where)
+            prefix = escape(", ".join(where))
             out.print(f"  [{colours[severity]}]{issue.rule}[/{colours[severity]}] "
-                      f"{prefix + ': ' if prefix else ''}{issue.message}",
+                      f"{prefix + ': ' if prefix else ''}{escape(issue.message)}",
                       highlight=False, markup=True, emoji=False)
     if report.claims:
         print_claims(report.claims)
@@ -121,6 +123,7 @@ def print_report(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def print_claims(claims) -> None:  # type: ignore[no-untyped-def]
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="The 2017 report's claims, measured from the data")
@@ -134,8 +137,8 @@ def print_claims(claims) -> None:  # type: ignore[no-untyped-def]
         if c.features:
             note = (note + "; " if note else "") + "breaks: " + ", ".join(c.features[:8]) \
                 + (" …" if len(c.features) > 8 else "")
-        table.add_row(f"{c.id}\n[dim]{c.claim_en}[/dim]", f"{c.value}{unit}",
-                      f"{c.target}{unit}", result, note)
+        table.add_row(f"{c.id}\n[dim]{escape(c.claim_en)}[/dim]", escape(f"{c.value}{unit}"),
+                      escape(f"{c.target}{unit}"), result, escape(note))
     console().print(table)
 
 

@@ -59,6 +59,8 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         with warnings.catch_warnings():
             # a column of mixed numbers and text stays text; the registry types it below
             warnings.filterwarnings("ignore", message="Could not parse column")
+            # GDAL's notes on what it dropped; the structure checks report them properly
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
             frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
     except (OgrSourceError, DataLayerError) as exc:
         reason = " ".join(str(exc).split())
