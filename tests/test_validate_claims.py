@@ -109,3 +109,11 @@ def test_failing_claim_names_the_breaking_features(tmp_path: Path) -> None:
     claim = _claim(validation.validate(folder), "main-road-width")
     assert len(claim.features) == 1 and claim.features[0].startswith("road-")
     assert claim.value < 100.0
+
+
+def test_claims_needing_absent_layers_are_skipped(bundled) -> None:  # type: ignore[no-untyped-def]
+    from kimson_geo.inventory import Inventory
+    from kimson_geo.validate.claims import measure_claims
+
+    only_houses = Inventory(layers={"cultural_houses": bundled["cultural_houses"]})
+    assert [c.id for c in measure_claims(only_houses)] == ["ward-cultural-house"]

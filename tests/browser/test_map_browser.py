@@ -267,3 +267,45 @@ def test_geometries_decode_to_their_coordinates(open_map, bundled, tmp_path):
             assert got["type"] == want["type"]
             assert rounded(got["coordinates"]) == rounded(want["coordinates"])
     shown.assert_clean()
+
+
+def test_cli_maps_of_bundled_data_and_a_single_hostile_file(open_map, tmp_path):
+    """The Done-when of the map issue, through the command line itself."""
+    from click.testing import CliRunner
+
+    from kimson_geo.cli.main import cli
+
+    bundled_html = tmp_path / "kimson.html"
+    result = CliRunner().invoke(cli, ["map", "-o", str(bundled_html)])
+    assert result.exit_code == 0, result.stderr
+    shown = open_map(bundled_html)
+    drawn = shown.page.evaluate(COUNT_DRAWN)
+    assert len(drawn) >= len(kimson_geo.load().layers)
+    shown.assert_clean()
+
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [106.52, 21.07]},
+        "properties": {"id": IMG, "name": IMG, "kind": "khu", "name_known": False,
+                       "source": SCRIPT, "confidence": "low", "position": "schematic",
+                       "note": "{{ 7*7 }}", "khu": "</script><script>window.__pwned=3</script>"},
+    }
+    hostile = tmp_path / "hostile.geojson"
+    hostile.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}),
+                       encoding="utf-8")
+    hostile_html = tmp_path / "hostile.html"
+    layer = layer_spec("cultural_houses")
+    result = CliRunner().invoke(cli, ["map", str(hostile), "--layer", layer.name,
+                                      "-o", str(hostile_html), "--title", IMG])
+    assert result.exit_code == 0, result.stderr
+    shown = open_map(hostile_html)
+    page = shown.page
+    selector = page.evaluate(MARK_FEATURE, [layer.name, html.escape(IMG)])
+    page.locator(selector).click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert IMG in text and SCRIPT in text and "{{ 7*7 }}" in text
+    page.wait_for_timeout(200)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    shown.assert_clean()
