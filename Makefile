@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint bench clean
+.PHONY: demo test install install-test lint bench bench-small clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check kimson_geo tests scripts
 	$(BIN)/mypy kimson_geo
+
+# benchmarks (not part of the tests): ratios against baselines measured in the same run
+bench: install-test
+	$(BIN)/python -m benchmarks.run --size full
+
+bench-small: install-test
+	$(BIN)/python -m benchmarks.run --size small
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info tests/browser/node_modules

@@ -459,6 +459,20 @@ def _geometries_from_geojson(geometries: list[Any]) -> np.ndarray:
     return out
 
 
+def _gdal_text(value: object) -> object:
+    """A JSON scalar as GDAL's GeoJSON driver writes it into a text column (json-c)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and -(2**63) <= value < 2**63:
+        return str(value)
+    if not isinstance(value, int | float):
+        return str(value)
+    text = f"{float(value):.17g}"
+    return text if any(c in text for c in ".en") else text + ".0"
+
+
 def _properties_frame(properties: list[dict[str, Any]], spec: LayerSpec | None
                       ) -> pd.DataFrame | None:
     """The attribute table GDAL would give, or None when it could differ."""
@@ -480,10 +494,13 @@ def _properties_frame(properties: list[dict[str, Any]], spec: LayerSpec | None
             if inferred == "boolean":  # true/false with nulls: GDAL's nullable booleans
                 frame[name] = series.astype("boolean")
                 continue
-            if name in numeric and inferred in ("mixed", "mixed-integer", "mixed-integer-float",
-                                                "string"):
+            mixed = inferred in ("mixed", "mixed-integer", "mixed-integer-float", "string")
+            if name in numeric and mixed:
                 continue  # GDAL makes such a column text; typing makes both the same
-            return None  # text mixed with numbers or booleans: GDAL writes them as text
+            if mixed and series.map(lambda v: isinstance(v, str)).any():
+                frame[name] = series.map(_gdal_text)  # what GDAL writes in a text column
+                continue
+            return None  # numbers mixed with booleans: GDAL decides
         if isinstance(series.dtype, pd.StringDtype):
             first = series.dropna()
             if len(first) and pd.Series(first.iloc[:1]).str.match(_DATE_LIKE).iloc[0] \

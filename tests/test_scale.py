@@ -1,0 +1,104 @@
+"""The dask engine: the same issues as the single-machine engine, on partitions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kimson_geo.errors import KimsonGeoError
+from kimson_geo.registry import ROADS_LAYER
+from kimson_geo.synth import SynthManifest, generate
+from kimson_geo.validate import validate
+
+pytest.importorskip("dask_geopandas")
+pytest.importorskip("distributed")
+
+from kimson_geo.scale import ScaleError, validate_dask  # noqa: E402
+
+
+def _key(issue: Any) -> tuple[Any, ...]:
+    return (issue.rule, issue.layer or "", -1 if issue.feature is None else issue.feature,
+            issue.field or "", issue.message, issue.feature_id or "", issue.location or (),
+            issue.line or 0, issue.severity)
+
+
+@pytest.fixture(scope="module")
+def inventory(tmp_path_factory: pytest.TempPathFactory) -> SynthManifest:
+    # 4 partitions of roads and 2 of drainage (row groups of 700)
+    return generate(tmp_path_factory.mktemp("scale") / "inv", roads=2_500, drainage=900,
+                    points=200, polygons=80, seed=11, defect_rate=0.005,
+                    row_group_size=700)
+
+
+@pytest.fixture(scope="module")
+def single(inventory: SynthManifest) -> Any:
+    return validate(inventory.folder("geojson"))
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """Two worker processes, shared by the tests of this module."""
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", silence_logs=logging.ERROR) as local:
+        yield local.scheduler_address
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "geojson"])
+def test_same_issues_as_the_single_machine_engine(inventory: SynthManifest, single: Any,
+                                                  cluster: str, fmt: str) -> None:
+    report = validate_dask(inventory.folder(fmt), scheduler=cluster)
+    assert not report.unreadable
+    assert sorted(report.layers) == sorted(single.layers)
+    assert sorted(map(_key, report.issues)) == sorted(map(_key, single.issues))
+    # and in the documented order
+    keys = [(i.rule, i.layer, -1 if i.feature is None else i.feature) for i in report.issues]
+    assert keys == sorted(keys)
+
+
+def test_found_equals_seeded(inventory: SynthManifest, cluster: str) -> None:
+    report = validate_dask(inventory.folder("parquet"), scheduler=cluster)
+    found = sorted((i.rule, i.layer, -1 if i.feature is None else i.feature)
+                   for i in report.issues)
+    assert found == inventory.expected_keys()
+
+
+def test_npartitions_and_a_single_layer(inventory: SynthManifest, cluster: str) -> None:
+    path = inventory.layer_path(ROADS_LAYER)
+    expected = validate(path, layer=ROADS_LAYER)
+    report = validate_dask(path, layer=ROADS_LAYER, scheduler=cluster, npartitions=3)
+    assert sorted(map(_key, report.issues)) == sorted(map(_key, expected.issues))
+
+
+def test_default_local_cluster(inventory: SynthManifest, single: Any) -> None:
+    path = inventory.folder("parquet")
+    report = validate_dask(path)
+    assert sorted(map(_key, report.issues)) == sorted(map(_key, single.issues))
+
+
+def test_cli_engine_dask(inventory: SynthManifest, cluster: str) -> None:
+    from kimson_geo.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["validate", str(inventory.folder("parquet")),
+                                       "--engine", "dask", "--scheduler", cluster,
+                                       "--format", "json"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert len(data["issues"]) == len(inventory.defects)
+
+
+def test_missing_dask_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "dask_geopandas", None)
+    with pytest.raises(ScaleError, match=r"pip install 'kimson-geo\[scale\]'") as info:
+        validate_dask(tmp_path)
+    assert isinstance(info.value, KimsonGeoError)
+    assert isinstance(info.value, ImportError)
