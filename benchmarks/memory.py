@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.memory OP PATH`` imports everything first, notes the resident set
 size (the baseline), runs OP (``read``: a bare ``pyogrio.read_dataframe``; ``load``:
-``kimson_geo.load``; ``validate``: ``kimson_geo.validate``) on the roads file PATH, and
+``kimson_geo.load``; ``validate``: ``kimson_geo.validation``) on the roads file PATH, and
 prints JSON: the baseline, the peak, the growth, and the size of the loaded GeoDataFrame
 (``memory_usage(deep=True)`` of the attributes plus the WKB size of the geometries), and,
 for ``read`` and ``load``, what the loaded frame keeps resident once the reading is over
@@ -51,8 +51,8 @@ def main(argv: list[str]) -> None:
 
     import kimson_geo
     from kimson_geo.registry import ROADS_LAYER
-    from kimson_geo.validate import validate
-    from kimson_geo.validate.rules import load_rule_modules
+    from kimson_geo.validation import validate
+    from kimson_geo.validation.rules import load_rule_modules
 
     load_rule_modules()
     warnings.simplefilter("ignore")

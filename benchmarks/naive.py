@@ -33,7 +33,7 @@ from kimson_geo.registry import (
     WIDTH,
     layer_spec,
 )
-from kimson_geo.validate.geometry import REPEATED_VERTEX_M
+from kimson_geo.validation.geometry import REPEATED_VERTEX_M
 
 __all__ = ["naive_validate"]
 

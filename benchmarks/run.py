@@ -15,7 +15,7 @@ speed
     layer="roads")`` on each size's roads file: the load and validation ratios and the
     time per feature (growth).
 defects
-    ``kimson_geo.validate`` of the whole largest inventory: issues found per rule against
+    ``kimson_geo.validation`` of the whole largest inventory: issues found per rule against
     the generator's manifest (exact), and the roads-only check of the speed stage.
 compare
     on the compare size: the naive per-feature script (:mod:`benchmarks.naive`) and
@@ -136,7 +136,7 @@ def stage_speed(manifests: dict[int, Any], preset: Preset, log: Callable[[str], 
 
     import kimson_geo
     from kimson_geo.registry import ROADS_LAYER
-    from kimson_geo.validate import validate
+    from kimson_geo.validation import validate
 
     out: dict[str, Any] = {}
     for size, manifest in manifests.items():
@@ -165,7 +165,7 @@ def stage_speed(manifests: dict[int, Any], preset: Preset, log: Callable[[str], 
 
 
 def stage_defects(manifest: Any, log: Callable[[str], None]) -> tuple[dict[str, Any], Any]:
-    from kimson_geo.validate import validate
+    from kimson_geo.validation import validate
 
     started = time.perf_counter()
     report = validate(manifest.folder("geojson"))
@@ -180,8 +180,8 @@ def stage_defects(manifest: Any, log: Callable[[str], None]) -> tuple[dict[str, 
 def stage_compare(manifest: Any, repeats: int, log: Callable[[str], None]) -> dict[str, Any]:
     import kimson_geo
     from kimson_geo.registry import ROADS_LAYER
-    from kimson_geo.validate import validate
-    from kimson_geo.validate.rules import Context, run_rules
+    from kimson_geo.validation import validate
+    from kimson_geo.validation.rules import Context, run_rules
 
     from . import gv, naive
 
@@ -296,7 +296,7 @@ def single_on_parquet(folder: Path) -> list[Any]:
     import geopandas as gpd
 
     from kimson_geo.inventory import from_frames
-    from kimson_geo.validate.rules import Context, run_rules
+    from kimson_geo.validation.rules import Context, run_rules
 
     frames = {p.stem: gpd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     inv = from_frames(frames, source=folder)
@@ -305,7 +305,7 @@ def single_on_parquet(folder: Path) -> list[Any]:
 
 def stage_dask(manifest: Any, single: Any, log: Callable[[str], None]) -> dict[str, Any]:
     from kimson_geo.scale import validate_dask
-    from kimson_geo.validate import validate
+    from kimson_geo.validation import validate
 
     out: dict[str, Any] = {"features": sum(manifest.counts.values())}
     if single is None:
@@ -474,8 +474,8 @@ def _run_stages(args: argparse.Namespace, preset: Preset, stages: list[str],
     import pandera.pandas  # noqa: F401
     import pyogrio  # noqa: F401
 
-    import kimson_geo.validate  # noqa: F401
-    from kimson_geo.validate.rules import load_rule_modules
+    import kimson_geo.validation  # noqa: F401
+    from kimson_geo.validation.rules import load_rule_modules
 
     load_rule_modules()
     results: dict[str, Any] = {

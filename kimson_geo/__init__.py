@@ -30,7 +30,7 @@ from .registry import LAYER_NAMES, LAYERS, METRIC_CRS, WGS84, layer_spec
 if TYPE_CHECKING:
     from .inventory import Inventory, from_frames, load
     from .render.map import render_map
-    from .validate import ValidationReport, validate
+    from .validation import ValidationReport, validate
 
 __version__ = "0.1.0"
 
@@ -60,8 +60,8 @@ _LAZY = {
     "Inventory": ".inventory",
     "load": ".inventory",
     "from_frames": ".inventory",
-    "validate": ".validate",
-    "ValidationReport": ".validate",
+    "validate": ".validation",
+    "ValidationReport": ".validation",
     "render_map": ".render.map",
 }
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from .validate.report import ValidationReport
+    from .validation.report import ValidationReport
 
 __all__ = ["Inventory", "load"]
 
@@ -108,8 +108,8 @@ class Inventory:
         return write_layer(frame, path, fmt=format, crs=crs, layer_name=name)
 
     def validate(self) -> ValidationReport:
-        """Validate every layer and the article's claims; see :func:`kimson_geo.validate`."""
-        from .validate import validate_inventory
+        """Validate every layer and the article's claims; see :func:`kimson_geo.validation`."""
+        from .validation import validate_inventory
 
         return validate_inventory(self)
 

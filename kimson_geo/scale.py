@@ -1,6 +1,6 @@
 """Validation past one machine: dask-geopandas partitions on a dask.distributed cluster.
 
-:func:`validate_dask` gives the same issues as :func:`kimson_geo.validate` (same rules,
+:func:`validate_dask` gives the same issues as :func:`kimson_geo.validation` (same rules,
 messages, feature indices, ids and locations), computed this way:
 
 * the line layers (roads, drainage) are read as GeoParquet partitions (one per row group;
@@ -19,7 +19,7 @@ messages, feature indices, ids and locations), computed this way:
 Each partition is typed as the registry says on its own, like a file read alone: a text
 column whose values are all true/false words in one partition but not in another would be
 typed differently there (no generated inventory has one).  The report has no claims: they
-measure the whole inventory at once (run :func:`kimson_geo.validate` for them).
+measure the whole inventory at once (run :func:`kimson_geo.validation` for them).
 
 dask is an optional dependency (``pip install 'kimson-geo[scale]'``), imported only here,
 inside the functions.
@@ -61,8 +61,8 @@ from .registry import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .validate.issue import Issue
-    from .validate.report import ValidationReport
+    from .validation.issue import Issue
+    from .validation.report import ValidationReport
 
 __all__ = ["validate_dask", "ScaleError", "PARTITIONED_LAYERS", "GATHERED_RULES"]
 
@@ -126,7 +126,7 @@ def _finish_frame(frame: gpd.GeoDataFrame, layer: str | None, source: str,
 
 
 def _per_feature_rules() -> list[str]:
-    from .validate.rules import RULES, load_rule_modules
+    from .validation.rules import RULES, load_rule_modules
 
     load_rule_modules()
     return [r.id for r in RULES.values() if r.func is not None and r.id not in GATHERED_RULES]
@@ -136,7 +136,7 @@ def _line_parts(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     """Line parts of the present geometries, their owner, first and last vertex.
 
     The same parts, in the same order, as the network of
-    :mod:`kimson_geo.validate.topology`.
+    :mod:`kimson_geo.validation.topology`.
     """
     import shapely
 
@@ -161,7 +161,7 @@ def _check_partition(part: gpd.GeoDataFrame, layer: str, layer_known: bool, sour
     import shapely
 
     from .inventory import Inventory
-    from .validate.rules import Context, run_rules
+    from .validation.rules import Context, run_rules
 
     frame = _finish_frame(part, layer if layer_known else None, source, src_crs)
     layers = {layer: frame}
@@ -238,7 +238,7 @@ def _near(state: _PartState, xy: np.ndarray, distance: float) -> tuple[np.ndarra
 
 def _network(layer: str, summaries: list[_PartState], offsets: np.ndarray,
              near: Any, n_features: int, dead_end: np.ndarray | None) -> Any:
-    """The :class:`~kimson_geo.validate.topology.Network` of a partitioned line layer.
+    """The :class:`~kimson_geo.validation.topology.Network` of a partitioned line layer.
 
     Computed as ``topology`` computes it, from the gathered end points.  Only the part
     geometries the network rules query are fetched (``near(xy, distance)``): those within
@@ -248,7 +248,7 @@ def _network(layer: str, summaries: list[_PartState], offsets: np.ndarray,
     """
     import shapely
 
-    from .validate.topology import (
+    from .validation.topology import (
         DANGLE_SEARCH_M,
         Network,
         _group_points,
@@ -306,7 +306,7 @@ def _network(layer: str, summaries: list[_PartState], offsets: np.ndarray,
 
 def _install_network(ctx: Any, layer: str, net: Any) -> None:
     """Hand a network built here to the topology rules (their per-context cache)."""
-    from .validate import topology
+    from .validation import topology
 
     key = id(ctx)
     entry = topology._NETWORKS.get(key)
@@ -316,7 +316,7 @@ def _install_network(ctx: Any, layer: str, net: Any) -> None:
         weakref.finalize(ctx, topology._NETWORKS.pop, key, None)
     entry[1][layer] = net
     if topology.network(ctx, layer) is not net:  # the cache changed shape: fail loudly
-        raise RuntimeError("kimson_geo.validate.topology no longer caches networks per "
+        raise RuntimeError("kimson_geo.validation.topology no longer caches networks per "
                            "context; kimson_geo.scale must be updated")
 
 
@@ -350,7 +350,7 @@ def _sources(root: Path, layer: str | None) -> tuple[dict[str, Path], bool]:
 
 def _read_small(path: Path, name: str, layer_known: bool, src_crs: object | None,
                 report: ValidationReport) -> gpd.GeoDataFrame | None:
-    """A small layer, read whole as :func:`kimson_geo.validate` reads it."""
+    """A small layer, read whole as :func:`kimson_geo.validation` reads it."""
     if path.suffix.lower() == ".parquet":
         import geopandas as gpd
 
@@ -360,7 +360,7 @@ def _read_small(path: Path, name: str, layer_known: bool, src_crs: object | None
             report.unreadable[str(path)] = str(exc)
             return None
         return _finish_frame(frame, name if layer_known else None, str(path), src_crs)
-    from .validate import _read_checked
+    from .validation import _read_checked
 
     return _read_checked(path, name if layer_known else None, None, src_crs, report, name)
 
@@ -380,7 +380,7 @@ def _geojson_to_parquet(path: str, out: str, rows: int) -> str:
 
 def _structure(path: str, layer: str) -> tuple[list[Issue], bool, str | None]:
     """The raw structure check of a GeoJSON file: issues, readable, first error."""
-    from .validate.structure import check_file
+    from .validation.structure import check_file
 
     issues, document = check_file(path, layer=layer)
     first = next((i for i in issues if i.severity == "error"), None)
@@ -424,13 +424,13 @@ def validate_dask(
     npartitions: int | None = None,
 ) -> ValidationReport:
     """Validate an inventory on a dask.distributed cluster; the same issues as
-    :func:`kimson_geo.validate`.
+    :func:`kimson_geo.validation`.
 
     Parameters
     ----------
     source
         A folder of layer files (GeoParquet ``<layer>.parquet`` preferred, else the files
-        :func:`kimson_geo.validate` reads), or a single file; None for the bundled data.
+        :func:`kimson_geo.validation` reads), or a single file; None for the bundled data.
     layer
         Registry layer a single file holds, or the only layer of a folder to check.
     src_crs
@@ -456,7 +456,7 @@ def validate_dask(
     """
     _require_dask()
     from .paths import bundled_data_dir
-    from .validate.report import ValidationReport
+    from .validation.report import ValidationReport
 
     root = Path(source) if source is not None else bundled_data_dir()
     if not root.exists():
@@ -480,7 +480,7 @@ def _run(client: Any, files: dict[str, Path], layer_known: bool, src_crs: object
     import dask_geopandas
 
     from .inventory import Inventory
-    from .validate.rules import Context, run_rules
+    from .validation.rules import Context, run_rules
 
     client.run(_prepare_worker)
     big = {n: p for n, p in files.items() if n in PARTITIONED_LAYERS}

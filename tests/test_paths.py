@@ -32,7 +32,7 @@ def test_installed_wheel_carries_data_and_claims(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--target", str(site), str(wheel)], check=True, capture_output=True)
     code = (
-        "import kimson_geo, kimson_geo.validate as v\n"
+        "import kimson_geo, kimson_geo.validation as v\n"
         "inv = kimson_geo.load()\n"
         "report = v.validate()\n"
         "print(kimson_geo.__file__)\n"

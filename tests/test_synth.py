@@ -20,7 +20,7 @@ from kimson_geo.registry import (
     layer_spec,
 )
 from kimson_geo.synth import SynthError, SynthManifest, generate
-from kimson_geo.validate import validate
+from kimson_geo.validation import validate
 
 SMALL = {"roads": 400, "drainage": 60, "points": 200, "polygons": 80}
 

@@ -40,7 +40,7 @@ def map_(path: str | None, layer: str | None, src_crs: str | None, output: str,
     import kimson_geo
 
     from ..render.map import render_map
-    from ..validate import validate_inventory
+    from ..validation import validate_inventory
 
     inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
     problems = claims = None

@@ -39,8 +39,8 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
       kimson-geo validate survey/ --format json > report.json
       kimson-geo validate survey/ --fix fixed/
     """
-    from ..validate import list_rules as all_rules
-    from ..validate import validate as run_validate
+    from ..validation import list_rules as all_rules
+    from ..validation import validate as run_validate
 
     if list_rules:
         print_rules(all_rules(), fmt)
@@ -58,7 +58,7 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
     if fix_out is not None and report.layers:
         import kimson_geo
 
-        from ..validate.fix import write_fixed
+        from ..validation.fix import write_fixed
 
         inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
         written = write_fixed(inv, fix_out)
@@ -160,7 +160,7 @@ def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str) 
     """
     import kimson_geo
 
-    from ..validate.claims import measure_claims
+    from ..validation.claims import measure_claims
 
     claims = measure_claims(kimson_geo.load(path, src_crs=src_crs))
     if fmt == "json":

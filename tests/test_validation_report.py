@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import kimson_geo.validate as validation
+import kimson_geo.validation as validation
 
 from _support import copy_bundled, edit_features
 
@@ -42,3 +42,14 @@ def test_summary_counts(tmp_path: Path) -> None:
     assert summary["by_rule"]["main-road-width"] == 1
     assert summary["by_layer"]["roads"]["error"] >= 1
     assert summary["claims_failed"] == 1
+
+
+def test_validate_function_is_not_shadowed_by_the_subpackage() -> None:
+    import subprocess
+    import sys
+
+    code = ("import kimson_geo.validation.rules, kimson_geo\n"
+            "print(callable(kimson_geo.validate), kimson_geo.validate().ok)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["True", "True"]

@@ -1,4 +1,4 @@
-"""Lists the raw-file structure checks (kimson_geo.validate.structure) in the rule registry."""
+"""Lists the raw-file structure checks (kimson_geo.validation.structure) in the rule registry."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of the structure rules (kimson_geo.validate.structure): RFC 7946 on raw bytes."""
+"""Tests of the structure rules (kimson_geo.validation.structure): RFC 7946 on raw bytes."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kimson_geo.errors import DataSourceError
-from kimson_geo.validate import structure
-from kimson_geo.validate.issue import Issue
-from kimson_geo.validate.structure import STRUCTURE_RULES, check_bytes, check_file
+from kimson_geo.validation import structure
+from kimson_geo.validation.issue import Issue
+from kimson_geo.validation.structure import STRUCTURE_RULES, check_bytes, check_file
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "geojsonhint"
 
@@ -597,7 +597,7 @@ def test_fuzz_damaged_geojson_text(data: st.DataObject) -> None:
 
 
 def test_projected_coordinates_pass_when_the_crs_is_given() -> None:
-    from kimson_geo.validate.structure import check_bytes
+    from kimson_geo.validation.structure import check_bytes
 
     doc = b'{"type": "LineString", "coordinates": [[372000.5, 2331000.25], [372100, 2331000]]}'
     issues, parsed = check_bytes(doc)

@@ -7,7 +7,7 @@ import geopandas as gpd
 
 from kimson_geo.inventory import Inventory
 from kimson_geo.io.read import read_layer
-from kimson_geo.validate.rules import Context, run_rules
+from kimson_geo.validation.rules import Context, run_rules
 
 from _support import write_geojson
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import kimson_geo.validate as validation
-from kimson_geo.validate.claims import load_claims
+import kimson_geo.validation as validation
+from kimson_geo.validation.claims import load_claims
 
 from _support import copy_bundled, edit_features
 
@@ -113,7 +113,7 @@ def test_failing_claim_names_the_breaking_features(tmp_path: Path) -> None:
 
 def test_claims_needing_absent_layers_are_skipped(bundled) -> None:  # type: ignore[no-untyped-def]
     from kimson_geo.inventory import Inventory
-    from kimson_geo.validate.claims import measure_claims
+    from kimson_geo.validation.claims import measure_claims
 
     only_houses = Inventory(layers={"cultural_houses": bundled["cultural_houses"]})
     assert [c.id for c in measure_claims(only_houses)] == ["ward-cultural-house"]

@@ -10,8 +10,8 @@ from shapely.geometry import LineString, Point, Polygon
 
 from kimson_geo.inventory import Inventory, from_frames
 from kimson_geo.registry import BOUNDARY_LAYER, KHU_LAYER, ROADS_LAYER, WARD_RULES, WGS84
-from kimson_geo.validate.issue import Issue
-from kimson_geo.validate.rules import RULES, Context, load_rule_modules, run_rules
+from kimson_geo.validation.issue import Issue
+from kimson_geo.validation.rules import RULES, Context, load_rule_modules, run_rules
 
 from _support import metric_to_wgs84, provenance
 

@@ -5,7 +5,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from kimson_geo.inventory import Inventory
-from kimson_geo.validate.rules import Context, run_rules
+from kimson_geo.validation.rules import Context, run_rules
 
 from _support import metric_to_wgs84
 

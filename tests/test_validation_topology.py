@@ -21,9 +21,9 @@ from kimson_geo.registry import (
     SPORTS_AREAS_LAYER,
     WGS84,
 )
-from kimson_geo.validate.issue import Issue
-from kimson_geo.validate.rules import RULES, Context, load_rule_modules, run_rules
-from kimson_geo.validate.topology import connected_components
+from kimson_geo.validation.issue import Issue
+from kimson_geo.validation.rules import RULES, Context, load_rule_modules, run_rules
+from kimson_geo.validation.topology import connected_components
 
 from _support import metric_to_wgs84, provenance
 
@@ -278,7 +278,7 @@ def test_enterprise_outside_cluster_quiet_when_inside() -> None:
 # ------------------------------------------------------------------------- robustness
 
 def test_group_points_matches_brute_force() -> None:
-    from kimson_geo.validate.topology import _group_points
+    from kimson_geo.validation.topology import _group_points
 
     rng = np.random.default_rng(7)
     base = rng.uniform(0, 0.2, (300, 2)) + [400_000.0, 2_330_000.0]

@@ -1,12 +1,12 @@
 """The rule registry: every validation rule is a small named function registered here.
 
 A rule reads a :class:`Context` (the loaded layers, measured in EPSG:5899 on demand) and
-yields :class:`~kimson_geo.validate.issue.Issue` records.  Adding a rule touches one place:
+yields :class:`~kimson_geo.validation.issue.Issue` records.  Adding a rule touches one place:
 decorate a function with :func:`rule`.
 
 Examples
 --------
->>> from kimson_geo.validate.rules import RULES, load_rule_modules
+>>> from kimson_geo.validation.rules import RULES, load_rule_modules
 >>> load_rule_modules()
 >>> RULES["main-road-width"].severity
 'error'
