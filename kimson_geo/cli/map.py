@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .options import layer_opt, path_arg, src_crs_opt
+from .output import working
 
 
 @click.command("map")
@@ -42,13 +43,16 @@ def map_(path: str | None, layer: str | None, src_crs: str | None, output: str,
     from ..render.map import render_map
     from ..validation import validate_inventory
 
-    inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
+    with working("loading…"):
+        inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
     problems = claims = None
     if not no_problems:
-        report = validate_inventory(inv)
+        with working("validating…"):
+            report = validate_inventory(inv)
         problems, claims = report.to_geojson(), report.claims or None
     chosen = [name.strip() for name in layers.split(",")] if layers else None
-    written = render_map(inv, output, layers=chosen, tiles=tiles, title=title, lang=lang,
-                         problems=problems, claims=claims)
+    with working(f"writing {output}…"):
+        written = render_map(inv, output, layers=chosen, tiles=tiles, title=title, lang=lang,
+                             problems=problems, claims=claims)
     size = written.stat().st_size
     click.echo(f"wrote {written} ({size / 1024:.0f} KB, {len(inv.layers)} layer(s))", err=True)

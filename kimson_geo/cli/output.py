@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import click
 
-__all__ = ["console", "print_json"]
+__all__ = ["console", "print_json", "working"]
 
 
 def console(stderr: bool = False):  # type: ignore[no-untyped-def]
@@ -25,3 +27,16 @@ def console(stderr: bool = False):  # type: ignore[no-untyped-def]
 def print_json(data: Any) -> None:
     """Print ``data`` as JSON (UTF-8, indented) on stdout, and nothing else."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@contextlib.contextmanager
+def working(message: str) -> Iterator[None]:
+    """A rich spinner on stderr while a long step runs, only when stderr is a terminal
+    (so pipes, files and JSON output stay clean)."""
+    import sys
+
+    if not sys.stderr.isatty():
+        yield
+        return
+    with console(stderr=True).status(message, spinner="dots"):
+        yield

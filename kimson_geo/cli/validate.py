@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .options import layer_opt, path_arg, src_crs_opt
-from .output import console
+from .output import console, working
 
 
 @click.command()
@@ -45,12 +45,13 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
     if list_rules:
         print_rules(all_rules(), fmt)
         return
-    if engine == "dask":
-        from ..scale import validate_dask
+    with working(f"validating {path or 'the bundled inventory'}…"):
+        if engine == "dask":
+            from ..scale import validate_dask
 
-        report = validate_dask(path, layer=layer, src_crs=src_crs, scheduler=scheduler)
-    else:
-        report = run_validate(path, layer=layer, src_crs=src_crs)
+            report = validate_dask(path, layer=layer, src_crs=src_crs, scheduler=scheduler)
+        else:
+            report = run_validate(path, layer=layer, src_crs=src_crs)
     if fmt == "json":
         click.echo(report.to_json())
     else:
