@@ -445,7 +445,7 @@ def validate_dask(
     Returns
     -------
     ValidationReport
-        Issues sorted by rule, layer, feature, field and message; no claims.
+        Issues sorted by rule, layer, feature, field and message, and the claims.
 
     Raises
     ------
@@ -463,11 +463,49 @@ def validate_dask(
         raise DataSourceError(f"{root}: no such file or folder")
     files, layer_known = _sources(root, layer)
     report = ValidationReport(source=str(root))
+    claim_sources: dict[str, Any] = {}
     with _client(scheduler) as client, tempfile.TemporaryDirectory(
             prefix="kimson-dask-") as tmp:
-        issues = _run(client, files, layer_known, src_crs, npartitions, Path(tmp), report)
+        issues = _run(client, files, layer_known, src_crs, npartitions, Path(tmp), report,
+                      claim_sources)
+        if layer_known and layer is None:
+            report.claims = _claims(claim_sources)
     report.issues = sorted(issues, key=_order)
     return report
+
+
+def _claims(sources: dict[str, Any]) -> list[Any]:
+    """The article's claims, measured on the driver from the columns they read.
+
+    Small layers are there whole; of a partitioned layer only the coded, numeric and flag
+    columns and the geometry are read back from its GeoParquet (no free text), which is
+    what the claims measure.
+    """
+    import geopandas as gpd
+
+    from .crs import ensure_wgs84
+    from .inventory import Inventory
+    from .validation.claims import measure_claims
+
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for name, source in sources.items():
+        if isinstance(source, gpd.GeoDataFrame):
+            layers[name] = source
+            continue
+        spec = layer_spec(name)
+        columns = [f.name for f in spec.fields
+                   if f.name == ID or f.codes or f.type in ("int", "float", "bool")]
+        present = set(_parquet_columns(source))
+        frame = gpd.read_parquet(source, columns=[c for c in columns if c in present]
+                                 + ["geometry"])
+        layers[name] = ensure_wgs84(frame, source=str(source))
+    return measure_claims(Inventory(layers=layers))
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
 
 
 def _order(issue: Issue) -> tuple[Any, ...]:
@@ -476,7 +514,9 @@ def _order(issue: Issue) -> tuple[Any, ...]:
 
 
 def _run(client: Any, files: dict[str, Path], layer_known: bool, src_crs: object | None,
-         npartitions: int | None, tmp: Path, report: ValidationReport) -> list[Issue]:
+         npartitions: int | None, tmp: Path, report: ValidationReport,
+         claim_sources: dict[str, Any]) -> list[Issue]:
+    """Every issue; fills ``claim_sources`` with each read layer (frame or GeoParquet)."""
     import dask_geopandas
 
     from .inventory import Inventory
@@ -583,6 +623,8 @@ def _run(client: Any, files: dict[str, Path], layer_known: bool, src_crs: object
         report.layers.extend(frames)
     order = {n: k for k, n in enumerate(files)}
     report.layers.sort(key=lambda n: order.get(n, len(order)))
+    claim_sources.update(frames)
+    claim_sources.update(readable)
     return issues
 
 

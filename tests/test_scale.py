@@ -60,6 +60,9 @@ def test_same_issues_as_the_single_machine_engine(inventory: SynthManifest, sing
     assert not report.unreadable
     assert sorted(report.layers) == sorted(single.layers)
     assert sorted(map(_key, report.issues)) == sorted(map(_key, single.issues))
+    # the same claims, measured the same
+    assert [c.to_dict() for c in report.claims] == [c.to_dict() for c in single.claims]
+    assert report.claims
     # and in the documented order
     keys = [(i.rule, i.layer, -1 if i.feature is None else i.feature) for i in report.issues]
     assert keys == sorted(keys)
@@ -94,6 +97,13 @@ def test_cli_engine_dask(inventory: SynthManifest, cluster: str) -> None:
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     assert len(data["issues"]) == len(inventory.defects)
+
+
+def test_bundled_inventory_gives_the_same_report(cluster: str) -> None:
+    expected = validate()
+    report = validate_dask(scheduler=cluster)
+    assert report.to_dict()["summary"] == expected.to_dict()["summary"]
+    assert [c.to_dict() for c in report.claims] == [c.to_dict() for c in expected.claims]
 
 
 def test_missing_dask_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
