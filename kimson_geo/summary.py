@@ -13,7 +13,6 @@ __all__ = ["summarize"]
 
 _LINES = {"LineString", "MultiLineString"}
 _AREAS = {"Polygon", "MultiPolygon"}
-#: provenance fields are summarised too, so the share of schematic data is visible
 
 
 def _by_code(values: Any, measure: Any, codes: Any) -> dict[str, float]:
@@ -28,6 +27,9 @@ def _by_code(values: Any, measure: Any, codes: Any) -> dict[str, float]:
 def summarize(inv: Inventory) -> dict[str, Any]:
     """Counts per layer, and per coded field the length (lines, m), area (polygons, ha)
     or count (points) by code.
+
+    Every coded field is summarised, the provenance ones (``confidence``, ``position``)
+    included, so the share of schematic or low-confidence data is visible.
 
     Returns
     -------
