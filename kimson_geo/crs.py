@@ -6,16 +6,19 @@ Every length, area, width and distance is computed in :data:`~kimson_geo.registr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from .errors import CRSError
 from .registry import METRIC_CRS, WGS84
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    from pyproj import CRS
+    import numpy as np
+    from pyproj import CRS, Transformer
 
-__all__ = ["resolve_crs", "ensure_wgs84", "to_metric", "PROJECTED_HINT"]
+__all__ = ["resolve_crs", "ensure_wgs84", "to_metric", "PROJECTED_HINT", "metric_transformer",
+           "to_metric_array", "to_metric_xy", "metres_per_degree"]
 
 PROJECTED_HINT = "VN-2000? pass --src-crs EPSG:5899"
 
@@ -73,3 +76,121 @@ def _lon_lat_range(frame: gpd.GeoDataFrame) -> bool:
 def to_metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``frame`` in the metric CRS (EPSG:5899) for lengths, areas and distances."""
     return frame.to_crs(METRIC_CRS)
+
+
+# ------------------------------------------------------------ measuring in the metric CRS
+# ``GeoSeries.to_crs`` builds (and caches) one ``Transformer.from_crs(src, dst, always_xy=True)``
+# and runs it on the flat coordinate array of the 2-D geometries, then on that of the 3-D
+# ones.  The functions below do exactly that with the same transformer, so that their
+# coordinates are bit for bit those of ``to_crs``, on any subset of the geometries: rules
+# that only need a few features (or only the end points) in metres transform only those.
+
+
+@lru_cache(maxsize=16)
+def _transformer(src: CRS) -> Transformer:
+    from pyproj import CRS, Transformer
+
+    return Transformer.from_crs(src, CRS.from_user_input(METRIC_CRS), always_xy=True)
+
+
+def metric_transformer(src: Any) -> Transformer:
+    """The (cached) transformer from ``src`` to the metric CRS that ``to_crs`` uses."""
+    from pyproj import CRS
+
+    return _transformer(CRS.from_user_input(src))
+
+
+def to_metric_array(geoms: np.ndarray, src: Any) -> np.ndarray:
+    """``geoms`` (an object array in ``src``) in the metric CRS, as ``GeoSeries.to_crs``
+    gives them (the same transformer and the same coordinates, 2-D or 3-D as geopandas)."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    transform = metric_transformer(src).transform
+    has_z = shapely.has_z(geoms)
+    if not has_z.any():
+        coords = shapely.get_coordinates(geoms)
+        x, y = transform(coords[:, 0], coords[:, 1])
+        return shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
+    out = np.empty_like(geoms)
+    for flat, z in ((~has_z, False), (has_z, True)):
+        coords = shapely.get_coordinates(geoms[flat], include_z=z)
+        moved = transform(*(coords[:, k] for k in range(coords.shape[1])))
+        out[flat] = shapely.set_coordinates(geoms[flat].copy(), np.column_stack(moved))
+    return out
+
+
+def to_metric_xy(xy: np.ndarray, src: Any) -> np.ndarray:
+    """Positions ``(n, 2)`` of ``src`` in the metric CRS (as ``to_crs`` moves 2-D vertices)."""
+    import numpy as np
+
+    if len(xy) == 0:
+        return np.zeros((0, 2))
+    x, y = metric_transformer(src).transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+#: metres per degree of latitude, at least (the meridian arc at the equator, 110,574 m),
+#: and metres per degree of longitude at latitude φ, at least that times cos φ
+_M_PER_DEG = 110_574.0
+
+
+@lru_cache(maxsize=16)
+def _operation_areas(src: CRS) -> tuple[tuple[float, float, float, float], ...] | None:
+    """Lon/lat boxes of the operations PROJ may choose from ``src`` to the metric CRS
+    (it picks one per point, by the box the point is in), or None if ``src`` is not
+    longitude/latitude in degrees or an operation has no known area."""
+    from pyproj import CRS
+    from pyproj.transformer import TransformerGroup
+
+    if not src.equals(CRS.from_user_input(WGS84), ignore_axis_order=True):
+        return None
+    group = TransformerGroup(src, CRS.from_user_input(METRIC_CRS), always_xy=True)
+    areas = []
+    for op in group.transformers:
+        area = op.area_of_use
+        if area is None:
+            return None
+        areas.append((area.west, area.south, area.east, area.north))
+    return tuple(areas) or None
+
+
+def metres_per_degree(src: Any, bounds: tuple[float, float, float, float]
+                      ) -> tuple[float, float] | None:
+    """Lower bounds ``(kx, ky)`` of the metric length of one degree of longitude and of
+    latitude for positions of ``src`` within ``bounds`` (lon/lat), or None.
+
+    Within one transformation (the same datum shift and projection for every position in
+    ``bounds``) a short piece of line measures at least ``hypot(kx * dlon, ky * dlat)``
+    times the scale of the projection (at least 0.9999 for the transverse Mercator of
+    EPSG:5899) in metres.  PROJ chooses the operation per position from the boxes of
+    their areas of use, and two operations differ by decimetres (the datum shifts), so
+    the bound is given only when every box either contains ``bounds`` or misses it, with
+    margin, and one at least contains it: a rule may then screen features in degrees and
+    measure in metres only those near its threshold.  None otherwise (and for ``src`` not
+    in longitude/latitude), when the rule measures everything in metres.
+    """
+    import math
+
+    from pyproj import CRS
+
+    areas = _operation_areas(CRS.from_user_input(src))
+    if areas is None or not all(math.isfinite(b) for b in bounds):
+        return None
+    west, south, east, north = bounds
+    margin = 1e-6
+    inside = outside = 0
+    for w, s, e, n in areas:
+        if w + margin <= west and east <= e - margin and s + margin <= south \
+                and north <= n - margin:
+            inside += 1
+        elif east < w - margin or west > e + margin or north < s - margin \
+                or south > n + margin:
+            outside += 1
+        else:  # an edge of the area crosses the bounds
+            return None
+    if not inside or abs(south) > 80 or abs(north) > 80:
+        return None
+    coslat = math.cos(math.radians(max(abs(south), abs(north))))
+    return _M_PER_DEG * coslat, _M_PER_DEG

@@ -4,6 +4,9 @@ import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
 
 from kimson_geo.inventory import Inventory
 from kimson_geo.io.read import read_layer
@@ -85,3 +88,64 @@ def test_non_nfc_text_is_a_warning(tmp_path: Path, small_khu) -> None:
     issues = _run({"khu": loaded}, "text-nfc")
     assert [(i.feature, i.field, i.severity) for i in issues] == [(0, "name", "warning")]
     assert _run({"khu": _through_file(tmp_path, small_khu, "khu")}, "text-nfc") == []
+
+
+# ------------------------------------------------ vectorised type, blank and schema
+
+def _odd_values(n: int = 3000) -> pd.Series:
+    """An object column of every kind of value a frame may hold, nulls included."""
+    rng = np.random.default_rng(3)
+    pool: list = ["text", "", "   ", "\t\n", " x ", "5,5", 4, 2.5, np.float64(3.5), np.int64(7),
+                  True, False, np.True_, None, np.nan, pd.NA, b"bytes", np.str_("  "),
+                  np.str_("y"), 10**20]
+    return pd.Series([pool[k] for k in rng.integers(0, len(pool), n)], dtype=object)
+
+
+def test_type_and_blank_tests_per_type_match_tests_per_value() -> None:
+    from kimson_geo.validation.attributes import _blank, _typed_ok
+
+    values = _odd_values()
+    fits = {"str": lambda v: isinstance(v, str), "bool": lambda v: isinstance(v, bool),
+            "int": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+            "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)}
+    for kind, fit in fits.items():
+        expected = values.isna() | values.map(fit)
+        assert (_typed_ok(values, kind) == expected).all(), kind
+    blank = values.map(lambda v: isinstance(v, str) and not v.strip())
+    assert (_blank(values) == blank).all()
+    few_texts = pd.Series([1.5] * 500 + [" ", "a", None, "", True], dtype=object)
+    assert _blank(few_texts).tolist() == [False] * 500 + [True, False, False, True, False]
+
+
+def test_pandera_on_the_failing_values_reports_what_it_reports_on_the_layer(
+        small_roads) -> None:
+    import pandera.pandas as pa
+
+    from kimson_geo.validation.attributes import _run_schema, _schema
+
+    rng = np.random.default_rng(8)
+    roads = pd.concat([small_roads] * 50, ignore_index=True)
+    roads["id"] = [f"r{k}" for k in range(len(roads))]
+    roads["kind"] = rng.choice(["main", "alley", "street", None], len(roads), p=[.5, .4, .05, .05])
+    width = rng.choice([3.0, 75.0, 0.1, np.nan], len(roads), p=[.8, .1, .05, .05]).astype(object)
+    width[rng.integers(0, len(roads), 5)] = "5,5"
+    roads["width_m"] = width
+    roads["surface"] = rng.choice(["asphalt", "nhựa"], len(roads), p=[.95, .05])
+    frame = gpd.GeoDataFrame(roads, geometry="geometry", crs=small_roads.crs)
+
+    # what the rules read before: the whole layer through the whole schema
+    data = pd.DataFrame(frame.drop(columns="geometry"))
+    data["width_m"] = pd.to_numeric(data["width_m"], errors="coerce")
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        _schema("roads").validate(data, lazy=True)
+    whole = caught.value.failure_cases
+    wanted = whole["check"].astype(str).str.startswith(("isin(", "in_range("))
+    expected = whole[wanted][["column", "check", "failure_case", "index"]]
+
+    found = _run_schema(Context(Inventory(layers={"roads": frame})), "roads")
+    found = found[found["check"].astype(str).str.startswith(("isin(", "in_range("))]
+    assert len(expected) > 20
+    assert found[["column", "check", "failure_case", "index"]].astype(str).values.tolist() \
+        == expected.astype(str).values.tolist()
+    clean = Context(Inventory(layers={"roads": small_roads}))
+    assert _run_schema(clean, "roads").empty

@@ -186,3 +186,137 @@ def test_outside_ward_quiet_within_tolerance_and_without_boundary() -> None:
     assert _run("outside-ward", inv) == []
     far = LineString([(5000, 0), (5100, 0)])
     assert _run("outside-ward", from_frames({ROADS_LAYER: _frame([far])})) == []
+
+
+# ------------------------------------------------------------ screening in degrees
+
+def _measure_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every rule transform whole layers to metres (no screening in degrees)."""
+    monkeypatch.setattr(Context, "metres_per_degree", lambda self, name: None)
+
+
+def _near_thresholds(seed: int, count: int = 300) -> list:
+    """Roads around 1 m long, and lines with segments around 1 mm, in metres."""
+    import numpy as np
+    from shapely.geometry import MultiLineString
+
+    rng = np.random.default_rng(seed)
+    geoms: list = []
+    for k in range(count):
+        x, y = rng.uniform(-5000, 5000, 2)
+        angle = rng.uniform(0, 2 * np.pi)
+        ux, uy = np.cos(angle), np.sin(angle)
+        short = rng.uniform(0.0002, 0.004)
+        length = rng.uniform(0.8, 1.2)
+        kind = k % 5
+        if kind == 0:
+            geoms.append(LineString([(x, y), (x + length * ux, y + length * uy)]))
+        elif kind == 1:
+            geoms.append(LineString([(x, y), (x + short * ux, y + short * uy),
+                                     (x + 50 * ux - 10 * uy, y + 50 * uy + 10 * ux)]))
+        elif kind == 2:
+            geoms.append(MultiLineString([[(x, y), (x + 0.4 * ux, y + 0.4 * uy)],
+                                          [(x + 0.4 * ux, y + 0.4 * uy),
+                                           (x + (0.4 + length / 2) * ux, y + 0.2 * uy)]]))
+        elif kind == 3:
+            geoms.append(LineString([(x, y), (x + 30, y), (x + 30, y + 30), (x + 15, y - 5),
+                                     (x + 15 + short, y - 5)]))
+        else:
+            geoms.append(LineString([(x, y), (x + 20 * ux, y + 20 * uy),
+                                     (x + 20 * ux + short, y + 20 * uy), (x, y + 1)]))
+    return geoms
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_screening_in_degrees_finds_what_measuring_everything_finds(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    roads = _frame(_near_thresholds(seed))
+    rules = ["road-too-short", "repeated-vertex", "line-self-crossing", "geometry-type"]
+
+    def run() -> list:
+        inv = Inventory(layers={ROADS_LAYER: roads})
+        return [(i.rule, i.feature, i.message, i.location)
+                for i in run_rules(Context(inv), only=rules)]
+
+    screened = run()
+    assert Context(Inventory(layers={ROADS_LAYER: roads})).metres_per_degree(ROADS_LAYER)
+    with monkeypatch.context() as patch:
+        _measure_everything(patch)
+        measured = run()
+    assert screened == measured
+    found = {rule for rule, *_ in screened}
+    assert {"road-too-short", "repeated-vertex", "line-self-crossing"} <= found
+
+
+def test_metres_per_degree_only_within_one_datum_transformation() -> None:
+    import numpy as np
+    from pyproj import Transformer
+
+    from kimson_geo.crs import metres_per_degree
+    from kimson_geo.registry import METRIC_CRS
+    from kimson_geo.validation.geometry import SCREEN_FACTOR
+
+    ward = (106.4, 20.7, 108.0, 21.7)
+    kx, ky = metres_per_degree(WGS84, ward)
+    assert 0 < kx < ky
+    # VN-2000 has a second transformation for the Mekong delta blocks: a layer across the
+    # edge of its area, or outside Vietnam, or not in lon/lat, is measured in metres
+    assert metres_per_degree(WGS84, (104.0, 10.0, 105.0, 10.5)) is None
+    assert metres_per_degree(WGS84, (120.0, 30.0, 121.0, 31.0)) is None
+    assert metres_per_degree(METRIC_CRS, (4e5, 2.3e6, 4.1e5, 2.31e6)) is None
+    assert metres_per_degree(WGS84, (105.0, 10.0, 105.5, 10.5)) is not None  # inside both
+    # the bound holds, with the margin the rules use to spare
+    rng = np.random.default_rng(0)
+    lon = rng.uniform(ward[0], ward[2], 20_000)
+    lat = rng.uniform(ward[1], ward[3], 20_000)
+    dlon, dlat = rng.normal(0, 1e-5, (2, 20_000))
+    to_m = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+    x0, y0 = to_m.transform(lon, lat)
+    x1, y1 = to_m.transform(lon + dlon, lat + dlat)
+    estimate = np.hypot(kx * dlon, ky * dlat)
+    assert (np.hypot(x1 - x0, y1 - y0) >= 0.9999 * estimate).all()
+    assert SCREEN_FACTOR < 0.9999
+
+
+def test_context_metric_is_to_crs_bit_for_bit() -> None:
+    import numpy as np
+    import shapely
+
+    from kimson_geo.registry import METRIC_CRS
+
+    flat = _frame(_near_thresholds(4, 60) + [None, LineString()])
+    raised = flat.copy()
+    raised.geometry = gpd.GeoSeries(
+        [shapely.force_3d(g, 12.5) if g is not None and k % 3 == 0 else g
+         for k, g in enumerate(flat.geometry)], crs=WGS84)
+    for frame in (flat, raised):
+        ctx = Context(Inventory(layers={ROADS_LAYER: frame}))
+        some = np.array([0, 3, 7, 60])
+        at = ctx.metric_at(ROADS_LAYER, some)
+        mine = np.asarray(ctx.metric(ROADS_LAYER).array, dtype=object)
+        theirs = np.asarray(frame.geometry.to_crs(METRIC_CRS).array, dtype=object)
+        for ours in (mine, at):
+            expected = theirs if ours is mine else theirs[some]
+            assert (shapely.get_type_id(ours) == shapely.get_type_id(expected)).all()
+            assert np.array_equal(shapely.get_coordinates(ours, include_z=True),
+                                  shapely.get_coordinates(expected, include_z=True),
+                                  equal_nan=True)
+
+
+def test_lines_running_one_way_are_simple() -> None:
+    import numpy as np
+    import shapely
+
+    from kimson_geo.validation.geometry import _monotone
+
+    rng = np.random.default_rng(5)
+    lines = [shapely.linestrings(rng.uniform(0, 1, (int(rng.integers(2, 6)), 2)))
+             for _ in range(3000)]
+    lines += [LineString([(0, 0), (1, 1), (2, 0)]), LineString([(0, 0), (1, 0), (0.5, 0)]),
+              LineString([(0, 0), (1, 1), (0, 0)])]
+    geoms = np.asarray(lines, dtype=object)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    one_way = _monotone(coords, owner, len(geoms))
+    assert one_way.any() and not one_way.all()
+    assert shapely.is_simple(geoms[one_way]).all()
+    assert one_way[-3] and not one_way[-2] and not one_way[-1]

@@ -607,3 +607,329 @@ def test_projected_coordinates_pass_when_the_crs_is_given() -> None:
     # other problems are still found
     short = b'{"type": "LineString", "coordinates": [[372000.5, 2331000.25]]}'
     assert [i.rule for i in check_bytes(short, wgs84=False)[0]] == ["linestring-too-short"]
+
+
+# --------------------------------------------------------------------------------------
+# large FeatureCollections checked in chunks (open_feature_chunks)
+# --------------------------------------------------------------------------------------
+
+#: strings that a byte scanner splitting at "},{" must not cut inside
+TRICKY = ['a},{"b"', "}, {", '\\"},{\\"', 'Đường "số 1", {nhánh} [A]', "x\\", "},\n{",
+          "ngõ 5}", "{", "Khu phố Kim Sơn", "\u2028 ,:{}[]", "\"},{\"type\":\"Feature\""]
+
+
+def road(i: int, **props: object) -> dict[str, object]:
+    """A clean road Feature with tricky text; ``props`` override its properties."""
+    x = 106.50 + (i % 50) * 0.001
+    y = 21.00 + (i // 50) * 0.001
+    base: dict[str, object] = {"id": f"r{i}", "name": TRICKY[i % len(TRICKY)],
+                               "kind": "alley", "width_m": 2.5 + i % 3, "dead_end": i % 2 == 0}
+    base.update(props)
+    return {"type": "Feature", "properties": base,
+            "geometry": {"type": "LineString", "coordinates": [[x, y], [x + 0.0005, y]]}}
+
+
+def collection_bytes(features: list[Any], layout: str = "lines", **members: Any) -> bytes:
+    """A FeatureCollection as bytes: one feature a line (as kimson_geo.synth and GDAL
+    write), compact, or indented."""
+    root = {"type": "FeatureCollection", **members}
+    if layout == "compact":
+        return orjson.dumps({**root, "features": features})
+    if layout == "indent":
+        return json.dumps({**root, "features": features}, indent=2,
+                          ensure_ascii=False).encode()
+    head = json.dumps(root, ensure_ascii=False)[:-1] + ', "features": [\n'
+    body = ",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":"))
+                      for f in features)
+    return (head + body + "\n]}\n").encode()
+
+
+def chunked(path: Path, per_chunk: int = 7, wgs84: bool = True
+            ) -> tuple[structure.FeatureChunks, list[Any]]:
+    """Iterate a file's chunks; the chunks object and every feature yielded."""
+    chunks = structure.open_feature_chunks(path, wgs84=wgs84, chunk_features=per_chunk)
+    assert chunks is not None
+    features: list[Any] = []
+    with chunks:
+        for part in chunks:
+            features.extend(part)
+    return chunks, features
+
+
+@pytest.mark.parametrize("layout", ["lines", "compact", "indent"])
+def test_chunks_hold_the_whole_documents_features(tmp_path: Path, layout: str) -> None:
+    features = [road(i) for i in range(60)]
+    path = tmp_path / "roads.geojson"
+    path.write_bytes(collection_bytes(features, layout, name="đường"))
+    chunks, found = chunked(path)
+    whole = orjson.loads(path.read_bytes())
+    assert found == whole["features"]
+    assert chunks.clean is True and chunks.features == 60
+    assert len(chunks.chunks) >= 5 and sum(chunks.chunks) == 60
+    assert chunks.collection == {"type": "FeatureCollection", "name": "đường", "features": []}
+    assert check_file(path) == ([], whole)
+
+
+def test_chunks_of_even_features_are_exact(tmp_path: Path) -> None:
+    features = [road(i, name="Ngõ", id=f"r{i:03d}", width_m=2.5, dead_end=True)
+                for i in range(7 * 5 + 3)]
+    for f in features:  # every feature the same number of bytes
+        f["geometry"]["coordinates"] = [[106.5, 21.0], [106.5005, 21.0]]  # type: ignore[index]
+    path = tmp_path / "roads.geojson"
+    path.write_bytes(collection_bytes(features))
+    chunks, _ = chunked(path)
+    assert chunks.chunks == [7, 7, 7, 7, 7, 3]
+
+
+def test_a_boundary_inside_a_string_is_not_a_cut(tmp_path: Path) -> None:
+    # the 7th feature's name holds "},{": the 7th candidate boundary from the start
+    features = [road(i, name="plain") for i in range(30)]
+    features[6]["properties"]["name"] = '},{"type":"Feature"}, {'  # type: ignore[index]
+    path = tmp_path / "roads.geojson"
+    path.write_bytes(collection_bytes(features, "compact"))
+    chunks, found = chunked(path)
+    assert chunks.clean is True and found == features
+    assert chunks.chunks[0] == 7
+
+
+def test_bom_and_blank_lines_around_the_collection(tmp_path: Path) -> None:
+    features = [road(i) for i in range(20)]
+    path = tmp_path / "roads.geojson"
+    text = collection_bytes(features).replace(b'"features": [\n', b'"features"\n :\t[ \n\n')
+    path.write_bytes(b"\xef\xbb\xbf\n  " + text + b"\n\n")
+    chunks, found = chunked(path, 4)
+    assert chunks.clean is True and found == features
+
+
+def test_files_not_worth_or_not_fit_for_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "x.geojson"
+    few = [road(i, name="Ngõ 1") for i in range(7)]
+    path.write_bytes(collection_bytes(few))
+    assert structure.open_feature_chunks(path, chunk_features=7) is None  # one chunk
+    many = [road(i) for i in range(30)]
+    for doc in (
+        {"type": "Feature", "properties": {}, "geometry": None},       # not a collection
+        {"type": "FeatureCollection",                                   # a warning outside
+         "crs": {"type": "name", "properties": {"name": "EPSG:4326"}}, "features": many},
+        {"type": "FeatureCollection", "bbox": [1, 2], "features": many},  # bad bbox
+        {"type": "FeatureCollection", "properties": {}, "features": many},  # forbidden
+        {"type": "FeatureCollection", "features": many, "bbox": [1, 2, 3, 4]},  # not last
+        {"type": "FeatureCollection", "features": many + [[1, 2]]},     # not a feature
+    ):
+        path.write_bytes(orjson.dumps(doc))
+        assert structure.open_feature_chunks(path, chunk_features=7) is None, doc
+    path.write_bytes(b'{"type": "FeatureCollection", "features": []}')
+    assert structure.open_feature_chunks(path, chunk_features=1) is None
+    path.write_bytes(b"")
+    assert structure.open_feature_chunks(path, chunk_features=1) is None
+    assert structure.open_feature_chunks(tmp_path / "missing.geojson") is None
+    # "features" named through an escape is not followed: checked whole
+    path.write_bytes(collection_bytes(many).replace(b'"features"', b'"feat\\u0075res"'))
+    assert structure.open_feature_chunks(path, chunk_features=7) is None
+
+
+def _same_issues(a: list[Issue], b: list[Issue]) -> None:
+    def key(i: Issue) -> tuple[Any, ...]:
+        return (i.rule, i.severity, i.message, i.layer, i.feature, i.feature_id, i.line,
+                i.location)
+
+    assert [key(i) for i in a] == [key(i) for i in b]
+
+
+def _validate_both(path: Path, monkeypatch: pytest.MonkeyPatch, layer: str | None = "roads",
+                   **kwargs: Any) -> tuple[Any, Any, list[structure.FeatureChunks]]:
+    """validate() with chunks of 7 features and whole, and the chunk readers it opened."""
+    import kimson_geo
+
+    opened: list[structure.FeatureChunks] = []
+    real = structure.open_feature_chunks
+
+    def spy(*args: Any, **kw: Any) -> structure.FeatureChunks | None:
+        found = real(*args, **kw)
+        if found is not None:
+            opened.append(found)
+        return found
+
+    import kimson_geo.validation as validation
+
+    rules = validation._check_rules
+    frames: list[dict[str, Any]] = []
+
+    def keep_frames(inv: Any, **kw: Any) -> list[Issue]:
+        frames.append(dict(inv.layers))
+        return rules(inv, **kw)
+
+    monkeypatch.setattr(structure, "open_feature_chunks", spy)
+    monkeypatch.setattr(validation, "_check_rules", keep_frames)
+    monkeypatch.setattr(structure, "CHUNK_FEATURES", 7)
+    chunked_report = kimson_geo.validate(path, layer=layer, **kwargs)
+    chunked_report.layer_frames = frames.pop() if frames else {}
+    monkeypatch.setattr(structure, "CHUNK_FEATURES", 10**9)
+    whole_report = kimson_geo.validate(path, layer=layer, **kwargs)
+    whole_report.layer_frames = frames.pop() if frames else {}
+    return chunked_report, whole_report, opened
+
+
+@pytest.mark.parametrize("damage", [
+    ("unknown-type", b'"type":"LineString"', b'"type":"Linestring"'),
+    ("position-range", b"[106.5", b"[196.5"),
+    ("right-hand-rule", None, None),
+])
+def test_a_problem_in_the_third_chunk_gives_the_whole_files_issues(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: tuple[Any, ...]) -> None:
+    rule, old, new = damage
+    features = [road(i) for i in range(60)]
+    path = tmp_path / "roads.geojson"
+    path.write_bytes(collection_bytes(features))
+    clean, _ = chunked(path)
+    first_of_third = clean.chunks[0] + clean.chunks[1]
+    target = first_of_third + 2
+    if rule == "right-hand-rule":  # a clockwise square: a warning only, found in chunk 3
+        ring = [[106.5, 21.0], [106.5, 21.001], [106.501, 21.001], [106.501, 21.0],
+                [106.5, 21.0]]
+        features[target]["geometry"] = {"type": "Polygon", "coordinates": [ring]}
+        path.write_bytes(collection_bytes(features))
+    else:
+        lines = path.read_bytes().split(b"\n")
+        lines[1 + target] = lines[1 + target].replace(old, new, 1)  # same length
+        path.write_bytes(b"\n".join(lines))
+    chunks = structure.open_feature_chunks(path, chunk_features=7)
+    assert chunks is not None
+    with chunks, pytest.raises(structure.ChunkFallback):
+        for _ in chunks:
+            pass
+    assert chunks.clean is False and len(chunks.chunks) == 2  # stopped at the third
+    issues, _ = check_file(path, layer="roads")
+    assert [i.rule for i in issues] == [rule] and issues[0].feature == target
+    assert issues[0].line == target + 2
+    with_chunks, whole, opened = _validate_both(path, monkeypatch)
+    assert opened and opened[0].clean is False
+    _same_issues(with_chunks.issues, whole.issues)
+    assert any(i.rule == rule and i.line == target + 2 for i in with_chunks.issues)
+
+
+def test_duplicate_members_in_a_later_chunk_are_found(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    features = [road(i) for i in range(60)]
+    path = tmp_path / "roads.geojson"
+    text = collection_bytes(features)
+    lines = text.split(b"\n")
+    lines[1 + 40] = lines[1 + 40].replace(b'"kind":', b'"name":', 1)  # name twice
+    path.write_bytes(b"\n".join(lines))
+    chunks = structure.open_feature_chunks(path, chunk_features=7)
+    assert chunks is not None
+    with chunks, pytest.raises(structure.ChunkFallback):
+        for _ in chunks:
+            pass
+    assert len(chunks.chunks) >= 4  # the first chunks were clean
+    with_chunks, whole, opened = _validate_both(path, monkeypatch)
+    assert opened and opened[0].clean is False
+    _same_issues(with_chunks.issues, whole.issues)
+    dups = [i for i in with_chunks.issues if i.rule == "duplicate-member"]
+    assert len(dups) == 1 and dups[0].feature == 40 and dups[0].line == 42
+
+
+def test_an_escaped_colon_or_members_after_the_features_go_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    features = [road(i) for i in range(40)]
+    features[30]["properties"]["name"] = "a:b"  # type: ignore[index]
+    path = tmp_path / "roads.geojson"
+    path.write_bytes(collection_bytes(features).replace(b'"a:b"', b'"a\\u003ab"'))
+    with_chunks, whole, opened = _validate_both(path, monkeypatch)
+    assert opened and opened[0].clean is False  # \u003a defeats the colon count
+    assert not [i for i in whole.issues if i.rule in STRUCTURE_RULES]
+    _same_issues(with_chunks.issues, whole.issues)
+    assert_frames_identical(with_chunks, whole)
+    for extra in (b', "bbox": [106.5, 21.0, 106.6, 21.1]}',
+                  b', "crs": {"type": "name", "properties": {"name": "EPSG:4326"}}}',
+                  b', "x": [{"a": 1},{"b": 2}]}'):
+        path.write_bytes(collection_bytes(features).rstrip()[:-1] + extra)
+        with_chunks, whole, opened = _validate_both(path, monkeypatch)
+        _same_issues(with_chunks.issues, whole.issues)
+        assert_frames_identical(with_chunks, whole)
+
+
+def assert_frames_identical(a: Any, b: Any) -> None:
+    """The same layers, column by column (dtypes, values, value types), in two reports."""
+    import pandas as pd
+    import shapely
+
+    assert a.layers == b.layers
+    for name in a.layers:
+        fa, fb = a.layer_frames[name], b.layer_frames[name]
+        pd.testing.assert_frame_equal(fa.drop(columns="geometry"), fb.drop(columns="geometry"),
+                                      check_exact=True)
+        for column in fa.columns.drop("geometry"):
+            assert fa[column].dtype == fb[column].dtype
+            if fa[column].dtype == object:
+                assert list(map(type, fa[column])) == list(map(type, fb[column])), column
+        ga, gb = fa.geometry.to_numpy(), fb.geometry.to_numpy()
+        assert (shapely.equals_exact(ga, gb, 0) | (shapely.is_missing(ga)
+                                                   & shapely.is_missing(gb))).all()
+        assert fa.attrs == fb.attrs
+
+
+_tricky_text = st.lists(st.sampled_from(list('{}[],:"\\ \n/aĐườngố\u2028') + ["},{", '"},{"']),
+                        max_size=12).map("".join)
+
+
+@_FUZZ
+@given(names=st.lists(_tricky_text, min_size=8, max_size=40),
+       layout=st.sampled_from(["lines", "compact", "indent"]),
+       per_chunk=st.integers(1, 6))
+def test_fuzz_chunks_never_change_the_features(tmp_path_factory: pytest.TempPathFactory,
+                                               names: list[str], layout: str,
+                                               per_chunk: int) -> None:
+    features = [road(i, name=name) for i, name in enumerate(names)]
+    path = tmp_path_factory.mktemp("fuzz") / "roads.geojson"
+    path.write_bytes(collection_bytes(features, layout))
+    chunks = structure.open_feature_chunks(path, chunk_features=per_chunk)
+    if chunks is None:  # too many "},{" in the text for one chunk's candidates
+        return
+    found: list[Any] = []
+    with chunks:
+        try:
+            for part in chunks:
+                found.extend(part)
+        except structure.ChunkFallback:
+            assert chunks.clean is False
+            return
+    assert chunks.clean is True
+    assert found == features
+
+
+def test_a_synthetic_inventory_validates_the_same_in_chunks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every layer of a seeded inventory: the same issues and frames, chunked or whole."""
+    import kimson_geo
+    from kimson_geo.synth import generate
+
+    manifest = generate(tmp_path / "inv", roads=600, drainage=120, points=90, polygons=30,
+                        seed=3, defect_rate=0.02, formats=("geojson",))
+    folder = manifest.layer_path("roads").parent
+    with_chunks, whole, opened = _validate_both(folder, monkeypatch, layer=None)
+    assert len(opened) >= 5 and all(c.clean for c in opened)
+    _same_issues(with_chunks.issues, whole.issues)
+    assert_frames_identical(with_chunks, whole)
+    assert with_chunks.claims == whole.claims
+    assert {i.rule for i in with_chunks.issues} >= {"field-type", "text-nfc", "unique-id"}
+    assert kimson_geo.validate(folder).issues == whole.issues  # the default chunk size
+
+
+def test_projected_coordinates_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    features = [road(i) for i in range(30)]
+    for i, f in enumerate(features):  # VN-2000 metres
+        x = 372000.0 + 10 * i
+        f["geometry"]["coordinates"] = [[x, 2331000.0], [x + 8, 2331000.0]]  # type: ignore[index]
+    path = tmp_path / "roads.geojson"
+    path.write_bytes(collection_bytes(features))
+    with_chunks, whole, opened = _validate_both(path, monkeypatch, src_crs="EPSG:5899")
+    assert opened and opened[0].clean is True
+    _same_issues(with_chunks.issues, whole.issues)
+    assert_frames_identical(with_chunks, whole)
+    chunks = structure.open_feature_chunks(path, chunk_features=7)  # WGS 84: out of range
+    assert chunks is not None
+    with chunks, pytest.raises(structure.ChunkFallback, match="chunk 1 "):
+        next(iter(chunks))
+    assert chunks.clean is False

@@ -373,3 +373,100 @@ def test_rules_survive_non_finite_coordinates() -> None:
     invalid = {(i.layer, i.feature) for i in issues if i.rule == "geometry-invalid"}
     assert invalid == {(BOUNDARY_LAYER, 1), (KHU_LAYER, 0), (ROADS_LAYER, 0),
                        (DRAINAGE_LAYER, 0), (CULTURAL_HOUSES_LAYER, 0)}
+
+
+# ---------------------------------------------------- networks built from degrees
+
+def _random_network(seed: int, count: int = 300) -> list:
+    """A jittered grid of roads in metres, with T-junctions, near-snapped ends, dangles,
+    multi-part roads, closed roads and duplicates."""
+    from shapely.geometry import MultiLineString
+
+    rng = np.random.default_rng(seed)
+    step = 80.0
+    nodes: dict = {}
+
+    def node(i: int, j: int) -> tuple[float, float]:
+        if (i, j) not in nodes:
+            nodes[(i, j)] = (i * step + rng.normal(0, 4), j * step + rng.normal(0, 4))
+        return nodes[(i, j)]
+
+    geoms: list = []
+    used: set = set()
+    while len(geoms) < count:
+        i, j = (int(v) for v in rng.integers(0, 20, 2))
+        east = bool(rng.random() < 0.5)
+        if (i, j, east) in used:  # one road per edge of the grid: no end meets two roads
+            continue
+        used.add((i, j, east))
+        a = node(i, j)
+        b = node(i + 1, j) if east else node(i, j + 1)
+        r = rng.random()
+        if r < 0.6:
+            geoms.append(LineString([a, ((a[0] + b[0]) / 2 + 3, (a[1] + b[1]) / 2 - 2), b]))
+        elif r < 0.7:  # T-junction without a node
+            m = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+            geoms += [LineString([a, b]), LineString([m, (m[0] + 20, m[1] + 35)])]
+        elif r < 0.78:  # an end within (or just beyond) the snap tolerance of a node
+            gap = float(rng.choice([0.002, 0.009, 0.011, 0.05]))
+            geoms.append(LineString([(a[0] + gap, a[1]), b]))
+        elif r < 0.86:  # a free end
+            geoms.append(LineString([a, (a[0] + rng.uniform(2, 30), a[1] - 25)]))
+        elif r < 0.9:
+            geoms.append(MultiLineString([[a, b], [b, (b[0] + 15, b[1] + 25)]]))
+        elif r < 0.93:
+            geoms.append(LineString([a, b, (b[0] - 20, b[1] + 40), a]))
+        else:
+            geoms.append(LineString([a, b]))
+    return geoms[:count]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_network_from_degrees_is_the_network_in_metres(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kimson_geo.validation import topology
+
+    rng = np.random.default_rng(seed)
+    geoms = _random_network(seed)
+    roads = _roads(geoms, dead_end=[bool(rng.random() < 0.3) for _ in geoms])
+    inv = Inventory(layers={ROADS_LAYER: roads, DRAINAGE_LAYER: roads.assign(
+        outfall=[bool(rng.random() < 0.02) for _ in geoms])})
+    for layer in (ROADS_LAYER, DRAINAGE_LAYER):
+        ctx = Context(inv)
+        fast = topology._build_network_from_degrees(ctx, layer, ctx.metres_per_degree(layer))
+        full = topology._build_network_in_metres(Context(inv), layer)
+        assert fast is not None
+        for name in ("owner", "start", "end", "start_xy", "end_xy", "degree", "touch_part",
+                     "touch_end", "touch_other", "component", "feature_component"):
+            assert np.array_equal(getattr(fast, name), getattr(full, name)), name
+        assert len(fast.parts) == len(full.parts)
+    rules = ["road-dangle", "road-undernoded", "road-isolated", "drainage-no-outfall"]
+
+    def run() -> list:
+        return [(i.rule, i.feature, i.message, i.location)
+                for i in run_rules(Context(inv), only=rules)]
+
+    screened = run()
+    monkeypatch.setattr(Context, "metres_per_degree", lambda self, name: None)
+    assert screened == run()
+    assert {"road-dangle", "road-undernoded", "road-isolated"} <= {r for r, *_ in screened}
+
+
+def test_an_end_meeting_two_roads_is_joined_as_in_metres(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kimson_geo.validation import topology
+
+    # two roads overlap; a third starts on both, mid-segment
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(10, 0), (90, 0)]),
+             LineString([(50, 0), (50, 60)]), LineString([(200, 0), (300, 0)])]
+    roads = _roads(lines)
+    ctx = Context(from_frames({ROADS_LAYER: roads}))
+    assert topology._build_network_from_degrees(
+        ctx, ROADS_LAYER, ctx.metres_per_degree(ROADS_LAYER)) is None
+    rules = ["road-dangle", "road-undernoded", "road-isolated"]
+    inv = from_frames({ROADS_LAYER: roads})
+    screened = [(i.rule, i.feature, i.message) for i in run_rules(Context(inv), only=rules)]
+    monkeypatch.setattr(Context, "metres_per_degree", lambda self, name: None)
+    assert screened == [(i.rule, i.feature, i.message)
+                        for i in run_rules(Context(inv), only=rules)]
+    assert ("road-undernoded", 2) in {(r, f) for r, f, _ in screened}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -473,14 +473,17 @@ def _gdal_text(value: object) -> object:
     return text if any(c in text for c in ".en") else text + ".0"
 
 
-def _properties_frame(properties: list[dict[str, Any]], spec: LayerSpec | None
-                      ) -> pd.DataFrame | None:
-    """The attribute table GDAL would give, or None when it could differ."""
+def _records(properties: list[dict[str, Any]]) -> pd.DataFrame | None:
+    """``DataFrame.from_records`` of the properties, or None when a value is not a scalar."""
     from itertools import chain
 
     if not set(map(type, chain.from_iterable(map(dict.values, properties)))) <= _SCALAR_TYPES:
         return None  # nested objects and arrays: GDAL turns them into JSON text
-    frame = pd.DataFrame.from_records(properties)
+    return pd.DataFrame.from_records(properties)
+
+
+def _typed_records(frame: pd.DataFrame, spec: LayerSpec | None) -> pd.DataFrame | None:
+    """The records' columns typed as GDAL would type them, or None when it could differ."""
     names = [str(c) for c in frame.columns]
     if "geometry" in names or len({n.lower() for n in names}) != len(names):
         return None
@@ -507,6 +510,13 @@ def _properties_frame(properties: list[dict[str, Any]], spec: LayerSpec | None
                     and first.str.match(_DATE_LIKE).all():
                 return None  # GDAL reads such a column as dates
     return frame
+
+
+def _properties_frame(properties: list[dict[str, Any]], spec: LayerSpec | None
+                      ) -> pd.DataFrame | None:
+    """The attribute table GDAL would give, or None when it could differ."""
+    frame = _records(properties)
+    return None if frame is None else _typed_records(frame, spec)
 
 
 def frame_from_geojson(document: object, layer: str | None = None) -> gpd.GeoDataFrame | None:
@@ -580,6 +590,12 @@ def read_geojson_document(
     frame = frame_from_geojson(document, layer)
     if frame is None:
         return None
+    return _finish_document_frame(frame, path, layer, src_crs)
+
+
+def _finish_document_frame(frame: gpd.GeoDataFrame, path: str | os.PathLike[str],
+                           layer: str | None, src_crs: object | None) -> gpd.GeoDataFrame:
+    """NFC text, WGS 84 and registry types, as :func:`read_layer` gives them."""
     path = Path(path)
     frame = normalize_text(frame)
     frame = ensure_wgs84(frame, resolve_crs(src_crs) if src_crs is not None else None,
@@ -589,3 +605,252 @@ def read_geojson_document(
         frame.attrs["layer"] = layer
     frame.attrs["source"] = str(path)
     return frame
+
+
+# ------------------------------------------------------- frames from parsed GeoJSON in chunks
+# A large file is checked and read in chunks (kimson_geo.validation.structure.FeatureChunks)
+# so that only one chunk's parsed document is alive at a time.  Each chunk's properties go
+# through DataFrame.from_records as the whole document's would; the columns are then joined
+# so that the table is exactly the one from_records gives for the whole document (the same
+# dtypes and values), which the per-column typing (_typed_records) then sees whole.
+
+class _ChunkColumn:
+    """One column of one chunk: from_records' array, and what it lost of the originals."""
+
+    __slots__ = ("values", "raw", "nones", "wide")
+
+    def __init__(self, values: Any, raw: np.ndarray | None = None,
+                 nones: np.ndarray | None = None, wide: bool = False) -> None:
+        self.values = values  # numpy array or ExtensionArray, as from_records made it
+        self.raw = raw        # the original values, when ``values`` cannot give them back
+        self.nones = nones    # text columns: where a missing value was null (not absent)
+        self.wide = wide      # floats: an integer beyond int64 among the originals
+
+
+class _ChunkPart:
+    """The attribute columns and geometries of one chunk."""
+
+    __slots__ = ("length", "columns", "geometries")
+
+    def __init__(self, length: int, columns: dict[str, _ChunkColumn],
+                 geometries: np.ndarray | None) -> None:
+        self.length = length
+        self.columns = columns
+        self.geometries = geometries
+
+
+_ABSENT = object()
+
+
+def _column_values(series: pd.Series) -> Any:
+    from pandas.api.extensions import ExtensionDtype
+
+    return series.array if isinstance(series.dtype, ExtensionDtype) else series.to_numpy()
+
+
+def _chunk_column(series: pd.Series, name: str, properties: list[dict[str, Any]],
+                  complete: bool) -> _ChunkColumn:
+    """Keep a chunk's column, with enough of its original values to join it exactly."""
+    from operator import methodcaller
+
+    values = _column_values(series)
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype):  # text, null and absent: which were null?
+        missing = series.isna().to_numpy(dtype=bool)
+        if not missing.any():
+            return _ChunkColumn(values)
+        if complete:  # every feature has the member: each missing value was a null
+            return _ChunkColumn(values, nones=missing)
+        nones = np.fromiter((p.get(name, _ABSENT) is None for p in properties), dtype=bool,
+                            count=len(properties))
+        return _ChunkColumn(values, nones=nones)
+    if dtype.kind in "Obiu":  # the originals, or exactly their values
+        return _ChunkColumn(values)
+    # floats: ints and nulls were turned into floats and NaN
+    raw = np.fromiter(map(methodcaller("get", name, np.nan), properties), dtype=object,
+                      count=len(properties))
+    if pd.api.types.infer_dtype(raw, skipna=False) == "floating":
+        return _ChunkColumn(values)  # floats only (NaN where absent): nothing was lost
+    ints = np.fromiter((type(v) is int for v in raw), dtype=bool, count=len(raw))
+    # with a negative integer elsewhere in the column, from_records keeps such an integer
+    # (2**63 and over) as an object: the column is then no longer floats
+    wide = bool(ints.any() and (raw[ints] > np.iinfo(np.int64).max).any())
+    return _ChunkColumn(values, raw=raw, wide=wide)
+
+
+def _chunk_part(features: list[Any]) -> _ChunkPart | None:
+    """:func:`_frame_from_geojson`'s work on one chunk, before the columns are typed."""
+    from operator import itemgetter
+
+    if set(map(len, features)) != {_FEATURE_MEMBERS}:
+        return None
+    try:
+        properties = list(map(itemgetter("properties"), features))
+        geometries = list(map(itemgetter("geometry"), features))
+    except (KeyError, TypeError):
+        return None
+    if set(map(type, properties)) != {dict}:
+        return None
+    records = _records(properties)
+    if records is None:
+        return None
+    try:
+        geoms = _geometries_from_geojson(geometries)
+    except Exception:  # anything GEOS refuses: GDAL decides
+        return None
+    del geometries
+    names = list(records.columns)
+    complete = set(map(len, properties)) == {len(names)}
+    columns = {name: _chunk_column(records[name], name, properties, complete)
+               for name in names}
+    return _ChunkPart(len(features), columns, geoms)
+
+
+def _concat_values(arrays: list[Any]) -> Any:
+    """One array of the chunks' arrays (all of one dtype)."""
+    first = arrays[0]
+    if isinstance(first, np.ndarray):
+        return np.concatenate(arrays)
+    if getattr(first.dtype, "storage", None) == "pyarrow":
+        # text in Arrow: one contiguous array, as from_records makes of a whole column
+        # (many chunks would make every later take and string method slower)
+        import pyarrow as pa
+
+        pieces: list[Any] = []
+        for array in arrays:
+            arrow = array.__arrow_array__()
+            pieces.extend(arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow])
+        return first.dtype.__from_arrow__(pa.concat_arrays(pieces))
+    return type(first)._concat_same_type(arrays)
+
+
+def _is_null(column: _ChunkColumn) -> bool:
+    """True when every value of the chunk's column is null (or absent)."""
+    values = column.values
+    return (isinstance(values, np.ndarray) and values.dtype in (object, np.float64)
+            and bool(pd.isna(values).all()))
+
+
+def _originals(column: _ChunkColumn | None, length: int) -> np.ndarray:
+    """The chunk's original values of a column (NaN where absent), as from_records saw them."""
+    if column is None:
+        return np.full(length, np.nan, dtype=object)
+    if column.raw is not None:
+        return column.raw
+    values = column.values
+    if isinstance(values, np.ndarray):
+        return values if values.dtype == object else values.astype(object)
+    out = values.to_numpy(dtype=object)  # text: NaN where missing
+    if column.nones is not None:
+        out[column.nones] = None
+    return out
+
+
+def _join_column(name: str, pieces: list[tuple[_ChunkColumn | None, int]]) -> Any:
+    """The column ``from_records`` would make of the whole document from the chunks' ones."""
+    present = [c for c, _ in pieces if c is not None]
+    dtypes = {c.values.dtype for c in present}
+    if len(present) == len(pieces) and len(dtypes) == 1 and not any(c.wide for c in present):
+        # every chunk gave this dtype, so the whole column gives it too, with the same values
+        return _concat_values([c.values for c in present])
+    text = [d for d in dtypes if isinstance(d, pd.StringDtype)]
+    if len(text) == 1 and all(c is None or c.values.dtype == text[0] or _is_null(c)
+                              for c, _ in pieces):
+        # text, nulls and absent values: text with NaN, as for the whole column
+        empty = np.full(max(n for _, n in pieces), np.nan, dtype=object)
+        return _concat_values([
+            c.values if c is not None and c.values.dtype == text[0]
+            else pd.array(empty[:n], dtype=text[0]) for c, n in pieces])
+    # anything else (a text or number column with an odd value in some chunks): convert the
+    # original values of the whole column as from_records does
+    originals = np.concatenate([_originals(c, n) for c, n in pieces])
+    whole = pd.DataFrame.from_records(zip(originals), columns=[name])
+    return _column_values(whole.iloc[:, 0])
+
+
+def _join_records(parts: list[_ChunkPart]) -> pd.DataFrame:
+    """The chunks' records as ``from_records`` of the whole document's properties."""
+    from itertools import chain
+
+    names = list(dict.fromkeys(chain.from_iterable(p.columns for p in parts)))
+    if not names:
+        return pd.DataFrame.from_records([{}] * sum(p.length for p in parts))
+    data = {}
+    for name in names:
+        data[name] = _join_column(name, [(p.columns.get(name), p.length) for p in parts])
+        for p in parts:  # the chunks' copies go as the whole column is made
+            p.columns.pop(name, None)
+    return pd.DataFrame(data, copy=False)
+
+
+def frame_from_geojson_chunks(collection: object, chunks: Iterable[list[Any]],
+                              layer: str | None = None) -> gpd.GeoDataFrame | None:
+    """:func:`frame_from_geojson` of a FeatureCollection given in chunks of features.
+
+    ``collection`` is the FeatureCollection without its features; ``chunks`` yields lists
+    of parsed features (the features of the collection, in order), such as
+    :class:`kimson_geo.validation.structure.FeatureChunks`.  Every chunk is consumed,
+    even after the frame is known to be None, and each is dropped once its columns and
+    geometries are made, so that only one chunk's document is alive at a time.
+
+    Returns the same frame as :func:`frame_from_geojson` of the whole document (the same
+    columns, dtypes, values and geometries), or None when that gives None.
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _frame_from_chunks(collection, chunks, layer)
+    finally:
+        if enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
+
+
+def _frame_from_chunks(collection: object, chunks: Iterable[list[Any]],
+                       layer: str | None) -> gpd.GeoDataFrame | None:
+    usable = (type(collection) is dict and collection.get("type") == "FeatureCollection"
+              and "crs" not in collection)
+    parts: list[_ChunkPart] = []
+    for features in chunks:
+        if usable:
+            part = _chunk_part(features)
+            if part is None:
+                usable = False
+                parts.clear()
+            else:
+                parts.append(part)
+            del part
+        del features  # before the next chunk is parsed
+    if not usable or not parts:
+        return None
+    geoms = np.concatenate([p.geometries for p in parts])
+    for p in parts:
+        p.geometries = None
+    table = _join_records(parts)
+    parts.clear()
+    table = _typed_records(table, layer_spec(layer) if layer is not None else None)
+    if table is None:
+        return None
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
+
+
+def read_geojson_chunks(
+    collection: object,
+    chunks: Iterable[list[Any]],
+    path: str | os.PathLike[str],
+    layer: str | None = None,
+    *,
+    src_crs: object | None = None,
+) -> gpd.GeoDataFrame | None:
+    """:func:`read_geojson_document` of a FeatureCollection given in chunks of features.
+
+    See :func:`frame_from_geojson_chunks`; None means: read the file with GDAL.
+    """
+    frame = frame_from_geojson_chunks(collection, chunks, layer)
+    if frame is None:
+        return None
+    return _finish_document_frame(frame, path, layer, src_crs)

@@ -1,21 +1,25 @@
 """Attribute rules, generated from the registry: required fields, types, codes, ranges, ids, NFC.
 
-Codes, ranges, nullability and uniqueness are checked by a pandera schema built from each
-layer's :class:`~kimson_geo.registry.LayerSpec`; the failure cases are grouped back into
-one issue per feature and field.  Types are checked by hand because a value that cannot be
-converted (``"5,5"``) deserves a message that says how to fix it.
+Codes and ranges are checked by a pandera schema built from each layer's
+:class:`~kimson_geo.registry.LayerSpec` (with its nullability and uniqueness, which
+required-field and unique-id report); the failure cases are grouped back into one issue per
+feature and field.  pandera is given the values a vectorised screen (the same ``isin`` and
+bound tests) finds outside, not the whole layer.  Types are checked by hand because a value
+that cannot be converted (``"5,5"``) deserves a message that says how to fix it; the
+``isinstance`` tests of an object column run once per Python type, not once per value.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from functools import cache
+from collections.abc import Callable, Iterator
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from ..registry import ID, LayerSpec, layer_spec
+from ..registry import ID, FieldSpec, LayerSpec, layer_spec
 from ..text import is_text_dtype
 from .issue import Issue
 from .rules import Context, rule
@@ -64,25 +68,67 @@ _ALL_FIT = {"str": {"string", "empty"}, "bool": {"boolean", "empty"},
             "int": {"integer", "empty"}, "float": {"integer", "floating", "empty"}}
 
 
-def _typed_ok(series: pd.Series, kind: str) -> pd.Series:
-    """Boolean mask of the values whose type fits ``kind`` (nulls count as fitting)."""
+class _Types:
+    """The Python type of every value of an object column, factorized: ``codes`` into
+    ``kinds`` (a few types), so that ``isinstance`` tests run once per type, not per value."""
+
+    def __init__(self, series: pd.Series) -> None:
+        values = series.to_numpy(dtype=object)
+        self.codes, kinds = pd.factorize(_TYPE_OF(values)) if len(values) else (
+            np.zeros(0, dtype=np.intp), [])
+        self.kinds: list[type] = list(kinds)
+
+    def mask(self, test: Callable[[type], bool]) -> np.ndarray:
+        """Per value: ``test(type(value))`` (``isinstance`` through ``issubclass``)."""
+        table = np.asarray([bool(test(kind)) for kind in self.kinds], dtype=bool)
+        return table[self.codes] if len(table) else np.zeros(len(self.codes), dtype=bool)
+
+
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+
+
+def _types(ctx: Context | None, layer: str, series: pd.Series) -> _Types | None:
+    """The :class:`_Types` of an object column (computed once per context), else None."""
+    if series.dtype != object:
+        return None
+    if ctx is None:
+        return _Types(series)
+    key = ("value-types", layer, series.name)
+    if key not in ctx.cache:
+        ctx.cache[key] = _Types(series)
+    return ctx.cache[key]
+
+
+def _isinstance(series: pd.Series, types: _Types | None,
+                test: Callable[[type], bool]) -> pd.Series:
+    """``series.map(lambda v: test(type(v)))``, once per type for an object column."""
+    if types is None:
+        return series.map(lambda v: test(type(v)))
+    return pd.Series(types.mask(test), index=series.index)
+
+
+def _typed_ok(series: pd.Series, kind: str,
+              get_types: Callable[[], _Types | None] | None = None) -> pd.Series:
+    """Boolean mask of the values whose type fits ``kind`` (nulls count as fitting).
+
+    ``get_types``: gives the column's :class:`_Types` (cached) when it is needed."""
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _ALL_FIT[kind]:
         return pd.Series(True, index=series.index)
+    types = get_types() if get_types is not None else _types(None, "", series)
     if kind == "str":
         if isinstance(series.dtype, pd.StringDtype):
             return pd.Series(True, index=series.index)
-        return series.isna() | series.map(lambda v: isinstance(v, str))
+        return series.isna() | _isinstance(series, types, lambda t: issubclass(t, str))
     if kind == "bool":
         if pd.api.types.is_bool_dtype(series):
             return pd.Series(True, index=series.index)
-        return series.isna() | series.map(lambda v: isinstance(v, bool))
+        return series.isna() | _isinstance(series, types, lambda t: issubclass(t, bool))
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         if kind == "int":
             return series.isna() | (series.astype("Float64") % 1 == 0).fillna(True)
         return pd.Series(True, index=series.index)
-    return series.isna() | series.map(
-        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
-    )
+    return series.isna() | _isinstance(
+        series, types, lambda t: issubclass(t, (int, float)) and not issubclass(t, bool))
 
 
 @rule("field-type", severity="error", family=FAMILY,
@@ -94,7 +140,8 @@ def field_type(ctx: Context) -> Iterator[Issue]:
             if field.name not in frame.columns:
                 continue
             series = frame[field.name]
-            bad = ~_typed_ok(series, field.type).astype(bool)
+            bad = ~_typed_ok(series, field.type,
+                             partial(_types, ctx, name, series)).astype(bool)
             for index in bad.to_numpy().nonzero()[0]:
                 value = series.iloc[index]
                 wanted = {"str": "text", "int": "an integer", "float": "a number",
@@ -106,8 +153,20 @@ def field_type(ctx: Context) -> Iterator[Issue]:
                                 layer=name, index=int(index), field=field.name)
 
 
-def _blank(series: pd.Series) -> pd.Series:
+#: an object column with fewer text values than this is tested value by value
+_FEW_TEXTS = 2_000
+
+
+def _blank(series: pd.Series, types: _Types | None = None) -> pd.Series:
     """True where the value is text of whitespace only (vectorised through ``.str``)."""
+    if series.dtype == object:
+        text = (types or _Types(series)).mask(lambda t: issubclass(t, str))
+        if text.sum() < _FEW_TEXTS:  # mostly numbers, flags or nulls: test the few texts
+            out = np.zeros(len(series), dtype=bool)
+            where = text.nonzero()[0]
+            values = series.to_numpy(dtype=object)
+            out[where] = [not value.strip() for value in values[where]]
+            return pd.Series(out, index=series.index)
     try:
         return ((series == "") | series.str.isspace()).fillna(False).astype(bool)
     except AttributeError:  # an object column that .str refuses (booleans among the text)
@@ -131,7 +190,7 @@ def required_field(ctx: Context) -> Iterator[Issue]:
             series = frame[field.name]
             empty = series.isna()
             if _is_text(series):
-                empty |= _blank(series)
+                empty |= _blank(series, _types(ctx, name, series))
             for index in empty.to_numpy().nonzero()[0]:
                 yield ctx.issue("required-field", "required value is empty",
                                 layer=name, index=int(index), field=field.name)
@@ -145,23 +204,70 @@ def _schema_failures(ctx: Context, name: str) -> pd.DataFrame:
     return ctx.cache[key]
 
 
+def _checked(field: FieldSpec) -> bool:
+    """Whether the schema checks the field's values (codes or a range)."""
+    return bool(field.codes) or (field.range is not None and field.type in ("int", "float"))
+
+
+def _failing(series: pd.Series, field: FieldSpec) -> np.ndarray:
+    """Where pandera's code or range check of ``field`` may fail on ``series``: the same
+    test (``isin``, or the two bounds), vectorised, on the values it checks (not null);
+    everywhere when in doubt."""
+    try:
+        checked = series.notna().to_numpy(dtype=bool, copy=True)
+        values = series[checked]
+        if field.codes:
+            ok = values.isin(list(field.codes))
+        else:
+            low, high = field.range  # type: ignore[misc]
+            ok = (low <= values) & (high >= values)
+        checked[checked] = ~np.asarray(ok, dtype=bool)
+        return checked
+    except Exception:  # anything unusual: let pandera decide on every value
+        return np.ones(len(series), dtype=bool)
+
+
 def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
+    """pandera's failure cases for the code and range checks of layer ``name``.
+
+    pandera validates the values that a vectorised screen finds outside the codes or the
+    range (the same ``isin`` and bound tests, a C pass each): the rows where one does, in
+    the columns where one does, keeping their positions as the index.  The values it is
+    not given would give it nothing to report to unknown-code and value-range (its checks
+    are per value), and the frame it sees is small (no copy of the whole layer).
+    """
     import pandera.pandas as pa
 
     frame = ctx.frame(name)
-    data = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    data.index = pd.RangeIndex(len(data))
     spec = layer_spec(name)
-    # type errors are reported by field-type; keep those columns out of range checks
-    for field in spec.fields:
-        if field.name in data.columns and field.type in ("int", "float") \
-                and not pd.api.types.is_numeric_dtype(data[field.name]):
-            data[field.name] = pd.to_numeric(data[field.name], errors="coerce")
+    columns: dict[str, pd.Series] = {}
+    rows = np.zeros(len(frame), dtype=bool)
+    for column in frame.columns:
+        if column == frame.geometry.name or column not in spec.field_names:
+            continue
+        field = spec.field(str(column))
+        if not _checked(field):
+            continue
+        series = frame[column]
+        # type errors are reported by field-type; keep those columns out of range checks
+        if field.type in ("int", "float") and not pd.api.types.is_numeric_dtype(series):
+            series = pd.to_numeric(series, errors="coerce")
+        failing = _failing(series, field)
+        if failing.any():
+            columns[column] = series
+            rows |= failing
+    empty = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
+    if not columns:
+        return empty
+    where = rows.nonzero()[0]
+    data = pd.DataFrame({c: series.iloc[where].reset_index(drop=True)
+                         for c, series in columns.items()})
+    data.index = pd.Index(where)
     try:
         _schema(name).validate(data, lazy=True)
     except pa.errors.SchemaErrors as exc:
         return exc.failure_cases
-    return pd.DataFrame(columns=["column", "check", "failure_case", "index"])
+    return empty
 
 
 @rule("unknown-code", severity="error", family=FAMILY,

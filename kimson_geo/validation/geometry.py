@@ -2,7 +2,10 @@
 
 Every rule is vectorised with shapely 2 / numpy over the whole layer; Python loops run only
 over the features reported.  Lengths and distances are measured in EPSG:5899
-(:meth:`Context.metric`), never in degrees.
+(:meth:`Context.metric`), never in degrees: a rule with a threshold in metres screens the
+layer in degrees with a bound that cannot miss a feature
+(:meth:`Context.metres_per_degree`, :data:`SCREEN_FACTOR`) and measures the candidates in
+metres (:meth:`Context.metric_at`), so that only those are transformed.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ REPEATED_VERTEX_M = 0.001
 _REASON = re.compile(r"^(?P<text>[^\[]*)\[(?P<coords>[^\]]*)\]\s*$")
 _LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
 _AREA_TYPES = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+#: GEOS type id -> the name ``GeoSeries.geom_type`` gives
+_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
+               5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -60,11 +66,19 @@ def explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return all_parts[order], all_owner[order]
 
 
-def finite(geoms: np.ndarray) -> np.ndarray:
+def finite(geoms: np.ndarray, valid: tuple[np.ndarray, np.ndarray] | None = None
+           ) -> np.ndarray:
     """``geoms`` with None for those that have NaN or infinite coordinates (which
-    geometry-invalid reports; measuring them would only produce NaN and warnings)."""
-    bad = present_mask(geoms)
-    bad[bad] = ~shapely.is_valid(geoms[bad])  # non-finite coordinates are never valid
+    geometry-invalid reports; measuring them would only produce NaN and warnings).
+
+    ``valid``: the ``(present, valid)`` masks of ``geoms`` when already known
+    (:func:`validity`)."""
+    if valid is None:
+        bad = present_mask(geoms)
+        bad[bad] = ~shapely.is_valid(geoms[bad])  # non-finite coordinates are never valid
+    else:
+        present, ok = valid
+        bad = present & ~ok
     if not bad.any():
         return geoms
     coords, owner = shapely.get_coordinates(geoms[bad], return_index=True)
@@ -73,6 +87,57 @@ def finite(geoms: np.ndarray) -> np.ndarray:
         return geoms
     out = geoms.copy()
     out[broken] = None
+    return out
+
+
+def validity(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the layer's features (WGS 84): present (not null, not empty), and present
+    and valid (OGC); computed once per context, for the rules that need either."""
+    key = ("validity", layer)
+    if key not in ctx.cache:
+        geoms = geometry_array(ctx, layer)
+        present = present_mask(geoms)
+        valid = np.zeros(len(geoms), dtype=bool)
+        valid[present] = shapely.is_valid(geoms[present])
+        ctx.cache[key] = (present, valid)
+    return ctx.cache[key]
+
+
+def type_ids(ctx: Context, layer: str) -> np.ndarray:
+    """``shapely.get_type_id`` of the layer's geometries (computed once per context)."""
+    key = ("type-ids", layer)
+    if key not in ctx.cache:
+        ctx.cache[key] = shapely.get_type_id(geometry_array(ctx, layer))
+    return ctx.cache[key]
+
+
+def feature_coordinates(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every vertex of the layer (WGS 84, 2-D) and the feature it belongs to, in order
+    (``shapely.get_coordinates``; computed once per context)."""
+    key = ("coordinates", layer)
+    if key not in ctx.cache:
+        ctx.cache[key] = shapely.get_coordinates(geometry_array(ctx, layer), return_index=True)
+    return ctx.cache[key]
+
+
+def _monotone(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Per feature ``0..n-1``: its vertices (two at least) run strictly one way in x, or
+    strictly one way in y.  Such a line is the graph of a function of x (or y): no two of
+    its points share that coordinate, so it cannot meet itself (it is simple), whatever
+    the rounding of any intersection test."""
+    out = np.zeros(n, dtype=bool)
+    if len(coords) < 2:
+        return out
+    inside = owner[1:] == owner[:-1]  # consecutive vertices of one feature
+    step_owner = owner[:-1]
+    for axis in (0, 1):
+        step = np.diff(coords[:, axis])
+        with np.errstate(invalid="ignore"):
+            for forward in (step > 0, step < 0):
+                way = np.ones(n, dtype=bool)  # no step of the feature goes another way
+                way[step_owner[inside & ~forward]] = False
+                out |= way
+    out &= np.bincount(owner, minlength=n) >= 2
     return out
 
 
@@ -266,9 +331,8 @@ def _parse_reason(reason: str) -> tuple[str, tuple[float, float] | None]:
 def geometry_invalid(ctx: Context) -> Iterator[Issue]:
     for name in ctx.layers:
         geoms = geometry_array(ctx, name)
-        present = present_mask(geoms)
-        bad = np.zeros(len(geoms), dtype=bool)
-        bad[present] = ~shapely.is_valid(geoms[present])
+        present, valid = validity(ctx, name)
+        bad = present & ~valid
         for index in bad.nonzero()[0]:
             reason = shapely.is_valid_reason(geoms[index]) or "invalid geometry"
             text, location = _parse_reason(reason)
@@ -277,12 +341,22 @@ def geometry_invalid(ctx: Context) -> Iterator[Issue]:
                             layer=name, index=int(index), location=location)
 
 
-def _line_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Line parts of the valid geometries and the feature index of each part."""
+def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Line parts of the valid geometries and the feature index of each part.
+
+    ``feature_valid``: which features are valid, when known; a line that is a whole
+    feature (not a part of a collection) then is not tested again.
+    """
     parts, owner = explode(geoms)
     lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
     parts, owner = parts[lines], owner[lines]
-    valid = shapely.is_valid(parts)
+    if feature_valid is None:
+        valid = shapely.is_valid(parts)
+    else:
+        whole = np.isin(shapely.get_type_id(geoms[owner]), _LINE_TYPES)
+        valid = feature_valid[owner]
+        valid[~whole] = shapely.is_valid(parts[~whole])
     return parts[valid], owner[valid]
 
 
@@ -304,8 +378,20 @@ def _crossing_point(line: shapely.Geometry) -> shapely.Geometry | None:
       description="Lines do not cross or touch themselves (OGC validity does not check lines)")
 def line_self_crossing(ctx: Context) -> Iterator[Issue]:
     for name in ctx.layers:
-        parts, owner = _line_parts(geometry_array(ctx, name))
-        bad = ~shapely.is_simple(parts)
+        geoms = geometry_array(ctx, name)
+        present, valid = validity(ctx, name)
+        types = type_ids(ctx, name)
+        if (types[present] >= shapely.GeometryType.MULTIPOINT).any():
+            parts, owner = _line_parts(geoms, valid)
+        else:  # every part is a whole feature: the valid lines, in order
+            owner = (valid & np.isin(types, _LINE_TYPES)).nonzero()[0]
+            parts = geoms[owner]
+        # a line that runs one way in x or in y is simple: GEOS tests only the others
+        coords, vertex_owner = feature_coordinates(ctx, name)
+        whole = np.isin(types[owner], _LINE_TYPES)
+        simple = whole & _monotone(coords, vertex_owner, len(geoms))[owner]
+        bad = np.zeros(len(parts), dtype=bool)
+        bad[~simple] = ~shapely.is_simple(parts[~simple])
         reported: set[int] = set()
         for part_index in bad.nonzero()[0]:
             index = int(owner[part_index])
@@ -345,23 +431,49 @@ def _linear_parts(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.
             np.concatenate([part_owner[lines], part_owner[polygons][ring_owner]]))
 
 
+#: a piece of line measures in metres at least this share of its length estimated from
+#: degrees with :meth:`Context.metres_per_degree` (0.9999 and more in fact: the scale of
+#: the projection, and the datum shift over a short piece); candidates for a rule with a
+#: threshold in metres are screened in degrees with this margin, then measured in metres
+SCREEN_FACTOR = 0.5
+
+
+def _short_in_degrees(coords: np.ndarray, owner: np.ndarray, scale: tuple[float, float],
+                      limit: float) -> np.ndarray:
+    """The feature (``owner``) of every pair of consecutive vertices (lon/lat) of one
+    feature that may be closer than ``limit`` metres (one per pair)."""
+    if len(coords) < 2:
+        return np.zeros(0, dtype=np.int64)
+    step = np.diff(coords, axis=0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        estimate = np.hypot(step[:, 0] * scale[0], step[:, 1] * scale[1])
+        short = (owner[1:] == owner[:-1]) & (estimate * SCREEN_FACTOR < limit)
+    return owner[:-1][short]
+
+
 @rule("repeated-vertex", severity="warning", family=FAMILY, layers=(ANY_LAYER,),
       description="No consecutive repeated vertices (zero-length segments)")
 def repeated_vertex(ctx: Context) -> Iterator[Issue]:
     for name in ctx.layers:
-        present = present_mask(geometry_array(ctx, name))
+        present = validity(ctx, name)[0]
         if not present.any():
             continue
         where = present.nonzero()[0]
-        metric = finite(geometry_array(ctx, name, metric=True)[where])
         # cheap pass over each feature's whole coordinate sequence (this also pairs the
         # last vertex of a part with the first of the next), then an exact pass per ring
-        # and part over the few candidates
-        candidate, _ = _short_segments(metric, np.arange(len(metric)))
+        # and part over the few candidates, in metres
+        scale = ctx.metres_per_degree(name)
+        if scale is None:
+            metric = finite(geometry_array(ctx, name, metric=True)[where])
+            candidate, _ = _short_segments(metric, np.arange(len(metric)))
+            candidate = where[np.unique(candidate)]
+        else:  # in degrees: every segment under the threshold in metres is kept
+            candidate = np.unique(_short_in_degrees(*feature_coordinates(ctx, name), scale,
+                                                    REPEATED_VERTEX_M))
         if not len(candidate):
             continue
-        candidate = np.unique(candidate)
-        linear, owner = _linear_parts(metric[candidate], where[candidate])
+        metric = finite(ctx.metric_at(name, candidate))
+        linear, owner = _linear_parts(metric, candidate)
         feature, at = _short_segments(linear, owner)
         if not len(feature):
             continue
@@ -381,11 +493,24 @@ def repeated_vertex(ctx: Context) -> Iterator[Issue]:
 @rule("road-too-short", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description=f"Road segments are at least {WARD_RULES.min_road_length_m:g} m long")
 def road_too_short(ctx: Context) -> Iterator[Issue]:
-    geoms = finite(geometry_array(ctx, ROADS_LAYER, metric=True))
-    present = present_mask(geoms)
-    length = np.full(len(geoms), np.inf)
-    length[present] = shapely.length(geoms[present])
     limit = WARD_RULES.min_road_length_m
+    scale = ctx.metres_per_degree(ROADS_LAYER)
+    if scale is None:
+        geoms = finite(geometry_array(ctx, ROADS_LAYER, metric=True))
+        present = present_mask(geoms)
+        length = np.full(len(geoms), np.inf)
+        length[present] = shapely.length(geoms[present])
+    else:  # screen in degrees, measure in metres the roads that may be too short
+        present = validity(ctx, ROADS_LAYER)[0]
+        geoms = geometry_array(ctx, ROADS_LAYER)
+        estimate = np.full(len(geoms), np.inf)
+        estimate[present] = shapely.length(geoms[present]) * min(scale)
+        with np.errstate(invalid="ignore"):
+            candidate = (estimate * SCREEN_FACTOR < limit).nonzero()[0]
+        metric = finite(ctx.metric_at(ROADS_LAYER, candidate))
+        measured = present_mask(metric)
+        length = np.full(len(geoms), np.inf)
+        length[candidate[measured]] = shapely.length(metric[measured])
     for index in (length < limit).nonzero()[0]:
         yield ctx.issue("road-too-short",
                         f"road segment is {length[index]:.2f} m long, shorter than {limit:g} m",
@@ -399,14 +524,14 @@ def geometry_type(ctx: Context) -> Iterator[Issue]:
         return
     for name in ctx.layers:
         allowed = layer_spec(name).geometry_types
-        geoms = geometry_array(ctx, name)
-        present = present_mask(geoms)
-        types = np.asarray(ctx.frame(name).geometry.geom_type, dtype=object)
-        bad = present & ~np.isin(types, allowed)
+        present = validity(ctx, name)[0]
+        types = type_ids(ctx, name)
+        allowed_ids = [k for k, type_name in _TYPE_NAMES.items() if type_name in allowed]
+        bad = present & ~np.isin(types, allowed_ids)
         for index in bad.nonzero()[0]:
             yield ctx.issue("geometry-type",
-                            f"geometry is a {types[index]}; layer {name!r} allows "
-                            f"{', '.join(allowed)}",
+                            f"geometry is a {_TYPE_NAMES[int(types[index])]}; layer {name!r} "
+                            f"allows {', '.join(allowed)}",
                             layer=name, index=int(index))
 
 

@@ -26,6 +26,7 @@ from .issue import Issue, Severity
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import numpy as np
 
     from ..inventory import Inventory
 
@@ -133,8 +134,72 @@ class Context:
     def metric(self, name: str) -> gpd.GeoSeries:
         """The layer's geometry in EPSG:5899 (cached)."""
         if name not in self._metric:
-            self._metric[name] = self.inv.layers[name].geometry.to_crs(METRIC_CRS)
+            import geopandas as gpd
+            import numpy as np
+
+            from ..crs import to_metric_array
+
+            geometry = self.inv.layers[name].geometry
+            if geometry.crs is None:  # what to_crs says
+                self._metric[name] = geometry.to_crs(METRIC_CRS)
+            else:
+                self._metric[name] = gpd.GeoSeries(
+                    to_metric_array(np.asarray(geometry.array, dtype=object), geometry.crs),
+                    index=geometry.index, crs=METRIC_CRS, name=geometry.name)
         return self._metric[name]
+
+    def metric_at(self, name: str, indices: np.ndarray) -> np.ndarray:
+        """The geometries of features ``indices`` of the layer in EPSG:5899, an object array.
+
+        The same geometries as ``metric(name)`` (the same transformation), but only those
+        are transformed unless the whole layer already is.
+        """
+        import numpy as np
+
+        if name in self._metric:
+            return np.asarray(self._metric[name].array, dtype=object)[indices]
+        from ..crs import to_metric_array
+
+        geometry = self.inv.layers[name].geometry
+        if geometry.crs is None:
+            return np.asarray(self.metric(name).array, dtype=object)[indices]
+        return to_metric_array(np.asarray(geometry.array, dtype=object)[indices], geometry.crs)
+
+    def metric_xy(self, name: str, xy: np.ndarray) -> np.ndarray:
+        """Positions ``(n, 2)`` of the layer's 2-D vertices in EPSG:5899 (as ``metric``)."""
+        from ..crs import to_metric_xy
+
+        return to_metric_xy(xy, self.inv.layers[name].geometry.crs)
+
+    def metres_per_degree(self, name: str) -> tuple[float, float] | None:
+        """Lower bounds of the metres in a degree of longitude and of latitude over the
+        layer, for screening in degrees what is measured in metres (cached).
+
+        None when the rules must measure everything in metres: the layer is not in
+        longitude/latitude, has 3-D or non-finite coordinates, or straddles the edge of the
+        area where one datum transformation applies (see
+        :func:`kimson_geo.crs.metres_per_degree`).
+        """
+        key = ("metres-per-degree", name)
+        if key not in self.cache:
+            import numpy as np
+            import shapely
+
+            from ..crs import metres_per_degree
+
+            geometry = self.inv.layers[name].geometry
+            geoms = np.asarray(geometry.array, dtype=object)
+            scale = None
+            if geometry.crs is not None and not shapely.has_z(geoms).any():
+                bounds = shapely.bounds(geoms)
+                with np.errstate(invalid="ignore"):
+                    finite = np.isfinite(bounds).all(axis=1)
+                if finite.any():
+                    box = (float(bounds[finite, 0].min()), float(bounds[finite, 1].min()),
+                           float(bounds[finite, 2].max()), float(bounds[finite, 3].max()))
+                    scale = metres_per_degree(geometry.crs, box)
+            self.cache[key] = scale
+        return self.cache[key]
 
     @cached_property
     def boundary_metric(self) -> Any:

@@ -21,6 +21,13 @@ Design, for files of a million features:
 3. When orjson refuses the bytes, an iterative (never recursive) tokenizer explains why:
    not UTF-8, syntax error with line and column, NaN/Infinity, numbers out of range,
    nesting deeper than orjson's 1024 levels, and duplicate members.
+4. A large FeatureCollection file (more than :data:`CHUNK_FEATURES` features) is first
+   checked in chunks (:func:`open_feature_chunks`): the ``features`` array is split at
+   candidate ``},{`` boundaries, each chunk parsed by orjson (which proves the boundary
+   real) and given the tests of step 1, and dropped before the next, so that only one
+   chunk's document is alive at a time (validation builds the frame chunk by chunk too).
+   The first chunk that cannot be proven clean sends the file to steps 1–3 whole, so the
+   issues, their lines and messages are the same either way.
 
 Examples
 --------
@@ -53,7 +60,8 @@ import orjson
 from ..errors import DataSourceError
 from .issue import Issue, Severity
 
-__all__ = ["STRUCTURE_RULES", "NESTING_LIMIT", "check_bytes", "check_file"]
+__all__ = ["STRUCTURE_RULES", "NESTING_LIMIT", "CHUNK_FEATURES", "ChunkFallback", "FeatureChunks",
+           "check_bytes", "check_file", "open_feature_chunks"]
 
 #: deepest nesting of arrays and objects accepted (orjson's own limit)
 NESTING_LIMIT = 1024
@@ -1168,15 +1176,19 @@ def _parse_int(text: str) -> int | float:
     return int(text)
 
 
-def _may_have_duplicates(buf: bytes, doc: object) -> bool:
+def _may_have_duplicates(buf: bytes | bytearray, doc: object) -> bool:
     """False when the parsed ``doc`` certainly kept every member of ``buf``.
 
     orjson keeps the last of duplicate members silently.  Each member adds one ``:``
     outside strings; strings keep their colons through a dumps round trip unless the
     input escapes them, so the counts match exactly when no member was dropped.
     """
-    if b"\\u003a" in buf or b"\\u003A" in buf:
-        return True
+    if buf.find(b"\\") >= 0:  # (no backslash at all is the common case: one memchr)
+        at = buf.find(b"\\u003")
+        while at >= 0:
+            if buf[at + 5:at + 6] in (b"a", b"A"):
+                return True
+            at = buf.find(b"\\u003", at + 5)
     try:
         dumped = orjson.dumps(doc)
     except orjson.JSONEncodeError:  # nested deeper than orjson writes (255 levels)
@@ -1360,3 +1372,356 @@ def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
         reason = exc.strerror or str(exc)
         raise DataSourceError(f"{name}: cannot read the file: {reason}") from exc
     return check_bytes(data, name=os.path.basename(name), layer=layer, wgs84=wgs84)
+
+
+# --------------------------------------------------------------------------------------
+# large FeatureCollections, chunk by chunk
+# --------------------------------------------------------------------------------------
+
+#: features per chunk when a large FeatureCollection file is checked (and read) in chunks
+CHUNK_FEATURES = 50_000
+
+#: how far into the file the root's members before "features" may reach
+_HEADER_LIMIT = 1 << 20
+#: a candidate boundary between two features: "}", a comma, "{" (orjson verifies it)
+_BOUNDARY = re.compile(rb"\}[ \t\n\r]*+,[ \t\n\r]*+\{")
+#: tokens of the root object's members (strings whole, so brackets inside them are skipped)
+_HEAD_TOKEN = re.compile(rb'[ \t\n\r]*+(?:("(?:[^"\\]|\\.)*+")|([\[{])|([\]}])|(,)|(:)'
+                         rb'|([^ \t\n\r\[\]{},:"]++))', re.DOTALL)
+_JSON_BLANK = b" \t\n\r"
+#: each chunk is parsed as {"features": [...]}: as deep as in the file, one colon more on
+#: both sides of the duplicate-member count
+_CHUNK_HEAD, _CHUNK_TAIL = b'{"features":[', b"]}"
+#: further candidate boundaries tried when a chunk does not parse (a "},{" inside a string)
+_CHUNK_RETRIES = 2
+
+
+def _features_bracket(buf: Any, start: int) -> int | None:
+    """Offset of the ``[`` of the root object's ``"features"`` member, or None.
+
+    Walks the root object's members from ``start`` (its ``{``), skipping the values of the
+    other members, within :data:`_HEADER_LIMIT` bytes.  Only the layout is found here;
+    orjson checks the syntax afterwards.
+    """
+    stop = min(len(buf), start + _HEADER_LIMIT)
+    m = _HEAD_TOKEN.match(buf, start, stop)
+    if m is None or m.group(2) != b"{":
+        return None
+    pos = m.end()
+    depth = 1
+    state = _KEY  # _KEY, _COLON, _VALUE, _COMMA_OR_CLOSE at the root level
+    key = b""
+    while pos < stop:
+        m = _HEAD_TOKEN.match(buf, pos, stop)
+        if m is None:
+            return None
+        pos = m.end()
+        group = m.lastindex
+        if depth > 1:  # inside the value of another member
+            if group == 2:
+                depth += 1
+            elif group == 3:
+                depth -= 1
+                if depth == 1:
+                    state = _COMMA_OR_CLOSE
+            continue
+        if state == _KEY:
+            if group != 1:
+                return None
+            key = m.group(1)
+            state = _COLON
+        elif state == _COLON:
+            if group != 5:
+                return None
+            if key == b'"features"':
+                m = _HEAD_TOKEN.match(buf, pos, stop)
+                return m.start(2) if m is not None and m.group(2) == b"[" else None
+            state = _VALUE
+        elif state == _VALUE:
+            if group == 2:
+                depth += 1
+            elif group in (1, 6):
+                state = _COMMA_OR_CLOSE
+            else:
+                return None
+        elif group == 4:  # _COMMA_OR_CLOSE
+            state = _KEY
+        else:
+            return None  # the root closes without "features", or worse
+    return None
+
+
+class ChunkFallback(Exception):
+    """A chunk of a :class:`FeatureChunks` is not provably clean: check the file whole."""
+
+
+class FeatureChunks:
+    """The features of a large FeatureCollection file, parsed and proven clean in chunks.
+
+    Made by :func:`open_feature_chunks`.  Iterating yields the features as lists of about
+    ``chunk_features`` parsed Feature objects, in file order; each chunk has passed what
+    :func:`check_bytes` does to a whole file (orjson's parse, the duplicate-member test and
+    the screen), so that a file all of whose chunks pass has no structure issue.  Only one
+    chunk's document and bytes are alive at a time (drop each list before taking the
+    next): boundaries are looked for in a memory map of the file, whose pages are released
+    as the chunks go, and each chunk's bytes are read into a buffer of their own.
+
+    The iteration stops at the first chunk that cannot be proven clean (a structure problem,
+    or anything this reader does not follow) by raising :class:`ChunkFallback`: then
+    :attr:`clean` is False, and the file must be checked whole (:func:`check_file`), which
+    finds the issues and their lines.  After a complete iteration :attr:`clean` is True.
+
+    Attributes
+    ----------
+    collection : dict
+        The FeatureCollection's own members, ``"features"`` empty.
+    clean : bool or None
+        None until the iteration ends.
+    features : int
+        Features yielded so far.
+    chunks : list of int
+        Features in each chunk yielded so far.
+    """
+
+    def __init__(self, fh: Any, mm: Any, collection: dict[str, Any], first: int,
+                 first_cut: re.Match[bytes], last_end: int, per_chunk: int,
+                 wgs84: bool) -> None:
+        self.collection = collection
+        self.clean: bool | None = None
+        self.features = 0
+        self.chunks: list[int] = []
+        self._fh = fh
+        self._mm = mm
+        self._first = first
+        self._first_cut: re.Match[bytes] | None = first_cut
+        self._last_end = last_end
+        self._per_chunk = per_chunk
+        self._wgs84 = wgs84
+        self._released = 0
+
+    # -- resources ---------------------------------------------------------------------
+    def close(self) -> None:
+        """Unmap and close the file (done by the ``with`` statement)."""
+        self._first_cut = None
+        if self._mm is not None:
+            self._mm.close()
+            self._mm = None
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> FeatureChunks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _release(self, upto: int) -> None:
+        """Drop the mapped pages before ``upto`` from this process (not from the cache)."""
+        import mmap
+
+        page = mmap.PAGESIZE
+        end = upto - upto % page
+        if end > self._released and hasattr(self._mm, "madvise"):
+            try:
+                self._mm.madvise(mmap.MADV_DONTNEED, self._released, end - self._released)
+            except (OSError, ValueError):  # pragma: no cover - not on this platform
+                return
+            self._released = end
+
+    # -- iteration ---------------------------------------------------------------------
+    def __iter__(self) -> Iterator[list[Any]]:
+        if self._mm is None or self.clean is not None:
+            raise RuntimeError("FeatureChunks can be iterated only once, while open")
+        mm, last_end = self._mm, self._last_end
+        pos = self._first
+        cut: re.Match[bytes] | None = self._first_cut
+        self._first_cut = None
+        with _gc_paused():
+            while True:
+                parsed = self._parse(pos, cut)
+                if parsed is None:
+                    self.clean = False
+                    raise ChunkFallback(f"chunk {len(self.chunks) + 1} (after "
+                                        f"{self.features} features) is not provably clean")
+                features, nxt = parsed
+                del parsed
+                self._release(nxt if nxt is not None else last_end)
+                self.features += len(features)
+                self.chunks.append(len(features))
+                yield features
+                del features  # before the next chunk is parsed
+                if nxt is None:
+                    break
+                pos = nxt
+                # the next cut: the end of the feature about per_chunk - 1/2 features on, at
+                # the mean feature size so far (exactly per_chunk when the sizes are even)
+                mean = (pos - self._first) / self.features
+                estimate = pos + int((self._per_chunk - 0.5) * mean)
+                cut = (_BOUNDARY.search(mm, estimate, last_end) if estimate < last_end
+                       else None)
+        self.clean = True
+
+    def _read_into(self, buf: bytearray, at: int, start: int, end: int) -> bool:
+        """The file's bytes ``start:end`` into ``buf`` at ``at`` (a read, not the mapping:
+        copying from mapped pages costs a page fault per page)."""
+        fh = self._fh
+        fh.seek(start)
+        with memoryview(buf) as view:
+            while start < end:
+                got = fh.readinto(view[at:at + end - start])
+                if not got:
+                    return False  # the file shrank meanwhile
+                at += got
+                start += got
+        return True
+
+    def _parse(self, pos: int, cut: re.Match[bytes] | None
+               ) -> tuple[list[Any], int | None] | None:
+        """The features from ``pos`` to the boundary ``cut`` (None: to the last one) and
+        where the next chunk starts (None: nowhere), when they are provably clean."""
+        mm, last_end = self._mm, self._last_end
+        head, tail = len(_CHUNK_HEAD), len(_CHUNK_TAIL)
+        for _ in range(_CHUNK_RETRIES + 1):
+            end = cut.start() + 1 if cut is not None else last_end
+            buf = bytearray(head + end - pos + tail)
+            buf[:head] = _CHUNK_HEAD
+            if not self._read_into(buf, head, pos, end):
+                return None
+            buf[-tail:] = _CHUNK_TAIL
+            try:
+                doc = orjson.loads(buf)
+            except orjson.JSONDecodeError:
+                if cut is None:
+                    return None
+                # perhaps the "},{" of a string or of a nested array: try the next one
+                cut = _BOUNDARY.search(mm, end, last_end)
+                continue
+            if type(doc) is not dict or len(doc) != 1 or _may_have_duplicates(buf, doc):
+                return None  # a second member: the features' "]" was inside the chunk
+            del buf
+            features = doc["features"]
+            del doc
+            token = _WGS84_RANGE.set(self._wgs84)
+            try:
+                if not _screen({"type": "FeatureCollection", "features": features}):
+                    return None
+            finally:
+                _WGS84_RANGE.reset(token)
+            return features, (cut.end() - 1 if cut is not None else None)
+        return None
+
+
+def open_feature_chunks(path: str | os.PathLike[str], *, wgs84: bool = True,
+                        chunk_features: int | None = None) -> FeatureChunks | None:
+    """Check a large GeoJSON FeatureCollection file chunk by chunk; see :class:`FeatureChunks`.
+
+    Parameters
+    ----------
+    path
+        The file.
+    wgs84
+        False when the coordinates are in another CRS (see :func:`check_bytes`).
+    chunk_features
+        Features per chunk (default :data:`CHUNK_FEATURES`).
+
+    Returns
+    -------
+    FeatureChunks or None
+        None when the file is not worth chunking or cannot be chunked: fewer features than
+        one chunk, not a FeatureCollection, a problem outside ``"features"`` (a ``crs``
+        member, a bad ``bbox``...), a layout this reader does not follow, or a file that
+        cannot be opened.  Check such a file whole with :func:`check_file`.
+
+    Notes
+    -----
+    The ``"features"`` array is split at candidate boundaries (``}``, comma, ``{``) found
+    with a regular expression, about ``chunk_features`` features apart (estimated from the
+    mean feature size so far); orjson parsing ``{"features": [chunk]}`` proves a boundary
+    real, since a cut inside a string or inside a feature leaves an unterminated string or
+    unbalanced brackets.  The root object without its features is checked on its own.
+    Every chunk then gets the tests of :func:`check_bytes` (duplicate members by the colon
+    count, which adds up over the parts, and the screen, which holds for a whole
+    collection exactly when it holds for each part).
+    """
+    import mmap
+
+    per_chunk = CHUNK_FEATURES if chunk_features is None else int(chunk_features)
+    if per_chunk < 1:
+        raise ValueError("chunk_features must be at least 1")
+    try:
+        fh: Any = open(os.fspath(path), "rb", buffering=0)  # noqa: SIM115 - closed by close()
+    except OSError:
+        return None
+    mm: Any = None
+    try:
+        try:
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # empty, or not a regular file
+            return None
+        layout = _collection_layout(mm, per_chunk, wgs84)
+        if layout is None:
+            return None
+        chunks = FeatureChunks(fh, mm, *layout, per_chunk, wgs84)
+        fh = mm = None  # owned by chunks now
+        return chunks
+    finally:
+        if mm is not None:
+            mm.close()
+        if fh is not None:
+            fh.close()
+
+
+def _collection_layout(mm: Any, per_chunk: int, wgs84: bool
+                       ) -> tuple[dict[str, Any], int, re.Match[bytes], int] | None:
+    """The root members, the first feature's offset, the first chunk's end boundary and
+    the last feature's end; None when the file is not a large, well-laid FeatureCollection
+    whose members other than "features" are clean."""
+    start = len(_BOM) if mm[:len(_BOM)] == _BOM else 0
+    lead = mm[start:start + 4096]
+    start += len(lead) - len(lead.lstrip(_JSON_BLANK))
+    bracket = _features_bracket(mm, start)
+    if bracket is None:
+        return None
+    lead = mm[bracket + 1:bracket + 4097]
+    first = bracket + 1 + len(lead) - len(lead.lstrip(_JSON_BLANK))
+    # the end: "]" (the features' close), blanks, "}" (the root's close), blanks
+    size = len(mm)
+    base = max(first, size - 4096)
+    tail = mm[base:size].rstrip(_JSON_BLANK)
+    if not tail.endswith(b"}"):
+        return None
+    tail = tail[:-1].rstrip(_JSON_BLANK)
+    if not tail.endswith(b"]"):
+        return None
+    close = base + len(tail) - 1
+    tail = tail[:-1].rstrip(_JSON_BLANK)
+    if not tail.endswith(b"}"):  # the last feature's close (else "features" is not last)
+        return None
+    last_end = base + len(tail)
+    if last_end <= first:
+        return None
+    # enough features for more than one chunk?
+    cut = None
+    for n, found in enumerate(_BOUNDARY.finditer(mm, first, last_end), 1):
+        if n == per_chunk:
+            cut = found
+            break
+    if cut is None:
+        return None
+    # the root object without its features, checked as check_bytes would check it
+    skeleton = mm[start:first] + mm[close:size]
+    try:
+        root = orjson.loads(skeleton)
+    except orjson.JSONDecodeError:
+        return None
+    if (type(root) is not dict or type(root.get("features")) is not list or root["features"]
+            or _may_have_duplicates(skeleton, root)):
+        return None
+    token = _WGS84_RANGE.set(wgs84)
+    try:
+        if not _screen(root):
+            return None
+    finally:
+        _WGS84_RANGE.reset(token)
+    return root, first, cut, last_end

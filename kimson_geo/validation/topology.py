@@ -5,6 +5,8 @@ exact coordinates (a sort), then merged within ``WARD_RULES.snap_tolerance_m`` t
 spatial index; an end that touches another segment's interior (a T-junction without a
 node) counts as connected.  Components come from a vectorised union-find.  Everything is
 measured in EPSG:5899; nothing is O(n²) and Python loops run only over reported problems.
+Only what is measured is transformed to EPSG:5899: the distinct end points, and the few
+parts near an end alone at its node (found by their boxes in degrees).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ..registry import (
 from .geometry import (
     explode,
     farthest_outside,
+    feature_coordinates,
     feature_locations,
     finite,
     geometry_array,
@@ -45,6 +48,8 @@ from .geometry import (
     polygonal,
     present_mask,
     repaired,
+    type_ids,
+    validity,
     ward_boundary,
 )
 from .issue import Issue
@@ -150,18 +155,23 @@ def connected_components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     parent = np.arange(n, dtype=np.int64)
     u = np.asarray(u, dtype=np.int64)
     v = np.asarray(v, dtype=np.int64)
+    joins = u != v  # an edge from a node to itself joins nothing
+    u, v = u[joins], v[joins]
     while len(u):
         pu, pv = parent[u], parent[v]
         crossing = pu != pv
         if not crossing.any():
             break
-        u, v, pu, pv = u[crossing], v[crossing], pu[crossing], pv[crossing]
-        np.minimum.at(parent, np.maximum(pu, pv), np.minimum(pu, pv))
+        pu, pv = pu[crossing], pv[crossing]
+        low, high = np.minimum(pu, pv), np.maximum(pu, pv)
+        np.minimum.at(parent, high, low)
         while True:
             jumped = parent[parent]
             if np.array_equal(jumped, parent):
                 break
             parent = jumped
+        # every node now points at its root: the edge joins what its two old roots join
+        u, v = low, high
     return parent
 
 
@@ -187,7 +197,18 @@ def _near_suspects(xy: np.ndarray, tolerance: float) -> np.ndarray:
 
     Two points closer than ``tolerance`` on both axes share a cell of side 2 × tolerance in
     at least one of four grids shifted by half a cell; the others need no spatial index.
+    Only the points with another within ``tolerance`` in x (a neighbour in x order) can.
     """
+    if len(xy) > 1:
+        order = np.argsort(xy[:, 0])
+        close = np.diff(xy[order, 0]) <= tolerance
+        near_x = np.zeros(len(xy), dtype=bool)
+        near_x[order[1:][close]] = True
+        near_x[order[:-1][close]] = True
+        where = near_x.nonzero()[0]
+        if len(where) < len(xy):
+            return where[_near_suspects(xy[where], tolerance)] if len(where) > 1 \
+                else where[:0]
     low = xy.min(axis=0)
     size = 2.0 * tolerance
     suspect = np.zeros(len(xy), dtype=bool)
@@ -208,7 +229,26 @@ def _group_points(xy: np.ndarray, tolerance: float) -> np.ndarray:
     """A node label for each point; points within ``tolerance`` (transitively) share one."""
     if len(xy) == 0:
         return np.zeros(0, dtype=np.int64)
-    exact, unique = _exact_groups(xy)
+    return _merge_near(*_exact_groups(xy), tolerance)
+
+
+def _distinct(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct points: (which distinct point each point is, the distinct points), in no
+    particular order (a hash table of the coordinates' bits, checked exactly)."""
+    bits = np.ascontiguousarray(xy).view(np.uint64)
+    key = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ bits[:, 1]
+    codes, _ = pd.factorize(key)
+    first = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    unique = xy[first]
+    if not np.array_equal(unique[codes], xy):  # two points share a hash: sort them
+        return _exact_groups(xy)
+    return codes.astype(np.int64, copy=False), unique
+
+
+def _merge_near(exact: np.ndarray, unique: np.ndarray, tolerance: float) -> np.ndarray:
+    """Node labels from :func:`_exact_groups` (``exact`` of each point, ``unique`` points):
+    groups within ``tolerance`` of each other (transitively) merged."""
     if tolerance <= 0 or len(unique) < 2:
         return exact
     finite = np.isfinite(unique).all(axis=1).nonzero()[0]  # broken coordinates stay alone
@@ -271,6 +311,16 @@ def network(ctx: Context, layer: str) -> Network:
 
 
 def _build_network(ctx: Context, layer: str) -> Network:
+    scale = ctx.metres_per_degree(layer)
+    if scale is not None:
+        net = _build_network_from_degrees(ctx, layer, scale)
+        if net is not None:
+            return net
+    return _build_network_in_metres(ctx, layer)
+
+
+def _build_network_in_metres(ctx: Context, layer: str) -> Network:
+    """The network, from the whole layer transformed to metres."""
     tolerance = WARD_RULES.snap_tolerance_m
     geoms = finite(geometry_array(ctx, layer, metric=True))
     parts, owner = explode(geoms)
@@ -315,6 +365,180 @@ def _build_network(ctx: Context, layer: str) -> Network:
     feature_component[owner] = component
     return Network(layer, parts, owner, start, end, start_xy, end_xy, degree, touch_part,
                    touch_end, touch_other, component, feature_component, tree)
+
+
+#: how far (m) the metric image of a straight piece of line between two vertices may stray
+#: from the straight line between them in degrees, at most, per m² of the piece's length
+#: (a few 1e-8 in the area of one datum transformation; 1e-7 leaves a margin)
+_BOW_PER_M2 = 1e-7
+#: the widest search (degrees) worth screening in degrees: beyond, measure in metres
+_MAX_SCREEN_DEG = 0.05
+
+
+def _build_network_from_degrees(ctx: Context, layer: str, scale: tuple[float, float]
+                                ) -> Network | None:
+    """The network :func:`_build_network_in_metres` builds, with the same nodes, labels,
+    end points and T-junctions, without transforming the whole layer to metres.
+
+    The layer is exploded in degrees; only the distinct end points are transformed (the
+    node labels, which order the components, come from their metric coordinates as in
+    :func:`_group_points`); the parts near an end alone at its node are found by their
+    boxes in degrees (with a margin that :meth:`Context.metres_per_degree` bounds) and only
+    those are transformed and measured.  As in :mod:`kimson_geo.scale`, ``parts`` holds
+    the metric parts the rules query (within the snap tolerance of a lone end, and, for
+    roads, within ``DANGLE_SEARCH_M`` of a dangling end) and None for the others.
+
+    None (build in metres) when the layer's lines are too long to screen by boxes in
+    degrees, or when an end meets two parts or more (the part it is joined to is the first
+    that a spatial index of every metric part returns).
+    """
+    tolerance = WARD_RULES.snap_tolerance_m
+    wgs84 = geometry_array(ctx, layer)
+    present, valid = validity(ctx, layer)
+    types = type_ids(ctx, layer)
+    # the features :func:`finite` drops in metres are those with non-finite coordinates,
+    # in degrees as in metres (the transformation keeps finite positions finite there)
+    geoms = finite(wgs84, (present, valid))
+    if geoms is not wgs84:
+        present = present & ~shapely.is_missing(geoms)
+    single = not (types[present] >= shapely.GeometryType.MULTIPOINT).any()
+    if single:  # the parts are the (non-empty) lines themselves
+        owner = (present & np.isin(types, _LINE_TYPES)).nonzero()[0]
+        parts = geoms[owner]
+    else:
+        parts, owner = explode(geoms)
+        keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
+        keep[keep] = shapely.get_num_points(parts[keep]) > 0
+        parts, owner = parts[keep], owner[keep]
+    n = len(parts)
+    bounds = shapely.bounds(parts)
+    kx, ky = scale
+    if n:
+        longest = float(np.hypot((bounds[:, 2] - bounds[:, 0]) * kx,
+                                 (bounds[:, 3] - bounds[:, 1]) * ky).max())
+        if _BOW_PER_M2 * longest**2 / min(kx, ky) > _MAX_SCREEN_DEG:
+            return None
+    else:
+        longest = 0.0
+    bow = 0.5 + _BOW_PER_M2 * longest**2  # metres
+
+    if single:  # first and last vertex of each line, from the layer's vertices
+        coords, vertex_owner = feature_coordinates(ctx, layer)
+        counts = np.bincount(vertex_owner, minlength=len(geoms))
+        last = (np.cumsum(counts) - 1)[owner]
+        counts = counts[owner]
+    else:
+        coords, index = shapely.get_coordinates(parts, return_index=True)
+        counts = np.bincount(index, minlength=n)
+        last = np.cumsum(counts) - 1
+    ends_deg = np.concatenate([coords[last - counts + 1], coords[last]])
+    which, distinct = _distinct(ends_deg)
+    distinct_xy = ctx.metric_xy(layer, distinct)
+    ends_xy = distinct_xy[which]
+    start_xy, end_xy = ends_xy[:n], ends_xy[n:]
+    if len(ends_xy):  # the labels _group_points(ends_xy) gives
+        exact, unique = _exact_groups(distinct_xy)
+        nodes = _merge_near(exact[which], unique, tolerance)
+    else:
+        nodes = np.zeros(0, dtype=np.int64)
+    start, end = nodes[:n], nodes[n:]
+    n_nodes = int(nodes.max()) + 1 if n else 0
+    degree = np.bincount(nodes, minlength=n_nodes)
+
+    lone = (degree[nodes] == 1).nonzero()[0]
+    metric_parts = np.full(n, None, dtype=object)
+    tree = None
+    touch_part = touch_end = touch_other = np.zeros(0, dtype=np.int64)
+    if len(lone):
+        crs = ctx.frame(layer).geometry.crs
+        lone_part, lone_end = lone % n, lone // n
+        lone_xy = ends_xy[lone]
+        dangles = layer == ROADS_LAYER
+        reach = 2 * (DANGLE_SEARCH_M if dangles else tolerance) + bow
+        near_lone, near_part = _box_pairs(ends_deg[lone], reach / kx, reach / ky, parts)
+        # parts within the snap tolerance of a lone end, by their boxes, then measured
+        close = ((2 * tolerance + bow) / kx, (2 * tolerance + bow) / ky)
+        lone_deg = ends_deg[lone]
+        inside = ((bounds[near_part, 0] - close[0] <= lone_deg[near_lone, 0])
+                  & (lone_deg[near_lone, 0] <= bounds[near_part, 2] + close[0])
+                  & (bounds[near_part, 1] - close[1] <= lone_deg[near_lone, 1])
+                  & (lone_deg[near_lone, 1] <= bounds[near_part, 3] + close[1]))
+        _fetch(metric_parts, parts, crs, near_lone[inside], near_part[inside], lone_xy,
+               tolerance)
+        tree = shapely.STRtree(metric_parts)
+        hit, other = tree.query(shapely.points(lone_xy), predicate="dwithin",
+                                distance=tolerance)
+        foreign = other != lone_part[hit]
+        hit, other = hit[foreign], other[foreign]
+        hit, first = np.unique(hit, return_index=True)
+        if len(first) < len(other):
+            # an end meets two parts or more: the one it is joined to (and named) is the
+            # first a spatial index of every part gives, which only the metric build has
+            return None
+        touch_part, touch_end, touch_other = lone_part[hit], lone_end[hit], other[first]
+        if dangles:  # the parts road-dangle measures the gap to
+            dangling = np.ones(len(lone), dtype=bool)
+            dangling[hit] = False
+            dangling &= ~_flag(ctx, layer, DEAD_END)[owner[lone_part]]
+            if dangling.any():
+                wanted = dangling[near_lone]
+                _fetch(metric_parts, parts, crs, near_lone[wanted], near_part[wanted],
+                       lone_xy, DANGLE_SEARCH_M)
+                tree = shapely.STRtree(metric_parts)
+
+    touch_node = np.where(touch_end == 0, start[touch_part], end[touch_part])
+    if single:  # no feature has two parts to join
+        u = np.concatenate([start, touch_node])
+        v = np.concatenate([end, start[touch_other]])
+    else:
+        first_part = np.zeros(len(geoms), dtype=np.int64)
+        first_part[owner[::-1]] = np.arange(n)[::-1]
+        u = np.concatenate([start, start, touch_node])
+        v = np.concatenate([end, start[first_part[owner]], start[touch_other]])
+    labels = connected_components(n_nodes, u, v)
+    component = labels[start]
+    feature_component = np.full(len(geoms), -1, dtype=np.int64)
+    feature_component[owner] = component
+    return Network(layer, metric_parts, owner, start, end, start_xy, end_xy, degree,
+                   touch_part, touch_end, touch_other, component, feature_component, tree)
+
+
+def _box_pairs(xy: np.ndarray, rx: float, ry: float,
+               geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (point, geometry) whose box meets the box of half-sides ``rx``, ``ry``
+    around the point (a small index over the few points, queried with every geometry)."""
+    boxes = shapely.box(xy[:, 0] - rx, xy[:, 1] - ry, xy[:, 0] + rx, xy[:, 1] + ry)
+    geom, point = shapely.STRtree(boxes).query(geoms)
+    return point, geom
+
+
+def _fetch(metric_parts: np.ndarray, parts: np.ndarray, crs: object, point: np.ndarray,
+           part: np.ndarray, xy: np.ndarray, distance: float) -> None:
+    """Put into ``metric_parts`` the parts (metric) within ``distance`` of their point,
+    among the candidate pairs ``(point, part)``."""
+    if not len(part):
+        return
+    wanted, slot = np.unique(part, return_inverse=True)
+    metric = metric_parts[wanted].copy()
+    todo = shapely.is_missing(metric)
+    if todo.any():
+        metric[todo] = _metric_lines(parts[wanted[todo]], crs)
+    near = shapely.dwithin(metric[slot], shapely.points(xy[point]), distance)
+    found = np.unique(slot[near])
+    metric_parts[wanted[found]] = metric[found]
+
+
+def _metric_lines(lines: np.ndarray, crs: object) -> np.ndarray:
+    """2-D lines (or rings) in metres: the coordinates ``to_crs`` gives them, made into
+    lines directly (``shapely.linestrings``, much quicker than replacing coordinates)."""
+    from ..crs import to_metric_array, to_metric_xy
+
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    plain = (shapely.get_type_id(lines) == shapely.GeometryType.LINESTRING) \
+        & (np.bincount(index, minlength=len(lines)) >= 2)
+    if not plain.all():
+        return to_metric_array(lines, crs)
+    return shapely.linestrings(to_metric_xy(coords, crs), indices=index)
 
 
 # ------------------------------------------------------------------------ polygons
