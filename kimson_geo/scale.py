@@ -112,10 +112,11 @@ def _finish_frame(frame: gpd.GeoDataFrame, layer: str | None, source: str,
                   src_crs: object | None) -> gpd.GeoDataFrame:
     """What :func:`kimson_geo.io.read.read_layer` does after reading, on one partition."""
     from .crs import ensure_wgs84, resolve_crs
-    from .io.read import coerce_to_registry, normalize_text
+    from .io.read import coerce_to_registry
+    from .text import normalize_frame_text
 
     frame = frame.reset_index(drop=True)
-    frame = normalize_text(frame)
+    frame = normalize_frame_text(frame)
     frame = ensure_wgs84(frame, resolve_crs(src_crs) if src_crs is not None else None,
                          source=source)
     if layer is not None:
@@ -248,12 +249,7 @@ def _network(layer: str, summaries: list[_PartState], offsets: np.ndarray,
     """
     import shapely
 
-    from .validation.topology import (
-        DANGLE_SEARCH_M,
-        Network,
-        _group_points,
-        connected_components,
-    )
+    from .validation.topology import DANGLE_SEARCH_M, _group_points, assemble_network
 
     owner = np.concatenate([s.part_owner + off for s, off in zip(summaries, offsets,
                                                                  strict=True)])
@@ -291,17 +287,8 @@ def _network(layer: str, summaries: list[_PartState], offsets: np.ndarray,
                 parts[index] = geoms
                 tree = shapely.STRtree(parts)
 
-    first_part = np.zeros(n_features, dtype=np.int64)
-    first_part[owner[::-1]] = np.arange(n)[::-1]
-    touch_node = np.where(touch_end == 0, start[touch_part], end[touch_part])
-    u = np.concatenate([start, start, touch_node])
-    v = np.concatenate([end, start[first_part[owner]], start[touch_other]])
-    labels = connected_components(n_nodes, u, v)
-    component = labels[start]
-    feature_component = np.full(n_features, -1, dtype=np.int64)
-    feature_component[owner] = component
-    return Network(layer, parts, owner, start, end, start_xy, end_xy, degree, touch_part,
-                   touch_end, touch_other, component, feature_component, tree)
+    return assemble_network(layer, parts, owner, start, end, start_xy, end_xy, degree,
+                            touch_part, touch_end, touch_other, n_features, n_nodes, tree)
 
 
 def _install_network(ctx: Any, layer: str, net: Any) -> None:

@@ -69,3 +69,20 @@ def edit_features(folder: Path, layer: str, edit) -> None:  # type: ignore[no-un
     if result is not None:
         document["features"] = result
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def lonlat(x: float, y: float) -> tuple[float, float]:
+    """Longitude and latitude of the point ``(x, y)`` metres from the ward's centre."""
+    from shapely.geometry import Point
+
+    point = metric_to_wgs84([Point(x, y)]).iloc[0]
+    return point.x, point.y
+
+
+def number_in(message: str, unit: str) -> float:
+    """The number written before ``unit`` in an issue message (``1,234.5 m²``)."""
+    import re
+
+    match = re.search(r"([\d,]+(?:\.\d+)?) " + re.escape(unit), message)
+    assert match, message
+    return float(match.group(1).replace(",", ""))

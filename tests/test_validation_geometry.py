@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, Polygon
@@ -13,7 +11,7 @@ from kimson_geo.registry import BOUNDARY_LAYER, KHU_LAYER, ROADS_LAYER, WARD_RUL
 from kimson_geo.validation.issue import Issue
 from kimson_geo.validation.rules import RULES, Context, load_rule_modules, run_rules
 
-from _support import metric_to_wgs84, provenance
+from _support import lonlat, metric_to_wgs84, number_in, provenance
 
 
 def _frame(geoms: list, layer: str = ROADS_LAYER, **extra: object) -> gpd.GeoDataFrame:
@@ -34,17 +32,6 @@ def _frame(geoms: list, layer: str = ROADS_LAYER, **extra: object) -> gpd.GeoDat
 
 def _run(rule_id: str, inv: Inventory, *, layer_known: bool = True) -> list[Issue]:
     return list(run_rules(Context(inv, layer_known=layer_known), only=[rule_id]))
-
-
-def _lonlat(x: float, y: float) -> tuple[float, float]:
-    p = metric_to_wgs84([Point(x, y)]).iloc[0]
-    return p.x, p.y
-
-
-def _number(message: str, unit: str) -> float:
-    match = re.search(r"([\d,]+(?:\.\d+)?) " + re.escape(unit), message)
-    assert match, message
-    return float(match.group(1).replace(",", ""))
 
 
 STRAIGHT = LineString([(0, 0), (100, 0)])
@@ -87,7 +74,7 @@ def test_geometry_invalid_reports_reason_and_location() -> None:
     assert (issue.rule, issue.severity, issue.feature, issue.feature_id) == (
         "geometry-invalid", "error", 1, "k1")
     assert "Self-intersection" in issue.message and "\n" not in issue.message
-    lon, lat = _lonlat(50, 50)
+    lon, lat = lonlat(50, 50)
     assert issue.location == pytest.approx((lon, lat), abs=1e-6)
 
 
@@ -103,7 +90,7 @@ def test_line_self_crossing_fires_with_crossing_point() -> None:
     issues = _run("line-self-crossing", from_frames({ROADS_LAYER: _frame([STRAIGHT, figure])}))
     assert [(i.rule, i.severity, i.feature) for i in issues] == [
         ("line-self-crossing", "error", 1)]
-    assert issues[0].location == pytest.approx(_lonlat(10, 10), abs=1e-6)
+    assert issues[0].location == pytest.approx(lonlat(10, 10), abs=1e-6)
 
 
 def test_line_self_crossing_quiet_on_simple_and_closed_lines() -> None:
@@ -120,7 +107,7 @@ def test_repeated_vertex_warns_once_per_feature() -> None:
     assert [(i.rule, i.severity, i.feature) for i in issues] == [
         ("repeated-vertex", "warning", 1)]
     assert issues[0].message.startswith("1 repeated vertex")
-    assert issues[0].location == pytest.approx(_lonlat(50, 0), abs=1e-6)
+    assert issues[0].location == pytest.approx(lonlat(50, 0), abs=1e-6)
 
 
 def test_repeated_vertex_quiet_on_clean_lines_and_closed_rings() -> None:
@@ -135,7 +122,7 @@ def test_road_too_short_reports_metric_length() -> None:
     stub = LineString([(0, 0), (0.4, 0.3)])
     issues = _run("road-too-short", from_frames({ROADS_LAYER: _frame([STRAIGHT, stub])}))
     assert [(i.rule, i.severity, i.feature) for i in issues] == [("road-too-short", "error", 1)]
-    assert _number(issues[0].message, "m long") == pytest.approx(0.5, abs=0.01)
+    assert number_in(issues[0].message, "m long") == pytest.approx(0.5, abs=0.01)
 
 
 def test_road_too_short_quiet_on_long_enough_roads() -> None:
@@ -176,8 +163,8 @@ def test_outside_ward_reports_distance_in_metres() -> None:
     issues = _run("outside-ward", inv)
     assert [(i.rule, i.severity, i.layer, i.feature) for i in issues] == [
         ("outside-ward", "error", ROADS_LAYER, 1)]
-    assert _number(issues[0].message, "m outside") == pytest.approx(20, abs=0.2)
-    assert issues[0].location == pytest.approx(_lonlat(1020, 500), abs=1e-5)
+    assert number_in(issues[0].message, "m outside") == pytest.approx(20, abs=0.2)
+    assert issues[0].location == pytest.approx(lonlat(1020, 500), abs=1e-5)
 
 
 def test_outside_ward_quiet_within_tolerance_and_without_boundary() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -25,7 +23,7 @@ from kimson_geo.validation.issue import Issue
 from kimson_geo.validation.rules import RULES, Context, load_rule_modules, run_rules
 from kimson_geo.validation.topology import connected_components
 
-from _support import metric_to_wgs84, provenance
+from _support import lonlat, metric_to_wgs84, number_in, provenance
 
 
 def _frame(geoms: list, rows: list[dict]) -> gpd.GeoDataFrame:
@@ -50,17 +48,6 @@ def _boundary(poly: Polygon) -> gpd.GeoDataFrame:
 
 def _run(rule_id: str, inv: Inventory) -> list[Issue]:
     return list(run_rules(Context(inv), only=[rule_id]))
-
-
-def _lonlat(x: float, y: float) -> tuple[float, float]:
-    p = metric_to_wgs84([Point(x, y)]).iloc[0]
-    return p.x, p.y
-
-
-def _number(message: str, unit: str) -> float:
-    match = re.search(r"([\d,]+(?:\.\d+)?) " + re.escape(unit), message)
-    assert match, message
-    return float(match.group(1).replace(",", ""))
 
 
 def test_rules_registered_with_severity_and_family() -> None:
@@ -93,8 +80,8 @@ def test_khu_overlap_reports_pair_and_area() -> None:
     assert [(i.rule, i.severity, i.feature, i.feature_id) for i in issues] == [
         ("khu-overlap", "error", 0, "khu-0")]
     assert "'khu-1'" in issues[0].message
-    assert _number(issues[0].message, "m²") == pytest.approx(1000, rel=0.01)
-    assert issues[0].location == pytest.approx(_lonlat(95, 50), abs=1e-4)
+    assert number_in(issues[0].message, "m²") == pytest.approx(1000, rel=0.01)
+    assert issues[0].location == pytest.approx(lonlat(95, 50), abs=1e-4)
 
 
 def test_khu_overlap_quiet_on_tiles_and_slivers() -> None:
@@ -110,10 +97,10 @@ def test_khu_gap_reports_gap_and_khu_beyond_boundary() -> None:
     issues = _run("khu-gap", from_frames({BOUNDARY_LAYER: ward, KHU_LAYER: khu}))
     assert [(i.rule, i.severity, i.feature) for i in issues] == [
         ("khu-gap", "error", None), ("khu-gap", "error", 1)]
-    assert _number(issues[0].message, "m²") == pytest.approx(500, rel=0.01)
-    assert issues[0].location == pytest.approx(_lonlat(102.5, 50), abs=1e-4)
+    assert number_in(issues[0].message, "m²") == pytest.approx(500, rel=0.01)
+    assert issues[0].location == pytest.approx(lonlat(102.5, 50), abs=1e-4)
     assert "beyond" in issues[1].message
-    assert _number(issues[1].message, "m²") == pytest.approx(1000, rel=0.01)
+    assert number_in(issues[1].message, "m²") == pytest.approx(1000, rel=0.01)
 
 
 def test_khu_gap_quiet_when_khu_tile_the_boundary() -> None:
@@ -133,7 +120,7 @@ def test_road_dangle_fires_on_unmarked_free_end() -> None:
     issues = _run("road-dangle", from_frames({ROADS_LAYER: roads}))
     assert [(i.rule, i.severity, i.feature, i.feature_id) for i in issues] == [
         ("road-dangle", "error", 2, "r2")]
-    assert issues[0].location == pytest.approx(_lonlat(100, 80), abs=1e-6)
+    assert issues[0].location == pytest.approx(lonlat(100, 80), abs=1e-6)
     assert "dead_end" in issues[0].message
 
 
@@ -142,7 +129,7 @@ def test_road_dangle_message_names_nearest_road() -> None:
     roads = _roads(lines, dead_end=[True, True, False, True])
     issues = _run("road-dangle", from_frames({ROADS_LAYER: roads}))
     assert [i.feature for i in issues] == [2]
-    assert _number(issues[0].message, "m away") == pytest.approx(np.hypot(3, 1), abs=0.01)
+    assert number_in(issues[0].message, "m away") == pytest.approx(np.hypot(3, 1), abs=0.01)
 
 
 def test_road_dangle_quiet_on_dead_ends_snapped_ends_and_t_junctions() -> None:
@@ -161,7 +148,7 @@ def test_road_undernoded_warns_on_t_without_node() -> None:
     assert [(i.rule, i.severity, i.feature) for i in issues] == [
         ("road-undernoded", "warning", 3)]
     assert "'r0'" in issues[0].message
-    assert issues[0].location == pytest.approx(_lonlat(50, 0), abs=1e-6)
+    assert issues[0].location == pytest.approx(lonlat(50, 0), abs=1e-6)
 
 
 def test_road_undernoded_quiet_when_noded() -> None:
@@ -202,7 +189,7 @@ def test_drainage_no_outfall_one_issue_per_dry_network() -> None:
         ("drainage-no-outfall", "error", 3)]
     assert "3 segments" in issues[0].message
     assert "'d2', 'd3', 'd4'" in issues[0].message
-    assert issues[0].location == pytest.approx(_lonlat(150, 250), abs=1e-6)
+    assert issues[0].location == pytest.approx(lonlat(150, 250), abs=1e-6)
 
 
 def test_drainage_no_outfall_quiet_when_every_network_drains() -> None:
@@ -228,7 +215,7 @@ def test_service_outside_khu_fires_on_wrong_and_unknown_khu() -> None:
     got = sorted((i.layer, i.feature, i.severity) for i in issues)
     assert got == [(CULTURAL_HOUSES_LAYER, 1, "error"), (CULTURAL_HOUSES_LAYER, 2, "error")]
     by_index = {i.feature: i for i in issues}
-    assert _number(by_index[1].message, "m outside") == pytest.approx(50, abs=0.05)
+    assert number_in(by_index[1].message, "m outside") == pytest.approx(50, abs=0.05)
     assert "'khu-1'" in by_index[1].message
     assert "'khu-9'" in by_index[2].message and "does not exist" in by_index[2].message
 
@@ -262,8 +249,8 @@ def test_enterprise_outside_cluster_warns() -> None:
     assert sorted((i.feature, i.severity) for i in issues) == [
         (1, "warning"), (2, "warning"), (3, "warning")]
     by_index = {i.feature: i for i in issues}
-    assert _number(by_index[1].message, "m outside") == pytest.approx(30, abs=0.05)
-    assert _number(by_index[2].message, "m outside") == pytest.approx(150, abs=0.5)
+    assert number_in(by_index[1].message, "m outside") == pytest.approx(30, abs=0.05)
+    assert number_in(by_index[2].message, "m outside") == pytest.approx(150, abs=0.5)
     assert "'c-port'" in by_index[2].message
     assert "does not exist" in by_index[3].message
 

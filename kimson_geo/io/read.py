@@ -20,7 +20,7 @@ import pandas as pd
 from ..crs import ensure_wgs84, resolve_crs
 from ..errors import DataSourceError, LayerError
 from ..registry import LAYER_NAMES, WGS84, LayerSpec, layer_spec
-from ..text import is_text_dtype, nfc, string_columns
+from ..text import is_text_dtype, nfc, normalize_frame_text
 
 __all__ = [
     "READABLE_SUFFIXES",
@@ -71,56 +71,6 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         ) from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
-    return frame
-
-
-def _nfc_column(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """``series`` in NFC and the positions that changed.
-
-    Only text that is not ASCII can change, and each distinct value is normalised once, so
-    a column of a million ids or codes costs one vectorised ASCII test and one factorize.
-    """
-    import unicodedata
-
-    present = series.notna().to_numpy(dtype=bool)
-    try:
-        ascii_ = series.str.isascii().to_numpy(dtype=bool, na_value=True)
-    except AttributeError:  # not a text column after all (booleans among the values)
-        ascii_ = ~series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-    candidates = (present & ~ascii_).nonzero()[0]
-    if not len(candidates):
-        return series, candidates
-    codes, uniques = pd.factorize(series.iloc[candidates])
-    normal = [unicodedata.normalize("NFC", u) if isinstance(u, str) else u for u in uniques]
-    differs = np.fromiter((a != b for a, b in zip(uniques, normal, strict=True)), dtype=bool,
-                          count=len(normal))
-    changed = differs[codes]
-    if not changed.any():
-        return series, candidates[:0]
-    positions = candidates[changed]
-    if not isinstance(series.dtype, pd.StringDtype):
-        return series.map(nfc), positions  # what normalize_frame_text makes of it
-    out = series.copy()
-    table = np.asarray(normal, dtype=object)
-    out.iloc[positions] = table[codes[changed]]
-    return out, positions
-
-
-def normalize_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Column names and text in NFC (a copy), as :func:`kimson_geo.text.normalize_frame_text`.
-
-    The same result and ``attrs["nfc_changed"]``, faster on large layers (see
-    :func:`_nfc_column`).
-    """
-    frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c)
-    frame = frame.copy()
-    changed: dict[str, list[int]] = {}
-    for column in string_columns(frame):
-        normal, positions = _nfc_column(frame[column])
-        if len(positions):
-            changed[column] = positions.tolist()
-            frame[column] = normal
-    frame.attrs["nfc_changed"] = changed
     return frame
 
 
@@ -248,7 +198,7 @@ def read_layer(
     """
     path = Path(path)
     frame = _read_frame(path, source_layer)
-    frame = normalize_text(frame)
+    frame = normalize_frame_text(frame)
     if path.suffix.lower() == ".dxf":
         frame = _from_dxf(frame, layer)
     frame = ensure_wgs84(frame, resolve_crs(src_crs) if src_crs is not None else None,
@@ -546,17 +496,12 @@ def frame_from_geojson(document: object, layer: str | None = None) -> gpd.GeoDat
             gc.enable()
 
 
-def _frame_from_geojson(document: object, layer: str | None) -> gpd.GeoDataFrame | None:
+def _split_features(features: list[Any]) -> tuple[list[Any], list[Any]] | None:
+    """The properties and the geometries of plain features (type, properties, geometry
+    members only, properties an object), or None when GDAL should read them instead."""
     from operator import itemgetter
 
-    if type(document) is not dict or document.get("type") != "FeatureCollection" \
-            or "crs" in document:
-        return None
-    features = document.get("features")
-    if type(features) is not list or not features:
-        return None
-    sizes = set(map(len, features))
-    if sizes != {_FEATURE_MEMBERS}:
+    if set(map(len, features)) != {_FEATURE_MEMBERS}:
         return None
     try:
         properties = list(map(itemgetter("properties"), features))
@@ -565,6 +510,20 @@ def _frame_from_geojson(document: object, layer: str | None) -> gpd.GeoDataFrame
         return None
     if set(map(type, properties)) != {dict}:
         return None
+    return properties, geometries
+
+
+def _frame_from_geojson(document: object, layer: str | None) -> gpd.GeoDataFrame | None:
+    if type(document) is not dict or document.get("type") != "FeatureCollection" \
+            or "crs" in document:
+        return None
+    features = document.get("features")
+    if type(features) is not list or not features:
+        return None
+    split = _split_features(features)
+    if split is None:
+        return None
+    properties, geometries = split
     table = _properties_frame(properties, layer_spec(layer) if layer is not None else None)
     if table is None:
         return None
@@ -597,7 +556,7 @@ def _finish_document_frame(frame: gpd.GeoDataFrame, path: str | os.PathLike[str]
                            layer: str | None, src_crs: object | None) -> gpd.GeoDataFrame:
     """NFC text, WGS 84 and registry types, as :func:`read_layer` gives them."""
     path = Path(path)
-    frame = normalize_text(frame)
+    frame = normalize_frame_text(frame)
     frame = ensure_wgs84(frame, resolve_crs(src_crs) if src_crs is not None else None,
                          source=str(path))
     if layer is not None:
@@ -680,17 +639,10 @@ def _chunk_column(series: pd.Series, name: str, properties: list[dict[str, Any]]
 
 def _chunk_part(features: list[Any]) -> _ChunkPart | None:
     """:func:`_frame_from_geojson`'s work on one chunk, before the columns are typed."""
-    from operator import itemgetter
-
-    if set(map(len, features)) != {_FEATURE_MEMBERS}:
+    split = _split_features(features)
+    if split is None:
         return None
-    try:
-        properties = list(map(itemgetter("properties"), features))
-        geometries = list(map(itemgetter("geometry"), features))
-    except (KeyError, TypeError):
-        return None
-    if set(map(type, properties)) != {dict}:
-        return None
+    properties, geometries = split
     records = _records(properties)
     if records is None:
         return None

@@ -310,6 +310,36 @@ def network(ctx: Context, layer: str) -> Network:
     return cache[layer]
 
 
+
+def assemble_network(layer: str, parts: np.ndarray, owner: np.ndarray, start: np.ndarray,
+                     end: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarray,
+                     degree: np.ndarray, touch_part: np.ndarray, touch_end: np.ndarray,
+                     touch_other: np.ndarray, n_features: int, n_nodes: int,
+                     tree: shapely.STRtree | None,
+                     *, single_parts: bool = False) -> Network:
+    """The graph of a line layer from its parts' end nodes, and its components.
+
+    Each part joins its two ends; the parts of one feature join each other (skipped when
+    ``single_parts``: no feature has two); a lone end touching another part (a T-junction)
+    joins that part.  Every network builder ends here.
+    """
+    n = len(owner)
+    touch_node = np.where(touch_end == 0, start[touch_part], end[touch_part])
+    if single_parts:
+        u = np.concatenate([start, touch_node])
+        v = np.concatenate([end, start[touch_other]])
+    else:
+        first_part = np.zeros(n_features, dtype=np.int64)
+        first_part[owner[::-1]] = np.arange(n)[::-1]
+        u = np.concatenate([start, start, touch_node])
+        v = np.concatenate([end, start[first_part[owner]], start[touch_other]])
+    labels = connected_components(n_nodes, u, v)
+    component = labels[start]
+    feature_component = np.full(n_features, -1, dtype=np.int64)
+    feature_component[owner] = component
+    return Network(layer, parts, owner, start, end, start_xy, end_xy, degree, touch_part,
+                   touch_end, touch_other, component, feature_component, tree)
+
 def _build_network(ctx: Context, layer: str) -> Network:
     scale = ctx.metres_per_degree(layer)
     if scale is not None:
@@ -353,18 +383,8 @@ def _build_network_in_metres(ctx: Context, layer: str) -> Network:
         hit, first = np.unique(hit, return_index=True)
         touch_part, touch_end, touch_other = lone_part[hit], lone_end[hit], other[first]
 
-    # the graph: each part joins its ends; parts of one feature join; T-junctions join
-    first_part = np.zeros(len(geoms), dtype=np.int64)
-    first_part[owner[::-1]] = np.arange(n)[::-1]
-    touch_node = np.where(touch_end == 0, start[touch_part], end[touch_part])
-    u = np.concatenate([start, start, touch_node])
-    v = np.concatenate([end, start[first_part[owner]], start[touch_other]])
-    labels = connected_components(n_nodes, u, v)
-    component = labels[start]
-    feature_component = np.full(len(geoms), -1, dtype=np.int64)
-    feature_component[owner] = component
-    return Network(layer, parts, owner, start, end, start_xy, end_xy, degree, touch_part,
-                   touch_end, touch_other, component, feature_component, tree)
+    return assemble_network(layer, parts, owner, start, end, start_xy, end_xy, degree,
+                            touch_part, touch_end, touch_other, len(geoms), n_nodes, tree)
 
 
 #: how far (m) the metric image of a straight piece of line between two vertices may stray
@@ -486,21 +506,9 @@ def _build_network_from_degrees(ctx: Context, layer: str, scale: tuple[float, fl
                        lone_xy, DANGLE_SEARCH_M)
                 tree = shapely.STRtree(metric_parts)
 
-    touch_node = np.where(touch_end == 0, start[touch_part], end[touch_part])
-    if single:  # no feature has two parts to join
-        u = np.concatenate([start, touch_node])
-        v = np.concatenate([end, start[touch_other]])
-    else:
-        first_part = np.zeros(len(geoms), dtype=np.int64)
-        first_part[owner[::-1]] = np.arange(n)[::-1]
-        u = np.concatenate([start, start, touch_node])
-        v = np.concatenate([end, start[first_part[owner]], start[touch_other]])
-    labels = connected_components(n_nodes, u, v)
-    component = labels[start]
-    feature_component = np.full(len(geoms), -1, dtype=np.int64)
-    feature_component[owner] = component
-    return Network(layer, metric_parts, owner, start, end, start_xy, end_xy, degree,
-                   touch_part, touch_end, touch_other, component, feature_component, tree)
+    return assemble_network(layer, metric_parts, owner, start, end, start_xy, end_xy, degree,
+                            touch_part, touch_end, touch_other, len(geoms), n_nodes, tree,
+                            single_parts=single)
 
 
 def _box_pairs(xy: np.ndarray, rx: float, ry: float,
