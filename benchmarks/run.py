@@ -8,7 +8,7 @@ and prints the table.
 Stages (``--only`` / ``--skip`` take their names):
 
 generate
-    synthetic inventories at each size of the preset (:mod:`kimson_geo.synth`), reused when
+    synthetic inventories at each size of the preset (:mod:`benchmarks.synth`), reused when
     ``manifest.json`` already describes the same arguments.
 speed
     bare ``pyogrio.read_dataframe``, ``kimson_geo.load`` and ``kimson_geo.validate(path,
@@ -112,7 +112,7 @@ def sizes_of(preset: Preset, size: int) -> dict[str, int]:
 
 
 def ensure_inventory(data: Path, preset: Preset, size: int, log: Callable[[str], None]) -> Any:
-    from kimson_geo.synth import SynthManifest, generate
+    from benchmarks.synth import SynthManifest, generate
 
     folder = data / f"roads-{size}"
     wanted = sizes_of(preset, size)

@@ -51,7 +51,7 @@ def test_second_run_reuses_the_inventories(tmp_path: Path) -> None:
 def test_naive_script_finds_the_same_road_defects(tmp_path: Path) -> None:
     from benchmarks.naive import naive_validate
     from kimson_geo.registry import ROADS_LAYER
-    from kimson_geo.synth import generate
+    from benchmarks.synth import generate
 
     manifest = generate(tmp_path / "inv", roads=600, drainage=40, points=200, polygons=80,
                         formats=("geojson",), defect_rate=0.01)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from kimson_geo.errors import KimsonGeoError
 from kimson_geo.registry import ROADS_LAYER
-from kimson_geo.synth import SynthManifest, generate
+from benchmarks.synth import SynthManifest, generate
 from kimson_geo.validation import validate
 
 pytest.importorskip("dask_geopandas")

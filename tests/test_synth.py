@@ -19,7 +19,7 @@ from kimson_geo.registry import (
     SCHEMATIC,
     layer_spec,
 )
-from kimson_geo.synth import SynthError, SynthManifest, generate
+from benchmarks.synth import SynthError, SynthManifest, generate
 from kimson_geo.validation import validate
 
 SMALL = {"roads": 400, "drainage": 60, "points": 200, "polygons": 80}

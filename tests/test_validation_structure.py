@@ -630,7 +630,7 @@ def road(i: int, **props: object) -> dict[str, object]:
 
 
 def collection_bytes(features: list[Any], layout: str = "lines", **members: Any) -> bytes:
-    """A FeatureCollection as bytes: one feature a line (as kimson_geo.synth and GDAL
+    """A FeatureCollection as bytes: one feature a line (as benchmarks.synth and GDAL
     write), compact, or indented."""
     root = {"type": "FeatureCollection", **members}
     if layout == "compact":
@@ -902,7 +902,7 @@ def test_a_synthetic_inventory_validates_the_same_in_chunks(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every layer of a seeded inventory: the same issues and frames, chunked or whole."""
     import kimson_geo
-    from kimson_geo.synth import generate
+    from benchmarks.synth import generate
 
     manifest = generate(tmp_path / "inv", roads=600, drainage=120, points=90, polygons=30,
                         seed=3, defect_rate=0.02, formats=("geojson",))

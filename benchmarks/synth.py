@@ -31,7 +31,7 @@ orjson, one feature per line, like the bundled ``data/``; GeoParquet with geopan
 
 Examples
 --------
->>> from kimson_geo.synth import generate
+>>> from benchmarks.synth import generate
 >>> manifest = generate("/tmp/synth-doc", roads=300, drainage=40, points=60,
 ...                     polygons=30, formats=("geojson",))
 >>> manifest.counts["roads"]
@@ -54,8 +54,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import KimsonGeoError
-from .registry import (
+from kimson_geo.errors import KimsonGeoError
+from kimson_geo.registry import (
     BOUNDARY_LAYER,
     CLUSTER_REF,
     CLUSTERS_LAYER,
@@ -82,8 +82,8 @@ from .registry import (
     layer_spec,
 )
 
-__all__ = ["generate", "SynthManifest", "SeededDefect", "SynthError", "PROVINCE_EXTENT",
-           "FORMATS"]
+__all__ = ["generate", "generate_dirty_roads", "SynthManifest", "SeededDefect", "SynthError",
+           "PROVINCE_EXTENT", "FORMATS"]
 
 #: lon_min, lat_min, lon_max, lat_max of the synthetic province (about Quảng Ninh)
 PROVINCE_EXTENT: tuple[float, float, float, float] = (106.4, 20.7, 108.0, 21.7)
@@ -154,7 +154,7 @@ class SynthManifest:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "generator": "kimson_geo.synth",
+            "generator": "benchmarks.synth",
             "seed": self.seed,
             "defect_rate": self.defect_rate,
             "extent": list(self.extent),
@@ -1026,7 +1026,7 @@ def generate(
         raise SynthError("need at least 30 roads and 8 drainage features")
     out = Path(out_dir)
     rng = np.random.default_rng(seed)
-    source = f"kimson_geo.synth (seed {seed}): synthetic data, not a survey"
+    source = f"benchmarks.synth (seed {seed}): synthetic data, not a survey"
     defects = _Defects()
     areas = _build_areas(points, polygons, rng, defect_rate, extent, source, defects)
     tables = dict(areas.tables)
@@ -1052,6 +1052,159 @@ def generate(
     manifest = SynthManifest(out, seed, defect_rate, extent,
                              {name: len(t) for name, t in ordered.items()}, files,
                              tuple(items), time.perf_counter() - started)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest.path.write_text(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=1),
+                             encoding="utf-8")
+    return manifest
+
+
+# ----------------------------------------------------------------------- the bad day
+
+def generate_dirty_roads(
+    out_dir: str | os.PathLike[str],
+    *,
+    roads: int = 100_000,
+    seed: int = 0,
+    formats: Sequence[str] = ("geojson",),
+    row_group_size: int = 100_000,
+    extent: tuple[float, float, float, float] = PROVINCE_EXTENT,
+) -> SynthManifest:
+    """Write a roads layer in which most segments have one to three problems (a first
+    delivery from a surveyor), and its manifest.
+
+    A grid of road segments (half of them) with unmarked spurs (dangles) and isolated
+    segments (the other half, two of each in every grid cell at most), where most main
+    roads are outside the ward's 5–6 m and most inter-khu and inter-group roads are not
+    concrete.  The manifest lists every issue the validator must report.
+
+    Parameters
+    ----------
+    out_dir
+        Folder to write into: ``geojson/roads.geojson`` and/or ``parquet/roads.parquet``,
+        and ``manifest.json``.
+    roads
+        Number of road segments (at least 30).
+    seed
+        Seed of the random layout; equal arguments give byte-identical files.
+    formats
+        Any of ``geojson`` and ``parquet``.
+    row_group_size
+        Rows per Parquet row group.
+    extent
+        ``(lon_min, lat_min, lon_max, lat_max)`` of the area.
+
+    Returns
+    -------
+    SynthManifest
+        Counts, files and the seeded issues, also written to ``manifest.json``.
+    """
+    import time
+
+    started = time.perf_counter()
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise SynthError(f"unknown format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
+    if roads < 30:
+        raise SynthError("need at least 30 roads")
+    n = roads
+    rng = np.random.default_rng(seed)
+    source = f"benchmarks.synth dirty roads (seed {seed}): synthetic data, not a survey"
+    # a grid of about half the segments: nx * ny nodes, 2 nx ny - nx - ny edges
+    x0, y0, x1, y1 = extent
+    cols, rows = _grid_shape(max(4, n // 4), extent)
+    nx, ny = cols + 1, rows + 1
+    while 2 * nx * ny - nx - ny > n // 2 and min(nx, ny) > 2:
+        if nx >= ny:
+            nx -= 1
+        else:
+            ny -= 1
+    xs = np.linspace(x0, x1, nx)
+    ys = np.linspace(y0, y1, ny)
+    dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+    h = np.meshgrid(np.arange(nx - 1), np.arange(ny), indexing="xy")
+    v = np.meshgrid(np.arange(nx), np.arange(ny - 1), indexing="xy")
+    ai = np.concatenate([h[0].ravel(), v[0].ravel()])
+    aj = np.concatenate([h[1].ravel(), v[1].ravel()])
+    n_h = h[0].size
+    bi = np.concatenate([h[0].ravel() + 1, v[0].ravel()])
+    bj = np.concatenate([h[1].ravel(), v[1].ravel() + 1])
+    n_edges = len(ai)
+    cells = (nx - 1) * (ny - 1)
+    n_spurs = (n - n_edges) // 2
+    n_isolated = n - n_edges - n_spurs
+    if n_spurs > 2 * cells or n_isolated > 2 * cells:
+        raise SynthError(f"cannot lay out {n} dirty roads")
+    # slots: two spurs per cell (from its lower-left and upper-right corners along the
+    # diagonal) and two isolated segments (on the other diagonal), far from each other
+    spur_slot = rng.choice(2 * cells, size=n_spurs, replace=False)
+    iso_slot = rng.choice(2 * cells, size=n_isolated, replace=False)
+    cx, cy = xs[:-1][np.arange(cells) % (nx - 1)], ys[:-1][np.arange(cells) // (nx - 1)]
+    sc, ss = spur_slot // 2, spur_slot % 2
+    spur_a = np.column_stack([cx[sc] + ss * dx, cy[sc] + ss * dy])
+    spur_b = spur_a + np.column_stack([np.where(ss == 0, 0.2, -0.2) * dx,
+                                       np.where(ss == 0, 0.2, -0.2) * dy])
+    ic, is_ = iso_slot // 2, iso_slot % 2
+    iso_a = np.column_stack([cx[ic] + np.where(is_ == 0, 0.2, 0.65) * dx,
+                             cy[ic] + np.where(is_ == 0, 0.8, 0.35) * dy])
+    iso_b = iso_a + np.column_stack([np.full(n_isolated, 0.15 * dx),
+                                     np.full(n_isolated, -0.15 * dy)])
+    start = np.concatenate([np.column_stack([xs[ai], ys[aj]]), spur_a, iso_a])
+    end = np.concatenate([np.column_stack([xs[bi], ys[bj]]), spur_b, iso_b])
+    coords = np.empty((3 * n, 2))
+    coords[0::3], coords[1::3], coords[2::3] = start, (start + end) / 2, end
+    coords = _rounded(coords)
+    offsets = np.arange(0, 3 * n + 1, 3, dtype=np.int64)
+
+    spec = layer_spec(ROADS_LAYER)
+    main, inter_khu, inter_group, alley = _codes(ROADS_LAYER, KIND)
+    surfaces = _codes(ROADS_LAYER, SURFACE)
+    concrete = WARD_RULES.concrete_surface
+    columns = _default_columns(spec, n, rng, source)
+    ids = _ids("road", n)
+    columns[ID] = ids
+    columns[NAME] = np.full(n, "Đường (tên chưa xác định)", dtype=object)
+    kind = _obj([main, inter_khu, inter_group, alley])[
+        rng.choice(4, size=n, p=[0.4, 0.35, 0.15, 0.1])]
+    low, high = WARD_RULES.main_road_width_m
+    width = np.round(rng.uniform(low, high, n), 1)
+    surface = _obj([concrete] * n)
+    bad = rng.random(n) < 0.85
+    wrong_width = (kind == main) & bad
+    width[wrong_width] = np.where(rng.random(int(wrong_width.sum())) < 0.5, low - 1.5,
+                                  high + 1.5)
+    not_concrete = np.isin(kind, WARD_RULES.concrete_road_kinds) & bad
+    others = [s for s in surfaces if s != concrete]
+    surface[not_concrete] = _pick_from(rng, others, int(not_concrete.sum()))
+    dead_end = np.zeros(n, dtype=bool)
+    spurs = np.arange(n_edges, n_edges + n_spurs)
+    dead_end[spurs] = rng.random(n_spurs) < 0.1  # a few spurs are marked: no dangle
+    isolated = np.arange(n_edges + n_spurs, n)
+    dead_end[isolated] = rng.random(n_isolated) < 0.5
+    columns[KIND], columns[WIDTH], columns[SURFACE], columns[DEAD_END] = (
+        kind, width, surface, dead_end)
+    defects = _Defects()
+    defects.add("main-road-width", ROADS_LAYER, wrong_width.nonzero()[0], ids,
+                "main road outside 5–6 m")
+    defects.add("road-not-concrete", ROADS_LAYER, not_concrete.nonzero()[0], ids,
+                "inter-khu road not concrete")
+    defects.add("road-dangle", ROADS_LAYER, spurs[~dead_end[spurs]], ids,
+                "spur end not marked dead_end")
+    defects.add("road-isolated", ROADS_LAYER, isolated, ids, "road cut off from the network")
+    table = _Table(ROADS_LAYER, "LineString", columns, coords, offsets)
+    out = Path(out_dir)
+    files: dict[str, dict[str, str]] = {}
+    for fmt in formats:
+        folder = out / fmt
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{ROADS_LAYER}{FORMATS[fmt]}"
+        if fmt == "geojson":
+            _write_geojson(table, path)
+        else:
+            _write_parquet(table, path, row_group_size)
+        files[fmt] = {ROADS_LAYER: str(path.relative_to(out))}
+    items = sorted(defects.items, key=lambda d: d.key)
+    manifest = SynthManifest(out, seed, 1.0, extent, {ROADS_LAYER: n}, files, tuple(items),
+                             time.perf_counter() - started)
     out.mkdir(parents=True, exist_ok=True)
     manifest.path.write_text(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=1),
                              encoding="utf-8")

@@ -1,0 +1,265 @@
+"""A line layer (roads, drainage) as a graph: line parts are edges between end-point nodes.
+
+One builder for every engine.  End points within the snap tolerance share a node (exact
+duplicates first, then a k-d tree, :class:`scipy.spatial.cKDTree`); an end alone at its
+node that lies on another part's interior (a T-junction without a shared vertex) joins
+that part; the parts of one multi-part feature join each other; components come from
+:func:`scipy.sparse.csgraph.connected_components`.  Coordinates are metric (EPSG:5899).
+
+Geometry is only queried through a :class:`PartFinder`: :class:`PartIndex` holds every
+part in memory; the dask engine answers the same questions from its partitions.
+
+Examples
+--------
+>>> import shapely
+>>> lines = shapely.linestrings([[[0, 0], [100, 0]], [[100, 0], [100, 50]],
+...                              [[500, 0], [600, 0]]])
+>>> net = build_network(lines, 0.01)
+>>> net.isolated_features().nonzero()[0].tolist()
+[2]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import shapely
+
+if TYPE_CHECKING:
+    from .rules import Context
+
+__all__ = ["Network", "PartFinder", "PartIndex", "build_network", "network_from_ends",
+           "line_parts", "end_points", "snap_nodes", "layer_network", "set_layer_network"]
+
+_LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class PartFinder(Protocol):
+    """Answers which line parts lie near points (all the geometry a network needs)."""
+
+    def pairs_within(self, xy: np.ndarray, distance: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (point, part) within ``distance``: point index in ``xy``, part index,
+        and their distance (metres)."""
+        ...
+
+
+class PartIndex:
+    """A :class:`PartFinder` over line parts held in memory (an STRtree built on demand)."""
+
+    def __init__(self, parts: np.ndarray) -> None:
+        self.parts = parts
+        self._tree: shapely.STRtree | None = None
+
+    def pairs_within(self, xy: np.ndarray, distance: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not len(xy) or not len(self.parts):
+            return _EMPTY, _EMPTY, np.zeros(0)
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.parts)
+        points = shapely.points(xy)
+        point, part = self._tree.query(points, predicate="dwithin", distance=distance)
+        return point, part, shapely.distance(points[point], self.parts[part])
+
+
+@dataclass(frozen=True)
+class Network:
+    """The graph of a line layer.  Parts are numbered in feature order."""
+
+    owner: np.ndarray        #: feature index of each part
+    start: np.ndarray        #: node of each part's first vertex
+    end: np.ndarray          #: node of each part's last vertex
+    start_xy: np.ndarray     #: (n, 2) metric first vertex of each part
+    end_xy: np.ndarray       #: (n, 2) metric last vertex of each part
+    degree: np.ndarray       #: part ends at each node
+    #: ends alone at their node that touch another part's interior: the part, which end
+    #: (0 start, 1 end) and the part it touches
+    touch_part: np.ndarray
+    touch_end: np.ndarray
+    touch_other: np.ndarray
+    component: np.ndarray          #: component of each part
+    feature_component: np.ndarray  #: component of each feature, -1 without a line
+    finder: PartFinder
+
+    @property
+    def n_parts(self) -> int:
+        return len(self.owner)
+
+    def end_xy_of(self, part: np.ndarray, which: np.ndarray) -> np.ndarray:
+        """Metric position of end ``which`` (0 start, 1 end) of each ``part``."""
+        return np.where(which[:, None] == 0, self.start_xy[part], self.end_xy[part])
+
+    def free_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ends that meet nothing (alone at their node, touching no part): (part, which),
+        sorted by feature, then start before end."""
+        n = self.n_parts
+        alone = self.degree[np.concatenate([self.start, self.end])] == 1
+        alone[self.touch_part + n * self.touch_end] = False
+        flat = alone.nonzero()[0]
+        part, which = flat % n, flat // n
+        order = np.lexsort((which, part))
+        return part[order], which[order]
+
+    def component_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Components holding a feature and their number of features, largest first
+        (ties: the lower label first)."""
+        labels, sizes = np.unique(self.feature_component[self.feature_component >= 0],
+                                  return_counts=True)
+        order = np.argsort(-sizes, kind="stable")
+        return labels[order], sizes[order]
+
+    def isolated_features(self) -> np.ndarray:
+        """Mask of the features whose lines are not in the largest component."""
+        labels, _ = self.component_sizes()
+        if len(labels) < 2:
+            return np.zeros(len(self.feature_component), dtype=bool)
+        return (self.feature_component >= 0) & (self.feature_component != labels[0])
+
+    def nearest_other(self, part: np.ndarray, xy: np.ndarray,
+                      radii: tuple[float, ...]) -> np.ndarray:
+        """Distance from each point ``xy`` (an end of ``part``) to the nearest line of
+        another feature; inf beyond the last of ``radii``.  The search widens radius by
+        radius so that a dense network does not produce a flood of candidate pairs."""
+        gap = np.full(len(xy), np.inf)
+        todo = np.arange(len(xy))
+        for radius in radii:
+            if not len(todo):
+                break
+            point, other, distance = self.finder.pairs_within(xy[todo], radius)
+            foreign = self.owner[other] != self.owner[part[todo[point]]]
+            np.minimum.at(gap, todo[point[foreign]], distance[foreign])
+            todo = todo[~np.isfinite(gap[todo])]
+        return gap
+
+
+def line_parts(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The non-empty, finite line parts of ``lines`` (any geometries) and the index of the
+    feature of each, in feature order.  Points, polygons and broken coordinates (which
+    other rules report) are left out."""
+    present = ~(shapely.is_missing(lines) | shapely.is_empty(lines))
+    where = present.nonzero()[0]
+    kept = lines[where]
+    multi = shapely.get_type_id(kept) >= shapely.GeometryType.MULTIPOINT
+    if multi.any():
+        parts, index = shapely.get_parts(kept[multi], return_index=True)
+        parts = np.concatenate([kept[~multi], parts])
+        owner = np.concatenate([where[~multi], where[multi][index]])
+        order = np.argsort(owner, kind="stable")
+        parts, owner = parts[order], owner[order]
+    else:
+        parts, owner = kept, where
+    keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
+    keep[keep] = shapely.get_num_points(parts[keep]) > 0
+    parts, owner = parts[keep], owner[keep]
+    coords, index = shapely.get_coordinates(parts, return_index=True)
+    broken = np.unique(index[~np.isfinite(coords).all(axis=1)])
+    if len(broken):
+        keep = np.ones(len(parts), dtype=bool)
+        keep[broken] = False
+        parts, owner = parts[keep], owner[keep]
+    return parts, owner
+
+
+def end_points(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last vertex (2-D) of each non-empty line part."""
+    coords, index = shapely.get_coordinates(parts, return_index=True)
+    counts = np.bincount(index, minlength=len(parts))
+    last = np.cumsum(counts) - 1
+    return coords[last - counts + 1], coords[last]
+
+
+def snap_nodes(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """A node label for each point (0..nodes-1); points within ``tolerance_m`` of each
+    other, directly or through others, share one.  Labels follow the sorted coordinates,
+    so the same points give the same labels in any order."""
+    if not len(xy):
+        return _EMPTY
+    unique, inverse = np.unique(xy, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if tolerance_m <= 0 or len(unique) < 2:
+        return inverse
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    pairs = cKDTree(unique).query_pairs(tolerance_m, output_type="ndarray")
+    if not len(pairs):
+        return inverse
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
+                       shape=(len(unique), len(unique)))
+    _, labels = connected_components(graph, directed=False)
+    return labels[inverse]
+
+
+def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarray,
+                      n_features: int, tolerance_m: float, finder: PartFinder) -> Network:
+    """The network of line parts given by their owners and metric end points; ``finder``
+    locates the parts (for T-junctions)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(owner)
+    nodes = snap_nodes(np.concatenate([start_xy, end_xy]), tolerance_m)
+    start, end = nodes[:n], nodes[n:]
+    n_nodes = int(nodes.max()) + 1 if n else 0
+    degree = np.bincount(nodes, minlength=n_nodes)
+
+    # ends alone at their node: does one lie on another part (the lowest-numbered one)?
+    lone = (degree[nodes] == 1).nonzero()[0]
+    lone_part, lone_end = lone % max(n, 1), lone // max(n, 1)
+    point, other, _ = finder.pairs_within(np.concatenate([start_xy, end_xy])[lone],
+                                          tolerance_m)
+    foreign = other != lone_part[point]
+    point, other = point[foreign], other[foreign]
+    order = np.lexsort((other, point))
+    point, other = point[order], other[order]
+    point, first = np.unique(point, return_index=True)
+    touch_part, touch_end, touch_other = lone_part[point], lone_end[point], other[first]
+
+    # edges: each part; each part to its feature's first part; each touching end
+    first_part = np.zeros(n_features, dtype=np.int64)
+    first_part[owner[::-1]] = np.arange(n)[::-1]
+    touch_node = np.where(touch_end == 0, start[touch_part], end[touch_part])
+    u = np.concatenate([start, start, touch_node])
+    v = np.concatenate([end, start[first_part[owner]], start[touch_other]])
+    if n_nodes:
+        graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n_nodes, n_nodes))
+        labels = connected_components(graph, directed=False)[1]
+    else:
+        labels = _EMPTY
+    component = labels[start]
+    feature_component = np.full(n_features, -1, dtype=np.int64)
+    feature_component[owner] = component
+    return Network(owner, start, end, start_xy, end_xy, degree, touch_part, touch_end,
+                   touch_other, component, feature_component, finder)
+
+
+def build_network(lines_metric: np.ndarray, tolerance_m: float) -> Network:
+    """The network of a layer's metric geometries (one per feature, any type)."""
+    parts, owner = line_parts(np.asarray(lines_metric, dtype=object))
+    start_xy, end_xy = end_points(parts)
+    return network_from_ends(owner, start_xy, end_xy, len(lines_metric), tolerance_m,
+                             PartIndex(parts))
+
+
+def _key(layer: str) -> tuple[str, str]:
+    return ("network", layer)
+
+
+def layer_network(ctx: Context, layer: str) -> Network:
+    """The network of ``layer``, built once per validation and kept in ``ctx.cache``."""
+    key = _key(layer)
+    if key not in ctx.cache:
+        from ..registry import WARD_RULES
+
+        lines = np.asarray(ctx.metric(layer).array, dtype=object)
+        ctx.cache[key] = build_network(lines, WARD_RULES.snap_tolerance_m)
+    return ctx.cache[key]
+
+
+def set_layer_network(ctx: Context, layer: str, net: Network) -> None:
+    """Give ``ctx`` a network built elsewhere (the dask engine builds it from partitions)."""
+    ctx.cache[_key(layer)] = net
