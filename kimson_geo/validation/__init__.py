@@ -44,22 +44,21 @@ _FAMILY_ORDER = {"structure": 0, "attributes": 1, "geometry": 2, "topology": 3, 
 
 
 def _check_rules(inv: Inventory, *, layer_known: bool, files: dict[str, Path],
-                 pre: list[Issue]) -> list[Issue]:
-    from .rules import Context, run_rules
+                 report: ValidationReport) -> ValidationReport:
+    from .rules import Context, check
 
-    ctx = Context(inv, layer_known=layer_known, files=files)
-    return pre + list(run_rules(ctx))
+    ctx = Context(inv.layers, layer_known=layer_known, files=files)
+    return check(ctx, report=report)
 
 
 def validate_inventory(inv: Inventory) -> ValidationReport:
     """Validate an inventory already in memory (every rule but the raw-file structure checks)."""
     from .claims import measure_claims
 
-    issues = _check_rules(inv, layer_known=True, files=dict(inv.files), pre=[])
-    return ValidationReport(
-        issues=issues, claims=measure_claims(inv),
-        source=str(inv.source) if inv.source else None, layers=list(inv.layers),
-    )
+    report = ValidationReport(claims=measure_claims(inv),
+                              source=str(inv.source) if inv.source else None,
+                              layers=list(inv.layers))
+    return _check_rules(inv, layer_known=True, files=dict(inv.files), report=report)
 
 
 def _read_checked(
@@ -79,7 +78,7 @@ def _read_checked(
 
         # with --src-crs the coordinates are projected on purpose: no WGS 84 range check
         raw_issues, document = check_file(path, layer=key, wgs84=src_crs is None)
-        report.issues.extend(raw_issues)
+        report.extend(raw_issues)
         if document is None:
             first = next((i for i in raw_issues if i.severity == "error"), None)
             report.unreadable[str(path)] = first.message if first else "cannot be parsed"
@@ -138,7 +137,7 @@ def _read_chunked(path: Path, layer: str | None, src_crs: object | None,
 def _unreadable(path: Path, exc: Exception, report: ValidationReport, key: str) -> None:
     """Record a file that cannot be read."""
     report.unreadable[str(path)] = str(exc)
-    report.issues.append(Issue("unreadable", "error", str(exc), layer=key))
+    report.add(Issue("unreadable", "error", str(exc), layer=key))
     return None
 
 
@@ -219,7 +218,7 @@ def validate(
     if not frames:
         return report
     inv = Inventory(layers=frames, source=root, files=files)
-    report.issues = _check_rules(inv, layer_known=layer_known, files=files, pre=report.issues)
+    _check_rules(inv, layer_known=layer_known, files=files, report=report)
     if layer_known and layer is None:
         from .claims import measure_claims
 

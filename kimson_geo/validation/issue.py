@@ -1,11 +1,14 @@
-"""The :class:`Issue` record every validation rule emits."""
+"""What validation rules emit: :class:`Findings` (the rows of one layer at fault, as
+arrays) and, for one-off problems and the Python API, an :class:`Issue`."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-__all__ = ["Issue", "Severity"]
+import numpy as np
+
+__all__ = ["Findings", "Issue", "Severity"]
 
 Severity = Literal["error", "warning"]
 
@@ -55,3 +58,42 @@ class Issue:
         if self.location is not None:
             data["location"] = [float(self.location[0]), float(self.location[1])]
         return data
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The features of one layer that break one rule, as arrays (one entry per feature).
+
+    Rules create them with :meth:`kimson_geo.validation.rules.Context.flag`; the report
+    (:class:`~kimson_geo.validation.report.ValidationReport`) keeps them as table rows.
+
+    Parameters
+    ----------
+    rule, severity, layer
+        As for :class:`Issue`, shared by every row.
+    rows
+        0-based positions (``iloc``) of the features in the layer, int64.
+    message
+        One message for every row, or an object array of one message per row.
+    field
+        The attribute at fault: one for every row, an array, or None.
+    location
+        ``(n, 2)`` lon/lat; NaN rows (or None for all) get a point on the feature.
+    line
+        1-based raw-file lines (structure checks), or None.
+    feature_id
+        The features' ids (object array, None where unknown); filled by the context.
+    """
+
+    rule: str
+    severity: Severity
+    layer: str | None
+    rows: np.ndarray
+    message: str | np.ndarray
+    field: str | np.ndarray | None = None
+    location: np.ndarray | None = None
+    line: np.ndarray | None = None
+    feature_id: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)

@@ -1,30 +1,63 @@
-"""The :class:`ValidationReport`: every issue found, the article's claims, and a summary."""
+"""The :class:`ValidationReport`: every problem found (one table), the article's claims,
+and a summary."""
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any
 
-from .issue import Issue
+import numpy as np
+import orjson
+
+from .issue import Findings, Issue
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .claims import ClaimResult
 
-__all__ = ["ValidationReport"]
+__all__ = ["ValidationReport", "COLUMNS"]
+
+#: columns of :attr:`ValidationReport.table`
+COLUMNS = ("rule", "severity", "layer", "index", "feature_id", "field", "message", "lon",
+           "lat", "line")
+#: rows serialised at a time by :meth:`ValidationReport.write_json`
+JSON_CHUNK = 50_000
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
-@dataclass
+class _IssueList(list):  # type: ignore[type-arg]
+    """The list :attr:`ValidationReport.issues` returns; changing it in place (the older
+    ``report.issues.append(...)``) marks the report's table for a rebuild from it."""
+
+    changed = False
+
+
+def _changing(name: str) -> Any:
+    method = getattr(list, name)
+
+    def changing(self: _IssueList, *args: Any, **kwargs: Any) -> Any:
+        self.changed = True
+        return method(self, *args, **kwargs)
+
+    changing.__name__ = name
+    return changing
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+              "__setitem__", "__delitem__", "__iadd__"):
+    setattr(_IssueList, _name, _changing(_name))
+
+
 class ValidationReport:
     """What validation found.
 
     Attributes
     ----------
-    issues
-        Every problem, in rule order.
+    table
+        Every problem, one row each, in rule order (see :data:`COLUMNS`).
     claims
         The article's claims measured from the data (empty when a single file is checked).
     source
@@ -35,11 +68,98 @@ class ValidationReport:
         Files that could not be read at all, with the reason.
     """
 
-    issues: list[Issue] = field(default_factory=list)
-    claims: list[ClaimResult] = field(default_factory=list)
-    source: str | None = None
-    layers: list[str] = field(default_factory=list)
-    unreadable: dict[str, str] = field(default_factory=dict)
+    def __init__(
+        self,
+        issues: Iterable[Issue | Findings] | None = None,
+        claims: list[ClaimResult] | None = None,
+        source: str | None = None,
+        layers: list[str] | None = None,
+        unreadable: dict[str, str] | None = None,
+    ) -> None:
+        self.claims: list[ClaimResult] = list(claims or [])
+        self.source = source
+        self.layers: list[str] = list(layers or [])
+        self.unreadable: dict[str, str] = dict(unreadable or {})
+        self._parts: list[dict[str, np.ndarray] | list[Issue]] = []
+        self._table: pd.DataFrame | None = None
+        self._issues: _IssueList | None = None
+        if issues is not None:
+            self.extend(issues)
+
+    def __repr__(self) -> str:
+        return (f"ValidationReport(source={self.source!r}, layers={self.layers!r}, "
+                f"problems={len(self.table)}, claims={len(self.claims)})")
+
+    # ------------------------------------------------------------------ adding
+    def add(self, item: Findings | Issue) -> None:
+        """Append one :class:`Findings` (its rows) or one :class:`Issue`."""
+        self._sync()
+        if isinstance(item, Findings):
+            if len(item):
+                self._parts.append(_columns(item))
+        elif self._parts and isinstance(self._parts[-1], list):
+            self._parts[-1].append(item)
+        else:
+            self._parts.append([item])
+        self._table = None
+        self._issues = None
+
+    def extend(self, items: Iterable[Findings | Issue]) -> None:
+        """Append each of ``items`` (:meth:`add`)."""
+        for item in items:
+            self.add(item)
+
+    def _sync(self) -> None:
+        """Take in changes made to the :attr:`issues` list in place."""
+        if self._issues is not None and self._issues.changed:
+            issues = list(self._issues)
+            self._parts = [issues] if issues else []
+            self._table = None
+            self._issues = None
+
+    # ------------------------------------------------------------------ views
+    @property
+    def table(self) -> pd.DataFrame:
+        """Every problem as one DataFrame (columns :data:`COLUMNS`)."""
+        self._sync()
+        if self._table is None:
+            import pandas as pd
+
+            parts = [_issue_columns(p) if isinstance(p, list) else p for p in self._parts]
+            data = {c: _concat([p[c] for p in parts], c) for c in COLUMNS}
+            for c in ("index", "line"):
+                values = data[c]
+                data[c] = pd.arrays.IntegerArray(np.nan_to_num(values).astype(np.int64),
+                                                 np.isnan(values))
+            self._table = pd.DataFrame(data, columns=list(COLUMNS))
+            self._parts = [{c: self._table[c].to_numpy() if c not in ("index", "line")
+                            else self._table[c].to_numpy(dtype=float, na_value=np.nan)
+                            for c in COLUMNS}] if len(self._table) else []
+        return self._table
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Every problem as an :class:`Issue` (built from the table on first use)."""
+        self._sync()
+        if self._issues is None:
+            self._issues = _IssueList(_issues_of(self.table))
+        return self._issues
+
+    @issues.setter
+    def issues(self, value: Iterable[Issue | Findings]) -> None:
+        self._parts, self._table, self._issues = [], None, None
+        self.extend(value)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @property
+    def error_count(self) -> int:
+        return int((self.table["severity"] == "error").sum())
+
+    @property
+    def warning_count(self) -> int:
+        return int((self.table["severity"] == "warning").sum())
 
     @property
     def errors(self) -> list[Issue]:
@@ -56,7 +176,7 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         """True when there are no errors and nothing was unreadable (warnings are allowed)."""
-        return not self.errors and not self.unreadable
+        return not self.error_count and not self.unreadable
 
     @property
     def nothing_read(self) -> bool:
@@ -65,20 +185,23 @@ class ValidationReport:
 
     def summary(self) -> dict[str, Any]:
         """Counts by severity, layer and rule, and the claims' tally."""
-        by_rule = Counter(i.rule for i in self.issues)
+        table = self.table
+        by_rule = table["rule"].value_counts()
+        counts = table.groupby([table["layer"].fillna("-"), table["severity"]],
+                               sort=False).size()
         by_layer: dict[str, dict[str, int]] = {}
-        for issue in self.issues:
-            counts = by_layer.setdefault(issue.layer or "-", {"error": 0, "warning": 0})
-            counts[issue.severity] += 1
+        for (layer, severity), count in counts.items():
+            by_layer.setdefault(str(layer), {"error": 0, "warning": 0})[str(severity)] = \
+                int(count)
         checked = [c for c in self.claims if c.passed is not None]
         return {
             "ok": self.ok,
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
+            "errors": self.error_count,
+            "warnings": self.warning_count,
             "layers": list(self.layers),
             "unreadable": dict(self.unreadable),
             "by_layer": by_layer,
-            "by_rule": dict(sorted(by_rule.items())),
+            "by_rule": {str(k): int(v) for k, v in sorted(by_rule.items())},
             "claims_passed": sum(1 for c in checked if c.passed),
             "claims_failed": sum(1 for c in checked if not c.passed),
             "claims_context": sum(1 for c in self.claims if c.passed is None),
@@ -87,34 +210,210 @@ class ValidationReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
-            "issues": [i.to_dict() for i in self.issues],
+            "issues": [row for chunk in self._records() for row in chunk],
             "claims": [c.to_dict() for c in self.claims],
             "summary": self.summary(),
         }
 
+    def _records(self, size: int = JSON_CHUNK) -> Iterator[list[dict[str, Any]]]:
+        """The issues as JSON-ready dicts (the shape of :meth:`Issue.to_dict`), in chunks."""
+        table = self.table
+        for start in range(0, len(table), size):
+            yield _records(table.iloc[start:start + size])
+
+    # ------------------------------------------------------------------ output
+    def write_json(self, target: str | os.PathLike[str] | IO[bytes], *,
+                   indent: int | None = 2) -> None:
+        """Write the report as UTF-8 JSON (:meth:`to_json`), the issues a chunk at a time.
+
+        ``target`` is a binary file, or a path (written atomically)."""
+        if hasattr(target, "write"):
+            self._write(target, indent)  # type: ignore[arg-type]
+            return
+        from ..io.write import atomic_path
+
+        with atomic_path(target) as tmp, open(tmp, "wb") as out:
+            self._write(out, indent)
+
+    def _write(self, out: IO[bytes], indent: int | None) -> None:
+        option = _OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
+        nl = b"\n  " if indent else b""
+        sep = b": " if indent else b":"
+
+        def member(name: str, value: bytes, last: bool = False) -> None:
+            out.write(nl + _dumps(name, 0) + sep + value + (b"" if last else b","))
+
+        out.write(b"{")
+        member("source", _dumps(self.source, option))
+        out.write(nl + b'"issues"' + sep + b"[")
+        first = True
+        for chunk in self._records():
+            body = _dumps(chunk, option)[1:-1]  # the rows, without the list's brackets
+            if indent:
+                body = body.rstrip(b"\n").replace(b"\n", b"\n  ")
+            out.write(body if first else b"," + body)
+            first = False
+        out.write((nl + b"],") if not first else b"],")
+        claims = _dumps([c.to_dict() for c in self.claims], option)
+        summary = _dumps(self.summary(), option)
+        if indent:
+            claims, summary = claims.replace(b"\n", b"\n  "), summary.replace(b"\n", b"\n  ")
+        member("claims", claims)
+        member("summary", summary, last=True)
+        out.write(b"\n}" if indent else b"}")
+
     def to_json(self, *, indent: int | None = 2) -> str:
-        """The report as JSON: ``issues``, ``claims`` and ``summary`` at the top level."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        """The report as JSON: ``source``, ``issues``, ``claims`` and ``summary``."""
+        import io
+
+        buffer = io.BytesIO()
+        self._write(buffer, indent)
+        return buffer.getvalue().decode("utf-8")
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per issue."""
-        import pandas as pd
-
-        columns = ["rule", "severity", "layer", "feature", "index", "field", "message",
-                   "location", "line"]
-        return pd.DataFrame([i.to_dict() for i in self.issues], columns=columns)
+        """One row per issue: ``feature`` (the id where known, else the index) and
+        ``location`` (``[lon, lat]`` or None) as in the JSON, beside the table's columns."""
+        table = self.table.copy()
+        ids = table["feature_id"]
+        table.insert(3, "feature", ids.where(ids.notna(), table["index"].astype(object)))
+        located = table["lon"].notna().to_numpy()
+        location = np.full(len(table), None, dtype=object)
+        pairs = np.empty(int(located.sum()), dtype=object)
+        pairs[:] = [[x, y] for x, y in zip(table["lon"].to_numpy()[located].tolist(),
+                                           table["lat"].to_numpy()[located].tolist(),
+                                           strict=True)]
+        location[located] = pairs
+        table.insert(len(table.columns) - 1, "location", location)
+        return table
 
     def to_geojson(self) -> dict[str, Any]:
         """The located problems as a GeoJSON FeatureCollection of points (for QGIS or the map)."""
         features = []
-        for issue in self.issues:
-            if issue.location is None:
-                continue
-            properties = issue.to_dict()
-            properties.pop("location")
-            features.append({
-                "type": "Feature",
-                "properties": properties,
-                "geometry": {"type": "Point", "coordinates": list(issue.location)},
-            })
+        for chunk in self._records():
+            for properties in chunk:
+                location = properties.pop("location")
+                if location is not None:
+                    features.append({"type": "Feature", "properties": properties,
+                                     "geometry": {"type": "Point", "coordinates": location}})
         return {"type": "FeatureCollection", "features": features}
+
+
+# ---------------------------------------------------------------------- helpers
+
+def _columns(item: Findings) -> dict[str, np.ndarray]:
+    """The table columns of one :class:`Findings`."""
+    n = len(item)
+
+    def column(value: Any) -> np.ndarray:
+        if value is None or isinstance(value, str):
+            out = np.empty(n, dtype=object)
+            out[:] = value
+            return out
+        return np.asarray(value, dtype=object).reshape(n)
+
+    location = (np.full((n, 2), np.nan) if item.location is None
+                else np.asarray(item.location, dtype=float).reshape(n, 2))
+    line = np.full(n, np.nan) if item.line is None else np.asarray(item.line, dtype=float)
+    return {
+        "rule": column(item.rule), "severity": column(item.severity),
+        "layer": column(item.layer), "index": item.rows.astype(float),
+        "feature_id": column(item.feature_id), "field": column(item.field),
+        "message": column(item.message), "lon": location[:, 0], "lat": location[:, 1],
+        "line": line,
+    }
+
+
+def _issue_columns(issues: list[Issue]) -> dict[str, np.ndarray]:
+    """The table columns of a list of :class:`Issue`."""
+
+    def column(values: list[Any], dtype: Any = object) -> np.ndarray:
+        return np.asarray(values, dtype=dtype).reshape(len(issues))
+
+    def number(values: list[Any]) -> np.ndarray:
+        return np.asarray([np.nan if v is None else v for v in values], dtype=float)
+
+    location = [i.location or (np.nan, np.nan) for i in issues]
+    return {
+        "rule": column([i.rule for i in issues]),
+        "severity": column([i.severity for i in issues]),
+        "layer": column([i.layer for i in issues]),
+        "index": number([i.feature for i in issues]),
+        "feature_id": column([i.feature_id for i in issues]),
+        "field": column([i.field for i in issues]),
+        "message": column([i.message for i in issues]),
+        "lon": number([xy[0] for xy in location]),
+        "lat": number([xy[1] for xy in location]),
+        "line": number([i.line for i in issues]),
+    }
+
+
+def _concat(arrays: list[np.ndarray], name: str) -> np.ndarray:
+    if arrays:
+        return np.concatenate(arrays)
+    return np.zeros(0, dtype=float if name in ("index", "line", "lon", "lat") else object)
+
+
+def _lists(table: pd.DataFrame) -> dict[str, list[Any]]:
+    """The table's columns as Python lists (None for missing)."""
+    out: dict[str, list[Any]] = {}
+    for c in COLUMNS:
+        series = table[c]
+        if c in ("index", "line"):
+            values = series.to_numpy(dtype=object, na_value=None)
+            out[c] = [None if v is None else int(v) for v in values.tolist()]
+        elif c in ("lon", "lat"):
+            out[c] = series.to_numpy(dtype=float).tolist()
+        else:
+            out[c] = series.to_numpy(dtype=object).tolist()
+    return out
+
+
+def _issues_of(table: pd.DataFrame) -> list[Issue]:
+    data = _lists(table)
+    return [
+        Issue(rule, severity, message, layer=layer, feature=index, feature_id=feature_id,
+              field=field, location=None if lon != lon else (lon, lat), line=line)
+        for rule, severity, layer, index, feature_id, field, message, lon, lat, line in zip(
+            *(data[c] for c in COLUMNS), strict=True)
+    ]
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``table`` as :meth:`Issue.to_dict` gives them."""
+    data = _lists(table)
+    return [
+        {"rule": rule, "severity": severity, "message": message, "layer": layer,
+         "feature": index if feature_id is None else feature_id, "field": field,
+         "location": None if lon != lon else [lon, lat], "line": line, "index": index}
+        for rule, severity, layer, index, feature_id, field, message, lon, lat, line in zip(
+            *(data[c] for c in COLUMNS), strict=True)
+    ]
+
+
+def _default(value: Any) -> Any:
+    """What orjson cannot write by itself: pandas' missing values, and anything else as text."""
+    with contextlib.suppress(TypeError, ValueError):
+        if value is None or value != value or str(value) == "<NA>":
+            return None
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _dumps(value: Any, option: int) -> bytes:
+    """orjson's bytes of ``value``; text that is not valid Unicode (a lone surrogate read
+    from a file) is written with the surrogate escaped as text (``\\ud800``)."""
+    try:
+        return orjson.dumps(value, default=_default, option=option)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(_clean(value), default=_default, option=option)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value

@@ -1,8 +1,10 @@
 """The rule registry: every validation rule is a small named function registered here.
 
 A rule reads a :class:`Context` (the loaded layers, measured in EPSG:5899 on demand) and
-yields :class:`~kimson_geo.validation.issue.Issue` records.  Adding a rule touches one place:
-decorate a function with :func:`rule`.
+yields :class:`~kimson_geo.validation.issue.Findings` (the rows at fault, as arrays, made
+with :meth:`Context.flag`) or, for a one-off problem, an
+:class:`~kimson_geo.validation.issue.Issue`.  Adding a rule touches one place: decorate a
+function with :func:`rule`.
 
 Examples
 --------
@@ -14,28 +16,33 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..registry import ID, METRIC_CRS
-from .issue import Issue, Severity
+from .issue import Findings, Issue, Severity
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    import numpy as np
 
-    from ..inventory import Inventory
+    from .report import ValidationReport
 
-__all__ = ["Rule", "RULES", "Context", "rule", "load_rule_modules", "ANY_LAYER"]
+__all__ = ["Rule", "RULES", "Context", "rule", "load_rule_modules", "ANY_LAYER",
+           "RULE_SKIPPED", "check", "run_rules", "run_findings"]
 
 #: ``layers`` value of a rule that runs on every layer present, whatever it is
 ANY_LAYER = "*"
+#: id of the warning that a rule could not run (a field it reads is missing)
+RULE_SKIPPED = "rule-skipped"
 
-RuleFunc = Callable[["Context"], Iterable[Issue]]
+RuleFunc = Callable[["Context"], Iterable["Findings | Issue"]]
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,10 @@ def register_static(rule_id: str, severity: Severity, family: str, description: 
     RULES.setdefault(rule_id, Rule(rule_id, severity, description, family, (ANY_LAYER,)))
 
 
+register_static(RULE_SKIPPED, "warning", "attributes",
+                "A rule could not run because a field it reads is missing from the layer")
+
+
 def load_rule_modules() -> None:
     """Import every rule module so that the registry is complete."""
     for name in _RULE_MODULES:
@@ -110,9 +121,13 @@ def load_rule_modules() -> None:
 
 @dataclass
 class Context:
-    """What a rule sees: the layers, their files, and cached metric copies."""
+    """What a rule sees: the layers, their files, and cached metric copies.
 
-    inv: Inventory
+    ``layers`` maps layer names to GeoDataFrames (an object with a ``layers`` mapping, such
+    as an :class:`~kimson_geo.inventory.Inventory`, is accepted too).
+    """
+
+    layers: Mapping[str, gpd.GeoDataFrame]
     #: layers whose names are registry names (False for a file checked alone)
     layer_known: bool = True
     files: dict[str, Path] = field(default_factory=dict)
@@ -121,15 +136,27 @@ class Context:
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _metric: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
-    @property
-    def layers(self) -> dict[str, gpd.GeoDataFrame]:
-        return self.inv.layers
+    def __post_init__(self) -> None:
+        if not isinstance(self.layers, Mapping) and hasattr(self.layers, "layers"):
+            self.layers = self.layers.layers  # an Inventory
 
     def has(self, *names: str) -> bool:
-        return all(n in self.inv.layers for n in names)
+        return all(n in self.layers for n in names)
 
     def frame(self, name: str) -> gpd.GeoDataFrame:
-        return self.inv.layers[name]
+        return self.layers[name]
+
+    def missing(self, name: str, *fields: str) -> list[str]:
+        """Which of ``fields`` the layer ``name`` does not have (in the order given)."""
+        columns = self.layers[name].columns
+        return [f for f in fields if f not in columns]
+
+    def skipped(self, rule_id: str, layer: str, missing: Iterable[str]) -> Issue:
+        """The warning that ``rule_id`` did not run on ``layer`` for want of ``missing``."""
+        names = ", ".join(repr(f) for f in missing)
+        return Issue(RULE_SKIPPED, RULES[RULE_SKIPPED].severity,
+                     f"{rule_id} was not checked: the layer has no field {names}",
+                     layer=layer, field=next(iter(missing), None))
 
     def metric(self, name: str) -> gpd.GeoSeries:
         """The layer's geometry in EPSG:5899 (cached)."""
@@ -139,7 +166,7 @@ class Context:
 
             from ..crs import to_metric_array
 
-            geometry = self.inv.layers[name].geometry
+            geometry = self.layers[name].geometry
             if geometry.crs is None:  # what to_crs says
                 self._metric[name] = geometry.to_crs(METRIC_CRS)
             else:
@@ -160,7 +187,7 @@ class Context:
             return np.asarray(self._metric[name].array, dtype=object)[indices]
         from ..crs import to_metric_array
 
-        geometry = self.inv.layers[name].geometry
+        geometry = self.layers[name].geometry
         if geometry.crs is None:
             return np.asarray(self.metric(name).array, dtype=object)[indices]
         return to_metric_array(np.asarray(geometry.array, dtype=object)[indices], geometry.crs)
@@ -169,7 +196,7 @@ class Context:
         """Positions ``(n, 2)`` of the layer's 2-D vertices in EPSG:5899 (as ``metric``)."""
         from ..crs import to_metric_xy
 
-        return to_metric_xy(xy, self.inv.layers[name].geometry.crs)
+        return to_metric_xy(xy, self.layers[name].geometry.crs)
 
     def metres_per_degree(self, name: str) -> tuple[float, float] | None:
         """Lower bounds of the metres in a degree of longitude and of latitude over the
@@ -187,7 +214,7 @@ class Context:
 
             from ..crs import metres_per_degree
 
-            geometry = self.inv.layers[name].geometry
+            geometry = self.layers[name].geometry
             geoms = np.asarray(geometry.array, dtype=object)
             scale = None
             if geometry.crs is not None and not shapely.has_z(geoms).any():
@@ -207,29 +234,104 @@ class Context:
         from .. import registry
 
         name = registry.BOUNDARY_LAYER
-        if name not in self.inv.layers or self.inv.layers[name].empty:
+        if name not in self.layers or self.layers[name].empty:
             return None
         return self.metric(name).union_all()
 
-    def feature_id(self, layer: str, index: int) -> str | None:
-        """The ``id`` of feature ``index`` of ``layer`` (ids are read once per layer)."""
+    def feature_ids(self, layer: str, rows: np.ndarray) -> np.ndarray:
+        """The ``id`` of features ``rows`` of ``layer`` as text, None where unknown."""
         key = ("ids", layer)
         if key not in self.cache:
-            frame = self.inv.layers[layer]
+            frame = self.layers[layer]
             self.cache[key] = frame[ID].to_numpy(dtype=object) if ID in frame.columns else None
         ids = self.cache[key]
-        if ids is None:
-            return None
-        value = ids[index]
-        return None if value is None or value != value else str(value)
+        out = np.full(len(rows), None, dtype=object)
+        if ids is None or not len(rows):
+            return out
+        import pandas as pd
+
+        values = pd.Series(ids[rows], dtype=object)
+        known = values.notna().to_numpy()
+        out[known] = values[known].astype(str).to_numpy(dtype=object)
+        return out
+
+    def feature_id(self, layer: str, index: int) -> str | None:
+        """The ``id`` of feature ``index`` of ``layer``."""
+        return self.feature_ids(layer, np.asarray([index], dtype=np.int64))[0]
+
+    def locations(self, layer: str, rows: np.ndarray) -> np.ndarray:
+        """A point on each feature ``rows`` of ``layer``, ``(n, 2)`` lon/lat rounded to
+        7 decimals (NaN for a missing, empty or broken geometry).
+
+        Computed once per feature and all at once (``shapely.point_on_surface``; a point
+        is itself)."""
+        key = ("locations", layer)
+        if key not in self.cache:
+            count = len(self.layers[layer])
+            self.cache[key] = (np.full((count, 2), np.nan), np.zeros(count, dtype=bool))
+        xy, done = self.cache[key]
+        rows = np.asarray(rows, dtype=np.int64)
+        need = np.unique(rows[~done[rows]])
+        if len(need):
+            geoms = np.asarray(self.layers[layer].geometry.array, dtype=object)[need]
+            xy[need] = _points_on(geoms)
+            done[need] = True
+        return xy[rows]
 
     def location(self, layer: str, index: int) -> tuple[float, float] | None:
         """A point on the feature (lon, lat), for maps of the problems."""
-        geom = self.inv.layers[layer].geometry.iloc[index]
-        if geom is None or geom.is_empty:
-            return None
-        point = geom.representative_point() if geom.geom_type != "Point" else geom
-        return (round(point.x, 7), round(point.y, 7))
+        x, y = self.locations(layer, np.asarray([index], dtype=np.int64))[0]
+        return None if np.isnan(x) or np.isnan(y) else (float(x), float(y))
+
+    def flag(
+        self,
+        rule_id: str,
+        layer: str,
+        rows: Any,
+        message: str | Iterable[str],
+        *,
+        field: str | Iterable[str] | None = None,
+        location: np.ndarray | None = None,
+        severity: Severity | None = None,
+    ) -> Findings:
+        """:class:`Findings` of ``rule_id``: features ``rows`` of ``layer`` are at fault.
+
+        Parameters
+        ----------
+        rows
+            A boolean mask over the layer, or feature positions.
+        message, field
+            One for every row, or one per row (array-like, the length of ``rows``).
+        location
+            ``(n, 2)`` lon/lat where the problem is; NaN rows (or None) get a point on
+            the feature.
+        """
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            rows = rows.nonzero()[0]
+        rows = rows.astype(np.int64, copy=False)
+        if not isinstance(message, str):
+            message = np.asarray(message, dtype=object)
+        if field is not None and not isinstance(field, str):
+            field = np.asarray(field, dtype=object)
+        return Findings(rule_id, severity or RULES[rule_id].severity, layer, rows, message,
+                        field=field, location=location)
+
+    def complete(self, item: Findings | Issue) -> Findings | Issue:
+        """``item`` with the features' ids and the missing locations filled in."""
+        if not isinstance(item, Findings) or item.layer not in self.layers or not len(item):
+            return item
+        location = item.location
+        if location is None:
+            location = self.locations(item.layer, item.rows)
+        else:
+            location = np.array(location, dtype=float).reshape(len(item), 2)
+            gaps = np.isnan(location).any(axis=1)
+            if gaps.any():
+                location[gaps] = self.locations(item.layer, item.rows[gaps])
+        return Findings(item.rule, item.severity, item.layer, item.rows, item.message,
+                        field=item.field, location=location, line=item.line,
+                        feature_id=self.feature_ids(item.layer, item.rows))
 
     def issue(
         self,
@@ -246,16 +348,37 @@ class Context:
         sev = severity or RULES[rule_id].severity
         feature_id = self.feature_id(layer, index) if index is not None else None
         if location is None and index is not None:
-            try:
-                location = self.location(layer, index)
-            except Exception:  # a broken geometry has no representative point
-                location = None
+            location = self.location(layer, index)
         return Issue(rule_id, sev, message, layer=layer, feature=index,
                      feature_id=feature_id, field=field, location=location)
 
 
-def run_rules(ctx: Context, *, only: Iterable[str] | None = None) -> Iterator[Issue]:
-    """Run every applicable registered rule (except structure, which reads raw files)."""
+def _points_on(geoms: np.ndarray) -> np.ndarray:
+    """``(n, 2)`` coordinates of a point on each geometry, rounded; NaN where there is none."""
+    import shapely
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            points = shapely.point_on_surface(geoms)
+        except shapely.errors.GEOSException:  # one broken geometry: the others one by one
+            points = np.empty(len(geoms), dtype=object)
+            for i, geom in enumerate(geoms):
+                try:
+                    points[i] = shapely.point_on_surface(geom)
+                except shapely.errors.GEOSException:
+                    points[i] = None
+        xy = np.full((len(geoms), 2), np.nan)
+        coords, owner = shapely.get_coordinates(points, return_index=True)
+        xy[owner] = coords  # empty points have no coordinates: NaN stays
+        xy[~np.isfinite(xy).all(axis=1)] = np.nan
+        return np.round(xy, 7)
+
+
+def run_findings(ctx: Context, *, only: Iterable[str] | None = None
+                 ) -> Iterator[Findings | Issue]:
+    """What every applicable registered rule finds (except structure, which reads raw
+    files), with ids and locations filled in, in rule order."""
     load_rule_modules()
     wanted = set(only) if only is not None else None
     for current in list(RULES.values()):
@@ -263,4 +386,22 @@ def run_rules(ctx: Context, *, only: Iterable[str] | None = None) -> Iterator[Is
             continue
         if not current.applies_to(ctx.layers, layer_known=ctx.layer_known):
             continue
-        yield from current.func(ctx)
+        for item in current.func(ctx):
+            yield ctx.complete(item)
+
+
+def check(ctx: Context, *, only: Iterable[str] | None = None,
+          report: ValidationReport | None = None) -> ValidationReport:
+    """Run the rules (:func:`run_findings`) into ``report`` (a new one by default)."""
+    from .report import ValidationReport
+
+    report = report if report is not None else ValidationReport()
+    for item in run_findings(ctx, only=only):
+        report.add(item)
+    return report
+
+
+def run_rules(ctx: Context, *, only: Iterable[str] | None = None) -> Iterator[Issue]:
+    """Every applicable rule's problems as :class:`Issue` records (the Python API; the
+    report keeps them as a table, see :func:`check`)."""
+    yield from check(ctx, only=only).issues
