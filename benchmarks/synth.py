@@ -1125,7 +1125,6 @@ def generate_dirty_roads(
     v = np.meshgrid(np.arange(nx), np.arange(ny - 1), indexing="xy")
     ai = np.concatenate([h[0].ravel(), v[0].ravel()])
     aj = np.concatenate([h[1].ravel(), v[1].ravel()])
-    n_h = h[0].size
     bi = np.concatenate([h[0].ravel() + 1, v[0].ravel()])
     bj = np.concatenate([h[1].ravel(), v[1].ravel() + 1])
     n_edges = len(ai)

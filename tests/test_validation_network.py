@@ -59,7 +59,8 @@ def test_t_junction_free_ends_and_components() -> None:
     assert net.touch_part.tolist() == [1] and net.touch_other.tolist() == [0]
     assert net.touch_end.tolist() == [0]
     part, which = net.free_ends()
-    assert list(zip(part.tolist(), which.tolist())) == [(0, 0), (1, 1), (2, 1), (3, 0), (3, 1)]
+    ends = list(zip(part.tolist(), which.tolist(), strict=True))
+    assert ends == [(0, 0), (1, 1), (2, 1), (3, 0), (3, 1)]
     assert net.feature_component[4] == -1
     assert net.isolated_features().nonzero()[0].tolist() == [3]
     labels, sizes = net.component_sizes()
