@@ -89,6 +89,14 @@ class ExportError(KimsonGeoError, OSError):
     """An export could not be written; no partial file is left behind."""
 
 
+class ScaleError(KimsonGeoError, ImportError):
+    """dask, dask.distributed or dask-geopandas is not installed (extra ``scale``)."""
+
+
+class DaskEngineError(KimsonGeoError, RuntimeError):
+    """A dask worker failed, or the cluster did not answer in time."""
+
+
 class KimsonGeoWarning(UserWarning):
     """Root of the warnings kimson_geo issues."""
 

@@ -47,7 +47,7 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
         return
     with working(f"validating {path or 'the bundled inventory'}…"):
         if engine == "dask":
-            from ..scale import validate_dask
+            from ..validation.dask_engine import validate_dask
 
             report = validate_dask(path, layer=layer, src_crs=src_crs, scheduler=scheduler)
         else:

@@ -1,0 +1,548 @@
+"""Validation past one machine: dask-geopandas partitions on a dask.distributed cluster.
+
+:func:`validate_dask` gives the same findings as :func:`kimson_geo.validation.validate`
+(same rules, messages, feature indices, ids and locations), computed this way:
+
+* the line layers (roads, drainage) are read as GeoParquet partitions (one per row group;
+  a GeoJSON file is first structure-checked and converted to GeoParquet by a worker);
+* every per-feature rule runs on each partition on the workers, with the partition's rows
+  offset to positions in the layer; the ward boundary is broadcast for ``outside-ward``;
+* the network rules and ``unique-id`` run on the driver over what they need: ids, flags,
+  the end points of every line part (:func:`~kimson_geo.validation.network.network_from_ends`)
+  and, on demand, the parts near given points, which the workers find in their partitions;
+* the other layers are small: read whole and checked on the driver with every rule.
+
+Only regular files are handed to the workers (a FIFO or a device would hang them), every
+wait on the cluster has a timeout, and a worker's failure is one error line.  dask is an
+optional dependency (``pip install 'kimson-geo[scale]'``), imported inside the functions.
+
+Examples
+--------
+>>> from kimson_geo.validation.dask_engine import validate_dask
+>>> report = validate_dask("synth/parquet")                         # doctest: +SKIP
+>>> report = validate_dask("survey/", scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import DaskEngineError, DataSourceError, KimsonGeoError, LayerError, ScaleError
+from ..registry import (
+    BOUNDARY_LAYER,
+    DEAD_END,
+    DRAINAGE_LAYER,
+    ID,
+    LAYER_NAMES,
+    OUTFALL,
+    ROADS_LAYER,
+    WARD_RULES,
+    WGS84,
+    layer_spec,
+)
+from .issue import Findings, Issue
+from .network import PartIndex, end_points, line_parts, network_from_ends, set_layer_network
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from .report import ValidationReport
+
+__all__ = ["validate_dask", "PARTITIONED_LAYERS", "GATHERED_RULES", "TIMEOUT_S"]
+
+#: Layers validated partition by partition; every other layer is small and read whole.
+PARTITIONED_LAYERS: tuple[str, ...] = (ROADS_LAYER, DRAINAGE_LAYER)
+#: Rules that read more than one feature of a partitioned layer: run on the driver.
+GATHERED_RULES: tuple[str, ...] = ("unique-id", "road-dangle", "road-undernoded",
+                                   "road-isolated", "drainage-no-outfall")
+#: Rows per partition when a GeoJSON file is converted to GeoParquet.
+ROWS_PER_PARTITION = 100_000
+#: Seconds any one wait on the cluster may take (``$KIMSON_GEO_DASK_TIMEOUT``).
+TIMEOUT_S = float(os.environ.get("KIMSON_GEO_DASK_TIMEOUT", "900"))
+_INSTALL = "pip install 'kimson-geo[scale]'"
+_GEOJSON = (".geojson", ".json")
+
+
+def _require_dask() -> None:
+    try:
+        import dask  # noqa: F401
+        import dask_geopandas  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise ScaleError(
+            f"validation with dask needs dask.distributed and dask-geopandas "
+            f"({exc.name or 'dask'} is missing): {_INSTALL}") from exc
+
+
+# ------------------------------------------------------------------------ partitions
+
+@dataclass
+class _PartState:
+    """What a worker keeps of one partition: findings, small columns and line parts."""
+
+    rows: int
+    found: list[Findings | Issue]
+    columns: Any             # pandas DataFrame: id and the flags the network rules read
+    points: np.ndarray       # the point each finding is shown at, per feature (lon, lat)
+    part_owner: np.ndarray   # local feature of each line part
+    start_xy: np.ndarray     # metric first vertex of each part
+    end_xy: np.ndarray       # metric last vertex of each part
+    parts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    index: PartIndex | None = None
+
+
+def _finish_frame(frame: gpd.GeoDataFrame, layer: str | None, source: str,
+                  src_crs: object | None) -> gpd.GeoDataFrame:
+    """What :func:`kimson_geo.io.read.read_layer` does after reading, on one partition."""
+    from ..crs import ensure_wgs84, resolve_crs
+    from ..io.read import coerce_to_registry
+    from ..text import normalize_frame_text
+
+    frame = normalize_frame_text(frame.reset_index(drop=True))
+    frame = ensure_wgs84(frame, resolve_crs(src_crs) if src_crs is not None else None,
+                         source=source)
+    if layer is not None:
+        frame = coerce_to_registry(frame, layer_spec(layer))
+        frame.attrs["layer"] = layer
+    frame.attrs["source"] = source
+    return frame
+
+
+def _per_feature_rules() -> list[str]:
+    from .rules import RULES, load_rule_modules
+
+    load_rule_modules()
+    return [r.id for r in RULES.values() if r.func is not None and r.id not in GATHERED_RULES]
+
+
+def _check_partition(part: gpd.GeoDataFrame, layer: str, layer_known: bool, source: str,
+                     src_crs: object | None, boundary: gpd.GeoDataFrame | None,
+                     first: bool) -> _PartState:
+    """Run every per-feature rule on one partition (rows local to the partition)."""
+    from .rules import Context, run_findings
+
+    frame = _finish_frame(part, layer if layer_known else None, source, src_crs)
+    layers = {layer: frame}
+    if boundary is not None and layer != BOUNDARY_LAYER:
+        layers[BOUNDARY_LAYER] = boundary
+    ctx = Context(layers, layer_known=layer_known, files={layer: Path(source)})
+    # a layer-wide problem (no feature) is reported by the first partition only
+    found = [f for f in run_findings(ctx, only=_per_feature_rules()) if f.layer == layer
+             and (first or isinstance(f, Findings) or f.feature is not None)]
+    points = ctx.locations(layer, np.arange(len(frame)))
+    kept = [c for c in (ID, DEAD_END, OUTFALL) if c in frame.columns]
+    parts, owner = line_parts(np.asarray(ctx.metric(layer).array, dtype=object))
+    start_xy, end_xy = end_points(parts)
+    return _PartState(len(frame), found, frame[kept].copy(), points, owner, start_xy, end_xy,
+                      parts)
+
+
+def _summary(state: _PartState) -> _PartState:
+    """The partition's state without its line parts (what the driver gathers)."""
+    return replace(state, parts=np.zeros(0, dtype=object), index=None)
+
+
+def _pairs(state: _PartState, xy: np.ndarray, distance: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`PartIndex.pairs_within` over this partition's parts (local part numbers)."""
+    if state.index is None:
+        state.index = PartIndex(state.parts)
+    return state.index.pairs_within(xy, distance)
+
+
+def _prepare_worker() -> None:
+    """Import the geospatial stack and the rules on a worker before any task reaches it
+    (a frame unpickled on the event loop and a task importing geopandas can race)."""
+    import geopandas  # noqa: F401
+    import pandera.pandas  # noqa: F401
+    import pyogrio  # noqa: F401
+
+    _per_feature_rules()
+
+
+class _Partitions:
+    """A :class:`~kimson_geo.validation.network.PartFinder` over the parts the workers
+    hold, numbered as the concatenation of the partitions."""
+
+    def __init__(self, client: Any, states: list[Any], offsets: np.ndarray,
+                 what: str) -> None:
+        self.client, self.states, self.offsets, self.what = client, states, offsets, what
+
+    def pairs_within(self, xy: np.ndarray, distance: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not len(xy):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        xy_f = self.client.scatter(xy, broadcast=True, hash=False)
+        found = _gather(self.client, [self.client.submit(_pairs, s, xy_f, distance, pure=False)
+                                      for s in self.states], self.what)
+        point = np.concatenate([p for p, _, _ in found]).astype(np.int64)
+        part = np.concatenate([q + off for (_, q, _), off in zip(found, self.offsets,
+                                                                 strict=True)]).astype(np.int64)
+        return point, part, np.concatenate([d for _, _, d in found])
+
+
+def _gather(client: Any, futures: list[Any], what: str) -> list[Any]:
+    """The futures' results within :data:`TIMEOUT_S`; a failure is one error line."""
+    from distributed import wait
+
+    try:
+        wait(futures, timeout=TIMEOUT_S)
+        return client.gather(futures)
+    except KimsonGeoError:
+        raise
+    except TimeoutError as exc:
+        raise DaskEngineError(f"{what}: the dask cluster gave no answer within "
+                              f"{TIMEOUT_S:g} s") from exc
+    except Exception as exc:  # whatever a worker raised, as one line
+        text = str(exc).strip().splitlines()
+        raise DaskEngineError(f"{what}: a dask worker failed: {type(exc).__name__}"
+                              f"{': ' + text[0] if text else ''}") from exc
+
+
+# ----------------------------------------------------------------------------- inputs
+
+def _regular(path: Path) -> Path:
+    """``path`` if it is a regular file (after symlinks); a FIFO, device or socket would
+    hang or flood a worker, so it is refused before anything opens it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise DataSourceError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if not stat.S_ISREG(mode):
+        raise DataSourceError(f"{path}: not a regular file; refusing to read it")
+    return path
+
+
+def _sources(root: Path, layer: str | None) -> tuple[dict[str, Path], bool]:
+    """Layer name -> file (GeoParquet preferred), and whether the names are registry ones."""
+    from ..io.read import find_layer_files
+
+    if layer is not None:
+        layer_spec(layer)
+    if root.is_dir():
+        found = find_layer_files(root)
+        found.update({n: root / f"{n}.parquet" for n in LAYER_NAMES
+                      if (root / f"{n}.parquet").exists()})
+        if layer is not None:
+            found = {layer: found[layer]} if layer in found else {}
+        if not found:
+            raise DataSourceError(f"{root}: no layer files named after registry layers "
+                                  f"({', '.join(LAYER_NAMES)})")
+        return {n: _regular(p) for n, p in found.items()}, True
+    _regular(root)
+    if layer is not None:
+        return {layer: root}, True
+    return {root.stem: root}, root.stem in LAYER_NAMES
+
+
+def _read_small(path: Path, name: str, layer_known: bool, src_crs: object | None,
+                report: ValidationReport) -> gpd.GeoDataFrame | None:
+    """A small layer, read whole on the driver: structure-checked when raw GeoJSON, as
+    :func:`kimson_geo.validation.validate` reads it; what cannot be read is recorded."""
+    import geopandas as gpd
+
+    from ..errors import CRSError
+    from ..io.read import read_layer
+
+    layer = name if layer_known else None
+    try:
+        if path.suffix.lower() == ".parquet":
+            return _finish_frame(gpd.read_parquet(path), layer, str(path), src_crs)
+        if path.suffix.lower() in _GEOJSON:
+            raw, ok, first = _structure(str(path), name, src_crs is None)
+            report.extend(raw)
+            if not ok:
+                report.unreadable[str(path)] = first or "cannot be parsed"
+                return None
+        return read_layer(path, layer, src_crs=src_crs)
+    except (OSError, ValueError, DataSourceError, CRSError) as exc:
+        _unreadable(path, name, exc, report)
+        return None
+
+
+def _unreadable(path: Path, name: str, exc: Exception, report: ValidationReport) -> None:
+    report.unreadable[str(path)] = str(exc)
+    report.add(Issue("unreadable", "error", str(exc), layer=name))
+
+
+def _geojson_to_parquet(path: str, out: str, rows: int) -> str:
+    """Read a GeoJSON layer with GDAL (as the single-machine engine does) into GeoParquet."""
+    import warnings
+
+    import pyogrio
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Could not parse column")
+        frame = pyogrio.read_dataframe(path)
+    frame.to_parquet(out, index=False, row_group_size=max(1, rows))
+    return out
+
+
+def _structure(path: str, layer: str, wgs84: bool) -> tuple[list[Issue], bool, str | None]:
+    """The raw structure check of a GeoJSON file: issues, readable, first error."""
+    from .structure import check_file
+
+    issues, document = check_file(path, layer=layer, wgs84=wgs84)
+    first = next((i for i in issues if i.severity == "error"), None)
+    return issues, document is not None and first is None, first.message if first else None
+
+
+@contextmanager
+def _client(scheduler: Any) -> Iterator[Any]:
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None and not isinstance(scheduler, str):
+        yield scheduler  # a Client the caller manages
+        return
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=min(TIMEOUT_S, 60))
+        except OSError as exc:
+            raise DaskEngineError(f"{scheduler}: cannot reach the dask scheduler: "
+                                  f"{str(exc).splitlines()[0]}") from exc
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    # worker logs stay quiet: a failure reaches the user as one line (see _gather)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+# -------------------------------------------------------------------------------- API
+
+def validate_dask(
+    source: str | os.PathLike[str] | None = None,
+    *,
+    layer: str | None = None,
+    src_crs: object | None = None,
+    scheduler: Any = None,
+    npartitions: int | None = None,
+) -> ValidationReport:
+    """Validate an inventory on a dask.distributed cluster; the same findings as
+    :func:`kimson_geo.validation.validate`.
+
+    Parameters
+    ----------
+    source
+        A folder of layer files (GeoParquet ``<layer>.parquet`` preferred, else the files
+        :func:`kimson_geo.validation.validate` reads), or a single file; None for the
+        bundled data.
+    layer
+        Registry layer a single file holds, or the only layer of a folder to check.
+    src_crs
+        CRS of the source coordinates when the files do not say it (GeoJSON included).
+    scheduler
+        Address of a running scheduler (``tcp://host:8786``) or a ``distributed.Client``;
+        None starts a LocalCluster of 2 worker processes for the call.
+    npartitions
+        Partitions of each line layer (default: one per Parquet row group, or one per
+        100,000 features of a converted GeoJSON file).
+
+    Returns
+    -------
+    ValidationReport
+        Findings in rule order, and the claims.
+
+    Raises
+    ------
+    ScaleError
+        When dask, dask.distributed or dask-geopandas is not installed.
+    DataSourceError
+        When ``source`` does not exist, is not a regular file or holds no layer file.
+    DaskEngineError
+        When a worker fails or the cluster does not answer within :data:`TIMEOUT_S`.
+    """
+    _require_dask()
+    from ..paths import bundled_data_dir
+    from .report import ValidationReport
+
+    root = Path(source) if source is not None else bundled_data_dir()
+    if not root.exists():
+        raise DataSourceError(f"{root}: no such file or folder")
+    files, layer_known = _sources(root, layer)  # refused here, before any worker sees one
+    report = ValidationReport(source=str(root))
+    found: list[Findings | Issue] = []
+    claim_sources: dict[str, Any] = {}
+    with _client(scheduler) as client, tempfile.TemporaryDirectory(
+            prefix="kimson-dask-") as tmp:
+        _run(client, files, layer_known, src_crs, npartitions, Path(tmp), report, found,
+             claim_sources)
+        if layer_known and layer is None and root.is_dir():
+            report.claims = _claims(claim_sources, src_crs)
+    for item in sorted(found, key=_rule_order):  # stable: each rule's findings in order
+        report.add(item)
+    return report
+
+
+def _rule_order(item: Findings | Issue) -> int:
+    from .rules import RULES
+
+    return list(RULES).index(item.rule) if item.rule in RULES else -1
+
+
+def _claims(sources: dict[str, Any], src_crs: object | None) -> list[Any]:
+    """The article's claims, measured on the driver from the columns they read (of a
+    partitioned layer: its coded, numeric and flag columns and the geometry)."""
+    import geopandas as gpd
+
+    from ..inventory import Inventory
+    from .claims import measure_claims
+
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for name, source in sources.items():
+        if isinstance(source, gpd.GeoDataFrame):
+            layers[name] = source
+            continue
+        import pyarrow.parquet as pq
+
+        columns = [f.name for f in layer_spec(name).fields
+                   if f.name == ID or f.codes or f.type in ("int", "float", "bool")]
+        present = set(pq.read_schema(source).names)
+        frame = gpd.read_parquet(source, columns=[c for c in columns if c in present]
+                                 + ["geometry"])
+        layers[name] = _finish_frame(frame, name, str(source), src_crs)
+    return measure_claims(Inventory(layers=layers))
+
+
+def _run(client: Any, files: dict[str, Path], layer_known: bool, src_crs: object | None,
+         npartitions: int | None, tmp: Path, report: ValidationReport,
+         found: list[Findings | Issue], claim_sources: dict[str, Any]) -> None:
+    """Every finding into ``found``; ``claim_sources`` gets each layer read."""
+    import dask_geopandas
+
+    from .rules import Context, run_findings
+
+    client.run(_prepare_worker)
+    big = {n: p for n, p in files.items() if n in PARTITIONED_LAYERS}
+    small = {n: p for n, p in files.items() if n not in big}
+    pending: dict[str, tuple[Any, Any]] = {}
+    for name, path in big.items():  # structure checks and conversions on the workers
+        if path.suffix.lower() == ".parquet":
+            continue
+        if path.suffix.lower() not in _GEOJSON:
+            raise LayerError(f"{path}: the dask engine reads GeoParquet or GeoJSON line "
+                             "layers; convert it first")
+        rows = ROWS_PER_PARTITION
+        if npartitions:
+            import pyogrio
+
+            rows = max(1, -(-int(pyogrio.read_info(path)["features"]) // npartitions))
+        pending[name] = (
+            client.submit(_structure, str(path), name, src_crs is None, pure=False),
+            client.submit(_geojson_to_parquet, str(path), str(tmp / f"{name}.parquet"), rows,
+                          pure=False))
+
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    for name, path in small.items():
+        frame = _read_small(path, name, layer_known, src_crs, report)
+        if frame is not None:
+            frames[name] = frame
+    boundary = frames.get(BOUNDARY_LAYER)
+    boundary_f = client.scatter(boundary, broadcast=True) if boundary is not None else None
+
+    readable: dict[str, Path] = {}
+    for name, path in big.items():
+        if name not in pending:
+            readable[name] = path
+            continue
+        check, convert = pending[name]
+        raw, ok, first = _gather(client, [check], str(path))[0]
+        found.extend(raw)
+        if not ok:
+            report.unreadable[str(path)] = first or "cannot be parsed"
+            convert.cancel()
+            continue
+        readable[name] = Path(_gather(client, [convert], str(path))[0])
+
+    driver_frames: dict[str, gpd.GeoDataFrame] = {}
+    networks: dict[str, Any] = {}
+    held: list[Any] = []
+    for name, parquet in readable.items():
+        source = str(big[name])
+        ddf = dask_geopandas.read_parquet(parquet, split_row_groups=True)
+        if npartitions and ddf.npartitions != npartitions:
+            ddf = ddf.repartition(npartitions=npartitions)
+        parts = client.compute(ddf.to_delayed())
+        states = [client.submit(_check_partition, p, name, layer_known, source, src_crs,
+                                boundary_f, k == 0, pure=False) for k, p in enumerate(parts)]
+        try:
+            summaries: list[_PartState] = _gather(
+                client, [client.submit(_summary, s, pure=False) for s in states], source)
+        except DaskEngineError as exc:
+            cause = exc.__cause__
+            if not isinstance(cause, KimsonGeoError):
+                raise
+            _unreadable(big[name], name, cause, report)  # as the single-machine engine
+            continue
+        del parts
+        held.extend(states)
+        counts = np.array([s.rows for s in summaries], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        for s, off in zip(summaries, offsets, strict=True):
+            found.extend(_shift(f, int(off)) for f in s.found)
+        driver_frames[name] = _driver_frame(summaries)
+        if layer_known:
+            owner = np.concatenate([s.part_owner + off
+                                    for s, off in zip(summaries, offsets, strict=True)])
+            part_offsets = np.concatenate(
+                [[0], np.cumsum([len(s.part_owner) for s in summaries])[:-1]]).astype(np.int64)
+            networks[name] = network_from_ends(
+                owner, np.concatenate([s.start_xy.reshape(-1, 2) for s in summaries]),
+                np.concatenate([s.end_xy.reshape(-1, 2) for s in summaries]),
+                int(counts.sum()), WARD_RULES.snap_tolerance_m,
+                _Partitions(client, states, part_offsets, source))
+        report.layers.append(name)
+
+    if driver_frames:  # cross-feature rules of the partitioned layers, over what was gathered
+        ctx = Context(driver_frames, layer_known=layer_known,
+                      files={n: big[n] for n in driver_frames})
+        for name, net in networks.items():
+            set_layer_network(ctx, name, net)
+        found.extend(run_findings(ctx, only=GATHERED_RULES))
+    client.cancel(held)
+    if frames:  # the small layers, whole, with every rule
+        ctx = Context(frames, layer_known=layer_known, files={n: small[n] for n in frames})
+        found.extend(run_findings(ctx))
+        report.layers.extend(frames)
+    order = {n: k for k, n in enumerate(files)}
+    report.layers.sort(key=lambda n: order.get(n, len(order)))
+    claim_sources.update(frames)
+    claim_sources.update(readable)
+
+
+def _shift(item: Findings | Issue, offset: int) -> Findings | Issue:
+    if not offset:
+        return item
+    if isinstance(item, Findings):
+        return replace(item, rows=item.rows + offset)
+    return item if item.feature is None else replace(item, feature=item.feature + offset)
+
+
+def _driver_frame(summaries: list[_PartState]) -> gpd.GeoDataFrame:
+    """Ids and flags of every feature, with the point findings are shown at as geometry."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    columns = pd.concat([s.columns for s in summaries], ignore_index=True)
+    xy = np.concatenate([s.points for s in summaries]) if summaries else np.zeros((0, 2))
+    points = np.full(len(xy), None, dtype=object)
+    ok = ~np.isnan(xy).any(axis=1)
+    points[ok] = shapely.points(xy[ok])
+    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(points, crs=WGS84), crs=WGS84)
