@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Checker", "Problem", "feature_ident"]
+__all__ = ["Checker", "Paths", "Problem", "feature_ident", "json_path"]
 
 _GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString",
                              "Polygon", "MultiPolygon", "GeometryCollection"})
@@ -286,21 +286,15 @@ class Checker:
         """Check the members of a FeatureCollection's ``features`` array; ``offset`` is the
         index of ``features[0]`` in the whole array (when it comes in batches)."""
         self._features, self._offset = features, offset
-        if set(map(type, features)) <= set(self.obj_types):
-            self._feature_columns(features if isinstance(features, list) else list(features),
-                                  list(range(len(features))),
-                                  Paths(lambda n: ("features", n + offset), len(features)),
-                                  in_collection=True)
-            self._features, self._offset = (), 0
-            return
-        objs = list(map(self._is_obj, features))
-        if not all(objs):
+        where = list(range(len(features)))
+        if not set(map(type, features)) <= set(self.obj_types):
+            objs = list(map(self._is_obj, features))
             bad = objs.index(False)
-            count = objs.count(False)
-            self.emit("member-type", f'"features" must hold only Feature objects: {count} '
-                      f"element(s) are not objects (first: element {bad + offset} is "
-                      f"{_jtype(features[bad])})", bad, ("features", bad + offset))
-        where = [i for i, ok in enumerate(objs) if ok]
+            self.emit("member-type", f'"features" must hold only Feature objects: '
+                      f"{objs.count(False)} element(s) are not objects (first: element "
+                      f"{bad + offset} is {_jtype(features[bad])})", bad,
+                      ("features", bad + offset))
+            where = [i for i, ok in enumerate(objs) if ok]
         self._feature_columns([features[i] for i in where], where,
                               Paths(lambda n: ("features", where[n] + offset), len(where)),
                               in_collection=True)
@@ -508,40 +502,6 @@ class Checker:
         elif abs(x) <= 90 and 90 < abs(y) <= 180:
             message += "; longitude and latitude look swapped (GeoJSON order is [lon, lat])"
         self.emit("position-range", message, owner, path)
-
-    # -- duplicates --------------------------------------------------------------------
-    def duplicates(self, doc: object, found: dict[int, tuple[dict[str, Any], list[str]]],
-                   *, offset: int = 0) -> None:
-        """Name the objects of ``doc`` the parser saw a member twice in, by their JSON path
-        (and take them out of ``found``)."""
-        self._features = doc.get("features", ()) if isinstance(doc, dict) else ()
-        if not isinstance(self._features, list):
-            self._features = ()
-        self._offset = offset
-        stack: list[tuple[Any, Path]] = [(doc, ())]
-        while stack:  # iterative: the document may nest deeply
-            node, path = stack.pop()
-            if isinstance(node, dict):
-                if id(node) in found and found[id(node)][0] is node:
-                    names = found.pop(id(node))[1]
-                    listed = ", ".join(_q(k, 40) for k in names[:5])
-                    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-                    feature = path[1] if len(path) > 1 and path[0] == "features" else None
-                    shown = (path[0], path[1] + offset, *path[2:]) if feature is not None \
-                        else path
-                    self.problems.append(Problem(
-                        "duplicate-member", f"{json_path(shown)}: object has duplicate "
-                        f"member(s) {listed}{more}: readers disagree on which value counts",
-                        None if feature is None else feature + offset,
-                        feature_ident(self._features[feature]) if feature is not None
-                        and feature < len(self._features) else None))
-                stack.extend((v, (*path, k)) for k, v in node.items()
-                             if isinstance(v, (dict, list)))
-            else:
-                stack.extend((v, (*path, i)) for i, v in enumerate(node)
-                             if isinstance(v, (dict, list)))
-        self._features, self._offset = (), 0
-
 
 class _Walk:
     """The coordinates of one geometry type, checked a nesting level at a time.

@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import DataSourceError
-from ._geojson_checks import Checker, Problem
+from ._geojson_checks import Checker, Problem, feature_ident, json_path
 from .issue import Issue, Severity
 
 __all__ = ["STRUCTURE_RULES", "PARSE_RULES", "STREAM_BYTES", "check_bytes", "check_file"]
@@ -232,8 +232,36 @@ def _check_whole(buf: bytes, checker: Checker) -> bool:
     del text
     checker.document(doc)
     if duplicates.found:
-        checker.duplicates(doc, duplicates.found)
+        _name_duplicates(checker.problems, doc, duplicates.found)
     return True
+
+
+def _name_duplicates(problems: list[Problem], doc: object,
+                     found: dict[int, tuple[dict[str, Any], list[str]]], offset: int = 0) -> None:
+    """Name the objects of ``doc`` the parser saw a member twice in, by their JSON path
+    (and take them out of ``found``: ijson may have built later features already)."""
+    features = doc.get("features") if isinstance(doc, dict) else None
+    features = features if isinstance(features, list) else []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(doc, ())]
+    while stack:  # iterative: the document may nest deeply
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            if id(node) in found and found[id(node)][0] is node:
+                names = found.pop(id(node))[1]
+                listed = ", ".join(json.dumps(k[:40]) for k in names[:5])
+                more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+                feature = path[1] if len(path) > 1 and path[0] == "features" else None
+                if feature is not None:
+                    path = (path[0], feature + offset, *path[2:])
+                problems.append(Problem(
+                    "duplicate-member", f"{json_path(path)}: object has duplicate member(s) "
+                    f"{listed}{more}: readers disagree on which value counts",
+                    None if feature is None else feature + offset,
+                    None if feature is None else feature_ident(features[feature])))
+            stack.extend((v, (*path, k)) for k, v in node.items() if isinstance(v, (dict, list)))
+        else:
+            stack.extend((v, (*path, i)) for i, v in enumerate(node)
+                         if isinstance(v, (dict, list)))
 
 
 def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
@@ -351,7 +379,7 @@ def _check_stream(path: str, checker: Checker) -> bool:
         if head is None or head.get("type") != "FeatureCollection":
             return False
         checker.document(head)  # the root's own members, with no features yet
-        checker.duplicates(head, found)
+        _name_duplicates(checker.problems, head, found)
         with open(path, "rb") as fh:
             batch: list[Any] = []
             offset = 0
@@ -371,7 +399,7 @@ def _stream_batch(checker: Checker, batch: list[Any], offset: int,
                   found: dict[int, tuple[dict[str, Any], list[str]]]) -> int:
     checker.features(batch, offset)
     if found:  # (ijson may have built features of the next batch already)
-        checker.duplicates({"features": batch}, found, offset=offset)
+        _name_duplicates(checker.problems, {"features": batch}, found, offset)
     return offset + len(batch)
 
 
