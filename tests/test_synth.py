@@ -142,25 +142,3 @@ def test_impossible_requests_raise(tmp_path: Path, kwargs: dict) -> None:
     with pytest.raises(SynthError):
         generate(tmp_path / "x", **args)
     assert issubclass(SynthError, ValueError)
-
-
-def test_parse_once_reader_gives_the_gdal_frame(small: SynthManifest) -> None:
-    """Validation builds frames from the parsed document; they equal read_layer's."""
-    import orjson
-    import shapely
-
-    from kimson_geo.io.read import read_geojson_document, read_layer
-
-    for layer in LAYER_NAMES:
-        path = small.layer_path(layer)
-        gdal = read_layer(path, layer)
-        ours = read_geojson_document(orjson.loads(path.read_bytes()), path, layer)
-        assert ours is not None, layer
-        assert list(ours.columns) == list(gdal.columns)
-        assert ours.attrs == gdal.attrs
-        for column in gdal.columns.drop(gdal.geometry.name):
-            assert str(ours[column].dtype) == str(gdal[column].dtype), (layer, column)
-            assert ours[column].equals(gdal[column]), (layer, column)
-        a, b = gdal.geometry.to_numpy(), ours.geometry.to_numpy()
-        same = shapely.equals_exact(a, b, 0) | (shapely.is_missing(a) & shapely.is_missing(b))
-        assert same.all(), layer

@@ -65,73 +65,25 @@ def _read_checked(
     path: Path, layer: str | None, source_layer: str | None, src_crs: object | None,
     report: ValidationReport, key: str,
 ) -> gpd.GeoDataFrame | None:
-    """Structure-check a raw GeoJSON file, then read it; record what cannot be read."""
+    """Structure-check a raw GeoJSON file, then read it with GDAL; record what cannot be read."""
     from ..io.read import read_layer
 
-    document: object | None = None
-    if path.suffix.lower() in _RAW_JSON_SUFFIXES:
-        if source_layer is None:
-            chunked = _read_chunked(path, layer, src_crs, report, key)
-            if chunked is not _WHOLE_FILE:
-                return chunked  # type: ignore[return-value]
-        from .structure import check_file
+    if path.suffix.lower() in _RAW_JSON_SUFFIXES and source_layer is None:
+        from .structure import PARSE_RULES, check_file
 
         # with --src-crs the coordinates are projected on purpose: no WGS 84 range check
-        raw_issues, document = check_file(path, layer=key, wgs84=src_crs is None)
-        report.extend(raw_issues)
-        if document is None:
-            first = next((i for i in raw_issues if i.severity == "error"), None)
-            report.unreadable[str(path)] = first.message if first else "cannot be parsed"
-            return None
-        if any(i.severity == "error" for i in raw_issues):
+        issues, _ = check_file(path, layer=key, wgs84=src_crs is None)
+        report.extend(issues)
+        first = next((i for i in issues if i.severity == "error"), None)
+        if first is not None:
+            if first.rule in PARSE_RULES:
+                report.unreadable[str(path)] = first.message
             return None  # reported; GDAL would read it only partly or wrongly
     try:
-        if document is not None and source_layer is None:
-            # parse once: build the frame from the document the structure check parsed
-            from ..io.read import read_geojson_document
-
-            frame = read_geojson_document(document, path, layer, src_crs=src_crs)
-            del document
-            if frame is not None:
-                return frame
         return read_layer(path, layer, source_layer=source_layer, src_crs=src_crs)
     except (DataSourceError, CRSError) as exc:
         _unreadable(path, exc, report, key)
         return None
-
-
-#: :func:`_read_chunked` could not tell: check and read the file whole
-_WHOLE_FILE = object()
-
-
-def _read_chunked(path: Path, layer: str | None, src_crs: object | None,
-                  report: ValidationReport, key: str) -> object:
-    """A large FeatureCollection file checked and read in chunks (the peak memory is one
-    chunk's parsed document, not the whole file's), as :func:`_read_checked` would check
-    and read it whole.
-
-    Returns the frame (None when it cannot be read), or :data:`_WHOLE_FILE` when the file
-    is small, not a FeatureCollection, or has a structure problem anywhere, so that the
-    whole-file check reports it with its line.
-    """
-    from ..io.read import read_geojson_chunks, read_layer
-    from .structure import ChunkFallback, open_feature_chunks
-
-    chunks = open_feature_chunks(path, wgs84=src_crs is None)
-    if chunks is None:
-        return _WHOLE_FILE
-    try:
-        with chunks:
-            frame = read_geojson_chunks(chunks.collection, chunks, path, layer,
-                                        src_crs=src_crs)
-        if frame is None:  # clean, but GDAL reads it (as the whole-file path would)
-            frame = read_layer(path, layer, src_crs=src_crs)
-    except ChunkFallback:
-        return _WHOLE_FILE
-    except (DataSourceError, CRSError) as exc:
-        _unreadable(path, exc, report, key)
-        return None
-    return frame
 
 
 def _unreadable(path: Path, exc: Exception, report: ValidationReport, key: str) -> None:

@@ -1,0 +1,683 @@
+"""RFC 7946 rules over a parsed GeoJSON document, column by column.
+
+The features of a collection are checked together: each rule looks at one member of every
+feature (or geometry, ring, position) at once with C-level passes (``map``, ``set``,
+``itertools``, numpy) and then names only the items at fault.  Coordinates are walked level
+by level (geometries, parts, rings, positions), never feature by feature, so that a clean
+layer costs a few passes over flat lists.  Every problem carries its feature index and JSON
+path (``features[12].geometry.coordinates[0][3]``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain, compress
+from operator import eq, itemgetter, methodcaller
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Checker", "Paths", "Problem", "feature_ident", "json_path"]
+
+_GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString",
+                             "Polygon", "MultiPolygon", "GeometryCollection"})
+_TYPES = _GEOMETRY_TYPES | {"Feature", "FeatureCollection"}
+_TYPES_BY_LOWER = {t.lower(): t for t in _TYPES}
+#: nesting depth of "coordinates" above the positions, and what the arrays of positions are
+_COORD_SHAPE: dict[str, tuple[int, str | None]] = {
+    "Point": (0, None), "MultiPoint": (1, None), "LineString": (1, "line"),
+    "MultiLineString": (2, "line"), "Polygon": (2, "ring"), "MultiPolygon": (3, "ring"),
+}
+# members that change the meaning of GeoJSON members (RFC 7946 7.1; geojsonhint's checks)
+_FC_FORBIDDEN = ("properties", "coordinates", "geometry", "geometries")
+_FEATURE_FORBIDDEN = ("features", "coordinates", "geometries")
+_GEOMETRY_FORBIDDEN = ("properties", "geometry", "features")
+_NUMBER = (int, float)
+_ID_TYPES = (str, int, float)
+_PROJECTED_HINT = "VN-2000? pass --src-crs EPSG:5899"
+_MISSING = object()
+
+Path = tuple[Any, ...]
+
+
+class Paths:
+    """The JSON paths of a list of objects, each made only when a problem needs it."""
+
+    def __init__(self, make: Callable[[int], Path], size: int) -> None:
+        self.make = make
+        self.size = size
+
+    @classmethod
+    def of(cls, paths: Paths) -> Paths:
+        return cls(paths.__getitem__, len(paths))
+
+    def __getitem__(self, n: int) -> Path:
+        return self.make(n)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[Path]:
+        return map(self.make, range(self.size))
+
+    def child(self, key: str) -> Paths:
+        """The paths of a member of each object."""
+        make = self.make
+        return Paths(lambda n: (*make(n), key), self.size)
+
+    def pick(self, where: list[int]) -> Paths:
+        """The paths of some of the objects."""
+        make = self.make
+        return Paths(lambda n: make(where[n]), len(where))
+
+
+@dataclass
+class Problem:
+    """One structure problem before it becomes an :class:`~.issue.Issue`."""
+
+    rule: str
+    message: str
+    feature: int | None = None
+    feature_id: str | None = None
+    location: tuple[float, float] | None = None
+    line: int | None = None
+
+
+def _jtype(value: object) -> str:
+    """The JSON type name of a parsed value, with its article."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a value"
+
+
+def _q(text: str, limit: int = 60) -> str:
+    """``text`` as a short, double-quoted, single-line JSON string for a message."""
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return json.dumps(text, ensure_ascii=True)
+
+
+def _num(value: float) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.10g}"
+
+
+def json_path(path: Path) -> str:
+    """``("features", 3, "geometry")`` as ``features[3].geometry`` (``$`` for the root)."""
+    out = ""
+    for key in path:
+        if isinstance(key, int):
+            out += f"[{key}]"
+        else:
+            out += f".{key}" if out else str(key)
+    return out or "$"
+
+
+def _id_text(value: object) -> str | None:
+    return str(value) if type(value) in _ID_TYPES else None
+
+
+def feature_ident(feature: object) -> str | None:
+    """The id a feature is known by: ``properties.id`` (the layers' contract, and the
+    column the other rule families read), else the Feature's own ``id`` member."""
+    if not isinstance(feature, dict):
+        return None
+    props = feature.get("properties")
+    if isinstance(props, dict):
+        found = _id_text(props.get("id"))
+        if found is not None:
+            return found
+    return _id_text(feature.get("id"))
+
+
+def _valid_location(position: object) -> tuple[float, float] | None:
+    if type(position) is not list or len(position) < 2:
+        return None
+    x, y = position[0], position[1]
+    if type(x) in _NUMBER and type(y) in _NUMBER and -180 <= x <= 180 and -90 <= y <= 90:
+        return (float(x), float(y))
+    return None
+
+
+def _rhr_offenders(polygons: list[list[list[list[float]]]]) -> list[int]:
+    """For each polygon, -1 when it follows the right-hand rule, else its first bad ring.
+
+    Every ring must be a list of at least 4 numeric positions.  Areas come from the
+    shoelace formula on coordinates shifted to each ring's first position (small rings far
+    from the origin keep their precision).
+    """
+    count = len(polygons)
+    result = [-1] * count
+    rings = list(chain.from_iterable(polygons))
+    if not rings:
+        return result
+    ring_counts = np.fromiter(map(len, polygons), dtype=np.intp, count=count)
+    pos_counts = np.fromiter(map(len, rings), dtype=np.intp, count=len(rings))
+    positions = list(chain.from_iterable(rings))
+    n = len(positions)
+    xs = np.fromiter(map(itemgetter(0), positions), dtype=np.float64, count=n)
+    ys = np.fromiter(map(itemgetter(1), positions), dtype=np.float64, count=n)
+    ring_start = np.zeros(len(rings), dtype=np.intp)
+    np.cumsum(pos_counts[:-1], out=ring_start[1:])
+    xs -= np.repeat(xs[ring_start], pos_counts)
+    ys -= np.repeat(ys[ring_start], pos_counts)
+    with np.errstate(all="ignore"):
+        cross = xs[:-1] * ys[1:] - xs[1:] * ys[:-1]
+        ring_last = ring_start + pos_counts - 1
+        cross[ring_last[ring_last < n - 1]] = 0.0  # pairs that straddle two rings
+        area = np.add.reduceat(cross, ring_start)
+        scale = np.add.reduceat(np.abs(cross), ring_start)
+        significant = np.abs(area) > 1e-12 * scale
+    first_ring = np.zeros(count, dtype=np.intp)
+    np.cumsum(ring_counts[:-1], out=first_ring[1:])
+    exterior = np.zeros(len(rings), dtype=bool)
+    exterior[first_ring[ring_counts > 0]] = True
+    bad = significant & np.where(exterior, area < 0, area > 0)
+    owner = np.repeat(np.arange(count, dtype=np.intp), ring_counts)
+    for ring in np.flatnonzero(bad).tolist():
+        poly = int(owner[ring])
+        if result[poly] < 0:
+            result[poly] = ring - int(first_ring[poly])
+    return result
+
+
+def _are_lists(items: Sequence[Any]) -> np.ndarray:
+    """A bool array: which items are JSON arrays."""
+    types = list(map(type, items))
+    if types.count(list) == len(types):
+        return np.ones(len(types), dtype=bool)
+    return np.fromiter((t is list for t in types), dtype=bool, count=len(types))
+
+
+class Checker:
+    """Collects the RFC 7946 problems of one document (or of its features, batch by batch).
+
+    Parameters
+    ----------
+    wgs84
+        False when positions are known to be projected: no WGS 84 range check.
+    """
+
+    def __init__(self, *, wgs84: bool = True) -> None:
+        self.wgs84 = wgs84
+        self.problems: list[Problem] = []
+        self.ids: dict[int, str | None] = {}   # feature index -> id, for flagged features
+        self.obj_types: tuple[type, ...] = (dict,)  # what the parser makes of JSON objects
+        self._features: Sequence[Any] = ()
+        self._offset = 0
+        self._range_done: set[object] = set()
+
+    # -- recording ---------------------------------------------------------------------
+    def emit(self, rule: str, message: str, feature: int | None, path: Path,
+             location: tuple[float, float] | None = None) -> None:
+        """Record a problem of ``feature`` (batch index) at ``path``."""
+        where = json_path(path)
+        index = None if feature is None else feature + self._offset
+        if feature is not None and index not in self.ids:
+            batch = self._features
+            self.ids[index] = (feature_ident(batch[feature])  # type: ignore[index]
+                               if 0 <= feature < len(batch) else None)
+        self.problems.append(Problem(rule, f"{where}: {message}", index, location=location))
+
+    def _is_obj(self, value: object) -> bool:
+        return type(value) in self.obj_types
+
+    # -- entry -------------------------------------------------------------------------
+    def document(self, doc: object) -> None:
+        """Check a whole parsed document (its ``features`` too, if it has them)."""
+        if not self._is_obj(doc):
+            self.emit("root-type", "the root of a GeoJSON document must be a JSON object, "
+                      f"found {_jtype(doc)}", None, ())
+            return
+        assert isinstance(doc, dict)
+        kind = self._type(doc, "a GeoJSON object")
+        if kind == "FeatureCollection":
+            self._common([doc], [None], Paths.of([()]), "a FeatureCollection", _FC_FORBIDDEN)
+            if "features" not in doc:
+                self.emit("missing-member", 'a FeatureCollection must have a "features" member',
+                          None, ())
+            elif type(doc["features"]) is not list:
+                self.emit("member-type", '"features" member must be an array, found '
+                          f"{_jtype(doc['features'])}", None, ())
+            else:
+                self.features(doc["features"], 0)
+        elif kind == "Feature":
+            self._feature_columns([doc], [None], Paths.of([()]), in_collection=False)
+        elif kind is not None:
+            self._geometries([doc], [None], Paths.of([()]))
+
+    def _type(self, obj: dict[str, Any], what: str) -> str | None:
+        if "type" not in obj:
+            self.emit("missing-member", f'{what} must have a "type" member', None, ())
+            return None
+        value = obj["type"]
+        if type(value) is not str:
+            self.emit("member-type", f'"type" member must be a string, found {_jtype(value)}',
+                      None, ())
+            return None
+        if value not in _TYPES:
+            self._unknown_type(value, None, ())
+            return None
+        return value
+
+    def _unknown_type(self, value: str, feature: int | None, path: Path) -> None:
+        right = _TYPES_BY_LOWER.get(value.lower())
+        if right is not None:
+            message = (f'"type" is {_q(value)}: GeoJSON types are case-sensitive, '
+                       f'write {_q(right)}')
+        else:
+            message = f'"type" is {_q(value)}, which is not a GeoJSON type'
+        self.emit("unknown-type", message, feature, path)
+
+    def features(self, features: Sequence[Any], offset: int) -> None:
+        """Check the members of a FeatureCollection's ``features`` array; ``offset`` is the
+        index of ``features[0]`` in the whole array (when it comes in batches)."""
+        self._features, self._offset = features, offset
+        where = list(range(len(features)))
+        if not set(map(type, features)) <= set(self.obj_types):
+            objs = list(map(self._is_obj, features))
+            bad = objs.index(False)
+            self.emit("member-type", f'"features" must hold only Feature objects: '
+                      f"{objs.count(False)} element(s) are not objects (first: element "
+                      f"{bad + offset} is {_jtype(features[bad])})", bad,
+                      ("features", bad + offset))
+            where = [i for i, ok in enumerate(objs) if ok]
+        self._feature_columns([features[i] for i in where], where,
+                              Paths(lambda n: ("features", where[n] + offset), len(where)),
+                              in_collection=True)
+        self._features, self._offset = (), 0
+
+    # -- shared members ----------------------------------------------------------------
+    def _common(self, objs: list[dict[str, Any]], owners: list[int | None], paths: Paths,
+                what: str, forbidden: Iterable[str]) -> None:
+        """crs, bbox and forbidden members, for objects of one kind."""
+        keys = set(chain.from_iterable(objs))
+        if not keys & {"crs", "bbox", *forbidden}:
+            return
+        for obj, owner, path in zip(objs, owners, paths, strict=True):
+            if "crs" in obj:
+                crs, named = obj["crs"], ""
+                if isinstance(crs, dict) and isinstance(crs.get("properties"), dict):
+                    name = crs["properties"].get("name")
+                    named = f" ({_q(name)})" if type(name) is str else ""
+                self.emit("crs-member", f'old-style "crs" member{named} is not part of RFC 7946:'
+                          " coordinates must be WGS 84 longitude/latitude; remove it "
+                          "(reproject first with --src-crs if needed)", owner, path)
+            if "bbox" in obj:
+                self._bbox(obj["bbox"], owner, path)
+            for member in forbidden:
+                if member in obj:
+                    self.emit("forbidden-member", f'{what} must not have a "{member}" member '
+                              "(it changes the meaning of GeoJSON members, RFC 7946 7.1)",
+                              owner, path)
+
+    def _bbox(self, box: object, owner: int | None, path: Path) -> None:
+        if type(box) is not list:
+            self.emit("bbox-form", f'"bbox" member must be an array of numbers, found '
+                      f"{_jtype(box)}", owner, path)
+            return
+        if not all(type(v) in _NUMBER for v in box):
+            self.emit("bbox-form", 'every element of "bbox" must be a number', owner,
+                      (*path, "bbox"))
+        if len(box) not in (4, 6):
+            self.emit("bbox-form", f'"bbox" has {len(box)} elements; it must have 4 (2D) or '
+                      "6 (3D)", owner, (*path, "bbox"))
+
+    # -- features ----------------------------------------------------------------------
+    def _feature_columns(self, feats: list[dict[str, Any]], owners: list[Any],
+                         paths: Paths, *, in_collection: bool) -> None:
+        self._common(feats, owners, paths, "a Feature", _FEATURE_FORBIDDEN)
+        get = methodcaller("get", "id", _MISSING)
+        ids = list(map(get, feats))
+        if set(map(type, ids)) - {str, int, float, object}:
+            for raw, owner, path in zip(ids, owners, paths, strict=True):
+                if raw is not _MISSING and type(raw) not in _ID_TYPES:
+                    self.emit("feature-id-type", 'Feature "id" must be a string or a number, '
+                              f"found {_jtype(raw)}", owner, path)
+        if in_collection:
+            kinds = list(map(methodcaller("get", "type", _MISSING), feats))
+            if kinds.count("Feature") != len(kinds):
+                for value, owner, path in zip(kinds, owners, paths, strict=True):
+                    self._feature_type(value, owner, path)
+        props = list(map(methodcaller("get", "properties", _MISSING), feats))
+        if not set(map(type, props)) <= {*self.obj_types, type(None)}:
+            for value, owner, path in zip(props, owners, paths, strict=True):
+                if value is _MISSING:
+                    self.emit("missing-member", 'a Feature must have a "properties" member (an '
+                              "object or null)", owner, path)
+                elif value is not None and not self._is_obj(value):
+                    self.emit("member-type", '"properties" member must be an object or null, '
+                              f"found {_jtype(value)}", owner, path)
+        geoms = list(map(methodcaller("get", "geometry", _MISSING), feats))
+        if set(map(type, geoms)) <= {*self.obj_types}:
+            self._geometries(geoms, owners, paths.child("geometry"))
+            return
+        keep: list[int] = []
+        for n, (value, owner, path) in enumerate(zip(geoms, owners, paths, strict=True)):
+            if value is _MISSING:
+                self.emit("missing-member", 'a Feature must have a "geometry" member (a '
+                          "geometry object or null)", owner, path)
+            elif self._is_obj(value):
+                keep.append(n)
+            elif value is not None:
+                self.emit("member-type", '"geometry" member must be an object or null, found '
+                          f"{_jtype(value)}", owner, path)
+        self._geometries([geoms[n] for n in keep], [owners[n] for n in keep],
+                         paths.pick(keep).child("geometry"))
+
+    def _feature_type(self, value: object, owner: int | None, path: Path) -> None:
+        if value == "Feature":
+            return
+        if value is _MISSING:
+            self.emit("missing-member", 'a Feature must have "type": "Feature"', owner, path)
+        elif type(value) is not str:
+            self.emit("member-type", f'"type" member must be a string, found {_jtype(value)}',
+                      owner, path)
+        elif value in _TYPES:
+            self.emit("wrong-type", f'"features" must hold Features, found a {value}', owner,
+                      path)
+        else:
+            self._unknown_type(value, owner, path)
+
+    # -- geometries --------------------------------------------------------------------
+    def _geometries(self, geoms: list[dict[str, Any]], owners: list[Any],
+                    paths: Paths) -> None:
+        """Check geometry objects, then the members of any GeometryCollections among them
+        (level by level: collections may nest deeply)."""
+        while geoms:
+            geoms, owners, paths = self._geometry_level(geoms, owners, paths)
+
+    def _geometry_level(self, geoms: list[dict[str, Any]], owners: list[Any], paths: Paths
+                        ) -> tuple[list[dict[str, Any]], list[Any], Paths]:
+        kinds = list(map(methodcaller("get", "type", _MISSING), geoms))
+        groups: dict[str, list[int]] = {}
+        if type(kinds[0]) is str and kinds[0] in _GEOMETRY_TYPES \
+                and kinds.count(kinds[0]) == len(kinds):
+            groups[kinds[0]] = list(range(len(geoms)))
+        else:
+            for n, kind in enumerate(kinds):
+                if type(kind) is str and kind in _GEOMETRY_TYPES:
+                    groups.setdefault(kind, []).append(n)
+                else:
+                    self._geometry_type(kind, owners[n], paths[n])
+        members: tuple[list[Any], list[Any], list[Path]] = ([], [], [])
+        for kind, where in groups.items():
+            objs = [geoms[n] for n in where]
+            gowners = [owners[n] for n in where]
+            gpaths = paths.pick(where)
+            self._common(objs, gowners, gpaths, f"a {kind} geometry", _GEOMETRY_FORBIDDEN)
+            if kind == "GeometryCollection":
+                for obj, owner, path in zip(objs, gowners, gpaths, strict=True):
+                    self._collection_members(obj, owner, path, members)
+            else:
+                self._coordinates(kind, objs, gowners, gpaths)
+        return members[0], members[1], Paths.of(members[2])
+
+    def _geometry_type(self, kind: object, owner: int | None, path: Path) -> None:
+        if kind is _MISSING:
+            self.emit("missing-member", 'a geometry must have a "type" member', owner, path)
+        elif type(kind) is not str:
+            self.emit("member-type", f'"type" member must be a string, found {_jtype(kind)}',
+                      owner, path)
+        elif kind in _TYPES:
+            self.emit("wrong-type", f"a geometry must be one of "
+                      f"{', '.join(sorted(_GEOMETRY_TYPES))}; found a {kind}", owner, path)
+        else:
+            self._unknown_type(kind, owner, path)
+
+    def _collection_members(self, gc: dict[str, Any], owner: int | None, path: Path,
+                            out: tuple[list[Any], list[Any], list[Path]]) -> None:
+        if "geometries" not in gc:
+            self.emit("missing-member", 'a GeometryCollection must have a "geometries" member',
+                      owner, path)
+            return
+        members = gc["geometries"]
+        if type(members) is not list:
+            self.emit("member-type", '"geometries" member must be an array, found '
+                      f"{_jtype(members)}", owner, path)
+            return
+        gpath = (*path, "geometries")
+        bad = [i for i, g in enumerate(members) if not self._is_obj(g)]
+        if bad:
+            self.emit("member-type", f'"geometries" must hold only geometry objects: {len(bad)}'
+                      f" element(s) are not objects (first: element {bad[0]} is "
+                      f"{_jtype(members[bad[0]])})", owner, path)
+        if len(members) == 1:
+            self.emit("geometrycollection-single", "a GeometryCollection with a single "
+                      "geometry should be that geometry (or a multi-part geometry)", owner, gpath)
+        for i, member in enumerate(members):
+            if self._is_obj(member):
+                if member.get("type") == "GeometryCollection":
+                    self.emit("geometrycollection-nested", "a GeometryCollection should not "
+                              "contain another GeometryCollection (RFC 7946 3.1.8)", owner, gpath)
+                out[0].append(member)
+                out[1].append(owner)
+                out[2].append((*gpath, i))
+
+    # -- coordinates, level by level ---------------------------------------------------
+    def _coordinates(self, kind: str, geoms: list[dict[str, Any]], owners: list[Any],
+                     paths: Paths) -> None:
+        coords = list(map(methodcaller("get", "coordinates", _MISSING), geoms))
+        keep: list[int] = []
+        if set(map(type, coords)) == {list}:
+            keep = [n for n, c in enumerate(coords) if c]  # [] is an empty geometry (3.1)
+        else:
+            for n, c in enumerate(coords):
+                if c is _MISSING:
+                    self.emit("missing-member", f'a {kind} must have a "coordinates" member',
+                              owners[n], paths[n])
+                elif type(c) is not list:
+                    self.emit("member-type", '"coordinates" member must be an array, found '
+                              f"{_jtype(c)}", owners[n], paths[n])
+                elif c:
+                    keep.append(n)
+        if not keep:
+            return
+        _Walk(self, kind, [coords[n] for n in keep], [owners[n] for n in keep],
+              paths.pick(keep)).run()
+
+    def position_range(self, x: float, y: float, owner: int | None, path: Path) -> None:
+        """Report a position outside WGS 84, once per feature."""
+        key = "root" if owner is None else owner + self._offset
+        if key in self._range_done:
+            return
+        self._range_done.add(key)
+        message = (f"position [{_num(x)}, {_num(y)}] is outside WGS 84 (longitude -180..180, "
+                   "latitude -90..90)")
+        if abs(x) > 1000 or abs(y) > 1000:
+            message += f"; the values look like projected metres: {_PROJECTED_HINT}"
+        elif abs(x) <= 90 and 90 < abs(y) <= 180:
+            message += "; longitude and latitude look swapped (GeoJSON order is [lon, lat])"
+        self.emit("position-range", message, owner, path)
+
+class _Walk:
+    """The coordinates of one geometry type, checked a nesting level at a time.
+
+    Each level is a flat list of nodes; for every level below the first, ``links`` keeps
+    each node's parent (in the level above) and its index in that parent, so that a node at
+    fault can name its geometry and JSON path.
+    """
+
+    def __init__(self, checker: Checker, kind: str, coords: list[list[Any]],
+                 owners: list[Any], paths: Paths) -> None:
+        self.c = checker
+        self.kind = kind
+        self.coords = coords
+        self.owners = owners
+        self.paths = paths
+        self.depth, self.part = _COORD_SHAPE[kind]
+        self.nodes: list[Any] = coords
+        self.base = np.arange(len(coords))  # level 0: node -> geometry
+        self.links: list[tuple[np.ndarray, np.ndarray]] = []
+        self.bad = np.zeros(len(coords), dtype=bool)  # geometries with an error
+
+    def locate(self, level: int, node: int) -> tuple[int, Path]:
+        """The geometry and JSON path of node ``node`` at nesting level ``level``."""
+        keys: list[int] = []
+        for parent, index in reversed(self.links[:level]):
+            keys.append(int(index[node]))
+            node = int(parent[node])
+        g = int(self.base[node])
+        return g, (*self.paths[g], "coordinates", *reversed(keys))
+
+    def emit(self, rule: str, message: str, level: int, node: int,
+             location: tuple[float, float] | None = None, *, error: bool = True) -> None:
+        g, path = self.locate(level, node)
+        if error:
+            self.bad[g] = True
+        self.c.emit(rule, message, self.owners[g], path, location)
+
+    def select(self, keep: np.ndarray) -> None:
+        """Keep only the nodes of the current level where ``keep`` is True."""
+        if keep.all():
+            return
+        self.nodes = list(compress(self.nodes, keep.tolist()))
+        if self.links:
+            parent, index = self.links[-1]
+            self.links[-1] = (parent[keep], index[keep])
+        else:
+            self.base = self.base[keep]
+
+    def descend(self) -> None:
+        """Replace the nodes (arrays) by their elements."""
+        counts = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        parent = np.repeat(np.arange(len(self.nodes)), counts)
+        index = np.arange(len(parent)) - np.repeat(np.cumsum(counts) - counts, counts)
+        self.nodes = list(chain.from_iterable(self.nodes))
+        self.links.append((parent, index))
+
+    def run(self) -> None:
+        for level in range(self.depth + 1):
+            remaining = self.depth - level
+            if level > 0:
+                self._arrays(level, remaining)
+            if remaining == 1 and self.part == "line":
+                self._lines(level)
+            elif remaining == 1 and self.part == "ring":
+                self._rings(level)
+            if remaining == 0:
+                self._positions(level)
+            else:
+                self.descend()
+        if self.part == "ring":
+            self._right_hand_rule()
+
+    def _arrays(self, level: int, remaining: int) -> None:
+        """Below the first level every node must be an array."""
+        is_list = _are_lists(self.nodes)
+        if is_list.all():
+            return
+        parents = self.links[-1][0]
+        for n in np.flatnonzero(~is_list).tolist():
+            found = _jtype(self.nodes[n])
+            if remaining == 0:
+                message = f"a position must be an array [longitude, latitude], found {found}"
+            else:
+                message = (f'"coordinates" of a {self.kind} are not nested deeply enough: '
+                           f"found {found} where an array was expected")
+            self.emit("coordinate-nesting", message, level - 1, int(parents[n]))
+        self.select(is_list)
+
+    def _lines(self, level: int) -> None:
+        sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        short = sizes < 2
+        for n in np.flatnonzero(short).tolist():
+            where = _valid_location(self.nodes[n][0]) if sizes[n] else None
+            self.emit("linestring-too-short", f"a line needs 2 or more positions, found "
+                      f"{sizes[n]}", level, n, where)
+        self.select(~short)
+
+    def _rings(self, level: int) -> None:
+        sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        empty = sizes == 0
+        for n in np.flatnonzero(empty).tolist():
+            self.emit("ring-too-short", "a linear ring needs 4 or more positions, found 0",
+                      level, n)
+        ends = np.zeros(len(self.nodes), dtype=bool)
+        ends[~empty] = _are_lists([r[-1] for r in compress(self.nodes, (~empty).tolist())])
+        for n in np.flatnonzero(~empty & ~ends).tolist():
+            self.emit("coordinate-nesting", f'"coordinates" of a {self.kind} are not nested '
+                      "deeply enough: a ring holds numbers where positions were expected",
+                      level, n)
+        self.select(ends)
+        sizes = sizes[ends]
+        closed = np.fromiter(map(_same, self.nodes), dtype=bool, count=len(self.nodes))
+        for n in np.flatnonzero((sizes < 4) | ~closed).tolist():
+            where = _valid_location(self.nodes[n][0])
+            if sizes[n] < 4:
+                self.emit("ring-too-short", f"a linear ring needs 4 or more positions, found "
+                          f"{sizes[n]}", level, n, where)
+            if not closed[n]:
+                self.emit("ring-not-closed", "a linear ring must end with the position it "
+                          "starts with", level, n, where)
+
+    def _positions(self, level: int) -> None:
+        sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        for n in np.flatnonzero(sizes < 2).tolist():
+            self.emit("position-arity", "a position must have 2 or 3 numbers [longitude, "
+                      f"latitude(, altitude)], found {sizes[n]} element(s)", level, n)
+        for n in np.flatnonzero(sizes > 3).tolist():
+            self.emit("position-extra-elements", "a position should have at most 3 elements "
+                      f"[longitude, latitude, altitude], found {sizes[n]}", level, n,
+                      error=False)
+        self.select(sizes >= 2)
+        sizes = sizes[sizes >= 2]
+        values = list(chain.from_iterable(self.nodes))
+        if not set(map(type, values)) <= {int, float}:
+            numeric = np.fromiter((type(v) in _NUMBER for v in values), dtype=bool,
+                                  count=len(values))
+            good = np.ones(len(self.nodes), dtype=bool)
+            good[np.repeat(np.arange(len(self.nodes)), sizes)[~numeric]] = False
+            for n in np.flatnonzero(~good).tolist():
+                wrong = next(v for v in self.nodes[n] if type(v) not in _NUMBER)
+                self.emit("position-number", "every element of a position must be a number, "
+                          f"found {_jtype(wrong)}", level, n)
+            self.select(good)
+        if not self.c.wgs84 or not self.nodes:
+            return
+        count = len(self.nodes)
+        xs = np.fromiter(map(itemgetter(0), self.nodes), dtype=np.float64, count=count)
+        ys = np.fromiter(map(itemgetter(1), self.nodes), dtype=np.float64, count=count)
+        outside = ~((xs >= -180) & (xs <= 180) & (ys >= -90) & (ys <= 90))
+        for n in np.flatnonzero(outside).tolist():
+            g, path = self.locate(level, n)
+            self.c.position_range(float(xs[n]), float(ys[n]), self.owners[g], path)
+
+    def _right_hand_rule(self) -> None:
+        polygons: list[Any] = []
+        owner: list[int] = []
+        for g in np.flatnonzero(~self.bad).tolist():  # geometries without errors only
+            parts = [self.coords[g]] if self.kind == "Polygon" else self.coords[g]
+            polygons.extend(parts)
+            owner.extend([g] * len(parts))
+        reported: set[int] = set()
+        for poly, ring, g in zip(polygons, _rhr_offenders(polygons), owner, strict=True):
+            if ring < 0 or g in reported:
+                continue
+            reported.add(g)
+            which = "the exterior ring" if ring == 0 else f"hole {ring}"
+            self.c.emit("right-hand-rule", "polygon rings should follow the right-hand rule "
+                        "(RFC 7946 3.1.6): exterior rings counter-clockwise, holes clockwise; "
+                        f"{which} is the other way round", self.owners[g], self.paths[g],
+                        _valid_location(poly[ring][0]))
+
+
+def _same(ring: list[Any]) -> bool:
+    """First position equals last (deep equality; garbage too deep to compare is unequal)."""
+    try:
+        return bool(eq(ring[0], ring[-1]))
+    except RecursionError:
+        return False
