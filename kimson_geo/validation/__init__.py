@@ -13,8 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import CRSError, DataSourceError, LayerError
-from ..registry import LAYER_NAMES, layer_spec
+from ..errors import CRSError, DataSourceError
 from .issue import Issue
 from .report import ValidationReport
 
@@ -155,9 +154,11 @@ def validate(
     source
         None for the bundled inventory; a folder of layer files; a GeoPackage with
         registry-named layers; a single file (checked as ``layer`` when given, else only
-        for structure and geometry); or an :class:`~kimson_geo.inventory.Inventory`.
+        for structure and geometry); or an
+        :class:`~kimson_geo.inventory.Inventory`.  :func:`kimson_geo.io.sources.resolve`
+        says what is there.
     layer
-        Registry layer a single file holds.
+        Only this registry layer (any case); for a single file, the layer it holds.
     src_crs
         CRS of the source coordinates when the files do not say it (e.g. ``EPSG:5899``).
 
@@ -169,58 +170,33 @@ def validate(
     Raises
     ------
     DataSourceError
-        When ``source`` does not exist.
+        When nothing at ``source`` can be read as a layer (see
+        :func:`~kimson_geo.io.sources.resolve`).
     """
     from ..inventory import Inventory
-    from ..io.read import _source_layers, find_layer_files
+    from ..io.sources import resolve
     from ..paths import bundled_data_dir
 
     if isinstance(source, Inventory):
         return validate_inventory(source)
     root = Path(source) if source is not None else bundled_data_dir()
-    if not root.exists():
-        raise DataSourceError(f"{root}: no such file or folder")
-    if layer is not None:
-        layer_spec(layer)
+    found = resolve(root, layer, from_name=False)
+    layer_known = found.known
     report = ValidationReport(source=str(root))
     frames: dict[str, gpd.GeoDataFrame] = {}
     files: dict[str, Path] = {}
-    layer_known = True
-    if root.is_dir():
-        found = find_layer_files(root)
-        if layer is not None:
-            found = {layer: found[layer]} if layer in found else {}
-        if not found:
-            raise DataSourceError(f"{root}: no layer files named after registry layers "
-                                  f"({', '.join(LAYER_NAMES)})")
-        for name, path in found.items():
-            frame = _read_checked(path, name, None, src_crs, report, name)
-            files[name] = path
-            if frame is not None:
-                frames[name] = frame
-    elif root.suffix.lower() in {".gpkg", ".sqlite"}:
-        inner = [n for n in _source_layers(root) if n in LAYER_NAMES
-                 and (layer is None or n == layer)]
-        if not inner:
-            raise LayerError(f"{root}: holds no layer named after a registry layer")
-        for name in inner:
-            frame = _read_checked(root, name, name, src_crs, report, name)
-            files[name] = root
-            if frame is not None:
-                frames[name] = frame
-    else:
-        layer_known = layer is not None
-        key = layer if layer is not None else root.stem
-        frame = _read_checked(root, layer, None, src_crs, report, key)
-        files[key] = root
+    for src in found:
+        frame = _read_checked(src.path, src.layer if layer_known else None, src.source_layer,
+                              src_crs, report, src.layer)
+        files[src.layer] = src.path
         if frame is not None:
-            frames[key] = frame
+            frames[src.layer] = frame
     report.layers = list(frames)
     if not frames:
         return report
     inv = Inventory(layers=frames, source=root, files=files)
     report.issues = _check_rules(inv, layer_known=layer_known, files=files, pre=report.issues)
-    if layer_known and layer is None:
+    if found.kind != "file" and layer is None:
         from .claims import measure_claims
 
         report.claims = measure_claims(inv)
