@@ -22,6 +22,7 @@ from ..errors import DataSourceError, LayerError
 from ..registry import LAYER_NAMES, WGS84, LayerSpec, layer_spec
 from ..text import is_text_dtype, nfc, normalize_frame_text
 from .encoding import READ_AS, shapefile_encoding, transcode_frame
+from .limits import check_text_values, max_property_chars, screen_geojson_text
 from .sources import READABLE_SUFFIXES, check_input, resolve
 
 __all__ = [
@@ -53,6 +54,7 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     from pyogrio.errors import DataSourceError as OgrSourceError
 
     check_input(path)
+    screen_geojson_text(path)
     encoding = None
     try:
         kwargs: dict[str, Any] = _gdal_open_options(path)
@@ -70,6 +72,8 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
     except (OgrSourceError, DataLayerError) as exc:
         reason = " ".join(str(exc).split())
+        if "Too many characters" in reason:  # json-c's own limit on one value
+            reason += f" (a value far over the limit of {max_property_chars():,} characters)"
         raise DataSourceError(f"{path}: cannot be read as a vector layer: {reason}") from exc
     except UnicodeDecodeError as exc:
         raise DataSourceError(
@@ -204,6 +208,7 @@ def read_layer(
     dxf = path.suffix.lower() == ".dxf"
     frame = _read_frame(path, None if dxf else source_layer)
     encoding = frame.attrs.get(TEXT_ENCODING)
+    check_text_values(frame, path)
     frame = normalize_frame_text(frame)
     if dxf:
         frame = _from_dxf(frame, source_layer if source_layer is not None else layer)

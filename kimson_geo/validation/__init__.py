@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from ..inventory import Inventory
+    from ..io.sources import LayerSource
 
 __all__ = ["validate", "validate_inventory", "ValidationReport", "Issue", "list_rules"]
 
@@ -141,6 +142,29 @@ def _unreadable(path: Path, exc: Exception, report: ValidationReport, key: str) 
     return None
 
 
+def _read_source(src: LayerSource, layer_known: bool, src_crs: object | None,
+                 report: ValidationReport) -> gpd.GeoDataFrame | None:
+    """One layer read and checked as every command reads it: text no command can read
+    (a NUL, a lone surrogate, a value over the limit) makes the file unreadable here too."""
+    from ..io.limits import check_text_values, screen_geojson_text
+
+    try:
+        screen_geojson_text(src.path)
+    except DataSourceError as exc:
+        _unreadable(src.path, exc, report, src.layer)
+        return None
+    frame = _read_checked(src.path, src.layer if layer_known else None, src.source_layer,
+                          src_crs, report, src.layer)
+    if frame is None:
+        return None
+    try:
+        check_text_values(frame, src.path)
+    except DataSourceError as exc:
+        _unreadable(src.path, exc, report, src.layer)
+        return None
+    return frame
+
+
 def _note_encoding(frame: gpd.GeoDataFrame, report: ValidationReport, key: str) -> None:
     """A Shapefile whose text encoding was guessed: say which one was used."""
     from ..io.read import TEXT_ENCODING
@@ -195,9 +219,8 @@ def validate(
     frames: dict[str, gpd.GeoDataFrame] = {}
     files: dict[str, Path] = {}
     for src in found:
-        frame = _read_checked(src.path, src.layer if layer_known else None, src.source_layer,
-                              src_crs, report, src.layer)
         files[src.layer] = src.path
+        frame = _read_source(src, layer_known, src_crs, report)
         if frame is not None:
             frames[src.layer] = frame
             _note_encoding(frame, report, src.layer)
