@@ -17,10 +17,18 @@ if TYPE_CHECKING:
     import numpy as np
     from pyproj import CRS, Transformer
 
-__all__ = ["resolve_crs", "ensure_wgs84", "to_metric", "PROJECTED_HINT", "metric_transformer",
+__all__ = ["resolve_crs", "ensure_wgs84", "to_metric", "PROJECTED_HINT", "DEGREES_HINT",
+           "metric_transformer",
            "to_metric_array", "to_metric_xy", "metres_per_degree"]
 
 PROJECTED_HINT = "VN-2000? pass --src-crs EPSG:5899"
+#: what to do when a projected CRS is declared for coordinates in degrees
+DEGREES_HINT = "if they are WGS 84, pass --src-crs EPSG:4326 (or fix the .prj)"
+
+
+def _crs_label(crs: CRS) -> str:
+    code = crs.to_epsg()
+    return f"EPSG:{code} ({crs.name})" if code else repr(crs.name)
 
 
 def resolve_crs(value: object) -> CRS:
@@ -41,31 +49,52 @@ def ensure_wgs84(
 ) -> gpd.GeoDataFrame:
     """Return ``frame`` in WGS 84.
 
-    ``src_crs`` overrides the CRS the frame declares.  A frame that declares none, or whose
-    coordinates cannot be geographic, raises :class:`CRSError` with a hint.
+    ``src_crs`` overrides the CRS the frame declares.  A frame that declares none, whose
+    coordinates cannot be geographic, or that declares a projected CRS (VN-2000) for
+    coordinates that are all within longitude/latitude range, raises :class:`CRSError`
+    with a hint.
     """
     if src_crs is not None:
         frame = frame.set_crs(src_crs, allow_override=True)
+    # no position at all (no rows, missing or empty geometries): nothing to check
+    has_positions = _has_positions(frame)
     if frame.crs is None:
         # a CSV or a Shapefile without .prj: longitude/latitude is assumed only when the
         # coordinates can be longitude/latitude
-        if frame.geometry.isna().all() or frame.empty or _lon_lat_range(frame):
+        if not has_positions or _lon_lat_range(frame):
             return frame.set_crs(WGS84)
         raise CRSError(f"{source}: has no CRS and its coordinates are not longitude/latitude "
                        f"({PROJECTED_HINT})")
-    if frame.crs.is_geographic and not frame.empty and not frame.geometry.isna().all():
+    if frame.crs.is_geographic and has_positions:
         bounds = frame.total_bounds
         if not _lon_lat_range(frame):
             raise CRSError(
                 f"{source}: coordinates up to ({bounds[2]:.0f}, {bounds[3]:.0f}) are not "
                 f"longitude/latitude; they look like projected metres ({PROJECTED_HINT})"
             )
+    if frame.crs.is_projected and has_positions and _lon_lat_range(frame):
+        # a VN-2000 .prj copied beside a file exported in degrees: metres near the false
+        # origin are never where a Vietnamese ward is, degrees always are
+        bounds = frame.total_bounds
+        raise CRSError(
+            f"{source}: coordinates up to ({bounds[2]:.4g}, {bounds[3]:.4g}) look like "
+            f"degrees (longitude/latitude), but the file says {_crs_label(frame.crs)}; "
+            f"{DEGREES_HINT}"
+        )
     if frame.crs.equals(WGS84) or frame.crs.to_epsg() == 4326:
         return frame.set_crs(WGS84, allow_override=True) if frame.crs != WGS84 else frame
     try:
         return frame.to_crs(WGS84)
     except Exception as exc:  # pyproj raises several types
         raise CRSError(f"{source}: cannot transform from {frame.crs} to WGS 84: {exc}") from exc
+
+
+def _has_positions(frame: gpd.GeoDataFrame) -> bool:
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    return bool((~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)).any())
 
 
 def _lon_lat_range(frame: gpd.GeoDataFrame) -> bool:

@@ -21,9 +21,13 @@ from ..crs import ensure_wgs84, resolve_crs
 from ..errors import DataSourceError, LayerError
 from ..registry import LAYER_NAMES, WGS84, LayerSpec, layer_spec
 from ..text import is_text_dtype, nfc, normalize_frame_text
+from .encoding import READ_AS, shapefile_encoding, transcode_frame
+from .limits import check_text_values, max_property_chars, screen_geojson_text
+from .sources import READABLE_SUFFIXES, check_input, resolve
 
 __all__ = [
     "READABLE_SUFFIXES",
+    "TEXT_ENCODING",
     "find_layer_files",
     "read_layer",
     "read_layers",
@@ -31,11 +35,8 @@ __all__ = [
     "coerce_to_registry",
 ]
 
-#: File suffixes looked for in an inventory folder, in order of preference.
-READABLE_SUFFIXES: tuple[str, ...] = (
-    ".geojson", ".json", ".gpkg", ".shp", ".fgb", ".parquet", ".csv", ".kml", ".dxf",
-)
-_MULTI_LAYER_SUFFIXES = {".gpkg", ".sqlite"}
+#: ``frame.attrs`` key of a Shapefile's :class:`~kimson_geo.io.encoding.TextEncoding`
+TEXT_ENCODING = "text_encoding"
 
 _TRUE = {"true", "t", "yes", "y", "1", "có", "co", "đúng"}
 _FALSE = {"false", "f", "no", "n", "0", "không", "khong", "sai"}
@@ -52,10 +53,17 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     from pyogrio.errors import DataLayerError
     from pyogrio.errors import DataSourceError as OgrSourceError
 
-    if not path.exists():
-        raise DataSourceError(f"{path}: no such file or folder")
+    check_input(path)
+    screen_geojson_text(path)
+    encoding = None
     try:
         kwargs: dict[str, Any] = _gdal_open_options(path)
+        if path.suffix.lower() == ".shp":
+            # GDAL misreads several .cpg names (and loses a character per value in
+            # Windows-1258): read the bytes as Latin-1 and decode them here
+            encoding = shapefile_encoding(path)
+            plain = encoding.name in ("ascii", "utf-8")
+            kwargs["encoding"] = "UTF-8" if plain else READ_AS
         with warnings.catch_warnings():
             # a column of mixed numbers and text stays text; the registry types it below
             warnings.filterwarnings("ignore", message="Could not parse column")
@@ -64,6 +72,8 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
     except (OgrSourceError, DataLayerError) as exc:
         reason = " ".join(str(exc).split())
+        if "Too many characters" in reason:  # json-c's own limit on one value
+            reason += f" (a value far over the limit of {max_property_chars():,} characters)"
         raise DataSourceError(f"{path}: cannot be read as a vector layer: {reason}") from exc
     except UnicodeDecodeError as exc:
         raise DataSourceError(
@@ -71,6 +81,10 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         ) from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
+    if encoding is not None:
+        if kwargs["encoding"] == READ_AS:
+            frame = transcode_frame(frame, encoding.name)
+        frame.attrs[TEXT_ENCODING] = encoding
     return frame
 
 
@@ -141,13 +155,14 @@ _DXF_LAYER, _DXF_HANDLE, _DXF_TEXT = "Layer", "EntityHandle", "Text"
 _DXF_DROP = ("PaperSpace", "SubClasses", "Linetype", "ExtendedEntity", "RawCodeValues")
 
 
-def _from_dxf(frame: gpd.GeoDataFrame, layer: str | None) -> gpd.GeoDataFrame:
-    """Keep the entities of CAD layer ``layer`` (when the drawing has one by that name) and
-    map the entity handle to ``id`` and the entity text to ``name``."""
-    if layer is not None and _DXF_LAYER in frame.columns:
-        mine = frame[_DXF_LAYER] == layer
+def _from_dxf(frame: gpd.GeoDataFrame, cad_layer: str | None) -> gpd.GeoDataFrame:
+    """Keep the entities of CAD layer ``cad_layer`` (any case; when the drawing has one by
+    that name) and map the entity handle to ``id`` and the entity text to ``name``."""
+    if cad_layer is not None and _DXF_LAYER in frame.columns:
+        wanted = str(nfc(cad_layer)).casefold()
+        mine = frame[_DXF_LAYER].map(lambda v: isinstance(v, str) and v.casefold() == wanted)
         if mine.any():
-            frame = frame[mine.to_numpy()].reset_index(drop=True)
+            frame = frame[mine.to_numpy(dtype=bool)].reset_index(drop=True)
     renames = {}
     from ..registry import ID, NAME
 
@@ -158,15 +173,6 @@ def _from_dxf(frame: gpd.GeoDataFrame, layer: str | None) -> gpd.GeoDataFrame:
     frame = frame.rename(columns=renames)
     drop = [c for c in (*_DXF_DROP, _DXF_LAYER, _DXF_HANDLE) if c in frame.columns]
     return frame.drop(columns=drop)
-
-
-def _dxf_layers(path: Path) -> list[str]:
-    """Registry layers named by the CAD layers of a DXF drawing."""
-    import pyogrio
-
-    table = pyogrio.read_dataframe(path, columns=[_DXF_LAYER], read_geometry=False)
-    names = {str(nfc(v)) for v in table[_DXF_LAYER].dropna().unique()}
-    return [n for n in LAYER_NAMES if n in names]
 
 
 def read_layer(
@@ -186,7 +192,8 @@ def read_layer(
     layer
         Registry layer name; when given, attributes are typed as the registry says.
     source_layer
-        Layer inside a multi-layer source such as a GeoPackage.
+        Layer inside a multi-layer source such as a GeoPackage, or the CAD layer of a DXF
+        drawing (see :func:`kimson_geo.io.sources.resolve`).
     src_crs
         CRS of the coordinates, overriding what the file says (GeoJSON files always claim
         WGS 84, so VN-2000 survey coordinates need ``src_crs="EPSG:5899"``).
@@ -194,54 +201,38 @@ def read_layer(
     Returns
     -------
     geopandas.GeoDataFrame
-        In EPSG:4326.
+        In EPSG:4326.  A Shapefile's text encoding (from its ``.cpg``, or detected) is in
+        ``frame.attrs["text_encoding"]``.
     """
     path = Path(path)
-    frame = _read_frame(path, source_layer)
+    dxf = path.suffix.lower() == ".dxf"
+    frame = _read_frame(path, None if dxf else source_layer)
+    encoding = frame.attrs.get(TEXT_ENCODING)
+    check_text_values(frame, path)
     frame = normalize_frame_text(frame)
-    if path.suffix.lower() == ".dxf":
-        frame = _from_dxf(frame, layer)
+    if dxf:
+        frame = _from_dxf(frame, source_layer if source_layer is not None else layer)
     frame = ensure_wgs84(frame, resolve_crs(src_crs) if src_crs is not None else None,
                          source=str(path))
     if layer is not None:
         frame = coerce_to_registry(frame, layer_spec(layer))
     frame.attrs["source"] = str(path)
+    if encoding is not None:
+        frame.attrs[TEXT_ENCODING] = encoding
     if layer is not None:
         frame.attrs["layer"] = layer
     return frame
 
 
 def find_layer_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """Map each registry layer found in ``folder`` to its file.
+    """Map each registry layer found in ``folder`` to its file (names in any case).
 
-    A layer's file is the one whose stem is the layer's registry name, with one of
-    :data:`READABLE_SUFFIXES` (the first suffix in that order wins).
+    See :func:`kimson_geo.io.sources.resolve`, which this asks.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise DataSourceError(f"{folder}: not a folder")
-    by_stem: dict[str, dict[str, Path]] = {}
-    for entry in folder.iterdir():
-        if entry.is_file():
-            by_stem.setdefault(nfc(entry.stem), {})[entry.suffix.lower()] = entry  # type: ignore[arg-type]
-    found: dict[str, Path] = {}
-    for name in LAYER_NAMES:
-        candidates = by_stem.get(name, {})
-        for suffix in READABLE_SUFFIXES:
-            if suffix in candidates:
-                found[name] = candidates[suffix]
-                break
-    return found
-
-
-def _source_layers(path: Path) -> list[str]:
-    import pyogrio
-    from pyogrio.errors import DataSourceError as OgrSourceError
-
-    try:
-        return [str(row[0]) for row in pyogrio.list_layers(path)]
-    except OgrSourceError as exc:
-        raise DataSourceError(f"{path}: cannot be read as a vector source: {exc}") from exc
+    return resolve(folder).files
 
 
 def read_layers(
@@ -255,44 +246,16 @@ def read_layers(
     ``path`` may be a folder holding one file per layer, a multi-layer file (GeoPackage)
     whose layers carry registry names, or a single file; a single file is read as
     ``layer`` or, when that is not given, as the registry layer named by its stem.
+    :func:`kimson_geo.io.sources.resolve` says which is which.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataSourceError(f"{path}: no such file or folder")
-    if path.is_dir():
-        files = find_layer_files(path)
-        if layer is not None:
-            layer_spec(layer)
-            files = {layer: files[layer]} if layer in files else {}
-        if not files:
-            known = ", ".join(f"{n}.geojson" for n in LAYER_NAMES[:3])
-            raise DataSourceError(
-                f"{path}: no layer files found (expected files named after registry layers, "
-                f"such as {known})"
-            )
-        return {name: read_layer(file, name, src_crs=src_crs) for name, file in files.items()}
-    if path.suffix.lower() in _MULTI_LAYER_SUFFIXES:
-        inner = _source_layers(path)
-        wanted = [n for n in inner if n in LAYER_NAMES and (layer is None or n == layer)]
-        if wanted:
-            return {n: read_layer(path, n, source_layer=n, src_crs=src_crs) for n in wanted}
-        if layer is not None and len(inner) == 1:
-            return {layer: read_layer(path, layer, source_layer=inner[0], src_crs=src_crs)}
-        raise DataSourceError(
-            f"{path}: holds no layer named after a registry layer (found: {', '.join(inner)})"
-            + ("" if layer else "; name one with --layer")
-        )
-    if path.suffix.lower() == ".dxf" and layer is None:
-        inner = _dxf_layers(path)
-        if inner:
-            return {n: read_layer(path, n, src_crs=src_crs) for n in inner}
-    name = layer if layer is not None else nfc(path.stem)
-    if name not in LAYER_NAMES:
+    found = resolve(path, layer)
+    if not found.known:
         raise LayerError(
-            f"{path}: cannot tell which layer this file is; pass --layer "
+            f"{found.root}: cannot tell which layer this file is; pass --layer "
             f"(one of: {', '.join(LAYER_NAMES)})"
         )
-    return {str(name): read_layer(path, str(name), src_crs=src_crs)}
+    return {s.layer: read_layer(s.path, s.layer, source_layer=s.source_layer, src_crs=src_crs)
+            for s in found}
 
 
 def iter_features(

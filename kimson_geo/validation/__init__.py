@@ -13,8 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import CRSError, DataSourceError, LayerError
-from ..registry import LAYER_NAMES, layer_spec
+from ..errors import CRSError, DataSourceError
 from .issue import Issue
 from .report import ValidationReport
 
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from ..inventory import Inventory
+    from ..io.sources import LayerSource
 
 __all__ = ["validate", "validate_inventory", "ValidationReport", "Issue", "list_rules"]
 
@@ -93,6 +93,38 @@ def _unreadable(path: Path, exc: Exception, report: ValidationReport, key: str) 
     return None
 
 
+def _read_source(src: LayerSource, layer_known: bool, src_crs: object | None,
+                 report: ValidationReport) -> gpd.GeoDataFrame | None:
+    """One layer read and checked as every command reads it: text no command can read
+    (a NUL, a lone surrogate, a value over the limit) makes the file unreadable here too."""
+    from ..io.limits import check_text_values, screen_geojson_text
+
+    try:
+        screen_geojson_text(src.path)
+    except DataSourceError as exc:
+        _unreadable(src.path, exc, report, src.layer)
+        return None
+    frame = _read_checked(src.path, src.layer if layer_known else None, src.source_layer,
+                          src_crs, report, src.layer)
+    if frame is None:
+        return None
+    try:
+        check_text_values(frame, src.path)
+    except DataSourceError as exc:
+        _unreadable(src.path, exc, report, src.layer)
+        return None
+    return frame
+
+
+def _note_encoding(frame: gpd.GeoDataFrame, report: ValidationReport, key: str) -> None:
+    """A Shapefile whose text encoding was guessed: say which one was used."""
+    from ..io.read import TEXT_ENCODING
+
+    encoding = frame.attrs.get(TEXT_ENCODING)
+    if encoding is not None and encoding.note:
+        report.add(Issue("text-encoding", "warning", encoding.note, layer=key))
+
+
 def validate(
     source: str | os.PathLike[str] | Inventory | None = None,
     *,
@@ -106,9 +138,11 @@ def validate(
     source
         None for the bundled inventory; a folder of layer files; a GeoPackage with
         registry-named layers; a single file (checked as ``layer`` when given, else only
-        for structure and geometry); or an :class:`~kimson_geo.inventory.Inventory`.
+        for structure and geometry); or an
+        :class:`~kimson_geo.inventory.Inventory`.  :func:`kimson_geo.io.sources.resolve`
+        says what is there.
     layer
-        Registry layer a single file holds.
+        Only this registry layer (any case); for a single file, the layer it holds.
     src_crs
         CRS of the source coordinates when the files do not say it (e.g. ``EPSG:5899``).
 
@@ -120,58 +154,33 @@ def validate(
     Raises
     ------
     DataSourceError
-        When ``source`` does not exist.
+        When nothing at ``source`` can be read as a layer (see
+        :func:`~kimson_geo.io.sources.resolve`).
     """
     from ..inventory import Inventory
-    from ..io.read import _source_layers, find_layer_files
+    from ..io.sources import resolve
     from ..paths import bundled_data_dir
 
     if isinstance(source, Inventory):
         return validate_inventory(source)
     root = Path(source) if source is not None else bundled_data_dir()
-    if not root.exists():
-        raise DataSourceError(f"{root}: no such file or folder")
-    if layer is not None:
-        layer_spec(layer)
+    found = resolve(root, layer, from_name=False)
+    layer_known = found.known
     report = ValidationReport(source=str(root))
     frames: dict[str, gpd.GeoDataFrame] = {}
     files: dict[str, Path] = {}
-    layer_known = True
-    if root.is_dir():
-        found = find_layer_files(root)
-        if layer is not None:
-            found = {layer: found[layer]} if layer in found else {}
-        if not found:
-            raise DataSourceError(f"{root}: no layer files named after registry layers "
-                                  f"({', '.join(LAYER_NAMES)})")
-        for name, path in found.items():
-            frame = _read_checked(path, name, None, src_crs, report, name)
-            files[name] = path
-            if frame is not None:
-                frames[name] = frame
-    elif root.suffix.lower() in {".gpkg", ".sqlite"}:
-        inner = [n for n in _source_layers(root) if n in LAYER_NAMES
-                 and (layer is None or n == layer)]
-        if not inner:
-            raise LayerError(f"{root}: holds no layer named after a registry layer")
-        for name in inner:
-            frame = _read_checked(root, name, name, src_crs, report, name)
-            files[name] = root
-            if frame is not None:
-                frames[name] = frame
-    else:
-        layer_known = layer is not None
-        key = layer if layer is not None else root.stem
-        frame = _read_checked(root, layer, None, src_crs, report, key)
-        files[key] = root
+    for src in found:
+        files[src.layer] = src.path
+        frame = _read_source(src, layer_known, src_crs, report)
         if frame is not None:
-            frames[key] = frame
+            frames[src.layer] = frame
+            _note_encoding(frame, report, src.layer)
     report.layers = list(frames)
     if not frames:
         return report
     inv = Inventory(layers=frames, source=root, files=files)
     _check_rules(inv, layer_known=layer_known, files=files, report=report)
-    if layer_known and layer is None:
+    if found.kind != "file" and layer is None:
         from .claims import measure_claims
 
         report.claims = measure_claims(inv)

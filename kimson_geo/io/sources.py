@@ -1,0 +1,366 @@
+"""What is at PATH: the one answer every reader uses (load, validate, the dask engine).
+
+A folder of files named after registry layers, a GeoPackage whose layers carry registry
+names, a DXF drawing whose CAD layers do, or a single file (read as ``layer`` when given, or
+as the layer its name gives).  Names are matched without regard to case (``Roads.geojson``,
+a GeoPackage layer ``ROADS``); two sources of one layer are an error naming both, never a
+silent choice.  Every file is checked to be a regular file of a sane size before anything
+opens it: a FIFO would hang a reader and ``/dev/zero`` would fill the memory.
+
+>>> from kimson_geo.paths import bundled_data_dir
+>>> found = resolve(bundled_data_dir())
+>>> found.known, found.layers[0].layer, found.layers[0].path.name
+(True, 'boundary', 'boundary.geojson')
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..errors import DataSourceError, LayerError
+from ..registry import LAYER_NAMES, layer_spec
+from ..text import nfc
+
+__all__ = [
+    "READABLE_SUFFIXES",
+    "MULTI_LAYER_SUFFIXES",
+    "MAX_FILE_BYTES_ENV",
+    "LayerSource",
+    "Sources",
+    "resolve",
+    "registry_layer",
+    "check_regular_file",
+    "check_input",
+    "list_source_layers",
+    "dxf_layers",
+    "max_file_bytes",
+]
+
+#: File suffixes looked for in an inventory folder.
+READABLE_SUFFIXES: tuple[str, ...] = (
+    ".geojson", ".json", ".gpkg", ".shp", ".fgb", ".parquet", ".csv", ".kml", ".dxf",
+)
+#: Files that hold several layers, each named inside the file.
+MULTI_LAYER_SUFFIXES: frozenset[str] = frozenset({".gpkg", ".sqlite"})
+_DXF = ".dxf"
+#: A Shapefile is read with these beside it; each must be a regular file too.
+_SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
+
+#: Environment variable overriding :func:`max_file_bytes`.
+MAX_FILE_BYTES_ENV = "KIMSON_GEO_MAX_FILE_BYTES"
+#: Files larger than this are refused before reading (16 GiB: far past any ward's data,
+#: and past what a GeoDataFrame of it would fit into on most machines).
+_DEFAULT_MAX_FILE_BYTES = 16 * 1024**3
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """Where one layer comes from.
+
+    Parameters
+    ----------
+    layer
+        Registry layer name, or the file's stem when the layer is not known.
+    path
+        The file to read.
+    source_layer
+        The layer inside ``path`` as the file spells it: a GeoPackage layer, or the CAD
+        layer of a DXF drawing; None for single-layer files (and a whole drawing).
+    """
+
+    layer: str
+    path: Path
+    source_layer: str | None = None
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The answer of :func:`resolve`: the layers found at ``root``, in registry order.
+
+    ``kind`` says what ``root`` is: a ``"folder"`` of layer files, a ``"multi"``-layer file
+    (GeoPackage, or a drawing split by CAD layer), or a single-layer ``"file"``.  ``known``
+    is False only for a single file whose layer neither ``--layer`` nor its name gives: it
+    can be checked for structure and geometry, not against a layer's schema.
+    """
+
+    root: Path
+    layers: tuple[LayerSource, ...]
+    kind: Literal["folder", "multi", "file"]
+    known: bool = True
+
+    def __iter__(self) -> Iterator[LayerSource]:
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    @property
+    def names(self) -> list[str]:
+        """The layer names, in order."""
+        return [s.layer for s in self.layers]
+
+    @property
+    def files(self) -> dict[str, Path]:
+        """Layer name -> file."""
+        return {s.layer: s.path for s in self.layers}
+
+
+_BY_FOLDED = {name.casefold(): name for name in LAYER_NAMES}
+
+
+def registry_layer(name: object) -> str | None:
+    """The registry layer ``name`` spells in any case (NFC), or None.
+
+    Examples
+    --------
+    >>> registry_layer("Roads"), registry_layer("KHU"), registry_layer("đường")
+    ('roads', 'khu', None)
+    """
+    if not isinstance(name, str):
+        return None
+    return _BY_FOLDED.get(str(nfc(name)).strip().casefold())
+
+
+def _canonical_layer(layer: str | None) -> str | None:
+    """``--layer`` as the registry spells it; an unknown name raises :class:`LayerError`."""
+    if layer is None:
+        return None
+    known = registry_layer(layer)
+    if known is None:
+        layer_spec(layer)  # raises, listing the registry's layers
+        raise LayerError(f"unknown layer {layer!r}")  # pragma: no cover - layer_spec raised
+    return known
+
+
+def max_file_bytes() -> int:
+    """The largest file read (``$KIMSON_GEO_MAX_FILE_BYTES``, default 16 GiB)."""
+    value = os.environ.get(MAX_FILE_BYTES_ENV, "").strip()
+    if not value:
+        return _DEFAULT_MAX_FILE_BYTES
+    try:
+        limit = int(value)
+    except ValueError:
+        raise DataSourceError(f"{MAX_FILE_BYTES_ENV}={value!r} is not a number of bytes") from None
+    if limit <= 0:
+        raise DataSourceError(f"{MAX_FILE_BYTES_ENV}={value!r} must be a positive number")
+    return limit
+
+
+def check_regular_file(path: Path, *, max_bytes: int | None = None) -> os.stat_result:
+    """Refuse anything at ``path`` that is not a regular file of at most ``max_bytes``.
+
+    Only ``os.stat`` looks at it (a FIFO is never opened; a link is followed to what it
+    names, so a link to ``/dev/zero`` is a character device).
+
+    Raises
+    ------
+    DataSourceError
+        Missing, not a regular file, or too large.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise DataSourceError(f"{path}: no such file or folder") from None
+    except OSError as exc:
+        raise DataSourceError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+        raise DataSourceError(f"{path}: is {kind}, not a regular file; refusing to read it")
+    limit = max_file_bytes() if max_bytes is None else max_bytes
+    if info.st_size > limit:
+        raise DataSourceError(
+            f"{path}: is {info.st_size:,} bytes, over the limit of {limit:,} "
+            f"(raise it with {MAX_FILE_BYTES_ENV})"
+        )
+    return info
+
+
+def check_input(path: Path, *, max_bytes: int | None = None) -> None:
+    """:func:`check_regular_file` on ``path`` and, for a Shapefile, on its sidecars."""
+    check_regular_file(path, max_bytes=max_bytes)
+    if path.suffix.lower() == ".shp":
+        for sidecar in _shapefile_sidecars(path):
+            check_regular_file(sidecar, max_bytes=max_bytes)
+
+
+def _shapefile_sidecars(path: Path) -> list[Path]:
+    """The sidecar files of a Shapefile that exist, in any case of suffix."""
+    wanted = {s: s for s in _SHAPEFILE_SIDECARS}
+    found = []
+    for entry in path.parent.iterdir():
+        if entry.stem == path.stem and entry.suffix.lower() in wanted:
+            found.append(entry)
+    return sorted(found)
+
+
+def _ambiguous(root: Path, layer: str, paths: list[Path]) -> DataSourceError:
+    both = " and ".join(p.name for p in paths)
+    return DataSourceError(f"{root}: {both} both hold layer {layer!r}; keep one of them")
+
+
+def _folder(root: Path, layer: str | None, prefer: tuple[str, ...]) -> list[LayerSource]:
+    by_layer: dict[str, list[Path]] = {}
+    for entry in sorted(root.iterdir()):
+        if entry.suffix.lower() not in READABLE_SUFFIXES or entry.is_dir():
+            continue
+        name = registry_layer(entry.stem)
+        if name is not None and (layer is None or name == layer):
+            by_layer.setdefault(name, []).append(entry)
+    found = []
+    for name in LAYER_NAMES:
+        candidates = by_layer.get(name, [])
+        if len(candidates) > 1:
+            preferred = [p for p in candidates if p.suffix.lower() in prefer]
+            if len(preferred) != 1:
+                raise _ambiguous(root, name, candidates)
+            candidates = preferred
+        if candidates:
+            found.append(LayerSource(name, candidates[0]))
+    if not found:
+        wanted = f"{layer}.geojson" if layer else ", ".join(f"{n}.geojson" for n in LAYER_NAMES[:3])
+        raise DataSourceError(
+            f"{root}: no layer files found (expected files named after registry layers, "
+            f"such as {wanted})"
+        )
+    return found
+
+
+def list_source_layers(path: Path) -> list[str]:
+    """The layers inside a multi-layer file (GeoPackage), as the file spells them."""
+    import pyogrio
+    from pyogrio.errors import DataSourceError as OgrSourceError
+
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(path)]
+    except OgrSourceError as exc:
+        reason = " ".join(str(exc).split())
+        raise DataSourceError(f"{path}: cannot be read as a vector source: {reason}") from None
+
+
+def _match_inner(path: Path, inner: list[str], layer: str | None) -> list[LayerSource]:
+    """Registry layers among the layers inside ``path`` (a GeoPackage or a drawing)."""
+    by_layer: dict[str, list[str]] = {}
+    for spelled in inner:
+        name = registry_layer(spelled)
+        if name is not None and (layer is None or name == layer):
+            by_layer.setdefault(name, []).append(spelled)
+    found = []
+    for name in LAYER_NAMES:
+        spellings = by_layer.get(name, [])
+        if len(spellings) > 1:
+            raise DataSourceError(
+                f"{path}: layers {' and '.join(repr(s) for s in spellings)} both hold "
+                f"layer {name!r}; keep one of them"
+            )
+        if spellings:
+            found.append(LayerSource(name, path, spellings[0]))
+    return found
+
+
+def _multi_layer(path: Path, layer: str | None) -> list[LayerSource]:
+    inner = list_source_layers(path)
+    found = _match_inner(path, inner, layer)
+    if found:
+        return found
+    if layer is not None and len(inner) == 1:
+        return [LayerSource(layer, path, inner[0])]
+    raise DataSourceError(
+        f"{path}: holds no layer named after a registry layer (found: {', '.join(inner)})"
+        + ("" if layer else "; name one with --layer")
+    )
+
+
+def dxf_layers(path: Path) -> list[str]:
+    """The CAD layers of a DXF drawing, as the drawing spells them."""
+    import pyogrio
+    from pyogrio.errors import DataLayerError
+    from pyogrio.errors import DataSourceError as OgrSourceError
+
+    try:
+        table = pyogrio.read_dataframe(path, columns=["Layer"], read_geometry=False)
+    except (OgrSourceError, DataLayerError) as exc:
+        reason = " ".join(str(exc).split())
+        raise DataSourceError(f"{path}: cannot be read as a drawing: {reason}") from None
+    if "Layer" not in table.columns:
+        return []
+    return sorted({str(nfc(v)) for v in table["Layer"].dropna().unique()})
+
+
+def resolve(
+    path: str | os.PathLike[str],
+    layer: str | None = None,
+    *,
+    prefer: tuple[str, ...] = (),
+    from_name: bool = True,
+    max_bytes: int | None = None,
+) -> Sources:
+    """Which registry layer comes from which file (and which layer inside it) at ``path``.
+
+    Parameters
+    ----------
+    path
+        A folder of files named after registry layers (``roads.geojson``, ``Khu.SHP``), a
+        GeoPackage whose layers carry registry names, a DXF drawing whose CAD layers do, or
+        a single file.
+    layer
+        Only this registry layer (any case).  For a single file, the layer it holds.
+    prefer
+        Suffixes (such as ``(".parquet",)``) that win when a folder holds a layer twice;
+        without one, two files of one layer are an error naming both.
+    from_name
+        Whether a single file without ``layer`` is read as the layer its name gives
+        (``roads.geojson``: roads).  Validation says False: a file alone is checked only
+        for structure and geometry unless ``--layer`` says what it holds.
+    max_bytes
+        Refuse larger files (default :func:`max_file_bytes`).
+
+    Returns
+    -------
+    Sources
+        The layers in registry order, each with its file and source layer.  A single file
+        whose layer is not known from ``layer`` or its name comes back under its stem with
+        ``known=False``.
+
+    Raises
+    ------
+    DataSourceError
+        Nothing readable at ``path``; two sources of one layer; a file that is not a
+        regular file (FIFO, device, socket) or is too large.
+    LayerError
+        ``layer`` is not a registry layer.
+    """
+    root = Path(path)
+    layer = _canonical_layer(layer)
+    prefer = tuple(s.lower() for s in prefer)
+    if not os.path.lexists(root):
+        raise DataSourceError(f"{root}: no such file or folder")
+    if root.is_dir():
+        found = _folder(root, layer, prefer)
+        for source in found:
+            check_input(source.path, max_bytes=max_bytes)
+        return Sources(root, tuple(found), "folder")
+    check_input(root, max_bytes=max_bytes)
+    suffix = root.suffix.lower()
+    if suffix in MULTI_LAYER_SUFFIXES:
+        return Sources(root, tuple(_multi_layer(root, layer)), "multi")
+    if suffix == _DXF:
+        found = _match_inner(root, dxf_layers(root), layer)
+        if found:
+            return Sources(root, tuple(found), "multi")
+    if layer is not None:
+        return Sources(root, (LayerSource(layer, root),), "file")
+    name = registry_layer(root.stem) if from_name else None
+    if name is not None:
+        return Sources(root, (LayerSource(name, root),), "file")
+    return Sources(root, (LayerSource(str(nfc(root.stem)), root),), "file", known=False)
