@@ -318,7 +318,7 @@ def parse_where(text: str) -> Expr:
     Examples
     --------
     >>> parse_where("kind == 'main'")
-    Compare(position=1, op='==', left=Column(position=1, name='kind'), right=Literal(position=9, value='main'))
+    Compare(position=6, op='==', left=Column(position=1, name='kind'), right=Literal(position=9, value='main'))
     >>> parse_where("kind.__class__")
     Traceback (most recent call last):
     ...
