@@ -37,7 +37,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -426,13 +425,10 @@ def _as_text(value: object) -> object:
     """A cell of a text column as text: objects and arrays as JSON, missing as NA."""
     import pandas as pd
 
-    if isinstance(value, str):
-        return value
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return pd.NA
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
+    from .text import as_text
+
+    text = as_text(value)
+    return pd.NA if text is None else text
 
 
 def _column_values(frame: pd.DataFrame, node: Column) -> _Values:
