@@ -137,10 +137,13 @@ def query(
     frame = inv[layer]
     mask = None
     if where is not None:
+        from .registry import layer_spec
         from .where import where_mask
 
+        # a registry field the file leaves out is all null, not an unknown column
+        fields = {f.name: f.type for f in layer_spec(layer).fields}
         try:
-            mask = where_mask(frame, where)
+            mask = where_mask(frame, where, absent=fields)
         except QueryError as exc:
             raise QueryError(f"--where {_quoted(where)}: {exc}") from None
     if within_khu is not None:

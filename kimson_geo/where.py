@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -431,11 +432,21 @@ def _as_text(value: object) -> object:
     return pd.NA if text is None else text
 
 
-def _column_values(frame: pd.DataFrame, node: Column) -> _Values:
+#: registry field types, as the kinds of value compared
+_FIELD_KINDS = {"str": _TEXT, "int": _NUMBER, "float": _NUMBER, "bool": _BOOL}
+_NULL_DTYPES = {_TEXT: "string", _NUMBER: "Float64", _BOOL: "boolean"}
+
+
+def _column_values(frame: pd.DataFrame, node: Column,
+                   absent: Mapping[str, str] | None = None) -> _Values:
     import pandas as pd
 
-    series = frame[node.name]
     label = f"column {node.name!r}"
+    if node.name not in frame.columns and absent and node.name in absent:
+        kind = _FIELD_KINDS.get(absent[node.name], _TEXT)  # a field the file leaves out
+        return _Values(kind, pd.Series(pd.NA, index=frame.index, dtype=_NULL_DTYPES[kind]),
+                       label, True)
+    series = frame[node.name]
     dtype = series.dtype
     if getattr(frame, "_geometry_column_name", None) == node.name or \
             str(dtype) == "geometry":
@@ -466,9 +477,9 @@ def _literal_values(node: Literal) -> _Values:
     return _Values(_TEXT, value, _shown(value), False)
 
 
-def _operand(frame: pd.DataFrame, node: Expr) -> _Values:
+def _operand(frame: pd.DataFrame, node: Expr, absent: Mapping[str, str]) -> _Values:
     if isinstance(node, Column):
-        return _column_values(frame, node)
+        return _column_values(frame, node, absent)
     assert isinstance(node, Literal)  # the grammar allows nothing else here
     return _literal_values(node)
 
@@ -506,9 +517,9 @@ def _compare(frame: pd.DataFrame, node: Expr, op: str, a: _Values, b: _Values,
     return pd.Series(result, index=frame.index).astype("boolean")
 
 
-def _text_match(frame: pd.DataFrame, node: TextMatch) -> pd.Series:
-    a = _operand(frame, node.operand)
-    needle = _operand(frame, node.needle)
+def _text_match(frame: pd.DataFrame, node: TextMatch, absent: Mapping[str, str]) -> pd.Series:
+    a = _operand(frame, node.operand, absent)
+    needle = _operand(frame, node.needle, absent)
     what = node.op
     if a.kind != _TEXT or not a.is_column:
         raise QueryError(f"{what} at position {node.position} needs a text column on its left, "
@@ -531,23 +542,23 @@ def _text_match(frame: pd.DataFrame, node: TextMatch) -> pd.Series:
     return ~result if node.negate else result
 
 
-def _evaluate(frame: pd.DataFrame, node: Expr) -> pd.Series:
+def _evaluate(frame: pd.DataFrame, node: Expr, absent: Mapping[str, str]) -> pd.Series:
     """``node`` on ``frame`` as a nullable boolean Series (NA: unknown)."""
     import pandas as pd
 
     if isinstance(node, Logical):
-        parts = [_evaluate(frame, item) for item in node.items]
+        parts = [_evaluate(frame, item, absent) for item in node.items]
         result = parts[0]
         for part in parts[1:]:
             result = (result & part) if node.op == "and" else (result | part)
         return result
     if isinstance(node, Not):
-        return ~_evaluate(frame, node.item)
+        return ~_evaluate(frame, node.item, absent)
     if isinstance(node, Compare):
-        a, b = _operand(frame, node.left), _operand(frame, node.right)
+        a, b = _operand(frame, node.left, absent), _operand(frame, node.right, absent)
         return _compare(frame, node, node.op, a, b, f"'{node.op}'")
     if isinstance(node, In):
-        a = _operand(frame, node.operand)
+        a = _operand(frame, node.operand, absent)
         if not a.is_column:
             raise QueryError(f"'in' at position {node.position} needs a column on its left")
         result = pd.Series(False, index=frame.index, dtype="boolean")
@@ -555,21 +566,21 @@ def _evaluate(frame: pd.DataFrame, node: Expr) -> pd.Series:
             result = result | _compare(frame, node, "==", a, _literal_values(value), "'in'")
         return ~result if node.negate else result
     if isinstance(node, Between):
-        a = _operand(frame, node.operand)
-        low, high = _operand(frame, node.low), _operand(frame, node.high)
+        a = _operand(frame, node.operand, absent)
+        low, high = _operand(frame, node.low, absent), _operand(frame, node.high, absent)
         result = _compare(frame, node, ">=", a, low, "'between'") & \
             _compare(frame, node, "<=", a, high, "'between'")
         return ~result if node.negate else result
     if isinstance(node, IsNull):
-        a = _operand(frame, node.operand)
+        a = _operand(frame, node.operand, absent)
         if not a.is_column:
             raise QueryError(f"'is null' at position {node.position} needs a column on its left")
         result = pd.Series(a.series.isna().to_numpy(), index=frame.index, dtype="boolean")
         return ~result if node.negate else result
     if isinstance(node, TextMatch):
-        return _text_match(frame, node)
+        return _text_match(frame, node, absent)
     if isinstance(node, Truth):
-        a = _operand(frame, node.operand)
+        a = _operand(frame, node.operand, absent)
         if a.kind != _BOOL:
             raise QueryError(f"{a.label} at position {node.position} is not true/false; "
                              "compare it, e.g. kind == 'main'")
@@ -579,8 +590,12 @@ def _evaluate(frame: pd.DataFrame, node: Expr) -> pd.Series:
     raise QueryError(f"unsupported expression at position {node.position}")
 
 
-def evaluate(tree: Expr, frame: pd.DataFrame) -> np.ndarray:
+def evaluate(tree: Expr, frame: pd.DataFrame, *,
+             absent: Mapping[str, str] | None = None) -> np.ndarray:
     """Which rows of ``frame`` ``tree`` selects, as a boolean array (unknown: not selected).
+
+    ``absent`` maps the names of fields that ``frame`` may lack to their registry type
+    (``str``, ``int``, ``float``, ``bool``): such a field, when missing, is all null.
 
     Raises
     ------
@@ -588,17 +603,22 @@ def evaluate(tree: Expr, frame: pd.DataFrame) -> np.ndarray:
         For a column ``frame`` does not have (the message lists those it has) or operands
         of different types (text against a number).
     """
-    names = {str(c) for c in frame.columns}
+    names = {str(c) for c in frame.columns} | set(absent or ())
     for column in columns_of(tree):
         if column.name not in names:
             geometry = getattr(frame, "_geometry_column_name", None)
-            known = ", ".join(str(c) for c in frame.columns if c != geometry)
+            known = ", ".join([str(c) for c in frame.columns if c != geometry]
+                              + [a for a in (absent or ()) if a not in frame.columns])
             raise QueryError(f"unknown column {column.name!r} at position {column.position}; "
                              f"the layer has: {known}")
-    result = _evaluate(frame, tree)
+    result = _evaluate(frame, tree, absent or {})
     return result.fillna(False).to_numpy(dtype=bool)
 
 
-def where_mask(frame: pd.DataFrame, text: str) -> np.ndarray:
-    """Parse ``text`` and evaluate it on ``frame``: the rows selected, as a boolean array."""
-    return evaluate(parse_where(text), frame)
+def where_mask(frame: pd.DataFrame, text: str, *,
+               absent: Mapping[str, str] | None = None) -> np.ndarray:
+    """Parse ``text`` and evaluate it on ``frame``: the rows selected, as a boolean array.
+
+    See :func:`evaluate` for ``absent``.
+    """
+    return evaluate(parse_where(text), frame, absent=absent)

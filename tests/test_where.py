@@ -111,6 +111,19 @@ def test_numbers_in_an_object_column_are_numbers() -> None:
     assert selected(frame, "width_m > 5") == [1]
 
 
+def test_an_absent_registry_field_is_all_null(frame: pd.DataFrame) -> None:
+    absent = {"surface": "str", "lanes": "int", "lit": "bool"}
+    with pytest.raises(QueryError, match="unknown column 'surface'"):
+        selected(frame, "surface is null")  # a field nobody declared stays unknown
+    assert where_mask(frame, "surface is null and lanes is null", absent=absent).all()
+    assert not where_mask(frame, "surface == 'concrete' or lanes > 1 or lit",
+                          absent=absent).any()
+    with pytest.raises(QueryError, match="compares column 'lanes' \\(number\\) with 'x'"):
+        where_mask(frame, "lanes == 'x'", absent=absent)
+    with pytest.raises(QueryError, match="the layer has: kind, .*, year, surface, lanes, lit"):
+        where_mask(frame, "nope == 1", absent=absent)
+
+
 def test_columns_of_the_tree_in_order() -> None:
     tree = parse_where("b == 1 and (`a b` is null or c in ('x'))")
     from kimson_geo.where import columns_of

@@ -172,10 +172,11 @@ def one_line(exc: BaseException | str) -> str:
     from ..render.text import plain
 
     text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
-    return " ".join(plain(text).split()) or "error"
+    return plain(" ".join(text.split())) or "error"
 
 
-@click.group(cls=KimsonGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("kimson-geo", cls=KimsonGroup,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kimson-geo")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.pass_context

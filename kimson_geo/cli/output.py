@@ -31,7 +31,7 @@ def warn(message: object) -> None:
     """One ``kimson-geo: warning:`` line on stderr, control characters escaped."""
     from ..render.text import plain
 
-    click.echo(f"kimson-geo: warning: {' '.join(plain(message).split())}", err=True)
+    click.echo(f"kimson-geo: warning: {plain(' '.join(str(message).split()))}", err=True)
 
 
 def console(stderr: bool = False):  # type: ignore[no-untyped-def]

@@ -87,16 +87,31 @@ def query(layer: str, path: str | None, where: str | None, within_khu: str | Non
     if fmt == "geojson":
         from ..io.geojson import dumps, frame_to_feature_collection
 
-        click.echo(dumps(frame_to_feature_collection(result)))
+        click.echo(dumps(frame_to_feature_collection(objects_as_text(result))))
     elif fmt == "csv":
-        from ..text import as_text
-
-        frame = result.to_wkt()
-        for column in frame.select_dtypes(include="object").columns:  # arrays, objects: JSON
-            frame[column] = frame[column].map(lambda v: v if isinstance(v, str) else as_text(v))
+        frame = objects_as_text(result).to_wkt()
         click.echo(frame.to_csv(index=False), nl=False)
     else:
         print_table(layer, result)
+
+
+def objects_as_text(frame):  # type: ignore[no-untyped-def]
+    """``frame`` with arrays and objects in its cells (a malformed delivery's text fields)
+    written as their JSON text, as every command shows them."""
+    import numpy as np
+
+    from ..text import as_text
+
+    frame = frame.copy()
+    geometry = frame.geometry.name
+    for column in frame.columns:
+        if column == geometry or frame[column].dtype != object:
+            continue
+        values = frame[column]
+        odd = values.map(lambda v: isinstance(v, (list, dict, tuple, np.ndarray)))
+        if odd.any():
+            frame[column] = values.where(~odd, values.map(as_text))
+    return frame
 
 
 def print_table(layer: str, frame) -> None:  # type: ignore[no-untyped-def]
