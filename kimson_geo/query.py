@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from .errors import QueryError
-from .registry import KHU_LAYER, METRIC_CRS, WGS84
+from .registry import ID, KHU_LAYER, METRIC_CRS, NAME, WGS84
 from .text import nfc
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
     from shapely.geometry.base import BaseGeometry
 
     from .inventory import Inventory
@@ -21,19 +23,36 @@ EDGE_TOLERANCE_M = 0.5
 
 
 def find_khu(inv: Inventory, key: str) -> BaseGeometry:
-    """Geometry of the khu whose id or name is ``key`` (name match ignores case, NFC)."""
+    """Geometry of the khu whose id or name is ``key`` (name match ignores case, NFC).
+
+    A khu layer without an ``id`` or ``name`` column matches on the one it has.
+    """
     khu = inv[KHU_LAYER]
     wanted = str(nfc(key)).casefold().strip()
-    ids = khu["id"].astype(str)
-    names = khu["name"].astype(str).map(lambda s: str(nfc(s)).casefold().strip())
-    hit = khu[(ids == key) | (names == wanted)]
+    ids = _text_column(khu, ID)
+    names = _text_column(khu, NAME).map(lambda s: str(nfc(s)).casefold().strip())
+    hit = khu[((ids == key) | (names == wanted)).to_numpy()]
     if hit.empty:
         # accept a name without its "Khu " prefix ("Kim Thành" for "Khu Kim Thành")
-        hit = khu[names.str.removeprefix("khu ").str.strip() == wanted.removeprefix("khu ")]
+        short = (names.str.removeprefix("khu ").str.strip() == wanted.removeprefix("khu "))
+        hit = khu[short.to_numpy()]
     if hit.empty:
-        known = "; ".join(f"{i} ({n})" for i, n in zip(khu["id"], khu["name"], strict=True))
-        raise QueryError(f"no khu with id or name {key!r}; known: {known}")
+        if ID not in khu.columns and NAME not in khu.columns:
+            raise QueryError(f"no khu with id or name {key!r}: the khu layer has neither an "
+                             f"{ID!r} nor a {NAME!r} column")
+        known = "; ".join(f"{i} ({n})" for i, n in zip(_text_column(khu, ID),
+                                                       _text_column(khu, NAME), strict=True))
+        raise QueryError(f"no khu with id or name {key!r}; known: {known or 'none'}")
     return hit.geometry.union_all()
+
+
+def _text_column(frame: gpd.GeoDataFrame, name: str) -> pd.Series:
+    """Column ``name`` as text (missing values and a missing column as ``""``)."""
+    import pandas as pd
+
+    if name not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[name].map(lambda v: "" if v is None or v is pd.NA or v != v else str(v))
 
 
 def parse_near(text: str) -> tuple[float, float, float]:
@@ -54,14 +73,29 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
         west, south, east, north = (float(p) for p in text.split(","))
     except ValueError:
         raise QueryError(f"--bbox {text!r}: expected MINLON,MINLAT,MAXLON,MAXLAT") from None
+    _check_bbox((west, south, east, north))
     return west, south, east, north
+
+
+def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
+    west, south, east, north = bbox
+    if not all(math.isfinite(v) for v in bbox):
+        raise QueryError(f"bbox {bbox}: every value must be a finite number")
+    if west > east or south > north:
+        raise QueryError(f"bbox {bbox}: min must not exceed max")
+
+
+def _quoted(text: object) -> str:
+    """The user's expression as shown in a message: repr-quoted, cut at 80 characters."""
+    shown = str(text)
+    return repr(shown if len(shown) <= 80 else shown[:79] + "…")
 
 
 def _check_near(near: tuple[float, float, float]) -> None:
     lat, lon, metres = near
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also refuses NaN
         raise QueryError(f"near: ({lat}, {lon}) is not a latitude, longitude pair")
-    if not metres >= 0:
+    if not (metres >= 0 and math.isfinite(metres)):
         raise QueryError(f"near: distance {metres} must be a non-negative number of metres")
 
 
@@ -83,8 +117,8 @@ def query(
     layer
         Registry layer name.
     where
-        A pandas query expression over the layer's attributes, such as
-        ``"kind == 'main' and width_m < 5"``.
+        A filter over the layer's attributes in the grammar of :mod:`kimson_geo.where`,
+        such as ``"kind == 'main' and width_m < 5"``; it is parsed, never run as code.
     within_khu
         A khu id or name: features whose geometry reaches into that khu's interior by more
         than :data:`EDGE_TOLERANCE_M` (a road along the khu's edge is not in it).
@@ -102,13 +136,16 @@ def query(
 
     frame = inv[layer]
     mask = None
-    if where:
+    if where is not None:
+        from .registry import layer_spec
+        from .where import where_mask
+
+        # a registry field the file leaves out is all null, not an unknown column
+        fields = {f.name: f.type for f in layer_spec(layer).fields}
         try:
-            selected = frame.query(where, engine="python")
-        except Exception as exc:  # pandas raises many kinds for a bad expression
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            raise QueryError(f"--where {where!r}: {message}") from None
-        mask = frame.index.isin(selected.index)
+            mask = where_mask(frame, where, absent=fields)
+        except QueryError as exc:
+            raise QueryError(f"--where {_quoted(where)}: {exc}") from None
     if within_khu is not None:
         import geopandas as gpd
 
@@ -126,8 +163,7 @@ def query(
         mask = close.to_numpy() if mask is None else mask & close.to_numpy()
     if bbox is not None:
         west, south, east, north = bbox
-        if west > east or south > north:
-            raise QueryError(f"bbox {bbox}: min must not exceed max")
+        _check_bbox(bbox)
         hits = frame.intersects(box(west, south, east, north))
         mask = hits.to_numpy() if mask is None else mask & hits.to_numpy()
     result = frame if mask is None else frame[mask]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .registry import METRIC_CRS, layer_spec
+from .text import as_text
 
 if TYPE_CHECKING:
     from .inventory import Inventory
@@ -16,7 +17,9 @@ _AREAS = {"Polygon", "MultiPolygon"}
 
 
 def _by_code(values: Any, measure: Any, codes: Any) -> dict[str, float]:
-    grouped = measure.groupby(values.astype(object).where(values.notna(), "(none)")).sum()
+    # arrays and objects (a malformed delivery) count under their JSON text, not fail
+    keys = values.map(as_text)
+    grouped = measure.groupby(keys.where(keys.notna(), "(none)").to_numpy()).sum()
     out = {str(code): float(grouped.get(code, 0.0)) for code in codes}
     for key, total in grouped.items():
         if str(key) not in out:
@@ -43,10 +46,11 @@ def summarize(inv: Inventory) -> dict[str, Any]:
         kinds = sorted({str(t) for t in frame.geom_type.dropna().unique()})
         entry: dict[str, Any] = {"features": int(len(frame)), "geometry_types": kinds}
         metric = frame.geometry.to_crs(METRIC_CRS) if len(frame) else frame.geometry
+        # a missing geometry measures 0, so totals stay numbers (and JSON stays valid)
         if kinds and set(kinds) <= _LINES:
-            measure, key, scale = metric.length, "length_m", 1.0
+            measure, key, scale = metric.length.fillna(0.0), "length_m", 1.0
         elif kinds and set(kinds) <= _AREAS:
-            measure, key, scale = metric.area, "area_ha", 1e-4
+            measure, key, scale = metric.area.fillna(0.0), "area_ha", 1e-4
         else:
             measure, key, scale = frame.geometry.notna().astype(float), None, 1.0
         if key:

@@ -7,7 +7,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-__all__ = ["nfc", "is_nfc", "is_text_dtype", "normalize_frame_text", "string_columns"]
+__all__ = ["nfc", "is_nfc", "is_text_dtype", "normalize_frame_text", "string_columns", "as_text"]
 
 
 def nfc(value: object) -> object:
@@ -90,3 +90,46 @@ def normalize_frame_text(frame: pd.DataFrame) -> pd.DataFrame:
             frame[column] = normal
     frame.attrs["nfc_changed"] = changed
     return frame
+
+
+def as_text(value: object) -> str | None:
+    """One cell as display text: None for a missing value, arrays and objects as JSON.
+
+    A text field may hold a JSON array or object (GDAL reads an array of strings as a
+    numpy array); every command shows and compares it as its JSON text instead of failing.
+
+    Examples
+    --------
+    >>> as_text({"vi": "Ngõ 3", "n": [1, 2]})
+    '{"vi": "Ngõ 3", "n": [1, 2]}'
+    >>> as_text(np.array(["a", "b"])), as_text(float("nan")), as_text(5.5)
+    ('["a", "b"]', None, '5.5')
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list, tuple, np.ndarray)):
+        import json
+
+        return json.dumps(_plain_json(value), ensure_ascii=False, default=str)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (float, np.floating)) and value != value:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    return str(value)
+
+
+def _plain_json(value: object) -> object:
+    """``value`` with numpy arrays and scalars as Python lists and numbers (for json)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, dict):
+        return {str(k): _plain_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_json(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import click
 
-from .options import bbox_opt, data_opt, layer_arg, near_opt, src_crs_opt, where_opt, within_khu_opt
-from .query import run_query
+from .options import (
+    bbox_opt,
+    data_opt,
+    layer_arg,
+    near_opt,
+    source_arg,
+    src_crs_opt,
+    where_opt,
+    within_khu_opt,
+)
+from .output import warn
+from .query import run_query, source_path
 
 
 @click.command()
 @layer_arg
+@source_arg
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Output file; the suffix picks the format unless --format is given.")
 @where_opt
@@ -20,22 +31,28 @@ from .query import run_query
               default=None, help="Output format (default: from the suffix).")
 @click.option("--crs", default=None, metavar="CRS",
               help="Output CRS for gpkg/shp/csv, e.g. EPSG:5899 (GeoJSON is always WGS 84).")
-@data_opt
 @src_crs_opt
-def export(layer: str, output: str, where: str | None, within_khu: str | None,
-           near: str | None, bbox: str | None, fmt: str | None, crs: str | None,
-           data_path: str | None, src_crs: str | None) -> None:
-    """Write LAYER (or the features a filter selects) to a file, atomically.
+@data_opt
+def export(layer: str, source: str | None, output: str, where: str | None,
+           within_khu: str | None, near: str | None, bbox: str | None, fmt: str | None,
+           crs: str | None, src_crs: str | None, data_path: str | None) -> None:
+    """Write LAYER of PATH (default: the bundled inventory), or the features a filter
+    selects, to a file, atomically.
+
+    LAYER comes first and is always a registry layer name; PATH, after it, is a folder of
+    layer files, a GeoPackage, or one file (read as LAYER).
 
     \b
     Examples:
       kimson-geo export roads -o roads.geojson
       kimson-geo export roads -o main.gpkg --where "kind == 'main'"
       kimson-geo export khu -o khu.shp --crs EPSG:5899
+      kimson-geo export roads survey/roads.geojson --src-crs EPSG:5899 -o roads.gpkg
     """
     from ..io.write import write_layer
 
-    result = run_query(data_path, src_crs, layer, where, within_khu, near, bbox)
+    result = run_query(source_path(source, data_path), src_crs, layer, where, within_khu,
+                       near, bbox)
     import warnings
 
     from ..errors import KimsonGeoWarning
@@ -44,5 +61,5 @@ def export(layer: str, output: str, where: str | None, within_khu: str | None,
         warnings.simplefilter("always", KimsonGeoWarning)
         path = write_layer(result, output, fmt=fmt, crs=crs, layer_name=layer)
     for warning in caught:
-        click.echo(f"kimson-geo: warning: {warning.message}", err=True)
+        warn(warning.message)
     click.echo(f"wrote {len(result)} feature(s) of {layer} to {path}", err=True)

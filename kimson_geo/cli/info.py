@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
 
 from .options import layer_opt, path_arg, src_crs_opt
-from .output import console, print_json
+from .output import cell, console, print_json
 
 
 @click.command()
@@ -32,17 +33,19 @@ def info(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> 
     if fmt == "json":
         print_json({"source": str(inv.source), "layers": rows})
         return
-    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=escape(f"kimson-geo inventory: {inv.source}"))
+    table = Table(title=cell(f"kimson-geo inventory: {inv.source}"))
     for column in ("layer", "features", "geometry", "crs", "extent W,S,E,N", "file"):
         table.add_column(column, justify="right" if column == "features" else "left",
                          no_wrap=column in ("layer", "extent W,S,E,N"))
     for row in rows:
-        extent = ",".join(f"{v:.4f}" for v in row["extent"]) if row["extent"] else "-"
-        table.add_row(row["layer"], str(row["features"]), ", ".join(row["geometry"]) or "-",
-                      row["crs"], extent, escape(Path(row["file"]).name))
+        bounds = row["extent"]
+        extent = ",".join(f"{v:.4f}" for v in bounds) \
+            if bounds and all(math.isfinite(v) for v in bounds) else "-"
+        table.add_row(cell(row["layer"]), str(row["features"]),
+                      cell(", ".join(row["geometry"]) or "-"), cell(row["crs"]), extent,
+                      cell(Path(row["file"]).name))
     console().print(table)
 
 
@@ -85,7 +88,6 @@ def summary(path: str | None, layer: str | None, src_crs: str | None, fmt: str) 
     if fmt == "json":
         print_json(result)
         return
-    from rich.markup import escape
     from rich.table import Table
 
     out = console()
@@ -93,13 +95,14 @@ def summary(path: str | None, layer: str | None, src_crs: str | None, fmt: str) 
         measure = "length (m)" if "length_m" in entry else "area (ha)" if "area_ha" in entry \
             else "count"
         total = entry.get("length_m", entry.get("area_ha", entry["features"]))
-        table = Table(title=f"{name}: {entry['features']} features, {measure} {total:,.1f}"
-                      if isinstance(total, float) else f"{name}: {entry['features']} features")
+        table = Table(title=cell(f"{name}: {entry['features']} features, {measure} {total:,.1f}"
+                                 if isinstance(total, float)
+                                 else f"{name}: {entry['features']} features"))
         table.add_column("field")
         table.add_column("code")
         table.add_column(measure, justify="right")
         for field, values in entry["by"].items():
             for code, value in values.items():
-                table.add_row(field, escape(code), f"{value:,.1f}" if isinstance(value, float)
-                              else str(value))
+                table.add_row(cell(field), cell(code), f"{value:,.1f}"
+                              if isinstance(value, float) else str(value))
         out.print(table)

@@ -7,6 +7,7 @@ package become one line on stderr and exit code 2; ``--debug`` shows the traceba
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -25,8 +26,23 @@ _COMMANDS = {
 }
 
 
+class CommandLoadError(click.ClickException):
+    """A command's module failed to import: a broken installation, said with its cause."""
+
+    exit_code = 2
+
+
+def _debug(ctx: click.Context | None) -> bool:
+    """Whether ``--debug`` was given (readable before the group's callback has run)."""
+    while ctx is not None:
+        if (ctx.obj and ctx.obj.get("debug")) or ctx.params.get("debug"):
+            return True
+        ctx = ctx.parent
+    return False
+
+
 class KimsonGroup(click.Group):
-    """Loads each command's module on demand and turns package errors into one line."""
+    """Loads each command's module on demand and turns every error into one line."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(_COMMANDS)
@@ -39,43 +55,128 @@ class KimsonGroup(click.Group):
         module, attr = _COMMANDS[cmd_name]
         try:
             command = getattr(import_module(module), attr)
-        except (ImportError, AttributeError):
-            return None
-        return command if isinstance(command, click.Command) else None
+        except Exception as exc:  # ImportError, or any error raised while importing
+            if _debug(ctx):
+                raise
+            raise CommandLoadError(
+                f"command {cmd_name!r} cannot be loaded: {type(exc).__name__}: "
+                f"{one_line(exc)} (a broken installation? run again with --debug)"
+            ) from exc
+        if not isinstance(command, click.Command):
+            raise CommandLoadError(f"command {cmd_name!r} cannot be loaded: "
+                                   f"{module}.{attr} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # --help lists every command, and says which one cannot be loaded instead of failing
+        rows = []
+        for name in self.list_commands(ctx):
+            try:
+                command = self.get_command(ctx, name)
+            except click.ClickException as exc:
+                rows.append((name, exc.format_message()))
+                continue
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        with warnings.catch_warnings():
+            library_warnings_as_lines()
+            try:
+                return super().invoke(ctx)
+            except (click.ClickException, click.exceptions.Exit, click.Abort):
+                raise
+            except KimsonGeoError as exc:
+                if _debug(ctx):
+                    raise
+                click.echo(f"kimson-geo: error: {one_line(exc)}", err=True)
+                ctx.exit(exc.exit_code)
+            except BrokenPipeError:
+                quiet_stdout()  # the reader went away (| head): nothing more to say
+                ctx.exit(0)
+            except KeyboardInterrupt:
+                click.echo("kimson-geo: interrupted", err=True)
+                ctx.exit(130)
+            except Exception as exc:
+                if _debug(ctx):
+                    raise
+                click.echo(
+                    f"kimson-geo: internal error: {type(exc).__name__}: {one_line(exc)} "
+                    "(run again with --debug for the traceback)",
+                    err=True,
+                )
+                ctx.exit(2)
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """Click's ``main``, with usage errors on one line (plus exit 2), not four."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
         try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except KimsonGeoError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.echo(f"kimson-geo: error: {one_line(exc)}", err=True)
-            ctx.exit(exc.exit_code)
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"kimson-geo: error: {one_line(exc.format_message())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"kimson-geo: error: {one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("kimson-geo: aborted", err=True)
+            sys.exit(1)
         except BrokenPipeError:
-            sys.stderr.close()  # the reader went away (| head); nothing more to say
-            ctx.exit(0)
-        except KeyboardInterrupt:
-            click.echo("kimson-geo: interrupted", err=True)
-            ctx.exit(130)
-        except Exception as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.echo(
-                f"kimson-geo: internal error: {type(exc).__name__}: {one_line(exc)} "
-                "(run again with --debug for the traceback)",
-                err=True,
-            )
-            ctx.exit(2)
+            quiet_stdout()
+            sys.exit(0)
+        sys.exit(result if isinstance(result, int) else 0)
 
 
-def one_line(exc: BaseException) -> str:
-    """The exception's message on a single line."""
-    return " ".join(str(exc).split()) or type(exc).__name__
+def library_warnings_as_lines() -> None:
+    """The CLI's warning policy (inside ``warnings.catch_warnings``): numeric and
+    deprecation noise from libraries (shapely, pyogrio, numpy) is silenced; any other
+    warning is one escaped ``kimson-geo: warning:`` line, once per message."""
+    seen: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        from .output import warn
+
+        text = one_line(message if isinstance(message, BaseException) else str(message))
+        if text not in seen:
+            seen.add(text)
+            warn(text)
+
+    warnings.simplefilter("default")
+    for category in (RuntimeWarning, DeprecationWarning, PendingDeprecationWarning,
+                     FutureWarning):
+        warnings.simplefilter("ignore", category)
+    warnings.showwarning = show
 
 
-@click.group(cls=KimsonGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit does not fail on a closed pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (CliRunner)
+        pass
+
+
+def one_line(exc: BaseException | str) -> str:
+    """The message on a single line, control characters escaped (it may quote the data)."""
+    from ..render.text import plain
+
+    text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
+    return plain(" ".join(text.split())) or "error"
+
+
+@click.group("kimson-geo", cls=KimsonGroup,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kimson-geo")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.pass_context
@@ -88,6 +189,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Examples:
       kimson-geo info
       kimson-geo query roads --where "kind == 'main'"
+      kimson-geo query roads survey/ --src-crs EPSG:5899
       kimson-geo export roads -o roads.geojson
     """
     ctx.ensure_object(dict)

@@ -8,6 +8,15 @@ from .options import layer_opt, path_arg, src_crs_opt
 from .output import working
 
 
+def _check_tiles(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from ..render.map import check_tiles
+
+    try:
+        return check_tiles(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
 @click.command("map")
 @path_arg
 @layer_opt
@@ -16,8 +25,9 @@ from .output import working
               type=click.Path(dir_okay=False), help="HTML file to write (atomically).")
 @click.option("--layers", default=None, metavar="A,B",
               help="Only these layers, comma-separated (default: all).")
-@click.option("--tiles", default="OpenStreetMap", show_default=True,
-              help="Base layer shown first: OpenStreetMap or CartoDB Positron.")
+@click.option("--tiles", default="OpenStreetMap", show_default=True, callback=_check_tiles,
+              help="Base layer shown first: OpenStreetMap, CartoDB Positron, another "
+                   "xyzservices name or a URL template https://…/{z}/{x}/{y}.png.")
 @click.option("--title", default=None, help="Title shown on the map.")
 @click.option("--no-problems", is_flag=True, help="Leave out the validation problems layer "
               "and the claims panel.")
@@ -55,4 +65,5 @@ def map_(path: str | None, layer: str | None, src_crs: str | None, output: str,
         written = render_map(inv, output, layers=chosen, tiles=tiles, title=title, lang=lang,
                              problems=problems, claims=claims)
     size = written.stat().st_size
-    click.echo(f"wrote {written} ({size / 1024:.0f} KB, {len(inv.layers)} layer(s))", err=True)
+    drawn = len(chosen) if chosen else len(inv.layers)
+    click.echo(f"wrote {written} ({size / 1024:.0f} KB, {drawn} layer(s))", err=True)

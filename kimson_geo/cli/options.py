@@ -6,10 +6,35 @@ import click
 
 from ..registry import LAYER_NAMES
 
+
+class LayerChoice(click.Choice):
+    """A registry layer name; a path given in its place gets a hint about the order."""
+
+    def __init__(self) -> None:
+        super().__init__(LAYER_NAMES)
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            import os
+
+            if isinstance(value, str) and os.path.exists(value):
+                command = ctx.command_path if ctx else "kimson-geo"
+                self.fail(f"{value!r} is a path, not a layer: LAYER comes first, then PATH "
+                          f"({command} LAYER {value})", param, ctx)
+            raise
+
+
 path_arg = click.argument(
     "path", required=False, type=click.Path(exists=True, dir_okay=True, file_okay=True),
 )
-layer_arg = click.argument("layer", type=click.Choice(LAYER_NAMES), metavar="LAYER")
+#: PATH under another parameter name, for commands whose code uses ``path`` for the output
+source_arg = click.argument(
+    "source", metavar="[PATH]", required=False,
+    type=click.Path(exists=True, dir_okay=True, file_okay=True),
+)
+layer_arg = click.argument("layer", type=LayerChoice(), metavar="LAYER")
 layer_opt = click.option(
     "--layer", type=click.Choice(LAYER_NAMES), default=None,
     help="Read PATH (a single file) as this registry layer.",
@@ -20,7 +45,8 @@ src_crs_opt = click.option(
 )
 where_opt = click.option(
     "--where", default=None, metavar="EXPR",
-    help="pandas query expression, e.g. \"kind == 'main' and width_m < 5\".",
+    help="Filter on attributes, e.g. \"kind == 'main' and width_m < 5\" (parsed, never run: "
+         "comparisons, and/or/not, in (…), between, is null, contains).",
 )
 within_khu_opt = click.option(
     "--within-khu", default=None, metavar="KHU", help="Khu id or name (e.g. 'Kim Thành').",
@@ -33,6 +59,6 @@ bbox_opt = click.option(
     "--bbox", default=None, metavar="W,S,E,N", help="Features intersecting this lon/lat box.",
 )
 data_opt = click.option(
-    "--data", "data_path", default=None, type=click.Path(exists=True),
-    help="Inventory folder or file to read instead of the bundled data.",
+    "--data", "data_path", default=None, type=click.Path(exists=True), hidden=True,
+    help="Deprecated: give PATH after LAYER instead.",
 )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..registry import METRIC_CRS, WGS84, LayerSpec
+from ..text import as_text
 from .style import LayerStyle, StyleKey
 from .text import esc, format_value, unit_text
 
@@ -161,7 +162,7 @@ def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
     """
     import pandas as pd
 
-    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(_hashable(series), use_na_sentinel=True)
     coded = field_spec if field_spec.codes else None
     labels = [format_value(u, lang, codes=coded) for u in uniques]
     n = len(series)
@@ -173,6 +174,13 @@ def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
         values = remap[codes].tolist()  # -1 indexes the sentinel slot at the end
         return [labels, [None if v < 0 else v for v in values]]
     return [0, [labels[c] if c >= 0 else None for c in codes.tolist()]]
+
+
+def _hashable(series: pd.Series) -> pd.Series:
+    """``series`` as objects, with arrays and objects (a malformed delivery's text fields)
+    replaced by their JSON text, so they can be grouped, compared and shown."""
+    return series.astype(object).map(
+        lambda v: as_text(v) if isinstance(v, (list, dict, tuple, np.ndarray)) else v)
 
 
 @dataclass
@@ -205,7 +213,7 @@ def _indicator_bins(frame: pd.DataFrame, style: LayerStyle) -> list[float]:
         return []
     import pandas as pd
 
-    values = pd.to_numeric(frame[field_spec.name], errors="coerce").dropna()
+    values = pd.to_numeric(_hashable(frame[field_spec.name]), errors="coerce").dropna()
     if values.empty:
         return []
     low, high = float(values.min()), float(values.max())
@@ -265,8 +273,7 @@ def encode_layer(
 
     n = len(frame)
     if label_field in frame.columns:
-        names = [esc(v) if not (v is None or (isinstance(v, float) and np.isnan(v))) else ""
-                 for v in frame[label_field].astype(object).tolist()]
+        names = [esc(as_text(v) or "") for v in frame[label_field].astype(object).tolist()]
     else:
         names = [""] * n
 
@@ -284,7 +291,7 @@ def encode_layer(
     key_columns = []
     for spec_field in style.driving_fields:
         if spec_field is not None and spec_field.name in frame.columns:
-            key_columns.append(frame[spec_field.name].astype(object).tolist())
+            key_columns.append(_hashable(frame[spec_field.name]).tolist())
         else:
             key_columns.append([None] * n)
     keys: list[StyleKey] = [
@@ -312,7 +319,7 @@ def encode_layer(
 
     schematic = 0
     if position_field and schematic_code and position_field in frame.columns:
-        schematic = int((frame[position_field].astype(object) == schematic_code).sum())
+        schematic = int((_hashable(frame[position_field]) == schematic_code).sum())
     legend = style.legend_html(
         _present(frame, style),
         has_points=bool(is_point.any()),

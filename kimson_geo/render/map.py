@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
     from .encode import EncodedLayer
 
-__all__ = ["to_map", "render_map", "ASSET_URLS", "CANVAS_THRESHOLD"]
+__all__ = ["to_map", "render_map", "check_tiles", "ASSET_URLS", "CANVAS_THRESHOLD"]
 
 #: The legend is set in two columns from this many sections on.
 _LEGEND_COLUMNS_FROM = 4
@@ -126,11 +127,54 @@ def _select(frames: Mapping[str, Any], layers: Sequence[str] | None) -> list[str
     return [name for name in LAYER_NAMES if name in wanted]
 
 
+# a tile URL template: http(s), nothing that could leave a quoted string or an attribute
+_TILE_URL = re.compile(r"https?://[^\s\"'<>`\\]+", re.IGNORECASE)
+
+
+def check_tiles(tiles: str) -> str:
+    """``tiles`` when a map can use it: ``OpenStreetMap``, ``CartoDB Positron``, another
+    xyzservices name that needs no API key, or an http(s) URL template with ``{z}``,
+    ``{x}`` and ``{y}``.
+
+    Raises
+    ------
+    ValueError
+        Otherwise, in one line that says what is accepted.
+    """
+    if not isinstance(tiles, str) or not tiles.strip():
+        raise ValueError("tiles: give a name such as OpenStreetMap or a URL template")
+    if tiles.lower() in _BASE_TILES:
+        return tiles
+    example = "https://tile.example.org/{z}/{x}/{y}.png"
+    if "://" in tiles or tiles.lower().startswith(("http", "//", "javascript:", "data:")):
+        if not _TILE_URL.fullmatch(tiles) or not all(p in tiles for p in ("{z}", "{x}", "{y}")):
+            raise ValueError(f"tiles {tiles!r}: a tile URL must be http(s) and hold {{z}}, "
+                             f"{{x}} and {{y}}, such as {example}")
+        return tiles
+    import xyzservices
+
+    try:
+        provider = xyzservices.providers.query_name(tiles)
+    except ValueError:
+        raise ValueError(f"unknown tiles {tiles!r}: use {_OSM}, {_POSITRON}, another "
+                         f"xyzservices name (such as OpenTopoMap) or a URL template such as "
+                         f"{example}") from None
+    if provider.requires_token():
+        raise ValueError(f"tiles {tiles!r} need an API key: give their URL template with "
+                         "the key instead")
+    return tiles
+
+
 def _tile_layer(tiles: str, lang: str, *, show: bool) -> folium.TileLayer:
     import folium
 
-    known = _BASE_TILES.get(tiles.lower())
-    if known is None:  # another xyzservices name or a URL template: folium resolves it
+    known = _BASE_TILES.get(check_tiles(tiles).lower())
+    if known is None and "://" in tiles:  # a URL template: the host is its attribution
+        from urllib.parse import urlsplit
+
+        host = esc(urlsplit(tiles).hostname or tiles)
+        return folium.TileLayer(tiles, attr=host, name=host, show=show)
+    if known is None:  # another xyzservices name: folium resolves it
         return folium.TileLayer(tiles, show=show)
     url, attribution, subdomains, max_zoom = known
     name = ui("osm" if tiles.lower() == _OSM.lower() else "positron", lang)
@@ -340,7 +384,8 @@ def to_map(
     LayerError
         If a name in ``layers`` is not a registry layer or not in the inventory.
     ValueError
-        If ``lang`` is not ``vi`` or ``en``.
+        If ``lang`` is not ``vi`` or ``en``, or ``tiles`` is not usable (see
+        :func:`check_tiles`).
     """
     import folium
 

@@ -2,17 +2,19 @@
 
 Layer, field and code labels come from :mod:`kimson_geo.registry`; this module only holds
 the map's own interface text (legend titles, attribution, the claims panel) in Vietnamese
-and English, and turns attribute values into escaped HTML text.
+and English, and turns attribute values into escaped HTML text (:func:`esc`) or text that
+is safe on a terminal (:func:`plain`).
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["LANGS", "UI", "check_lang", "esc", "format_value", "unit_text", "ui"]
+__all__ = ["LANGS", "UI", "check_lang", "esc", "format_value", "plain", "unit_text", "ui"]
 
 #: Languages the map can be drawn in.
 LANGS: tuple[str, ...] = ("vi", "en")
@@ -111,6 +113,35 @@ def ui(key: str, lang: str) -> str:
 def esc(value: object) -> str:
     """``value`` as text that is safe anywhere in HTML text or a quoted attribute."""
     return html.escape("" if value is None else str(value), quote=True)
+
+
+# C0 and C1 controls and DEL (ESC starts colour, title and hyperlink sequences; C1 0x9b is
+# a one-byte CSI), bidi overrides that reorder what is shown, and lone surrogates that no
+# terminal encoding can write.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def plain(value: object) -> str:
+    r"""``value`` as text that cannot drive a terminal: control characters, bidi overrides
+    and lone surrogates are written as ``\x1b``-style escapes.
+
+    Used for every value from the data (or the user) that the CLI prints: tables, issue
+    lines and error messages.
+
+    Examples
+    --------
+    >>> plain("Ngõ 3\x1b]0;owned\x07")
+    'Ngõ 3\\x1b]0;owned\\x07'
+    >>> plain(None)
+    ''
+    """
+    text = "" if value is None else str(value)
+    return _UNSAFE.sub(_escape_char, text)
 
 
 def unit_text(unit: str | None, lang: str) -> str:
