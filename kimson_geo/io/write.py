@@ -219,6 +219,12 @@ def _options(key: str) -> dict[str, object]:
     return {}
 
 
+def _short(text: str, limit: int = 240) -> str:
+    """GDAL's message on one line, cut (it may quote a whole SQL script)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, target: str) -> None:
     """GDAL writes ``frame`` to ``staged``; its exceptions and failure warnings are errors."""
     import pyogrio
@@ -231,11 +237,11 @@ def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
             pyogrio.write_dataframe(frame, staged, driver=driver, layer=layer,
                                     **_options(key), **extra)
         except (RuntimeError, ValueError, TypeError) as exc:
-            reason = " ".join(str(exc).split())
+            reason = _short(str(exc).replace(str(staged), target))
             raise ExportError(f"{target}: cannot write {key}: {reason}; nothing was "
                               "changed") from exc
     for warning in caught:
-        text = " ".join(str(warning.message).split())
+        text = _short(str(warning.message).replace(str(staged), target))
         if any(note in text for note in _EXPECTED):
             continue
         if issubclass(warning.category, RuntimeWarning) and _FAILURE.search(text):
@@ -299,16 +305,22 @@ def verify_written(path: str | os.PathLike[str], fmt: str, expected: int, *,
     if ending is not None:
         with open(staged, "rb") as handle:
             handle.seek(max(0, staged.stat().st_size - 64))
-            tail = handle.read().rstrip(b"\r\n\t ")
-        if not (tail + b"\n" if fmt == "csv" else tail).endswith(ending):
+            tail = handle.read()
+        if fmt != "csv":  # every CSV row ends in a newline; the others may have spaces after
+            tail = tail.rstrip(b"\r\n\t ")
+        if not tail.endswith(ending):
             raise ExportError(f"{name}: the {fmt} file stops in the middle; {hint}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             info = pyogrio.read_info(staged, layer=layer if fmt == "gpkg" else None,
                                      force_feature_count=True)
+            if fmt in ("gpkg", "fgb") and expected:
+                # binary formats store the count up front: the last feature proves the end
+                pyogrio.read_dataframe(staged, layer=layer if fmt == "gpkg" else None,
+                                       skip_features=expected - 1, max_features=1)
     except (RuntimeError, ValueError) as exc:
-        reason = " ".join(str(exc).split())
+        reason = _short(str(exc))
         raise ExportError(f"{name}: the written {fmt} cannot be read back ({reason}); "
                           f"{hint}") from exc
     if int(info["features"]) != expected:
