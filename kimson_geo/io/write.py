@@ -370,7 +370,8 @@ def write_layer(
         Output file; its suffix picks the format unless ``fmt`` is given.  ``-`` writes a
         text format (GeoJSON by default, CSV, KML) to standard output.
     fmt
-        ``geojson``, ``gpkg``, ``shp``, ``csv``, ``kml`` or ``fgb``.
+        ``geojson``, ``gpkg``, ``shp``, ``csv``, ``kml`` or ``fgb`` (FlatGeobuf, with a
+        spatial index: its features are stored in spatial order).
     crs
         Output CRS for GeoPackage, Shapefile, CSV and FlatGeobuf (for example
         ``EPSG:5899``).  GeoJSON and KML are always WGS 84, as their specifications require.
