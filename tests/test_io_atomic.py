@@ -152,10 +152,9 @@ def test_a_short_write_is_completed_not_lost(tmp_path: Path,
 def test_atomic_open_streams_and_cleans_up_on_error(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     target.write_text("old", encoding="utf-8")
-    with pytest.raises(ZeroDivisionError):
-        with atomic.atomic_open(target, "w") as handle:
-            handle.write("{" * 10_000)
-            raise ZeroDivisionError
+    with pytest.raises(ZeroDivisionError), atomic.atomic_open(target, "w") as handle:
+        handle.write("{" * 10_000)
+        raise ZeroDivisionError
     assert target.read_text(encoding="utf-8") == "old"
     with atomic.atomic_open(target, "w") as handle:
         for i in range(3):
@@ -184,7 +183,7 @@ def test_read_only_folder_is_an_export_error(tmp_path: Path,
     assert list(folder.iterdir()) == []
 
 
-# --------------------------------------------------------------------------- full disk, GDAL in a child
+# --------------------------------------------------------------------------- full disk, GDAL
 
 _FULL_DISK = r"""
 import json, resource, signal, sys
@@ -356,7 +355,7 @@ def test_two_shapefile_writers_never_mix_their_sets(tmp_path: Path,
         gate = threading.Barrier(2)
         errors: list[BaseException] = []
 
-        def export(frame):  # type: ignore[no-untyped-def]
+        def export(frame, gate=gate, errors=errors):  # type: ignore[no-untyped-def]
             gate.wait()
             try:
                 write_layer(frame, target)

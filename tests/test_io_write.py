@@ -291,7 +291,8 @@ def test_gdal_failure_warning_is_an_export_error(small_roads, tmp_path: Path,  #
     def write(frame, path, **kwargs):  # type: ignore[no-untyped-def]
         real(frame, path, **kwargs)
         # pyogrio passes a CPLE warning on; GDAL's write may fail only this way
-        warnings.warn("VSIFWriteL() failed: No space left on device", RuntimeWarning)
+        warnings.warn("VSIFWriteL() failed: No space left on device", RuntimeWarning,
+                      stacklevel=2)
 
     monkeypatch.setattr(pyogrio, "write_dataframe", write)
     out = tmp_path / "roads.geojson"

@@ -22,6 +22,7 @@ Examples
 ...     _ = fh.write(b"\\x00\\x01")
 >>> (folder / "data.bin").read_bytes()
 b'\\x00\\x01'
+>>> import shutil; shutil.rmtree(folder)
 """
 
 from __future__ import annotations
@@ -86,10 +87,10 @@ def check_target(path: str | os.PathLike[str]) -> Path:
 
     Examples
     --------
-    >>> check_target("/dev/null")
+    >>> check_target("/dev/null")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    kimson_geo.errors.ExportError: /dev/null: is a character device; kimson-geo only replaces regular files (write to standard output with -o -)
+    kimson_geo.errors.ExportError: /dev/null: is a character device; kimson-geo only ...
     """
     target = Path(path)
     try:

@@ -102,7 +102,7 @@ def cut_utf8(text: str, limit: int) -> str:
     Examples
     --------
     >>> cut_utf8("đường_chính", 10)
-    'đường_c'
+    'đường_'
     """
     data = text.encode("utf-8")
     if len(data) <= limit:
@@ -117,7 +117,7 @@ def shapefile_field_names(columns: list[str]) -> dict[str, str]:
     Examples
     --------
     >>> shapefile_field_names(["chiều_dài_m", "chiều_dài_km"])
-    {'chiều_dài_m': 'chiều_dà', 'chiều_dài_km': 'chiều_d_1'}
+    {'chiều_dài_m': 'chiều_d', 'chiều_dài_km': 'chiều__1'}
     """
     used: set[str] = set()
     names: dict[str, str] = {}
@@ -138,7 +138,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
     Examples
     --------
-    >>> out, n = neutralise_formulas(pd.DataFrame({"a": ["=HYPERLINK(1)", "ok", None]}))
+    >>> cells = pd.Series(["=HYPERLINK(1)", "ok", None], dtype=object)
+    >>> out, n = neutralise_formulas(pd.DataFrame({"a": cells}))
     >>> out["a"].tolist(), n
     (["'=HYPERLINK(1)", 'ok', None], 1)
     """
@@ -152,7 +153,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         if risky.any():
             if not changed:
                 frame = frame.copy()
-            frame[column] = values.astype(object).where(~risky, "'" + values[risky].astype(str))
+            safe = values.astype(object).copy()
+            safe[risky] = ["'" + v for v in values[risky]]
+            frame[column] = safe
             changed += int(risky.sum())
     return frame, changed
 
