@@ -163,6 +163,24 @@ def test_atomic_open_streams_and_cleans_up_on_error(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
+def test_atomic_open_takes_a_library_writer(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import geopandas as gpd
+
+    roads = kimson_geo.load()["roads"]
+    target = tmp_path / "roads.parquet"
+    with atomic.atomic_open(target) as handle:  # pyarrow writes through the checked file
+        roads.to_parquet(handle, index=False)
+    assert len(gpd.read_parquet(target)) == len(roads)
+    before = target.read_bytes()
+    _enospc_after(monkeypatch, 2000)
+    with pytest.raises(ExportError, match="No space left"), atomic.atomic_open(target) as handle:
+        roads.to_parquet(handle, index=False)
+    monkeypatch.undo()
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["roads.parquet"]
+
+
 def test_read_only_folder_is_an_export_error(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "ro"
