@@ -6,6 +6,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import kimson_geo
 from kimson_geo.errors import ExportError
@@ -130,3 +132,187 @@ def test_unknown_suffix_is_an_export_error(small_dir: Path, tmp_path: Path) -> N
     with pytest.raises(ExportError, match="--format"):
         inv.export("roads", tmp_path / "roads.xyz")
     assert write_module.format_for("x.bin", "geojson") == "geojson"
+
+
+# --------------------------------------------------------------------------- hardening
+
+def test_csv_neutralises_spreadsheet_formulas(small_roads, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from kimson_geo.errors import DataLossWarning
+    from kimson_geo.registry import NAME, WIDTH
+
+    hostile = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2", "@SUM(A1)"]
+    roads = small_roads.copy()
+    roads[NAME] = hostile
+    roads[WIDTH] = [-1.5, 2.0, 3.0, 4.0]  # numbers are not text: left alone
+    roads["ghi_chú"] = ["\tx", "\rx", "bình thường", None]
+    out = tmp_path / "roads.csv"
+    with pytest.warns(DataLossWarning, match="6 text cell"):
+        write_module.write_layer(roads, out)
+    with open(out, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r[NAME] for r in rows] == ["'" + h for h in hostile]
+    assert [r["ghi_chú"] for r in rows] == ["'\tx", "'\rx", "bình thường", ""]
+    assert float(rows[0][WIDTH]) == -1.5
+    assert all(r["geometry"].startswith("LINESTRING") for r in rows)
+
+
+def test_csv_without_formulas_says_nothing(small_khu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_module.write_layer(small_khu, tmp_path / "khu.csv")  # warnings are errors here
+
+
+@given(st.text(max_size=30), st.integers(min_value=0, max_value=40))
+def test_cut_utf8_never_splits_a_character(text: str, limit: int) -> None:
+    cut = write_module.cut_utf8(text, limit)
+    assert text.startswith(cut) and len(cut.encode("utf-8")) <= limit
+    if cut != text:  # the longest such prefix
+        assert len(text[:len(cut) + 1].encode("utf-8")) > limit
+
+
+@given(st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=12, unique=True))
+def test_shapefile_field_names_fit_and_stay_unique(columns: list[str]) -> None:
+    names = write_module.shapefile_field_names(columns)
+    assert list(names) == columns
+    assert all(len(n.encode("utf-8")) <= 10 for n in names.values())
+    assert len({n.casefold() for n in names.values()}) == len(columns)
+
+
+def test_shapefile_vietnamese_field_names_read_back(small_roads, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    roads = small_roads.copy()
+    roads["chiều_dài_đường"] = [1.0, 2.0, 3.0, 4.0]
+    roads["chiều_dài_đoạn"] = ["một", "hai", "ba", "bốn"]
+    out = tmp_path / "roads.shp"
+    write_module.write_layer(roads, out)
+    back = kimson_geo.load(out, layer="roads")["roads"]  # kimson-geo reads its own output
+    assert back["chiều_d"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert back["chiều__1"].tolist() == ["một", "hai", "ba", "bốn"]
+    _same_attributes(small_roads, back[[c for c in back.columns if not c.startswith("chiều")]])
+
+
+def test_shapefile_long_text_is_cut_at_a_character(small_khu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from kimson_geo.errors import DataLossWarning
+    from kimson_geo.registry import NAME
+
+    khu = small_khu.copy()
+    khu[NAME] = ["a" + "đ" * 200, "ok"]  # byte 254 falls inside a 'đ'
+    with pytest.warns(DataLossWarning, match="254 bytes"):
+        write_module.write_layer(khu, tmp_path / "khu.shp")
+    back = kimson_geo.load(tmp_path / "khu.shp", layer="khu")["khu"]
+    assert back[NAME].tolist() == ["a" + "đ" * 126, "ok"]
+
+
+def test_shapefile_of_mixed_geometries_is_an_export_error(small_roads, small_points,  # type: ignore[no-untyped-def]
+                                                          tmp_path: Path) -> None:
+    mixed = pd.concat([small_roads, small_points], ignore_index=True)
+    with pytest.raises(ExportError, match=r"one kind of geometry .* 4 line\(s\), 1 point\(s\)"):
+        write_module.write_layer(mixed, tmp_path / "mixed.shp")
+    assert list(tmp_path.iterdir()) == []
+    write_module.write_layer(mixed, tmp_path / "mixed.gpkg")  # formats that hold a mix do
+
+
+def test_shapefile_needs_a_shp_name(small_roads, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ExportError, match=r"must end in \.shp, e\.g\. .*x\.shp"):
+        write_module.write_layer(small_roads, tmp_path / "x.txt", fmt="shp")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_geopackage_is_version_1_2(small_roads, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    out = write_module.write_layer(small_roads, tmp_path / "roads.gpkg", layer_name="roads")
+    with sqlite3.connect(out) as con:
+        assert con.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # 'GPKG'
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
+
+
+def test_flatgeobuf_round_trip(small_roads, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from kimson_geo.registry import ID
+
+    out = write_module.write_layer(small_roads, tmp_path / "roads.fgb")
+    back = kimson_geo.load(out, layer="roads")["roads"]
+    # the spatial index stores features in Hilbert order
+    _same_attributes(small_roads.sort_values(ID), back.sort_values(ID))
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "kml"])
+def test_text_formats_go_to_stdout_by_name(small_roads, fmt: str,  # type: ignore[no-untyped-def]
+                                           capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    write_module.write_layer(small_roads, "-", fmt=fmt)
+    out = capfdbinary.readouterr().out.decode("utf-8")
+    assert "Trục chính 1" in out and out.count("Ngõ 4") == 1
+
+
+def test_binary_formats_refuse_stdout(small_roads) -> None:  # type: ignore[no-untyped-def]
+    for fmt in ("gpkg", "shp", "fgb"):
+        with pytest.raises(ExportError, match="standard output"):
+            write_module.write_layer(small_roads, "-", fmt=fmt)
+
+
+def _truncating(monkeypatch: pytest.MonkeyPatch, victim_suffix: str | None) -> None:
+    """GDAL writes, then the file is cut short, as a full disk does without an error."""
+    import pyogrio
+
+    real = pyogrio.write_dataframe
+
+    def write(frame, path, **kwargs):  # type: ignore[no-untyped-def]
+        real(frame, path, **kwargs)
+        victim = Path(path) if victim_suffix is None else Path(path).with_suffix(victim_suffix)
+        with open(victim, "r+b") as handle:
+            handle.truncate(victim.stat().st_size * 9 // 10)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", write)
+
+
+@pytest.mark.parametrize(("suffix", "victim"), [
+    (".geojson", None), (".csv", None), (".kml", None), (".gpkg", None), (".fgb", None),
+    (".shp", None), (".shp", ".shx"), (".shp", ".dbf"),
+])
+def test_a_silently_short_file_never_replaces_the_old_one(
+        small_roads, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        suffix: str, victim: str | None) -> None:
+    out = tmp_path / f"roads{suffix}"
+    write_module.write_layer(small_roads.head(1), out)
+    before = tree_snapshot(tmp_path)
+    _truncating(monkeypatch, victim)
+    with pytest.raises(ExportError, match=f"^{out}: .*nothing was changed$"):
+        write_module.write_layer(small_roads, out)
+    assert tree_snapshot(tmp_path) == before
+
+
+def test_gdal_failure_warning_is_an_export_error(small_roads, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    import pyogrio
+
+    real = pyogrio.write_dataframe
+
+    def write(frame, path, **kwargs):  # type: ignore[no-untyped-def]
+        real(frame, path, **kwargs)
+        # pyogrio passes a CPLE warning on; GDAL's write may fail only this way
+        warnings.warn("VSIFWriteL() failed: No space left on device", RuntimeWarning,
+                      stacklevel=2)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", write)
+    out = tmp_path / "roads.geojson"
+    with pytest.raises(ExportError, match="GDAL reported a failed write.*No space left"):
+        write_module.write_layer(small_roads, out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_layers_is_all_or_nothing(small_roads, small_khu, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyogrio
+
+    real = pyogrio.write_dataframe
+
+    def second_fails(frame, path, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(path).stem == "khu":
+            raise pyogrio.errors.DataSourceError("disk full")
+        real(frame, path, **kwargs)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", second_fails)
+    with pytest.raises(ExportError, match="khu.geojson: cannot write geojson: disk full"):
+        write_module.write_layers({"roads": small_roads, "khu": small_khu}, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []

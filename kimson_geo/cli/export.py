@@ -22,12 +22,14 @@ from .query import run_query, source_path
 @layer_arg
 @source_arg
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output file; the suffix picks the format unless --format is given.")
+              help="Output file; the suffix picks the format unless --format is given. "
+              "- writes GeoJSON (or --format csv/kml) to standard output.")
 @where_opt
 @within_khu_opt
 @near_opt
 @bbox_opt
-@click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg", "shp", "csv", "kml"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["geojson", "gpkg", "shp", "csv", "kml", "fgb"]),
               default=None, help="Output format (default: from the suffix).")
 @click.option("--crs", default=None, metavar="CRS",
               help="Output CRS for gpkg/shp/csv, e.g. EPSG:5899 (GeoJSON is always WGS 84).")
@@ -41,6 +43,10 @@ def export(layer: str, source: str | None, output: str, where: str | None,
 
     LAYER comes first and is always a registry layer name; PATH, after it, is a folder of
     layer files, a GeoPackage, or one file (read as LAYER).
+
+    Only a missing or regular file is replaced, and only when the whole output was written
+    and read back.  GeoPackages are version 1.2.  CSV text cells starting with = + - @ get
+    a leading ' so that spreadsheets do not run them as formulas.
 
     \b
     Examples:
@@ -62,4 +68,5 @@ def export(layer: str, source: str | None, output: str, where: str | None,
         path = write_layer(result, output, fmt=fmt, crs=crs, layer_name=layer)
     for warning in caught:
         warn(warning.message)
-    click.echo(f"wrote {len(result)} feature(s) of {layer} to {path}", err=True)
+    where = "standard output" if str(path) == "-" else path
+    click.echo(f"wrote {len(result)} feature(s) of {layer} to {where}", err=True)
