@@ -40,8 +40,9 @@ def find_khu(inv: Inventory, key: str) -> BaseGeometry:
         if ID not in khu.columns and NAME not in khu.columns:
             raise QueryError(f"no khu with id or name {key!r}: the khu layer has neither an "
                              f"{ID!r} nor a {NAME!r} column")
-        known = "; ".join(f"{i} ({n})" for i, n in zip(_text_column(khu, ID),
-                                                       _text_column(khu, NAME), strict=True))
+        known = "; ".join(f"{i} ({n})" if i and n else i or n
+                          for i, n in zip(_text_column(khu, ID), _text_column(khu, NAME),
+                                          strict=True))
         raise QueryError(f"no khu with id or name {key!r}; known: {known or 'none'}")
     return hit.geometry.union_all()
 

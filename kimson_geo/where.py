@@ -352,7 +352,8 @@ def parse_where(text: str) -> Expr:
         raise QueryError(f"unexpected {_shown(str(token))} at position {token.column}; "
                          f"{_HELP}") from None
     except UnexpectedCharacters as exc:
-        bad = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else ""
+        at = exc.pos_in_stream if exc.pos_in_stream is not None else -1
+        bad = text[at] if 0 <= at < len(text) else ""
         raise QueryError(f"unexpected {_shown(bad)} at position {exc.column}; {_HELP}") \
             from None
     except UnexpectedInput as exc:  # any other lark parse failure
@@ -480,7 +481,8 @@ def _literal_values(node: Literal) -> _Values:
 def _operand(frame: pd.DataFrame, node: Expr, absent: Mapping[str, str]) -> _Values:
     if isinstance(node, Column):
         return _column_values(frame, node, absent)
-    assert isinstance(node, Literal)  # the grammar allows nothing else here
+    if not isinstance(node, Literal):  # the grammar allows nothing else here
+        raise QueryError(f"expected a column or a value at position {node.position}")
     return _literal_values(node)
 
 

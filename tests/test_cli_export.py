@@ -165,3 +165,31 @@ def test_export_mixed_geometries_to_shapefile_is_one_line(tmp_path: Path) -> Non
     line = _one_error_line(result)
     assert "one kind of geometry" in line and "1 point(s)" in line and str(out) in line
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+def test_export_takes_path_after_layer(tmp_path: Path, small_dir: Path) -> None:
+    out = tmp_path / "main.geojson"
+    result = CliRunner().invoke(cli, ["export", "roads", str(small_dir), "-o", str(out),
+                                      "--where", "kind == 'main'"])
+    assert result.exit_code == 0, result.stderr
+    assert kimson_geo.load(out, layer="roads")["roads"]["id"].tolist() == ["r1", "r2"]
+    assert "warning" not in result.stderr
+
+
+def test_export_data_is_a_deprecated_alias(tmp_path: Path, small_dir: Path) -> None:
+    out = tmp_path / "roads.geojson"
+    result = CliRunner().invoke(cli, ["export", "roads", "--data", str(small_dir), "-o",
+                                      str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0].startswith("kimson-geo: warning: --data is deprecated")
+    assert len(kimson_geo.load(out)["roads"]) == 4
+
+
+def test_export_where_attack_writes_nothing(tmp_path: Path, small_dir: Path) -> None:
+    out = tmp_path / "x.geojson"
+    marker = tmp_path / "owned"
+    attack = f"kind.str.replace('a', 'b').head(1).to_csv('{marker}') == 0"
+    result = CliRunner().invoke(cli, ["export", "roads", str(small_dir), "-o", str(out),
+                                      "--where", attack])
+    assert result.exit_code == 2
+    assert not out.exists() and not marker.exists()

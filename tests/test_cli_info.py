@@ -75,3 +75,38 @@ def test_help_does_not_import_heavy_modules() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_info_json_is_valid_without_geometries(tmp_path: Path) -> None:
+    # every geometry null: the extent is unknown, which JSON says as null, never NaN
+    roads = tmp_path / "roads.geojson"
+    roads.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "r1"}, "geometry": None}]}),
+        encoding="utf-8")
+    for command in ("info", "summary"):
+        result = CliRunner().invoke(cli, [command, str(roads), "--format", "json"])
+        assert result.exit_code == 0, result.stderr
+        assert "NaN" not in result.stdout and "Infinity" not in result.stdout
+        json.loads(result.stdout, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    row = json.loads(CliRunner().invoke(cli, ["info", str(roads), "--format", "json"])
+                     .stdout)["layers"][0]
+    assert row["features"] == 1 and row["extent"] in (None, [None, None, None, None])
+    table = CliRunner().invoke(cli, ["info", str(roads)])
+    assert table.exit_code == 0 and "nan" not in table.stdout
+
+
+def test_info_and_summary_escape_the_data(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "d\x1b]0;owned\x07"
+    folder.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "data" / "roads.geojson", folder)
+    path = folder / "roads.geojson"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["features"][0]["properties"]["kind"] = "main\x1b[2J[bold]"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    for command in ("info", "summary"):
+        result = CliRunner().invoke(cli, [command, str(folder)])
+        assert result.exit_code == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "main\\x1b[2J[bold]" in CliRunner().invoke(cli, ["summary", str(folder)]).stdout

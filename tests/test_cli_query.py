@@ -68,6 +68,76 @@ def test_text_that_looks_like_markup_is_printed_as_is(small_dir) -> None:  # typ
     document = _json.loads(path.read_text(encoding="utf-8"))
     document["features"][0]["properties"]["name"] = "Ngõ [bold]3[/bold] [link=x]"
     path.write_text(_json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["query", "roads", "--data", str(small_dir)])
+    result = CliRunner().invoke(cli, ["query", "roads", str(small_dir)])
     assert result.exit_code == 0, result.stderr
     assert "Ngõ [bold]3[/bold] [link=x]" in result.stdout
+
+
+def test_control_characters_in_the_data_are_escaped(small_dir) -> None:  # type: ignore[no-untyped-def]
+    from _support import edit_features
+
+    def hostile(features):  # type: ignore[no-untyped-def]
+        features[0]["properties"]["name"] = "Ngõ 3\x1b]0;owned\x07\x1b[2J\u009b31m"
+        features[1]["properties"]["kind"] = "main\x1b[5m"
+    edit_features(small_dir, "roads", hostile)
+    result = CliRunner().invoke(cli, ["query", "roads", str(small_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\x9b" not in result.stdout
+    assert "Ngõ 3\\x1b]0;owned\\x07\\x1b[2J\\x9b31m" in result.stdout
+    assert "main\\x1b[5m" in result.stdout
+
+
+def test_path_is_positional_after_layer(small_dir, bundled) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["query", "roads", str(small_dir), "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in csv.DictReader(io.StringIO(result.stdout))] == \
+        ["r1", "r2", "r3", "r4"]
+    assert result.stderr == ""
+
+
+def test_a_single_file_is_read_as_layer(small_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # a file whose name does not say its layer, and one named after another layer
+    for name in ("survey-2017.geojson", "khu.geojson"):
+        target = tmp_path / name
+        target.write_bytes((small_dir / "roads.geojson").read_bytes())
+        result = CliRunner().invoke(cli, ["query", "roads", str(target), "--where",
+                                          "kind == 'main'", "--format", "csv"])
+        assert result.exit_code == 0, result.stderr
+        assert [r["id"] for r in csv.DictReader(io.StringIO(result.stdout))] == ["r1", "r2"]
+
+
+def test_data_is_a_deprecated_alias(small_dir) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["query", "roads", "--data", str(small_dir),
+                                      "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "kimson-geo: warning: --data is deprecated; give PATH after LAYER "
+        "(kimson-geo query LAYER PATH)"]
+    assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == 4
+    both = CliRunner().invoke(cli, ["query", "roads", str(small_dir), "--data", str(small_dir)])
+    assert both.exit_code == 2 and "not both" in both.stderr
+    assert len(both.stderr.strip().splitlines()) == 1
+
+
+def test_path_before_layer_gets_a_hint(small_dir) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["query", str(small_dir), "roads"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "LAYER comes first, then PATH" in lines[0]
+
+
+def test_a_field_missing_from_the_file_is_null(small_dir) -> None:  # type: ignore[no-untyped-def]
+    from _support import edit_features
+
+    def drop_surface(features):  # type: ignore[no-untyped-def]
+        for feature in features:
+            del feature["properties"]["surface"]
+    edit_features(small_dir, "roads", drop_surface)
+    result = CliRunner().invoke(cli, ["query", "roads", str(small_dir), "--where",
+                                      "surface is null and width_m < 5", "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in csv.DictReader(io.StringIO(result.stdout))] == ["r2", "r3", "r4"]
+    unknown = CliRunner().invoke(cli, ["query", "roads", str(small_dir), "--where", "lanes > 1"])
+    assert unknown.exit_code == 2
+    assert "unknown column 'lanes'" in unknown.stderr and "width_m" in unknown.stderr

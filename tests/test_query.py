@@ -70,3 +70,39 @@ def test_parse_helpers() -> None:
         parse_near("21.07,106.52")
     with pytest.raises(QueryError, match="latitude"):
         parse_near("106.52,21.07,10")
+
+
+@pytest.mark.parametrize("text", ["nan,nan,nan,nan", "106.5,nan,106.6,21.1",
+                                  "106.5,21.0,inf,21.1", "106.6,21.0,106.5,21.1"])
+def test_bbox_must_be_finite_and_ordered(inv: kimson_geo.Inventory, text: str) -> None:
+    with pytest.raises(QueryError, match="bbox"):
+        parse_bbox(text)
+    with pytest.raises(QueryError, match="bbox"):
+        inv.query("roads", bbox=tuple(float(v) for v in text.split(",")))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("near", [(float("nan"), 106.52, 10.0), (21.07, 106.52, float("nan")),
+                                  (21.07, 106.52, float("inf")), (21.07, 106.52, -1.0)])
+def test_near_must_be_finite(inv: kimson_geo.Inventory, near: tuple[float, float, float]) -> None:
+    with pytest.raises(QueryError, match="near"):
+        inv.query("roads", near=near)
+
+
+def test_within_khu_without_id_or_name(small_roads, small_khu) -> None:  # type: ignore[no-untyped-def]
+    from kimson_geo.inventory import from_frames
+
+    only_names = from_frames({"roads": small_roads, "khu": small_khu.drop(columns=["id"])})
+    assert only_names.query("roads", within_khu="Kim Thành")["id"].tolist() == ["r1"]
+    with pytest.raises(QueryError, match="known: Kim Thành; Khu 2"):
+        only_names.query("roads", within_khu="khu-a")
+    bare = from_frames({"roads": small_roads, "khu": small_khu.drop(columns=["id", "name"])})
+    with pytest.raises(QueryError, match="neither an 'id' nor a 'name' column"):
+        bare.query("roads", within_khu="Kim Thành")
+
+
+def test_where_is_never_run_as_code(inv: kimson_geo.Inventory, tmp_path: Path) -> None:
+    marker = tmp_path / "owned"
+    with pytest.raises(QueryError, match="unexpected '.' at position 5"):
+        inv.query("roads", where="kind.__init__.__globals__['sys'].modules['os']"
+                                 f".system('touch {marker}') == 0")
+    assert not marker.exists()

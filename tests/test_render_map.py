@@ -347,3 +347,61 @@ def test_icon_layers_use_registry_icons_and_colours(bundled):
     icons = " ".join(encoded.payload["ic"])
     for code in spec.field(spec.style["icon_by"]).codes.values():
         assert f"fa-{code.icon}" in icons and code.color in icons
+
+
+# ------------------------------------------------------------------ odd data and tiles
+
+def test_arrays_objects_and_missing_fields_are_drawn(small_roads, small_khu):
+    """A malformed delivery (arrays and objects in text fields, fields left out) still
+    makes a map; the odd values show as their JSON text, escaped."""
+    roads = small_roads.drop(columns=["surface", "width_m"])
+    for column in ("name", "kind", "position"):
+        roads[column] = roads[column].astype(object)
+    roads.at[0, "name"] = np.array(["Ngõ <3>", "x"], dtype=object)
+    roads.at[1, "kind"] = {"v": "main"}
+    roads.at[2, "position"] = ["schematic"]
+    khu = small_khu.drop(columns=["id", "name"])
+    page = _page(from_frames({"roads": roads, "khu": khu}))
+    assert '"n":["[&quot;Ngõ &lt;3&gt;&quot;, &quot;x&quot;]",' in page
+    assert '"{&quot;v&quot;: &quot;main&quot;}"' in page
+    assert "<3>" not in page
+
+
+def test_tile_url_templates_and_names():
+    from kimson_geo.render.map import check_tiles
+
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert check_tiles(url) == url
+    assert check_tiles("OpenTopoMap") == "OpenTopoMap"
+    assert check_tiles("cartodb positron") == "cartodb positron"
+    for bad, message in [("http://x", "must be http"), ("javascript:alert(1)", "must be http"),
+                         (url + '" onerror="x', "must be http"), ("no such tiles", "unknown"),
+                         ("Thunderforest.OpenCycleMap", "API key"), ("", "give a name")]:
+        with pytest.raises(ValueError, match=message):
+            check_tiles(bad)
+
+
+def test_map_with_a_tile_url(small_roads, tmp_path):
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    page = _page(from_frames({"roads": small_roads}), tiles=url)
+    first_tiles = page.index("L.tileLayer(")
+    assert "tiles.example.org" in page[first_tiles:first_tiles + 200]
+    with pytest.raises(ValueError, match="unknown tiles"):
+        to_map(from_frames({"roads": small_roads}), tiles="no such tiles")
+
+
+def test_cli_map_tiles_url_and_bad_tiles(tmp_path):
+    from click.testing import CliRunner
+
+    from kimson_geo.cli.main import cli
+
+    out = tmp_path / "m.html"
+    ok = CliRunner().invoke(cli, ["map", "--no-problems", "--layers", "khu", "-o", str(out),
+                                  "--tiles", "https://tiles.example.org/{z}/{x}/{y}.png"])
+    assert ok.exit_code == 0, ok.stderr
+    assert "tiles.example.org" in out.read_text(encoding="utf-8")
+    assert "1 layer(s)" in ok.stderr
+    bad = CliRunner().invoke(cli, ["map", "--no-problems", "-o", str(tmp_path / "b.html"),
+                                   "--tiles", "https://example.org/tile.png"])
+    assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "{z}" in bad.stderr and not (tmp_path / "b.html").exists()

@@ -28,3 +28,27 @@ def test_summary_is_json_serialisable(small_dir: Path) -> None:
     import json
 
     json.dumps(kimson_geo.load(small_dir).summary())
+
+
+def test_odd_values_and_missing_fields(small_roads, small_khu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Arrays and objects in coded fields count under their JSON text; a missing field is
+    left out; a missing geometry measures 0; the result is valid JSON."""
+    import json
+
+    import numpy as np
+
+    from kimson_geo.inventory import from_frames
+
+    roads = small_roads.drop(columns=["surface"])
+    roads["kind"] = roads["kind"].astype(object)
+    roads.at[0, "kind"] = np.array(["main", "alley"], dtype=object)
+    roads.at[1, "kind"] = {"v": "main"}
+    roads.loc[3, "geometry"] = None
+    summary = from_frames({"roads": roads, "khu": small_khu}).summary()["layers"]["roads"]
+    assert "surface" not in summary["by"]
+    kinds = summary["by"]["kind"]
+    assert kinds['["main", "alley"]'] == pytest.approx(100.0, abs=0.05)
+    assert kinds['{"v": "main"}'] == pytest.approx(100.0, abs=0.05)
+    assert kinds["main"] == 0.0 and kinds["alley"] == 0.0
+    assert summary["length_m"] == pytest.approx(280.0, abs=0.05)
+    json.loads(json.dumps(summary, allow_nan=False))
