@@ -115,8 +115,8 @@ def _parser(spec: FieldSpec, dictionary: Dictionary, layer: str
 
         def number(raw: object) -> tuple[object, str, str | None]:
             given, target = user(raw)
-            if given:
-                return (None, "low", "left unmapped") if target == "" else (target, "high", None)
+            if given and target != "":  # "" is the dry run's "not mapped": parse as ever
+                return target, "high", None
             value, reason = parse(raw)
             return (value, "high", None) if value is not None else (None, "low", reason)
         return number

@@ -30,6 +30,8 @@ __all__ = ["DELIVERY_SUFFIXES", "find_delivery_files", "read_delivery_file", "re
 _GDAL_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".fgb", ".gml")
 _SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _OSM_SUFFIXES = (".osm", ".pbf")
+#: how Google Earth draws a placemark, not facts about it
+_KML_DRAWING = ("tessellate", "extrude", "visibility", "altitudeMode", "drawOrder", "icon")
 #: Every file suffix a delivery may hold (a Shapefile's sidecars are read with it).
 DELIVERY_SUFFIXES = (*_GDAL_SUFFIXES, ".dxf", *_SHEET_SUFFIXES, *_OSM_SUFFIXES)
 
@@ -111,7 +113,8 @@ def read_gdal(path: Path, dictionary: Dictionary, *, src_crs: object | None = No
         frame = gdal_frame(path, name if many or _suffix(path) in (".kml", ".kmz") else None)
         frame, encoding = repair_text(frame)
         if _suffix(path) in (".kml", ".kmz"):
-            frame = description_columns(frame)
+            frame = description_columns(frame.drop(
+                columns=[c for c in _KML_DRAWING if c in frame.columns]))
         part_label = f"{label}:{name}" if many else label
         source = part_label
         if not len(frame):
