@@ -54,12 +54,24 @@ def road_shapefile(folder: Path, *, encoding: str = "UTF-8", name: str = "giao_t
         "KET_CAU": [r[1] for r in ROADS],
         "BE_RONG": [r[2] for r in ROADS],
         "GHI_CHU": ["đo 2023", None, None, None, None, None],
+        "NGUOI_DO": ["Nguyễn Văn An", None, None, None, None, None],
     }, geometry=road_lines())
     path = folder / f"{name}.shp"
+    write_bare_shapefile(frame, path, encoding=encoding)
+    return path
+
+
+def write_bare_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str = "UTF-8"
+                         ) -> None:
+    """A Shapefile without .prj, as survey offices often send them."""
+    import warnings
+
     import pyogrio
 
-    pyogrio.write_dataframe(frame, path, driver="ESRI Shapefile", encoding=encoding)
-    return path
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="'crs' was not provided")
+        pyogrio.write_dataframe(frame.set_crs(None, allow_override=True), path,
+                                driver="ESRI Shapefile", encoding=encoding)
 
 
 #: cultural houses: (TÊN, LOẠI, offset east m, offset north m, KINH PHÍ, NĂM XD)

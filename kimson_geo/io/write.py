@@ -174,8 +174,9 @@ def write_layer(
         _warn_long_text(out, target)
     options: dict[str, object] = {}
     if key == "geojson":
+        # text stays text: GDAL would write a JSON-looking string (extra) as an object
         options = {"RFC7946": "YES", "COORDINATE_PRECISION": GEOJSON_PRECISION,
-                   "WRITE_NAME": "NO"}
+                   "WRITE_NAME": "NO", "AUTODETECT_JSON_STRINGS": "NO"}
     elif key == "shp":
         options = {"ENCODING": "UTF-8"}
     elif key == "csv":
