@@ -44,8 +44,22 @@ def road_lines() -> list[LineString]:
     return [LineString([points[i], points[i + 1]]) for i in range(len(ROADS))]
 
 
+def tcvn3(text: str) -> str:
+    """``text`` in TCVN3 (ABC) bytes, each byte as the Latin-1 character GDAL would write."""
+    import unicodedata
+
+    from kimson_geo.io.vn_encodings import decode_tcvn3
+
+    table = {decode_tcvn3(bytes([b])): b for b in range(0x80, 0x100)}
+    table = {k: v for k, v in table.items() if len(k) == 1}
+    out = bytes(table[c] if c in table else c.encode("ascii")[0]
+                for c in unicodedata.normalize("NFC", text))
+    return out.decode("latin-1")
+
+
 def road_shapefile(folder: Path, *, encoding: str = "UTF-8", name: str = "giao_thong") -> Path:
-    """The Shapefile of issue 10's "Why" in VN-2000, without a .prj."""
+    """The Shapefile of issue 10's "Why" in VN-2000, without a .prj; ``encoding="TCVN3"``
+    writes its text in TCVN3 with no .cpg, as an old MapInfo or AutoCAD export would."""
     folder.mkdir(parents=True, exist_ok=True)
     frame = gpd.GeoDataFrame({
         "MA_DUONG": [f"GT{i:02d}" for i in range(1, len(ROADS) + 1)],
@@ -57,7 +71,15 @@ def road_shapefile(folder: Path, *, encoding: str = "UTF-8", name: str = "giao_t
         "NGUOI_DO": ["Nguyễn Văn An", None, None, None, None, None],
     }, geometry=road_lines())
     path = folder / f"{name}.shp"
-    write_bare_shapefile(frame, path, encoding=encoding)
+    if encoding == "TCVN3":
+        for column in frame.columns:
+            if column != "geometry":
+                frame[column] = frame[column].map(lambda v: tcvn3(v) if isinstance(v, str)
+                                                  else v)
+        write_bare_shapefile(frame, path, encoding="ISO-8859-1")
+        path.with_suffix(".cpg").unlink(missing_ok=True)
+    else:
+        write_bare_shapefile(frame, path, encoding=encoding)
     return path
 
 

@@ -71,6 +71,18 @@ def test_road_shapefile_imports_every_kind_surface_and_width(tmp_path: Path) -> 
     assert {(i.rule, i.feature) for i in written.errors} == errors
 
 
+def test_tcvn3_shapefile_without_cpg_is_decoded_and_reported(tmp_path: Path) -> None:
+    shp = D.road_shapefile(tmp_path / "in", encoding="TCVN3")
+    assert not shp.with_suffix(".cpg").exists()
+    result = import_delivery(shp, None, dry_run=True)
+    roads = result.layers[ROADS_LAYER]
+    assert roads[KIND].tolist() == [e[0] for e in D.ROADS_EXPECTED]
+    assert roads[SURFACE].tolist() == [e[1] for e in D.ROADS_EXPECTED]
+    assert roads[NAME].iloc[0] == "Đường Kim Thành"
+    assert result.plan.sources["giao_thong.shp"].encoding == "TCVN3 (ABC)"
+    assert any("TCVN3" in n for n in result.notes)
+
+
 def test_houses_spreadsheet_in_vietnamese_xy_order_lands_within_centimetres(
         tmp_path: Path) -> None:
     book = D.houses_workbook(tmp_path / "in")

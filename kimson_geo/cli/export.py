@@ -11,12 +11,14 @@ from .query import run_query
 @click.command()
 @layer_arg
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output file; the suffix picks the format unless --format is given.")
+              help="Output file; the suffix picks the format unless --format is given. "
+              "- writes GeoJSON (or --format csv/kml) to standard output.")
 @where_opt
 @within_khu_opt
 @near_opt
 @bbox_opt
-@click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg", "shp", "csv", "kml"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["geojson", "gpkg", "shp", "csv", "kml", "fgb"]),
               default=None, help="Output format (default: from the suffix).")
 @click.option("--crs", default=None, metavar="CRS",
               help="Output CRS for gpkg/shp/csv, e.g. EPSG:5899 (GeoJSON is always WGS 84).")
@@ -26,6 +28,10 @@ def export(layer: str, output: str, where: str | None, within_khu: str | None,
            near: str | None, bbox: str | None, fmt: str | None, crs: str | None,
            data_path: str | None, src_crs: str | None) -> None:
     """Write LAYER (or the features a filter selects) to a file, atomically.
+
+    Only a missing or regular file is replaced, and only when the whole output was written
+    and read back.  GeoPackages are version 1.2.  CSV text cells starting with = + - @ get
+    a leading ' so that spreadsheets do not run them as formulas.
 
     \b
     Examples:
@@ -45,4 +51,5 @@ def export(layer: str, output: str, where: str | None, within_khu: str | None,
         path = write_layer(result, output, fmt=fmt, crs=crs, layer_name=layer)
     for warning in caught:
         click.echo(f"kimson-geo: warning: {warning.message}", err=True)
-    click.echo(f"wrote {len(result)} feature(s) of {layer} to {path}", err=True)
+    where = "standard output" if str(path) == "-" else path
+    click.echo(f"wrote {len(result)} feature(s) of {layer} to {where}", err=True)

@@ -13,7 +13,8 @@ from .output import working
 @layer_opt
 @src_crs_opt
 @click.option("-o", "--output", default="maps/kimson.html", show_default=True,
-              type=click.Path(dir_okay=False), help="HTML file to write (atomically).")
+              type=click.Path(dir_okay=False),
+              help="HTML file to write (atomically); - writes it to standard output.")
 @click.option("--layers", default=None, metavar="A,B",
               help="Only these layers, comma-separated (default: all).")
 @click.option("--tiles", default="OpenStreetMap", show_default=True,
@@ -54,5 +55,8 @@ def map_(path: str | None, layer: str | None, src_crs: str | None, output: str,
     with working(f"writing {output}…"):
         written = render_map(inv, output, layers=chosen, tiles=tiles, title=title, lang=lang,
                              problems=problems, claims=claims)
+    if str(written) == "-":
+        click.echo(f"wrote the map to standard output ({len(inv.layers)} layer(s))", err=True)
+        return
     size = written.stat().st_size
     click.echo(f"wrote {written} ({size / 1024:.0f} KB, {len(inv.layers)} layer(s))", err=True)

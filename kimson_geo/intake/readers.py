@@ -110,8 +110,13 @@ def read_gdal(path: Path, dictionary: Dictionary, *, src_crs: object | None = No
     many = len(inner) > 1
     tables = []
     for name in inner:
-        frame = gdal_frame(path, name if many or _suffix(path) in (".kml", ".kmz") else None)
-        frame, encoding = repair_text(frame)
+        notes: list[str] = []
+        if _suffix(path) == ".shp":  # the one Shapefile encoding detector (.cpg, TCVN3...)
+            frame, encoding = _shapefile(path, notes)
+        else:
+            frame = gdal_frame(path, name if many or _suffix(path) in (".kml", ".kmz")
+                               else None)
+            frame, encoding = repair_text(frame)
         if _suffix(path) in (".kml", ".kmz"):
             frame = description_columns(frame.drop(
                 columns=[c for c in _KML_DRAWING if c in frame.columns]))
@@ -126,11 +131,25 @@ def read_gdal(path: Path, dictionary: Dictionary, *, src_crs: object | None = No
             label=part_label, path=path, frame=frame,
             records=np.arange(1, len(frame) + 1), names=names,
             part=(f"layer {name!r}" if many else None), crs_note=note, encoding=encoding,
+            notes=notes,
         ))
     return tables
 
 
 # --------------------------------------------------------------------------- text repair
+
+def _shapefile(path: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, str | None]:
+    """A Shapefile read in the encoding its .cpg names or its text shows."""
+    from ..io.encoding import READ_AS, encoding_label, shapefile_encoding, transcode_frame
+
+    found = shapefile_encoding(path)
+    if found.note:
+        notes.append(found.note)
+    if found.name in ("ascii", "utf-8"):
+        return gdal_frame(path, encoding="UTF-8"), None
+    frame = gdal_frame(path, encoding=READ_AS)
+    return normalize_frame_text(transcode_frame(frame, found.name)), encoding_label(found.name)
+
 
 def repair_text(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
     """Text GDAL decoded with the wrong code page, decoded again (see :mod:`.encoding`)."""

@@ -21,16 +21,21 @@ from ..crs import ensure_wgs84, resolve_crs
 from ..errors import DataSourceError, LayerError
 from ..registry import LAYER_NAMES, WGS84, LayerSpec, layer_spec
 from ..text import is_text_dtype, nfc, normalize_frame_text
+from .encoding import READ_AS, shapefile_encoding, transcode_frame
 from .sources import READABLE_SUFFIXES, check_input, resolve
 
 __all__ = [
     "READABLE_SUFFIXES",
+    "TEXT_ENCODING",
     "find_layer_files",
     "read_layer",
     "read_layers",
     "iter_features",
     "coerce_to_registry",
 ]
+
+#: ``frame.attrs`` key of a Shapefile's :class:`~kimson_geo.io.encoding.TextEncoding`
+TEXT_ENCODING = "text_encoding"
 
 _TRUE = {"true", "t", "yes", "y", "1", "có", "co", "đúng"}
 _FALSE = {"false", "f", "no", "n", "0", "không", "khong", "sai"}
@@ -48,8 +53,15 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     from pyogrio.errors import DataSourceError as OgrSourceError
 
     check_input(path)
+    encoding = None
     try:
         kwargs: dict[str, Any] = _gdal_open_options(path)
+        if path.suffix.lower() == ".shp":
+            # GDAL misreads several .cpg names (and loses a character per value in
+            # Windows-1258): read the bytes as Latin-1 and decode them here
+            encoding = shapefile_encoding(path)
+            plain = encoding.name in ("ascii", "utf-8")
+            kwargs["encoding"] = "UTF-8" if plain else READ_AS
         with warnings.catch_warnings():
             # a column of mixed numbers and text stays text; the registry types it below
             warnings.filterwarnings("ignore", message="Could not parse column")
@@ -65,6 +77,10 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         ) from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
+    if encoding is not None:
+        if kwargs["encoding"] == READ_AS:
+            frame = transcode_frame(frame, encoding.name)
+        frame.attrs[TEXT_ENCODING] = encoding
     return frame
 
 
@@ -181,11 +197,13 @@ def read_layer(
     Returns
     -------
     geopandas.GeoDataFrame
-        In EPSG:4326.
+        In EPSG:4326.  A Shapefile's text encoding (from its ``.cpg``, or detected) is in
+        ``frame.attrs["text_encoding"]``.
     """
     path = Path(path)
     dxf = path.suffix.lower() == ".dxf"
     frame = _read_frame(path, None if dxf else source_layer)
+    encoding = frame.attrs.get(TEXT_ENCODING)
     frame = normalize_frame_text(frame)
     if dxf:
         frame = _from_dxf(frame, source_layer if source_layer is not None else layer)
@@ -194,6 +212,8 @@ def read_layer(
     if layer is not None:
         frame = coerce_to_registry(frame, layer_spec(layer))
     frame.attrs["source"] = str(path)
+    if encoding is not None:
+        frame.attrs[TEXT_ENCODING] = encoding
     if layer is not None:
         frame.attrs["layer"] = layer
     return frame

@@ -1,17 +1,23 @@
-"""Writing layers: GeoJSON (RFC 7946), GeoPackage, Shapefile, CSV with WKT and KML.
+"""Writing layers: GeoJSON (RFC 7946), GeoPackage 1.2, Shapefile, CSV with WKT, KML and
+FlatGeobuf.
 
-Every write is atomic: the output is written to a temporary name in the target folder and
-renamed into place only when complete, so a failed or interrupted export leaves no partial
-file and never damages an existing one.
+Every write goes through :mod:`kimson_geo.io.atomic`: GDAL writes into a staging folder
+beside the target, the result is checked (GDAL's own errors and warnings, then the file is
+read back: its size, its ending and its feature count), and only then renamed into place,
+a Shapefile's sidecars as one set.  A failed, interrupted or short write (a full disk)
+leaves no partial file and never damages an existing one.
+
+CSV cells are made safe for spreadsheets: text starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return gets a leading ``'`` (as OWASP advises against formula injection),
+and a :class:`~kimson_geo.errors.DataLossWarning` says how many cells.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
+import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,12 +25,16 @@ import pandas as pd
 
 from ..crs import resolve_crs
 from ..errors import DataLossWarning, ExportError
-from ..registry import WGS84
+from ..registry import SHAPEFILE_FIELD_WIDTH, WGS84
+from .atomic import atomic_path, is_stdout, staging
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["FORMATS", "format_for", "write_layer", "atomic_path", "atomic_write_text"]
+__all__ = [
+    "FORMATS", "STREAMABLE", "FORMULA_PREFIXES", "format_for", "write_layer", "write_layers",
+    "cut_utf8", "shapefile_field_names", "neutralise_formulas", "verify_written",
+]
 
 #: Export formats: name -> (GDAL driver, default suffix, sidecar suffixes).
 FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -33,25 +43,50 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "shp": ("ESRI Shapefile", ".shp", (".shx", ".dbf", ".prj", ".cpg")),
     "csv": ("CSV", ".csv", ()),
     "kml": ("KML", ".kml", ()),
+    "fgb": ("FlatGeobuf", ".fgb", ()),
 }
+#: Text formats that may go to standard output (``-o -``).
+STREAMABLE = ("geojson", "csv", "kml")
 _SUFFIX_TO_FORMAT = {
     ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".shp": "shp",
-    ".csv": "csv", ".kml": "kml",
+    ".csv": "csv", ".kml": "kml", ".fgb": "fgb",
 }
 #: Longest text a Shapefile (dBase) field holds, in bytes.
 DBF_TEXT_BYTES = 254
 #: Decimals kept in GeoJSON coordinates (1e-7 degree is about 1 cm).
 GEOJSON_PRECISION = 7
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: How each text format ends when GDAL finished it; a short write (a full disk) does not.
+_ENDINGS = {"geojson": b"}", "kml": b"</kml>", "csv": b"\n"}
+#: GDAL warnings that mean the write itself failed (pyogrio turns CPLE warnings into these).
+_FAILURE = re.compile(r"no space|i/o|write|fail|error|cannot|could not", re.IGNORECASE)
+#: GDAL notes on what this module already did on purpose.
+_EXPECTED = ("Normalized/laundered field name", "has been truncated to 254")
+_GEOMETRY_FAMILY = {"Point": "point", "MultiPoint": "point", "LineString": "line",
+                    "MultiLineString": "line", "LinearRing": "line", "Polygon": "polygon",
+                    "MultiPolygon": "polygon", "GeometryCollection": "collection"}
 
 
 def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
-    """Export format named by ``fmt`` or, when that is None, by the path's suffix."""
+    """Export format named by ``fmt`` or, when that is None, by the path's suffix.
+
+    Standard output (``-``) without ``fmt`` is GeoJSON.
+
+    Examples
+    --------
+    >>> format_for("roads.gpkg"), format_for("x.bin", "shapefile"), format_for("-")
+    ('gpkg', 'shp', 'geojson')
+    """
     if fmt is not None:
         key = fmt.lower().lstrip(".")
-        key = {"json": "geojson", "shapefile": "shp", "geopackage": "gpkg"}.get(key, key)
+        key = {"json": "geojson", "shapefile": "shp", "geopackage": "gpkg",
+               "flatgeobuf": "fgb"}.get(key, key)
         if key not in FORMATS:
             raise ExportError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
         return key
+    if is_stdout(path):
+        return "geojson"
     suffix = Path(path).suffix.lower()
     if suffix not in _SUFFIX_TO_FORMAT:
         raise ExportError(
@@ -61,71 +96,250 @@ def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     return _SUFFIX_TO_FORMAT[suffix]
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str], *, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it (and sidecars) into place on success.
+def cut_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character.
 
-    ``suffixes`` names sidecar files written next to the temporary path (a Shapefile's
-    ``.shx``, ``.dbf``...); they are moved along with it.  On any error every temporary
-    file is removed and the target is left as it was.
+    Examples
+    --------
+    >>> cut_utf8("đường_chính", 10)
+    'đường_c'
     """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=folder
-    )
-    os.close(handle)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # let the writer create it; GDAL refuses some existing files
-    sidecars = [tmp.with_suffix(s) for s in suffixes]
-    try:
-        yield tmp
-        if not tmp.exists():
-            raise ExportError(f"{target}: the writer produced no file")
-        for sidecar, suffix in zip(sidecars, suffixes, strict=True):
-            if sidecar.exists():
-                os.replace(sidecar, target.with_suffix(suffix))
-        os.replace(tmp, target)
-    finally:
-        for leftover in (tmp, *sidecars):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", errors="ignore")
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` as UTF-8 to ``path`` atomically."""
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return target
+def shapefile_field_names(columns: list[str]) -> dict[str, str]:
+    """Each column's name as a dBase field: at most 10 bytes, cut at a character boundary,
+    unique without regard to case (``name_1``, ``name_2``... on a clash).
+
+    Examples
+    --------
+    >>> shapefile_field_names(["chiều_dài_m", "chiều_dài_km"])
+    {'chiều_dài_m': 'chiều_dà', 'chiều_dài_km': 'chiều_d_1'}
+    """
+    used: set[str] = set()
+    names: dict[str, str] = {}
+    for column in columns:
+        name, n = cut_utf8(column, SHAPEFILE_FIELD_WIDTH), 0
+        while name.casefold() in used:
+            n += 1
+            name = cut_utf8(column, SHAPEFILE_FIELD_WIDTH - len(f"_{n}")) + f"_{n}"
+        used.add(name.casefold())
+        names[column] = name
+    return names
 
 
-def _warn_long_text(frame: gpd.GeoDataFrame, target: Path) -> None:
+def neutralise_formulas(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Prefix ``'`` to every text cell a spreadsheet would run as a formula (OWASP).
+
+    Returns the frame (a copy when anything changed) and the number of cells changed.
+
+    Examples
+    --------
+    >>> out, n = neutralise_formulas(pd.DataFrame({"a": ["=HYPERLINK(1)", "ok", None]}))
+    >>> out["a"].tolist(), n
+    (["'=HYPERLINK(1)", 'ok', None], 1)
+    """
     from ..text import string_columns
 
+    changed = 0
+    for column in string_columns(frame):
+        values = frame[column]
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+        risky = risky.astype(bool).to_numpy()
+        if risky.any():
+            if not changed:
+                frame = frame.copy()
+            frame[column] = values.astype(object).where(~risky, "'" + values[risky].astype(str))
+            changed += int(risky.sum())
+    return frame, changed
+
+
+def _prepare_shapefile(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:
+    from ..text import string_columns
+
+    families = frame.geometry.dropna().geom_type.map(_GEOMETRY_FAMILY).fillna("other")
+    counts = families.value_counts()
+    if len(counts) > 1 or "collection" in counts.index:
+        kinds = ", ".join(f"{n} {kind}(s)" for kind, n in counts.items())
+        raise ExportError(f"{target}: a Shapefile holds one kind of geometry and this layer has "
+                          f"{kinds}; export to GeoPackage or GeoJSON, or select one kind "
+                          "with --where")
     for column in string_columns(frame):
         sizes = frame[column].map(lambda v: len(v.encode("utf-8")) if isinstance(v, str) else 0)
-        too_long = int((sizes > DBF_TEXT_BYTES).sum())
-        if too_long:
+        too_long = (sizes > DBF_TEXT_BYTES).to_numpy()
+        if too_long.any():
             warnings.warn(DataLossWarning(
-                f"{target}: field {column!r}: {too_long} value(s) longer than "
+                f"{target}: field {column!r}: {int(too_long.sum())} value(s) longer than "
                 f"{DBF_TEXT_BYTES} bytes are cut by the Shapefile format; export to "
-                "GeoPackage (.gpkg) to keep them whole"), stacklevel=3)
+                "GeoPackage (.gpkg) to keep them whole"), stacklevel=4)
+            cut = frame[column].astype(object).copy()
+            cut[too_long] = [cut_utf8(v, DBF_TEXT_BYTES) for v in cut[too_long]]
+            frame[column] = cut  # GDAL would cut at byte 254, inside a character
+    names = shapefile_field_names([str(c) for c in frame.columns if c != frame.geometry.name])
+    return frame.rename(columns=names)
 
 
-def _prepare(frame: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
+def _prepare(frame: gpd.GeoDataFrame, fmt: str, target: str) -> gpd.GeoDataFrame:
     frame = frame.copy()
     for column in frame.columns:
         if column == frame.geometry.name:
             continue
         dtype = frame[column].dtype
         if isinstance(dtype, pd.BooleanDtype):
-            if fmt in ("geojson", "gpkg") and not frame[column].isna().any():
+            if fmt in ("geojson", "gpkg", "fgb") and not frame[column].isna().any():
                 frame[column] = frame[column].astype(bool)
             else:
                 frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    if fmt == "shp":
+        frame = _prepare_shapefile(frame, target)
+    elif fmt == "csv":
+        frame, changed = neutralise_formulas(frame)
+        if changed:
+            warnings.warn(DataLossWarning(
+                f"{target}: {changed} text cell(s) starting with = + - @ got a leading ' so "
+                "that spreadsheets show them as text instead of running them as formulas"),
+                stacklevel=3)
     return frame
+
+
+def _options(key: str) -> dict[str, object]:
+    if key == "geojson":
+        # text stays text: GDAL would write a JSON-looking string (an import's extra) as
+        # an object, which reads back as a dict
+        return {"layer_options": {"RFC7946": "YES", "COORDINATE_PRECISION": GEOJSON_PRECISION,
+                                  "WRITE_NAME": "NO", "AUTODETECT_JSON_STRINGS": "NO"}}
+    if key == "shp":
+        return {"layer_options": {"ENCODING": "UTF-8"}}
+    if key == "csv":
+        return {"layer_options": {"GEOMETRY": "AS_WKT", "GEOMETRY_NAME": "geometry"}}
+    if key == "gpkg":
+        # 1.2: QGIS 3.22 warns on every layer of a 1.4 file
+        return {"dataset_options": {"VERSION": "1.2"}}
+    return {}
+
+
+def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, target: str) -> None:
+    """GDAL writes ``frame`` to ``staged``; its exceptions and failure warnings are errors."""
+    import pyogrio
+
+    driver = FORMATS[key][0]
+    extra: dict[str, object] = {"promote_to_multi": True} if key == "shp" else {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            pyogrio.write_dataframe(frame, staged, driver=driver, layer=layer,
+                                    **_options(key), **extra)
+        except (RuntimeError, ValueError, TypeError) as exc:
+            reason = " ".join(str(exc).split())
+            raise ExportError(f"{target}: cannot write {key}: {reason}; nothing was "
+                              "changed") from exc
+    for warning in caught:
+        text = " ".join(str(warning.message).split())
+        if any(note in text for note in _EXPECTED):
+            continue
+        if issubclass(warning.category, RuntimeWarning) and _FAILURE.search(text):
+            raise ExportError(f"{target}: GDAL reported a failed write: {text}; nothing was "
+                              "changed")
+        if issubclass(warning.category, RuntimeWarning):
+            warnings.warn(DataLossWarning(f"{target}: GDAL: {text}"), stacklevel=4)
+        else:
+            warnings.warn(warning.message, warning.category, stacklevel=4)
+
+
+def _shapefile_problem(shp: Path, expected: int) -> str | None:
+    """Compare the sizes of a Shapefile's .shp, .shx and .dbf with what their headers say."""
+    for path in (shp, shp.with_suffix(".shx")):
+        data = path.read_bytes()[:100] if path.is_file() else b""
+        size = path.stat().st_size if path.is_file() else 0
+        if len(data) < 100:
+            return f"{path.suffix} is {size} bytes, shorter than its header"
+        said = int.from_bytes(data[24:28], "big") * 2  # file length in 16-bit words
+        if said != size:
+            return f"{path.suffix} is {size} bytes, its header says {said}"
+    records = (shp.with_suffix(".shx").stat().st_size - 100) // 8
+    if records != expected:
+        return f".shx holds {records} record(s), not {expected}"
+    dbf = shp.with_suffix(".dbf")
+    head = dbf.read_bytes()[:12] if dbf.is_file() else b""
+    if len(head) < 12:
+        return ".dbf is shorter than its header"
+    rows = int.from_bytes(head[4:8], "little")
+    header, row = int.from_bytes(head[8:10], "little"), int.from_bytes(head[10:12], "little")
+    size, want = dbf.stat().st_size, header + rows * row
+    if rows != expected or size not in (want, want + 1):  # +1: the optional end-of-file byte
+        return f".dbf is {size} bytes for {rows} row(s), expected {want} for {expected}"
+    return None
+
+
+def verify_written(path: str | os.PathLike[str], fmt: str, expected: int, *,
+                   layer: str | None = None, target: str | None = None) -> None:
+    """Check a file GDAL has just written: not empty, complete, ``expected`` features.
+
+    A full disk makes some GDAL drivers stop silently and leave a short file; this finds
+    that before the file replaces anything.
+
+    Raises
+    ------
+    ExportError
+        Naming ``target`` (default: ``path``) and what is wrong.
+    """
+    import pyogrio
+
+    staged = Path(path)
+    name = target or str(staged)
+    hint = "is the disk full? nothing was changed"
+    if not staged.is_file() or staged.stat().st_size == 0:
+        raise ExportError(f"{name}: the {fmt} writer left an empty file; {hint}")
+    if fmt == "shp":
+        problem = _shapefile_problem(staged, expected)
+        if problem:
+            raise ExportError(f"{name}: the Shapefile is incomplete ({problem}); {hint}")
+    ending = _ENDINGS.get(fmt)
+    if ending is not None:
+        with open(staged, "rb") as handle:
+            handle.seek(max(0, staged.stat().st_size - 64))
+            tail = handle.read().rstrip(b"\r\n\t ")
+        if not (tail + b"\n" if fmt == "csv" else tail).endswith(ending):
+            raise ExportError(f"{name}: the {fmt} file stops in the middle; {hint}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            info = pyogrio.read_info(staged, layer=layer if fmt == "gpkg" else None,
+                                     force_feature_count=True)
+    except (RuntimeError, ValueError) as exc:
+        reason = " ".join(str(exc).split())
+        raise ExportError(f"{name}: the written {fmt} cannot be read back ({reason}); "
+                          f"{hint}") from exc
+    if int(info["features"]) != expected:
+        raise ExportError(f"{name}: {info['features']} of {expected} feature(s) read back "
+                          f"from the written {fmt}; {hint}")
+
+
+def _frame_for(frame: gpd.GeoDataFrame, key: str, crs: object | None,
+               target: str) -> gpd.GeoDataFrame:
+    if key in ("geojson", "kml"):
+        if crs is not None and not resolve_crs(crs).equals(resolve_crs(WGS84)):
+            raise ExportError(f"{target}: {key} is always WGS 84 (RFC 7946); drop --crs")
+        out = frame.to_crs(WGS84) if frame.crs is not None else frame.set_crs(WGS84)
+    else:
+        out = frame.to_crs(resolve_crs(crs)) if crs is not None else frame
+    return _prepare(out, key, target)
+
+
+def _check_destination(path: str | os.PathLike[str], key: str) -> str:
+    target = os.fspath(path)
+    if is_stdout(target):
+        if key not in STREAMABLE:
+            raise ExportError(f"cannot write {key} to standard output; only "
+                              f"{', '.join(STREAMABLE)} go to -o -")
+        return "stdout"
+    if key == "shp" and Path(target).suffix.lower() != ".shp":
+        raise ExportError(f"{target}: a Shapefile is a set of files (.shp, .shx, .dbf, ...) and "
+                          f"its name must end in .shp, e.g. {Path(target).with_suffix('.shp')}")
+    return target
 
 
 def write_layer(
@@ -136,19 +350,20 @@ def write_layer(
     crs: object | None = None,
     layer_name: str | None = None,
 ) -> Path:
-    """Write ``frame`` to ``path`` atomically.
+    """Write ``frame`` to ``path`` (or ``-``, standard output) atomically.
 
     Parameters
     ----------
     frame
         The layer, in any CRS.
     path
-        Output file; its suffix picks the format unless ``fmt`` is given.
+        Output file; its suffix picks the format unless ``fmt`` is given.  ``-`` writes a
+        text format (GeoJSON by default, CSV, KML) to standard output.
     fmt
-        ``geojson``, ``gpkg``, ``shp``, ``csv`` or ``kml``.
+        ``geojson``, ``gpkg``, ``shp``, ``csv``, ``kml`` or ``fgb``.
     crs
-        Output CRS for GeoPackage, Shapefile and CSV (for example ``EPSG:5899``).  GeoJSON
-        and KML are always WGS 84, as their specifications require.
+        Output CRS for GeoPackage, Shapefile, CSV and FlatGeobuf (for example
+        ``EPSG:5899``).  GeoJSON and KML are always WGS 84, as their specifications require.
     layer_name
         Layer name inside the file (GeoPackage, KML).
 
@@ -156,41 +371,49 @@ def write_layer(
     -------
     pathlib.Path
         The written file.
-    """
-    import pyogrio
-    from pyogrio.errors import DataSourceError as OgrSourceError
 
+    Raises
+    ------
+    ExportError
+        When the target is not a regular file, the format cannot hold the layer, or the
+        write fails; the old file is then left as it was.
+    """
     key = format_for(path, fmt)
-    driver, _suffix, sidecars = FORMATS[key]
-    target = Path(path)
-    if key in ("geojson", "kml"):
-        if crs is not None and not resolve_crs(crs).equals(resolve_crs(WGS84)):
-            raise ExportError(f"{target}: {key} is always WGS 84 (RFC 7946); drop --crs")
-        out = frame.to_crs(WGS84) if frame.crs is not None else frame.set_crs(WGS84)
-    else:
-        out = frame.to_crs(resolve_crs(crs)) if crs is not None else frame
-    out = _prepare(out, key)
-    if key == "shp":
-        _warn_long_text(out, target)
-    options: dict[str, object] = {}
-    if key == "geojson":
-        # text stays text: GDAL would write a JSON-looking string (extra) as an object
-        options = {"RFC7946": "YES", "COORDINATE_PRECISION": GEOJSON_PRECISION,
-                   "WRITE_NAME": "NO", "AUTODETECT_JSON_STRINGS": "NO"}
-    elif key == "shp":
-        options = {"ENCODING": "UTF-8"}
-    elif key == "csv":
-        options = {"GEOMETRY": "AS_WKT", "GEOMETRY_NAME": "geometry"}
-    name = layer_name or (frame.attrs.get("layer") if hasattr(frame, "attrs") else None) \
-        or target.stem
-    try:
-        with atomic_path(target, suffixes=sidecars) as tmp, warnings.catch_warnings():
-            # the registry maps Shapefile-cut names back on load
-            warnings.filterwarnings("ignore", message="Normalized/laundered field name")
-            warnings.filterwarnings("ignore", message=".*has been truncated to 254")
-            pyogrio.write_dataframe(out, tmp, driver=driver, layer=name, **options)
-    except ExportError:
-        raise
-    except (OgrSourceError, OSError, ValueError, TypeError) as exc:
-        raise ExportError(f"{target}: cannot write {key}: {exc}") from exc
-    return target
+    target = _check_destination(path, key)
+    out = _frame_for(frame, key, crs, target)
+    stem = "stdout" if is_stdout(path) else Path(path).stem
+    name = layer_name or (frame.attrs.get("layer") if hasattr(frame, "attrs") else None) or stem
+    suffix, sidecars = FORMATS[key][1], FORMATS[key][2]
+    with atomic_path(path, name=f"{stem}{suffix}", sidecars=sidecars) as staged:
+        _write_gdal(out, staged, key, name, target)
+        verify_written(staged, key, len(out), layer=name, target=target)
+    return Path(path)
+
+
+def write_layers(layers: Mapping[str, gpd.GeoDataFrame], folder: str | os.PathLike[str], *,
+                 fmt: str = "geojson") -> list[Path]:
+    """Write each layer to ``folder/<name><suffix>``, all or nothing.
+
+    The files are staged together and moved into place as one set (under a lock), so a
+    failure in the last layer leaves none of them changed.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of ``layers``.
+    """
+    key = format_for("", fmt)
+    suffix, sidecars = FORMATS[key][1], FORMATS[key][2]
+    base = Path(folder)
+    written = []
+    with staging() as st:
+        for name, frame in layers.items():
+            target = base / f"{name}{suffix}"
+            staged = st.stage(target)
+            for extra in sidecars:
+                st.stage(target.with_suffix(extra), staged.with_suffix(extra).name, optional=True)
+            out = _frame_for(frame, key, None, str(target))
+            _write_gdal(out, staged, key, name, str(target))
+            verify_written(staged, key, len(out), layer=name, target=str(target))
+            written.append(target)
+    return written

@@ -24,13 +24,12 @@ Examples
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import registry
-from ..errors import ExportError, LayerError
+from ..errors import LayerError
 from ..registry import LAYER_NAMES, layer_spec
 from .text import check_lang, esc, format_value, ui
 
@@ -452,16 +451,17 @@ def map_html(m: folium.Map) -> str:
 def render_map(inv: Any, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write an interactive map of the inventory to an HTML file.
 
-    The file is written atomically: the page goes to a temporary file in the same folder,
-    which then replaces ``path``; if anything fails, ``path`` is left as it was and no
-    partial file remains.  Missing parent folders are created.
+    The file is written atomically (:mod:`kimson_geo.io.atomic`): the page goes to a
+    temporary file in the same folder, which then replaces ``path``; if anything fails,
+    ``path`` is left as it was and no partial file remains.  Missing parent folders are
+    created; ``-`` writes the page to standard output.
 
     Parameters
     ----------
     inv
         The inventory to draw.
     path
-        Where to write the HTML page.
+        Where to write the HTML page (``-``: standard output).
     **options
         Passed to :func:`to_map`: ``layers``, ``tiles``, ``title``, ``lang``, ``problems``,
         ``claims``.
@@ -474,31 +474,9 @@ def render_map(inv: Any, path: str | os.PathLike[str], **options: Any) -> Path:
     Raises
     ------
     ExportError
-        If the file cannot be written.
+        If the file cannot be written, or ``path`` exists and is not a regular file.
     """
-    target = Path(path)
+    from ..io.atomic import write_bytes
+
     page = map_html(to_map(inv, **options)).encode("utf-8")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(target, page)
-    except OSError as exc:
-        if isinstance(exc, ExportError):
-            raise
-        raise ExportError(f"{target}: the map could not be written: {exc}") from exc
-    return target
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                    suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a map is for reading
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    return write_bytes(path, page)

@@ -141,6 +141,15 @@ def _unreadable(path: Path, exc: Exception, report: ValidationReport, key: str) 
     return None
 
 
+def _note_encoding(frame: gpd.GeoDataFrame, report: ValidationReport, key: str) -> None:
+    """A Shapefile whose text encoding was guessed: say which one was used."""
+    from ..io.read import TEXT_ENCODING
+
+    encoding = frame.attrs.get(TEXT_ENCODING)
+    if encoding is not None and encoding.note:
+        report.issues.append(Issue("text-encoding", "warning", encoding.note, layer=key))
+
+
 def validate(
     source: str | os.PathLike[str] | Inventory | None = None,
     *,
@@ -191,6 +200,7 @@ def validate(
         files[src.layer] = src.path
         if frame is not None:
             frames[src.layer] = frame
+            _note_encoding(frame, report, src.layer)
     report.layers = list(frames)
     if not frames:
         return report

@@ -20,11 +20,13 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
     Invalid geometries go through ``shapely.make_valid`` (keeping the layer's geometry
     family), text is NFC (done on load), and the GeoJSON writer orients rings
     counter-clockwise and rounds coordinates to 7 decimals.  The inputs are never touched:
-    ``out`` may not be a folder any input file lives in.
+    ``out`` may not be a folder any input file lives in, and a link (or anything but a
+    regular file) already at one of the output names is refused.  The files are written as
+    one set: all of them, or (on any error) none.
     """
     import shapely
 
-    from ..io.write import write_layer
+    from ..io.write import write_layers
 
     target = Path(out)
     sources = {Path(p).resolve().parent for p in inv.files.values()}
@@ -32,8 +34,7 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
         raise ExportError(f"{target}: --fix needs a folder, not a file")
     if target.resolve() in sources:
         raise ExportError(f"{target}: is where the input lives; --fix never writes over input")
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
+    fixed_layers = {}
     for name, frame in inv.layers.items():
         fixed = frame.copy()
         geoms = fixed.geometry.to_numpy()
@@ -48,8 +49,8 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
             geoms = geoms.copy()
             geoms[invalid] = repaired
             fixed = fixed.set_geometry(geoms, crs=frame.crs)
-        written.append(write_layer(fixed, target / f"{name}.geojson", layer_name=name))
-    return written
+        fixed_layers[name] = fixed
+    return write_layers(fixed_layers, target, fmt="geojson")
 
 
 def _same_dimension(geom, type_id):  # type: ignore[no-untyped-def]
