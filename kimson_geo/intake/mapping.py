@@ -245,7 +245,8 @@ def map_table(table: SourceTable, guess: LayerGuess, dictionary: Dictionary,
             column = out[name]
             column[pd.isna(column)] = value
     # ids: the source's own, else derived from the source and its record number
-    derived = np.array([f"{_slug(table.label)}-{r}" for r in table.records], dtype=object)
+    slug = _slug(table.label)
+    derived = np.array([f"{slug}-{r}" for r in table.records], dtype=object)
     ids = out.get(ID)
     ids = derived if ids is None else np.where(pd.isna(ids), derived, ids)
     out[ID] = ids
