@@ -28,6 +28,7 @@ from .errors import (
 from .registry import LAYER_NAMES, LAYERS, METRIC_CRS, WGS84, layer_spec
 
 if TYPE_CHECKING:
+    from .intake import ImportResult, import_delivery
     from .inventory import Inventory, from_frames, load
     from .render.map import render_map
     from .validation import ValidationReport, validate
@@ -38,6 +39,7 @@ __all__ = [
     "CRSError",
     "DataSourceError",
     "ExportError",
+    "ImportResult",
     "Inventory",
     "KimsonGeoError",
     "LAYERS",
@@ -49,6 +51,7 @@ __all__ = [
     "ValidationReport",
     "WGS84",
     "from_frames",
+    "import_delivery",
     "layer_spec",
     "load",
     "render_map",
@@ -63,6 +66,8 @@ _LAZY = {
     "validate": ".validation",
     "ValidationReport": ".validation",
     "render_map": ".render.map",
+    "import_delivery": ".intake",
+    "ImportResult": ".intake",
 }
 
 

@@ -261,6 +261,8 @@ def _common(kind_codes: Mapping[str, Code]) -> tuple[FieldSpec, ...]:
         FieldSpec("position", "str", "Vị trí", "Position", required=True, codes=POSITION,
                   description="Whether the geometry is surveyed or only schematic."),
         FieldSpec("note", "str", "Ghi chú", "Note"),
+        FieldSpec("extra", "str", "Thuộc tính khác", "Other attributes", show=False,
+                  description="Source attributes kimson-geo import could not map, as JSON."),
     )
 
 
@@ -437,6 +439,14 @@ ID = "id"
 NAME = "name"
 KIND = "kind"
 POSITION_FIELD = "position"
+NAME_KNOWN = "name_known"
+SOURCE_FIELD = "source"
+CONFIDENCE_FIELD = "confidence"
+EXTRA = "extra"
+#: the provenance fields ``kimson-geo import`` assigns (validate asks for the import when
+#: a layer lacks only these)
+PROVENANCE_FIELDS = (NAME_KNOWN, SOURCE_FIELD, CONFIDENCE_FIELD, POSITION_FIELD)
+SURVEYED = "surveyed"
 KHU_REF = "khu"
 WIDTH = "width_m"
 SURFACE = "surface"

@@ -40,11 +40,19 @@ def test_clean_types_pass(tmp_path: Path, small_roads) -> None:
 def test_missing_required_value_and_field(small_roads) -> None:
     roads = small_roads.copy()
     roads.loc[2, "name"] = "  "
-    roads = roads.drop(columns=["confidence"])
+    roads = roads.drop(columns=["confidence", "surface"])
     issues = _run({"roads": roads}, "required-field")
     found = {(i.feature, i.field) for i in issues}
-    assert (2, "name") in found and (None, "confidence") in found
+    assert (2, "name") in found and (None, "confidence") in found and (None, "surface") in found
     assert _run({"roads": small_roads}, "required-field") == []
+
+
+def test_missing_only_provenance_is_one_warning_naming_the_import(small_roads) -> None:
+    roads = small_roads.drop(columns=["confidence", "source"])
+    assert _run({"roads": roads}, "required-field") == []
+    warned = _run({"roads": roads}, "provenance-missing")
+    assert len(warned) == 1 and warned[0].severity == "warning"
+    assert "kimson-geo import" in warned[0].message
 
 
 def test_unknown_code_lists_the_allowed_ones(small_roads) -> None:

@@ -23,6 +23,7 @@ _COMMANDS = {
     "validate": ("kimson_geo.cli.validate", "validate"),
     "report": ("kimson_geo.cli.validate", "report"),
     "map": ("kimson_geo.cli.map", "map_"),
+    "import": ("kimson_geo.cli.import_", "import_"),
 }
 
 

@@ -210,8 +210,10 @@ def _prepare(frame: gpd.GeoDataFrame, fmt: str, target: str) -> gpd.GeoDataFrame
 
 def _options(key: str) -> dict[str, object]:
     if key == "geojson":
+        # text stays text: GDAL would write a JSON-looking string (an import's extra) as
+        # an object, which reads back as a dict
         return {"layer_options": {"RFC7946": "YES", "COORDINATE_PRECISION": GEOJSON_PRECISION,
-                                  "WRITE_NAME": "NO"}}
+                                  "WRITE_NAME": "NO", "AUTODETECT_JSON_STRINGS": "NO"}}
     if key == "shp":
         return {"layer_options": {"ENCODING": "UTF-8"}}
     if key == "csv":

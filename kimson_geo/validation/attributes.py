@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..registry import ID, FieldSpec, LayerSpec, layer_spec
+from ..registry import ID, PROVENANCE_FIELDS, FieldSpec, LayerSpec, layer_spec
 from ..text import is_text_dtype
 from .issue import Issue
 from .rules import Context, rule
@@ -173,15 +173,37 @@ def _blank(series: pd.Series, types: _Types | None = None) -> pd.Series:
         return series.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
 
 
+def _only_provenance_missing(frame: pd.DataFrame, spec: LayerSpec) -> list[str]:
+    """The provenance fields a layer lacks, when they are the only required ones it lacks
+    (``kimson-geo import`` assigns them); else an empty list."""
+    missing = [f.name for f in spec.fields if f.required and f.name not in frame.columns]
+    return missing if missing and set(missing) <= set(PROVENANCE_FIELDS) else []
+
+
+@rule("provenance-missing", severity="warning", family=FAMILY,
+      description="A layer lacks only the provenance fields, which kimson-geo import assigns")
+def provenance_missing(ctx: Context) -> Iterator[Issue]:
+    for name, spec in _registry_layers(ctx):
+        frame = ctx.frame(name)
+        missing = _only_provenance_missing(frame, spec) if len(frame) else []
+        if missing:
+            yield Issue("provenance-missing", "warning",
+                        f"the layer has no provenance fields ({', '.join(missing)}); "
+                        "run kimson-geo import on it to assign them", layer=name)
+
+
 @rule("required-field", severity="error", family=FAMILY,
       description="Every required attribute is present and not empty")
 def required_field(ctx: Context) -> Iterator[Issue]:
     for name, spec in _registry_layers(ctx):
         frame = ctx.frame(name)
+        provenance_only = bool(_only_provenance_missing(frame, spec))
         for field in spec.fields:
             if not field.required:
                 continue
             if field.name not in frame.columns:
+                if provenance_only:  # one warning for the layer (provenance-missing)
+                    continue
                 if len(frame):
                     yield Issue("required-field", "error",
                                 f"required field {field.name!r} is missing from the layer",
