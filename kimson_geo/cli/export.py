@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from .options import bbox_opt, data_opt, layer_arg, near_opt, src_crs_opt, where_opt, within_khu_opt
+from .options import (
+    bbox_opt,
+    data_opt,
+    layer_arg,
+    near_opt,
+    rev_opts,
+    src_crs_opt,
+    where_opt,
+    within_khu_opt,
+)
 from .query import run_query
 
 
@@ -22,6 +31,7 @@ from .query import run_query
               help="Output CRS for gpkg/shp/csv, e.g. EPSG:5899 (GeoJSON is always WGS 84).")
 @data_opt
 @src_crs_opt
+@rev_opts
 def export(layer: str, output: str, where: str | None, within_khu: str | None,
            near: str | None, bbox: str | None, fmt: str | None, crs: str | None,
            data_path: str | None, src_crs: str | None) -> None:

@@ -22,6 +22,8 @@ _COMMANDS = {
     "validate": ("kimson_geo.cli.validate", "validate"),
     "report": ("kimson_geo.cli.validate", "report"),
     "map": ("kimson_geo.cli.map", "map_"),
+    "store": ("kimson_geo.cli.store", "store"),
+    "diff": ("kimson_geo.cli.diff", "diff"),
 }
 
 

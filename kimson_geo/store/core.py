@@ -281,6 +281,10 @@ class _Connection:
 def _pause_for_tests() -> None:
     pause = os.environ.get(PAUSE_ENV)
     if pause:
+        import sys
+
+        print(f"kimson-geo: {PAUSE_ENV}: pausing {pause} s before commit", file=sys.stderr,
+              flush=True)
         time.sleep(float(pause))
 
 
