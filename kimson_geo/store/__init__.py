@@ -87,6 +87,11 @@ def parse_ref(source: object, *, rev: int | None = None,
         match = _AT.match(text)
         if match and (is_store(match["store"]) or match["store"].lower().endswith(".gpkg")):
             text, at = match["store"], match["at"]
+        elif match and Path(match["store"]).exists():
+            from ..errors import DataSourceError
+
+            raise DataSourceError(f"{match['store']}: is not a store; @{match['at']} names a "
+                                  "revision (or date) of a store")
     if at is None and not is_store(text):
         return None
     if at is not None and (rev is not None or as_of is not None):
