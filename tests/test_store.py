@@ -280,3 +280,19 @@ def _fingerprint(location: str) -> object:
     store = open_store(location)
     return ([r.to_dict() for r in store.revisions()],
             kimson_geo.load(location).summary())
+
+
+def test_values_the_typed_columns_cannot_hold_are_refused(store_r1: str,
+                                                           tmp_path: Path) -> None:
+    from kimson_geo.errors import SchemaError
+
+    data = copy_bundled(tmp_path / "t")
+
+    def comma(features: list[dict]) -> None:
+        features[0]["properties"]["width_m"] = "5,5"
+
+    edit_features(data, ROADS_LAYER, comma)
+    before = _fingerprint(store_r1)
+    with pytest.raises(SchemaError, match="roads: feature 0 .*field 'width_m': '5,5'"):
+        open_store(store_r1).accept(data, message="comma", allow_errors=True)
+    assert _fingerprint(store_r1) == before

@@ -166,7 +166,10 @@ def rows_from_frame(d: Dialect, spec: LayerSpec, frame: gpd.GeoDataFrame, positi
             columns.append([None] * len(positions))
             continue
         values = frame[f.name].to_numpy(dtype=object)[positions]
-        columns.append([_sql_value(v, f.type) for v in values])
+        try:
+            columns.append([_sql_value(v, f.type) for v in values])
+        except (TypeError, ValueError):
+            raise _type_error(spec, frame, positions, f.name, f.type) from None
     geoms = np.asarray(frame.geometry.array, dtype=object)[positions]
     columns.append(d.encode_geometries(geoms))
     columns.append([rev] * len(positions))
@@ -174,6 +177,7 @@ def rows_from_frame(d: Dialect, spec: LayerSpec, frame: gpd.GeoDataFrame, positi
 
 
 def _sql_value(value: Any, kind: str) -> Any:
+    """``value`` as the column's type holds it; ValueError/TypeError when it cannot be."""
     if value is None or value is pd.NA:
         return None
     if isinstance(value, float) and np.isnan(value):
@@ -181,10 +185,37 @@ def _sql_value(value: Any, kind: str) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
     if kind == "bool":
+        if not isinstance(value, bool | int):
+            raise TypeError(value)
         return bool(value)
-    if kind == "int" and isinstance(value, float) and value.is_integer():
-        return int(value)
+    if kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(value)
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(value)
+        return float(value)
     return value
+
+
+def _type_error(spec: LayerSpec, frame: gpd.GeoDataFrame, positions: np.ndarray, name: str,
+                kind: str) -> Exception:
+    """The first value of field ``name`` that its typed column cannot hold, located."""
+    from ..errors import SchemaError, locate
+
+    values = frame[name].to_numpy(dtype=object)
+    ids = frame["id"].to_numpy(dtype=object) if "id" in frame.columns else [None] * len(frame)
+    for pos in positions:
+        try:
+            _sql_value(values[pos], kind)
+        except (TypeError, ValueError):
+            where = locate(spec.name, feature=int(pos), feature_id=ids[pos], field=name)
+            return SchemaError(f"{where}: {values[pos]!r} is not a {kind}; the store keeps "
+                               "typed columns, so this value must be fixed before it is "
+                               "recorded (even with --allow-errors)")
+    return SchemaError(f"{spec.name}: field {name!r}: a value is not a {kind}")
 
 
 @dataclass(frozen=True)
