@@ -20,6 +20,8 @@ __all__ = [
     "CRSError",
     "QueryError",
     "ExportError",
+    "StoreError",
+    "DeliveryRefused",
     "locate",
     "KimsonGeoWarning",
     "DataLossWarning",
@@ -95,6 +97,21 @@ class ScaleError(KimsonGeoError, ImportError):
 
 class DaskEngineError(KimsonGeoError, RuntimeError):
     """A dask worker failed, or the cluster did not answer in time."""
+
+
+class StoreError(KimsonGeoError, RuntimeError):
+    """A store cannot be opened, is busy, or was written by a newer schema version."""
+
+
+class DeliveryRefused(StoreError):
+    """A delivery has validation errors and was not recorded; ``report`` says why."""
+
+    #: data was read and has errors (the CLI's exit code 1)
+    exit_code = 1
+
+    def __init__(self, message: str, report: object | None = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class KimsonGeoWarning(UserWarning):

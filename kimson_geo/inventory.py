@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import LayerError
+from .errors import DataSourceError, LayerError
 from .registry import LAYER_NAMES, layer_spec
 
 if TYPE_CHECKING:
@@ -125,6 +125,8 @@ def load(
     *,
     layer: str | None = None,
     src_crs: object | None = None,
+    rev: int | None = None,
+    as_of: str | None = None,
 ) -> Inventory:
     """Load an inventory.
 
@@ -140,6 +142,9 @@ def load(
     src_crs
         CRS of the source coordinates when the files do not say it (or say it wrongly),
         for example ``"EPSG:5899"`` for VN-2000 survey data.
+    rev, as_of
+        When ``path`` is a store (see :mod:`kimson_geo.store`): the revision, or the date
+        whose last revision, to load (``"ward.gpkg@2"`` says the same); default the latest.
 
     Returns
     -------
@@ -153,6 +158,13 @@ def load(
     """
     from .io.read import read_layers
     from .paths import bundled_data_dir
+    from .store import parse_ref
+
+    ref = parse_ref(path, rev=rev, as_of=as_of) if path is not None else None
+    if ref is not None:
+        return ref.load(layer=layer)
+    if rev is not None or as_of is not None:
+        raise DataSourceError(f"{path}: is not a store; a revision or date needs one")
 
     root = Path(path) if path is not None else bundled_data_dir()
     frames = read_layers(root, layer=layer, src_crs=src_crs)

@@ -11,3 +11,7 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/n
     chromium fonts-dejavu-core >/dev/null
 fi
 bash scripts/fetch_map_assets.sh --chromium
+
+# PostgreSQL with PostGIS for the store tests (Debian's postgresql-15-postgis-3); the URL
+# goes to $TMPDIR/kimson-postgis/url, where the tests read it.
+bash scripts/start-postgis.sh

@@ -9,6 +9,7 @@ from .options import (
     data_opt,
     layer_arg,
     near_opt,
+    rev_opts,
     source_arg,
     src_crs_opt,
     where_opt,
@@ -35,6 +36,7 @@ from .query import run_query, source_path
               help="Output CRS for gpkg/shp/csv, e.g. EPSG:5899 (GeoJSON is always WGS 84).")
 @src_crs_opt
 @data_opt
+@rev_opts
 def export(layer: str, source: str | None, output: str, where: str | None,
            within_khu: str | None, near: str | None, bbox: str | None, fmt: str | None,
            crs: str | None, src_crs: str | None, data_path: str | None) -> None:

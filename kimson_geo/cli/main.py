@@ -24,6 +24,8 @@ _COMMANDS = {
     "report": ("kimson_geo.cli.validate", "report"),
     "map": ("kimson_geo.cli.map", "map_"),
     "import": ("kimson_geo.cli.import_", "import_"),
+    "store": ("kimson_geo.cli.store", "store"),
+    "diff": ("kimson_geo.cli.diff", "diff"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import layer_opt, path_arg, src_crs_opt
+from .options import layer_opt, path_arg, rev_opts, src_crs_opt
 from .output import working
 
 
@@ -34,6 +34,7 @@ def _check_tiles(ctx: click.Context, param: click.Parameter, value: str) -> str:
               "and the claims panel.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               help="Language of labels, legends and popups.")
+@rev_opts
 def map_(path: str | None, layer: str | None, src_crs: str | None, output: str,
          layers: str | None, tiles: str, title: str | None, no_problems: bool,
          lang: str) -> None:

@@ -2,9 +2,51 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from ..registry import LAYER_NAMES
+
+
+class InventoryPath(click.Path):
+    """An existing file or folder, or a store: ``ward.gpkg@2``, ``postgresql://…``."""
+
+    def __init__(self) -> None:
+        super().__init__(exists=True, dir_okay=True, file_okay=True)
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        text = str(value)
+        if text.startswith(("postgresql://", "postgres://")) or (
+                "@" in text and not os.path.exists(text)):
+            return text  # a store reference: checked when it is opened
+        return super().convert(value, param, ctx)
+
+
+
+
+def rev_opts(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--rev N`` and ``--as-of DATE`` for a command whose PATH (or ``--data``) may be a
+    store: they turn PATH into ``STORE@N`` / ``STORE@DATE``, the one syntax everywhere."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, rev: int | None, as_of: str | None, **kwargs: Any) -> Any:
+        key = next((k for k in ("path", "source", "data_path") if kwargs.get(k)), "path")
+        at = rev if rev is not None else as_of
+        if at is not None:
+            if not kwargs.get(key):
+                raise click.UsageError("--rev/--as-of need a store as PATH")
+            kwargs[key] = f"{kwargs[key]}@{at}"
+        return func(*args, **kwargs)
+
+    wrapper = click.option("--as-of", "as_of", default=None, metavar="DATE",
+                           help="With a store: the last revision recorded by DATE "
+                                "(YYYY-MM-DD); same as STORE@DATE.")(wrapper)
+    return click.option("--rev", "rev", type=click.IntRange(min=1), default=None,
+                        metavar="N", help="With a store: revision N; same as STORE@N.")(wrapper)
 
 
 class LayerChoice(click.Choice):
@@ -26,13 +68,10 @@ class LayerChoice(click.Choice):
             raise
 
 
-path_arg = click.argument(
-    "path", required=False, type=click.Path(exists=True, dir_okay=True, file_okay=True),
-)
+path_arg = click.argument("path", required=False, type=InventoryPath())
 #: PATH under another parameter name, for commands whose code uses ``path`` for the output
 source_arg = click.argument(
-    "source", metavar="[PATH]", required=False,
-    type=click.Path(exists=True, dir_okay=True, file_okay=True),
+    "source", metavar="[PATH]", required=False, type=InventoryPath(),
 )
 layer_arg = click.argument("layer", type=LayerChoice(), metavar="LAYER")
 layer_opt = click.option(
@@ -59,6 +98,6 @@ bbox_opt = click.option(
     "--bbox", default=None, metavar="W,S,E,N", help="Features intersecting this lon/lat box.",
 )
 data_opt = click.option(
-    "--data", "data_path", default=None, type=click.Path(exists=True), hidden=True,
+    "--data", "data_path", default=None, type=InventoryPath(), hidden=True,
     help="Deprecated: give PATH after LAYER instead.",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import layer_opt, path_arg, src_crs_opt
+from .options import layer_opt, path_arg, rev_opts, src_crs_opt
 from .output import console, working
 
 
@@ -22,6 +22,7 @@ from .output import console, working
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="dask.distributed scheduler address (default: a LocalCluster).")
 @click.pass_context
+@rev_opts
 def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: str | None,
              fmt: str, fix_out: str | None, list_rules: bool, engine: str,
              scheduler: str | None) -> None:
@@ -148,8 +149,11 @@ def print_claims(claims) -> None:  # type: ignore[no-untyped-def]
 @src_crs_opt
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--trend", is_flag=True, help="PATH is a store: each claim's value per revision.")
 @click.pass_context
-def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str) -> None:
+@rev_opts
+def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str,
+           trend: bool) -> None:
     """Measure the 2017 report's claims on PATH (default: the bundled inventory).
 
     Exit 0 when every checkable claim passes, 1 when one fails.
@@ -158,8 +162,14 @@ def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str) 
     Examples:
       kimson-geo report
       kimson-geo report survey/ --format json
+      kimson-geo report --trend ward.gpkg
     """
     import kimson_geo
+
+    if trend:
+        from .store import show_trend
+
+        ctx.exit(show_trend(path or "", fmt))
 
     from ..validation.claims import measure_claims
 

@@ -350,6 +350,7 @@ def to_map(
     lang: str = "vi",
     problems: Mapping[str, Any] | None = None,
     claims: Sequence[Any] | None = None,
+    changes: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """An interactive folium map of the inventory's layers.
 
@@ -373,6 +374,9 @@ def to_map(
     claims
         The report's claims (objects or dicts with ``id``, ``value``, ``target``,
         ``passed`` and optionally ``label_vi``/``label_en``); shown in a panel.
+    changes
+        A diff's changes (``InventoryDiff.to_geojson()``): added green, removed red,
+        modified amber, with old → new in the popups.
 
     Returns
     -------
@@ -408,6 +412,13 @@ def to_map(
     ]
 
     bounds = [layer.bounds for layer in encoded if layer.bounds is not None]
+    change_overlay = None
+    if changes is not None:
+        from .changes import change_layer
+
+        change_overlay = change_layer(changes, lang)
+        if change_overlay[3] is not None:
+            bounds.append(change_overlay[3])
     if bounds:
         west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
         east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
@@ -449,6 +460,14 @@ def to_map(
         group.add_to(m)
         DataLayer(payload, layer="problems", legend_id="ks-problems").add_to(group)
         sections.append(("ks-problems", label, legend))
+
+    if change_overlay is not None:
+        payload, count, legend, _ = change_overlay
+        label = f"{esc(payload['label'])} ({count})"
+        group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True)
+        group.add_to(m)
+        DataLayer(payload, layer="changes", legend_id="ks-changes").add_to(group)
+        sections.append(("ks-changes", label, legend))
 
     search_index = None
     if members:
@@ -509,7 +528,7 @@ def render_map(inv: Any, path: str | os.PathLike[str], **options: Any) -> Path:
         Where to write the HTML page (``-``: standard output).
     **options
         Passed to :func:`to_map`: ``layers``, ``tiles``, ``title``, ``lang``, ``problems``,
-        ``claims``.
+        ``claims``, ``changes``.
 
     Returns
     -------

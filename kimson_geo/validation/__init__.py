@@ -163,6 +163,11 @@ def validate(
 
     if isinstance(source, Inventory):
         return validate_inventory(source)
+    from ..store import parse_ref
+
+    ref = parse_ref(source) if source is not None else None
+    if ref is not None:  # a store (revision): its layers are checked as loaded
+        return validate_inventory(ref.load(layer=layer))
     root = Path(source) if source is not None else bundled_data_dir()
     found = resolve(root, layer, from_name=False)
     layer_known = found.known
