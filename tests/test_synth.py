@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
+from benchmarks.synth import SynthError, SynthManifest, generate
 from kimson_geo.registry import (
     BOUNDARY_LAYER,
     ID,
@@ -19,7 +20,6 @@ from kimson_geo.registry import (
     SCHEMATIC,
     layer_spec,
 )
-from benchmarks.synth import SynthError, SynthManifest, generate
 from kimson_geo.validation import validate
 
 SMALL = {"roads": 400, "drainage": 60, "points": 200, "polygons": 80}
@@ -142,3 +142,22 @@ def test_impossible_requests_raise(tmp_path: Path, kwargs: dict) -> None:
     with pytest.raises(SynthError):
         generate(tmp_path / "x", **args)
     assert issubclass(SynthError, ValueError)
+
+
+def test_dirty_roads_have_problems_on_most_segments_and_validate_as_seeded(
+        tmp_path: Path) -> None:
+    from collections import Counter
+
+    from benchmarks.synth import generate_dirty_roads
+    from kimson_geo.registry import ROADS_LAYER
+    from kimson_geo.validation import validate
+
+    manifest = generate_dirty_roads(tmp_path / "dirty", roads=2_000, seed=5)
+    per_feature = Counter(d.feature for d in manifest.defects)
+    assert len(per_feature) > 0.7 * 2_000 and max(per_feature.values()) <= 3
+    assert set(manifest.by_rule()) == {"main-road-width", "road-not-concrete", "road-dangle",
+                                       "road-isolated"}
+    report = validate(manifest.layer_path(ROADS_LAYER), layer=ROADS_LAYER)
+    found = sorted((i.rule, i.layer, -1 if i.feature is None else i.feature)
+                   for i in report.issues)
+    assert found == manifest.expected_keys()

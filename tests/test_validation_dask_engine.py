@@ -109,3 +109,75 @@ def test_missing_dask_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path:
         validate_dask(tmp_path)
     assert isinstance(info.value, KimsonGeoError)
     assert isinstance(info.value, ImportError)
+
+
+def test_src_crs_applies_to_a_geojson_line_layer(cluster: str) -> None:
+    from _support import ROOT
+
+    path = ROOT / "examples" / "survey" / "roads.geojson"  # VN-2000 metres, no CRS member
+    expected = validate(path, layer=ROADS_LAYER, src_crs="EPSG:5899")
+    report = validate_dask(path, layer=ROADS_LAYER, src_crs="EPSG:5899", scheduler=cluster)
+    assert not report.unreadable and report.issues
+    assert sorted(map(_key, report.issues)) == sorted(map(_key, expected.issues))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_special_files_are_refused_before_any_worker_sees_them(
+        tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from kimson_geo.validation import dask_engine
+
+    path = tmp_path / "roads.geojson"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    monkeypatch.setattr(dask_engine, "_client", None)  # no cluster may be started
+    with pytest.raises(KimsonGeoError, match="not a regular file"):
+        validate_dask(path, layer=ROADS_LAYER)
+    with pytest.raises(KimsonGeoError, match="not a regular file|no layer files"):
+        validate_dask(tmp_path, layer=ROADS_LAYER)
+
+
+@pytest.fixture
+def threads() -> Iterator[str]:
+    """A cluster of worker threads in this process (they see monkeypatched functions)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as local:
+        yield local.scheduler_address
+
+
+# dask's own parquet reader trips a pandas deprecation, which this process makes an error
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_a_worker_failure_is_one_line_and_exit_2(inventory: SynthManifest, threads: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from kimson_geo.cli.main import cli
+    from kimson_geo.validation import dask_engine
+
+    def broken(lines: Any) -> Any:
+        raise ZeroDivisionError("a bug on the worker\nwith a second line")
+
+    monkeypatch.setattr(dask_engine, "line_parts", broken)
+    result = CliRunner().invoke(cli, ["validate", str(inventory.layer_path(ROADS_LAYER,
+                                                                            "parquet")),
+                                      "--layer", ROADS_LAYER, "--engine", "dask",
+                                      "--scheduler", threads])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert "a dask worker failed: ZeroDivisionError: a bug on the worker" in lines[0]
+
+
+def test_data_a_worker_cannot_read_is_reported_as_unreadable(
+        tmp_path: Path, cluster: str) -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    path = tmp_path / "roads.parquet"  # metres, but claiming nothing: not lon/lat
+    gpd.GeoDataFrame({"id": ["r1"]}, geometry=[LineString([(400_000, 2_330_000),
+                                                           (400_100, 2_330_000)])]
+                     ).to_parquet(path)
+    report = validate_dask(path, layer=ROADS_LAYER, scheduler=cluster)
+    assert report.nothing_read and "not longitude/latitude" in report.unreadable[str(path)]

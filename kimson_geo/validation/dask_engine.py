@@ -484,11 +484,10 @@ def _run(client: Any, files: dict[str, Path], layer_known: bool, src_crs: object
         try:
             summaries: list[_PartState] = _gather(
                 client, [client.submit(_summary, s, pure=False) for s in states], source)
-        except DaskEngineError as exc:
-            cause = exc.__cause__
-            if not isinstance(cause, KimsonGeoError):
-                raise
-            _unreadable(big[name], name, cause, report)  # as the single-machine engine
+        except DaskEngineError:
+            raise
+        except KimsonGeoError as exc:  # the data cannot be read: as the single machine says
+            _unreadable(big[name], name, exc, report)
             continue
         del parts
         held.extend(states)
