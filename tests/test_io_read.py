@@ -9,7 +9,8 @@ import pytest
 
 import kimson_geo
 from kimson_geo.errors import CRSError, DataSourceError, LayerError
-from kimson_geo.io.read import find_layer_files, iter_features, read_layer
+from kimson_geo.io.read import iter_features, read_layer
+from kimson_geo.io.sources import resolve
 from kimson_geo.registry import METRIC_CRS, WGS84
 
 from _support import write_geojson
@@ -17,7 +18,7 @@ from _support import write_geojson
 
 def test_folder_layers_found_by_registry_name(small_dir: Path) -> None:
     (small_dir / "notes.txt").write_text("ignored")
-    assert set(find_layer_files(small_dir)) == {"roads", "khu", "cultural_houses"}
+    assert set(resolve(small_dir).files) == {"roads", "khu", "cultural_houses"}
 
 
 def test_read_layer_types_fields_from_registry(small_dir: Path) -> None:

@@ -28,7 +28,6 @@ from .sources import READABLE_SUFFIXES, check_input, resolve
 __all__ = [
     "READABLE_SUFFIXES",
     "TEXT_ENCODING",
-    "find_layer_files",
     "read_layer",
     "read_layers",
     "iter_features",
@@ -222,17 +221,6 @@ def read_layer(
     if layer is not None:
         frame.attrs["layer"] = layer
     return frame
-
-
-def find_layer_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """Map each registry layer found in ``folder`` to its file (names in any case).
-
-    See :func:`kimson_geo.io.sources.resolve`, which this asks.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataSourceError(f"{folder}: not a folder")
-    return resolve(folder).files
 
 
 def read_layers(

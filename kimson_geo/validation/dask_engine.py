@@ -26,7 +26,6 @@ Examples
 from __future__ import annotations
 
 import os
-import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,7 +41,6 @@ from ..registry import (
     DEAD_END,
     DRAINAGE_LAYER,
     ID,
-    LAYER_NAMES,
     OUTFALL,
     ROADS_LAYER,
     WARD_RULES,
@@ -55,6 +53,7 @@ from .network import PartIndex, end_points, line_parts, network_from_ends, set_l
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from ..io.sources import LayerSource
     from .report import ValidationReport
 
 __all__ = ["validate_dask", "PARTITIONED_LAYERS", "GATHERED_RULES", "TIMEOUT_S"]
@@ -211,41 +210,7 @@ def _gather(client: Any, futures: list[Any], what: str) -> list[Any]:
 
 # ----------------------------------------------------------------------------- inputs
 
-def _regular(path: Path) -> Path:
-    """``path`` if it is a regular file (after symlinks); a FIFO, device or socket would
-    hang or flood a worker, so it is refused before anything opens it."""
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        raise DataSourceError(f"{path}: cannot be read ({exc.strerror})") from exc
-    if not stat.S_ISREG(mode):
-        raise DataSourceError(f"{path}: not a regular file; refusing to read it")
-    return path
-
-
-def _sources(root: Path, layer: str | None) -> tuple[dict[str, Path], bool]:
-    """Layer name -> file (GeoParquet preferred), and whether the names are registry ones."""
-    from ..io.read import find_layer_files
-
-    if layer is not None:
-        layer_spec(layer)
-    if root.is_dir():
-        found = find_layer_files(root)
-        found.update({n: root / f"{n}.parquet" for n in LAYER_NAMES
-                      if (root / f"{n}.parquet").exists()})
-        if layer is not None:
-            found = {layer: found[layer]} if layer in found else {}
-        if not found:
-            raise DataSourceError(f"{root}: no layer files named after registry layers "
-                                  f"({', '.join(LAYER_NAMES)})")
-        return {n: _regular(p) for n, p in found.items()}, True
-    _regular(root)
-    if layer is not None:
-        return {layer: root}, True
-    return {root.stem: root}, root.stem in LAYER_NAMES
-
-
-def _read_small(path: Path, name: str, layer_known: bool, src_crs: object | None,
+def _read_small(source: LayerSource, layer_known: bool, src_crs: object | None,
                 report: ValidationReport) -> gpd.GeoDataFrame | None:
     """A small layer, read whole on the driver: structure-checked when raw GeoJSON, as
     :func:`kimson_geo.validation.validate` reads it; what cannot be read is recorded."""
@@ -254,6 +219,7 @@ def _read_small(path: Path, name: str, layer_known: bool, src_crs: object | None
     from ..errors import CRSError
     from ..io.read import read_layer
 
+    path, name = source.path, source.layer
     layer = name if layer_known else None
     try:
         if path.suffix.lower() == ".parquet":
@@ -264,7 +230,7 @@ def _read_small(path: Path, name: str, layer_known: bool, src_crs: object | None
             if not ok:
                 report.unreadable[str(path)] = first or "cannot be parsed"
                 return None
-        return read_layer(path, layer, src_crs=src_crs)
+        return read_layer(path, layer, source_layer=source.source_layer, src_crs=src_crs)
     except (OSError, ValueError, DataSourceError, CRSError) as exc:
         _unreadable(path, name, exc, report)
         return None
@@ -292,9 +258,9 @@ def _structure(path: str, layer: str, wgs84: bool) -> tuple[list[Issue], bool, s
     """The raw structure check of a GeoJSON file: issues, readable, first error."""
     from .structure import check_file
 
-    issues, document = check_file(path, layer=layer, wgs84=wgs84)
+    issues, parsed = check_file(path, layer=layer, wgs84=wgs84)
     first = next((i for i in issues if i.severity == "error"), None)
-    return issues, document is not None and first is None, first.message if first else None
+    return issues, parsed and first is None, first.message if first else None
 
 
 @contextmanager
@@ -369,21 +335,22 @@ def validate_dask(
         When a worker fails or the cluster does not answer within :data:`TIMEOUT_S`.
     """
     _require_dask()
+    from ..io.sources import resolve
     from ..paths import bundled_data_dir
     from .report import ValidationReport
 
     root = Path(source) if source is not None else bundled_data_dir()
-    if not root.exists():
-        raise DataSourceError(f"{root}: no such file or folder")
-    files, layer_known = _sources(root, layer)  # refused here, before any worker sees one
+    # what is there, each file checked to be regular, before any worker sees one
+    sources = resolve(root, layer, prefer=(".parquet",), from_name=False)
+    layer_known = sources.known
     report = ValidationReport(source=str(root))
     found: list[Findings | Issue] = []
     claim_sources: dict[str, Any] = {}
     with _client(scheduler) as client, tempfile.TemporaryDirectory(
             prefix="kimson-dask-") as tmp:
-        _run(client, files, layer_known, src_crs, npartitions, Path(tmp), report, found,
-             claim_sources)
-        if layer_known and layer is None and root.is_dir():
+        _run(client, {s.layer: s for s in sources}, layer_known, src_crs, npartitions,
+             Path(tmp), report, found, claim_sources)
+        if sources.kind != "file" and layer is None:
             report.claims = _claims(claim_sources, src_crs)
     for item in sorted(found, key=_rule_order):  # stable: each rule's findings in order
         report.add(item)
@@ -420,7 +387,7 @@ def _claims(sources: dict[str, Any], src_crs: object | None) -> list[Any]:
     return measure_claims(Inventory(layers=layers))
 
 
-def _run(client: Any, files: dict[str, Path], layer_known: bool, src_crs: object | None,
+def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_crs: object | None,
          npartitions: int | None, tmp: Path, report: ValidationReport,
          found: list[Findings | Issue], claim_sources: dict[str, Any]) -> None:
     """Every finding into ``found``; ``claim_sources`` gets each layer read."""
@@ -429,8 +396,8 @@ def _run(client: Any, files: dict[str, Path], layer_known: bool, src_crs: object
     from .rules import Context, run_findings
 
     client.run(_prepare_worker)
-    big = {n: p for n, p in files.items() if n in PARTITIONED_LAYERS}
-    small = {n: p for n, p in files.items() if n not in big}
+    big = {n: s.path for n, s in sources.items() if n in PARTITIONED_LAYERS}
+    small = {n: s.path for n, s in sources.items() if n not in big}
     pending: dict[str, tuple[Any, Any]] = {}
     for name, path in big.items():  # structure checks and conversions on the workers
         if path.suffix.lower() == ".parquet":
@@ -449,8 +416,8 @@ def _run(client: Any, files: dict[str, Path], layer_known: bool, src_crs: object
                           pure=False))
 
     frames: dict[str, gpd.GeoDataFrame] = {}
-    for name, path in small.items():
-        frame = _read_small(path, name, layer_known, src_crs, report)
+    for name in small:
+        frame = _read_small(sources[name], layer_known, src_crs, report)
         if frame is not None:
             frames[name] = frame
     boundary = frames.get(BOUNDARY_LAYER)
@@ -519,7 +486,7 @@ def _run(client: Any, files: dict[str, Path], layer_known: bool, src_crs: object
         ctx = Context(frames, layer_known=layer_known, files={n: small[n] for n in frames})
         found.extend(run_findings(ctx))
         report.layers.extend(frames)
-    order = {n: k for k, n in enumerate(files)}
+    order = {n: k for k, n in enumerate(sources)}
     report.layers.sort(key=lambda n: order.get(n, len(order)))
     claim_sources.update(frames)
     claim_sources.update(readable)

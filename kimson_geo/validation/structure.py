@@ -15,7 +15,7 @@ Libraries do the parsing:
 * a file over :data:`STREAM_BYTES` is streamed with ``ijson`` (yajl), features a batch at a
   time, so that the peak memory is one batch, not the document.
 
-The RFC 7946 rules themselves are columnar checks over the features (:mod:`._geojson_checks`):
+The RFC 7946 rules themselves are columnar checks over the features (:mod:`.geojson_rules`):
 each problem names its feature (index and id) and its JSON path, e.g.
 ``features[12].geometry.coordinates[0][3]``.
 
@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import DataSourceError
-from ._geojson_checks import Checker, Problem, feature_ident, json_path
+from .geojson_rules import Checker, Problem, feature_ident, json_path
 from .issue import Issue, Severity
 
 __all__ = ["STRUCTURE_RULES", "PARSE_RULES", "STREAM_BYTES", "check_bytes", "check_file"]

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from ..crs import PROJECTED_HINT
+
 __all__ = ["Checker", "Paths", "Problem", "feature_ident", "json_path"]
 
 _GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString",
@@ -36,7 +38,6 @@ _FEATURE_FORBIDDEN = ("features", "coordinates", "geometries")
 _GEOMETRY_FORBIDDEN = ("properties", "geometry", "features")
 _NUMBER = (int, float)
 _ID_TYPES = (str, int, float)
-_PROJECTED_HINT = "VN-2000? pass --src-crs EPSG:5899"
 _MISSING = object()
 
 Path = tuple[Any, ...]
@@ -498,7 +499,7 @@ class Checker:
         message = (f"position [{_num(x)}, {_num(y)}] is outside WGS 84 (longitude -180..180, "
                    "latitude -90..90)")
         if abs(x) > 1000 or abs(y) > 1000:
-            message += f"; the values look like projected metres: {_PROJECTED_HINT}"
+            message += f"; the values look like projected metres: {PROJECTED_HINT}"
         elif abs(x) <= 90 and 90 < abs(y) <= 180:
             message += "; longitude and latitude look swapped (GeoJSON order is [lon, lat])"
         self.emit("position-range", message, owner, path)
