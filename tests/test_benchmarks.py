@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -17,17 +18,19 @@ def test_tiny_run_writes_results_and_prints_the_table(
     saved = json.loads((tmp_path / "results" / "tiny.json").read_text(encoding="utf-8"))
     assert saved["size"] == "tiny"
     goals = {g["name"]: g for g in saved["goals"]}
-    assert goals["defects found = defects seeded (whole inventory)"]["met"] is True
-    assert goals["defects found = defects seeded (roads file, every size)"]["met"] is True
-    for name in ("load vs bare pyogrio read", "validate vs bare pyogrio read",
-                 "vs naive per-feature script (checks)"):
-        assert goals[name]["value"] > 0
-    speed = results["speed"]
-    assert set(speed) == {"600", "1200"}
-    assert all(s["read_s"] > 0 and s["validate_s"] > 0 for s in speed.values())
+    assert goals["seeded defects found (whole clean inventory, every layer)"]["met"] is True
+    every = goals["seeded defects found, per rule and per feature (every file, every size)"]
+    assert every["met"] is True
+    [dirty] = results["process"].values()
+    assert dirty["defects"]["exact"] and dirty["issues"] == dirty["defects"]["seeded_total"] > 0
+    for side in ("bare", "validate"):
+        assert dirty[side]["cpu_s"] > 0 and dirty[side]["peak_rss_mb"] > 0
+    ratio = goals["validate vs bare read, dirty 600 geojson"]
+    assert ratio["value"] == pytest.approx(dirty["cpu_ratio"])
     out = capsys.readouterr().out
     assert "| goal | target | measured | met | notes |" in out
-    assert (tmp_path / "results" / "tiny.md").read_text(encoding="utf-8").startswith("| goal")
+    assert "| dirty 600 geojson |" in (tmp_path / "results" / "tiny.md").read_text(
+        encoding="utf-8")
 
 
 def test_second_run_reuses_the_inventories(tmp_path: Path) -> None:
@@ -35,8 +38,42 @@ def test_second_run_reuses_the_inventories(tmp_path: Path) -> None:
             str(tmp_path / "results"), "--quiet", "--only", "generate"]
     first = bench.run(args)
     second = bench.run(args)
-    assert set(first["generate"]["seconds"]) == {"600", "1200"}
-    assert second["generate"]["seconds"] == {}
+    assert first["generate"]["generated"] == ["clean-600", "dirty-600"]
+    assert second["generate"]["generated"] == []
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "shp"])
+def test_clean_roads_in_other_formats_keep_every_seeded_defect(tmp_path: Path,
+                                                                fmt: str) -> None:
+    from benchmarks.synth import generate
+    from kimson_geo.registry import ROADS_LAYER
+    from kimson_geo.validation import validate
+
+    manifest = generate(tmp_path / "inv", roads=600, drainage=40, points=200, polygons=80,
+                        formats=("geojson",))
+    path = bench.roads_file(manifest, fmt)
+    assert path.suffix == f".{fmt}" and path.exists()
+    report = validate(path, layer=ROADS_LAYER)
+    found = Counter((i.rule, str(i.layer), -1 if i.feature is None else int(i.feature))
+                    for i in report.issues)
+    check = bench.compare_defects(found, manifest, [ROADS_LAYER])
+    assert check["exact"], (check["missing"], check["extra"])
+
+
+def test_defect_comparison_names_what_is_missing_and_extra(tmp_path: Path) -> None:
+    from benchmarks.synth import generate_dirty_roads
+
+    manifest = generate_dirty_roads(tmp_path / "dirty", roads=60)
+    seeded = Counter(manifest.expected_keys())
+    wrong = seeded.copy()
+    missing = next(iter(seeded))
+    wrong[missing] -= 1
+    wrong[("road-dangle", "roads", 10_000)] += 1
+    check = bench.compare_defects(wrong, manifest)
+    assert not check["exact"]
+    assert check["missing"] == [list(missing)]
+    assert check["extra"] == [["road-dangle", "roads", 10_000]]
+    assert bench.compare_defects(seeded, manifest)["exact"]
 
 
 def test_naive_script_finds_the_same_road_defects(tmp_path: Path) -> None:
