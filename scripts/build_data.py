@@ -13,18 +13,18 @@ Names and numbers come from the 2017 article (``seeds/000_75798ff1c27e8745.txt``
 data brief; everything else is a placeholder that says so.
 
 The script is deterministic (no randomness): the same inputs give byte-identical files.
-Every layer name, file name, field name and code comes from :mod:`kimson_geo.registry`; each
-feature's properties are checked against the registry and the script fails loudly on an
-unknown, missing or out-of-range value, and on any geometric rule it promises (khu tile the
-boundary, the road network is one component with marked dead ends, drainage flows to an
-outfall, everything lies inside the ward).
+Every layer name, file name, field name and code comes from :mod:`kimson_geo.registry`.
+The files are written to a staging folder first and must pass ``kimson_geo.validate`` with
+no issue at all (schemas, geometry, khu tiling the boundary, one road network with marked
+dead ends, drainage outfalls, everything inside the ward, the article's rules); the script
+then checks what it promises beyond those rules (lines cross only at nodes, ``dead_end``
+only on a dangling segment, outfalls on the ward edge, culverts under one road each) and
+fails loudly if anything breaks, before anything is written to the output folder.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
 import sys
 import tempfile
 import unicodedata
@@ -45,12 +45,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # let the script run from a checkout without an install
     sys.path.insert(0, str(ROOT))
 
-from kimson_geo import registry  # noqa: E402
+import kimson_geo  # noqa: E402
+from kimson_geo.io.atomic import write_text  # noqa: E402
 from kimson_geo.registry import (  # noqa: E402
     LAYER_NAMES,
     METRIC_CRS,
     WGS84,
-    FieldSpec,
     LayerSpec,
     iter_layers,
     layer_spec,
@@ -407,43 +407,21 @@ def _nfc(value: Any) -> Any:
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
-def _type_ok(spec: FieldSpec, value: Any) -> bool:
-    if spec.type == "str":
-        return isinstance(value, str)
-    if spec.type == "bool":
-        return isinstance(value, bool)
-    if spec.type == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if spec.type == "float":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    raise BuildError(f"registry field {spec.name!r} has unknown type {spec.type!r}")
-
-
 def props(layer: LayerSpec, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Registry-ordered properties of one feature; fails loudly on anything off-registry."""
-    where = f"{layer.name}: feature {values.get(F_ID)!r}"
+    """Registry-ordered properties of one feature (NFC text, floats as floats).
+
+    A field the registry does not define would be dropped here, so it fails loudly; types,
+    codes, ranges and required fields are checked by ``kimson_geo.validate`` on the files.
+    """
     unknown = sorted(set(values) - set(layer.field_names))
     if unknown:
-        raise BuildError(f"{where}: fields not in the registry: {unknown}")
+        raise BuildError(f"{layer.name}: feature {values.get(F_ID)!r}: fields not in the "
+                         f"registry: {unknown}")
     out: dict[str, Any] = {}
     for spec in layer.fields:
         value = _nfc(values.get(spec.name))
         if spec.type == "float" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if value is None:
-            if spec.required:
-                raise BuildError(f"{where}: required field {spec.name!r} is missing")
-            out[spec.name] = None
-            continue
-        if not _type_ok(spec, value):
-            raise BuildError(f"{where}: field {spec.name!r}: {value!r} is not {spec.type}")
-        if spec.codes is not None and value not in spec.codes:
-            raise BuildError(f"{where}: field {spec.name!r}: {value!r} is not one of "
-                             f"{sorted(spec.codes)}")
-        if spec.range is not None and not (spec.range[0] <= value <= spec.range[1]):
-            raise BuildError(f"{where}: field {spec.name!r}: {value!r} outside {spec.range}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise BuildError(f"{where}: field {spec.name!r}: {value!r} is not finite")
         out[spec.name] = value
     return out
 
@@ -762,144 +740,72 @@ def _ends(line: LineString) -> tuple[XY, XY]:
     return tuple(line.coords[0]), tuple(line.coords[-1])  # type: ignore[return-value]
 
 
-def _components(lines: Sequence[LineString]) -> list[set[int]]:
-    parent = list(range(len(lines)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict[XY, int] = {}
-    for i, line in enumerate(lines):
-        for end in _ends(line):
-            if end in owner:
-                parent[find(i)] = find(owner[end])
-            else:
-                owner[end] = i
-    groups: dict[int, set[int]] = defaultdict(set)
-    for i in range(len(lines)):
-        groups[find(i)].add(i)
-    return list(groups.values())
+def validate_files(folder: Path) -> None:
+    """Every rule of ``kimson_geo.validate`` holds for the files in ``folder``: no issue at
+    all, warnings included (structure, attributes, geometry, topology, the ward's rules)."""
+    report = kimson_geo.validate(folder)
+    problems = [f"{i.rule} ({i.severity}) {i.layer} {i.feature_id or ''}: {i.message}"
+                for i in report.issues]
+    problems += [f"unreadable {path}: {why}" for path, why in report.unreadable.items()]
+    _check(not problems and report.layers == list(LAYER_NAMES),
+           "the built data does not validate:\n  " + "\n  ".join(problems[:20]))
 
 
-def _check_lines(name: str, feats: Sequence[Feat], lines_m: Sequence[LineString]) -> None:
-    for f, line, line_m in zip(feats, (f.geometry for f in feats), lines_m, strict=True):
-        fid = f.properties[F_ID]
-        coords = list(line.coords)
-        _check(len(coords) >= 2, f"{name} {fid}: fewer than 2 vertices")
-        _check(all(a != b for a, b in zip(coords, coords[1:], strict=False)),
-               f"{name} {fid}: repeated consecutive vertex")
-        _check(line_m.length >= 1.0, f"{name} {fid}: shorter than 1 m")
-        _check(line_m.is_simple, f"{name} {fid}: self-crossing")
-    for i in range(len(lines_m)):
-        for j in range(i + 1, len(lines_m)):
-            a, b = lines_m[i], lines_m[j]
-            shared = set(_ends(feats[i].geometry)) & set(_ends(feats[j].geometry))
-            ids = (feats[i].properties[F_ID], feats[j].properties[F_ID])
-            if shared:
-                hit = a.intersection(b)
-                pts = {(round(p.x, 3), round(p.y, 3)) for p in getattr(hit, "geoms", [hit])
-                       if not p.is_empty}
-                ends_m = {(round(p.x, 3), round(p.y, 3))
-                          for p in (metric(Point(s)) for s in shared)}
-                _check(hit.geom_type in ("Point", "MultiPoint") and pts <= ends_m,
-                       f"{name} {ids}: meet other than at their shared end")
-            else:
-                _check(a.distance(b) >= 3.0, f"{name} {ids}: cross or touch without a node")
+def _crossings(name: str, feats: Sequence[Feat]) -> None:
+    """Lines meet only at shared end nodes (the validator reports an end meeting a line
+    mid-segment, not two lines crossing)."""
+    lines = [f.geometry for f in feats]
+    tree = shapely.STRtree(lines)
+    for i, j in zip(*tree.query(lines, predicate="intersects"), strict=True):
+        if i < j:
+            hit = lines[i].intersection(lines[j])
+            shared = set(_ends(lines[i])) & set(_ends(lines[j]))
+            points = set(map(tuple, shapely.get_coordinates(hit)))
+            _check(hit.geom_type in ("Point", "MultiPoint") and points <= shared,
+                   f"{name} {feats[i].properties[F_ID]} and {feats[j].properties[F_ID]} "
+                   "cross without a shared node")
 
 
 def verify(layers: Mapping[str, list[Feat]]) -> dict[str, Any]:
-    """Check every rule this script promises; return metric figures for the summary."""
+    """Check what this script promises beyond the validator's rules (run on the written
+    files by :func:`validate_files`); return metric figures for the summary."""
     [boundary] = layers[BOUNDARY.name]
     boundary_m = metric(boundary.geometry)
     khu = layers[KHU.name]
     khu_m = {f.properties[F_ID]: metric(f.geometry) for f in khu}
-    # khu tile the boundary
-    for kid, poly in khu_m.items():
-        _check(poly.is_valid, f"khu {kid}: invalid polygon")
-    total = sum(p.area for p in khu_m.values())
-    _check(abs(total - boundary_m.area) < 1.0,
-           f"khu areas {total:.3f} m² != boundary {boundary_m.area:.3f} m²")
-    ids = sorted(khu_m)
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            over = khu_m[a].intersection(khu_m[b]).area
-            _check(over < 0.01, f"khu {a} and {b} overlap by {over:.4f} m²")
-    inside = boundary_m.buffer(1.0)
-    for name, feats in layers.items():
-        for f in feats:
-            g = metric(f.geometry)
-            _check(inside.covers(g), f"{name} {f.properties[F_ID]}: outside the boundary")
-    # ids unique
-    for name, feats in layers.items():
-        fids = [f.properties[F_ID] for f in feats]
-        _check(len(fids) == len(set(fids)), f"{name}: duplicate ids")
-    # roads
-    roads = layers[ROADS.name]
+    roads, drains = layers[ROADS.name], layers[DRAINAGE.name]
     roads_m = [metric(f.geometry) for f in roads]
-    _check_lines(ROADS.name, roads, roads_m)
-    _check(len(_components([f.geometry for f in roads])) == 1, "roads: not one component")
-    count: dict[XY, int] = defaultdict(int)
-    for f in roads:
-        for end in _ends(f.geometry):
-            count[end] += 1
-    for f in roads:
-        dangling = any(count[e] == 1 for e in _ends(f.geometry))
-        _check(f.properties[F_DEAD_END] == dangling, f"roads {f.properties[F_ID]}: dead_end")
+    drains_m = [metric(f.geometry) for f in drains]
+    _check(len(khu) == len(KHU_DEFS), f"{len(khu)} khu, expected {len(KHU_DEFS)}")
     kinds = {f.properties[F_KIND] for f in roads}
     _check(kinds == set(ROADS.field(F_KIND).codes or {}), f"roads: kinds {sorted(kinds)}")
-    # drainage
-    drains = layers[DRAINAGE.name]
-    drains_m = [metric(f.geometry) for f in drains]
-    _check_lines(DRAINAGE.name, drains, drains_m)
-    starts: dict[XY, int] = defaultdict(int)
-    for f in drains:
-        starts[_ends(f.geometry)[0]] += 1
-    boundary_line = boundary_m.exterior
+    _crossings(ROADS.name, roads)
+    _crossings(DRAINAGE.name, drains)
+    # dead_end only where an end meets no other road (the validator checks the converse)
+    ends = [e for f in roads for e in _ends(f.geometry)]
+    for f in roads:
+        dangling = any(ends.count(e) == 1 for e in _ends(f.geometry))
+        _check(f.properties[F_DEAD_END] == dangling, f"roads {f.properties[F_ID]}: dead_end")
+    # drainage flows on to an outfall at the ward edge; culverts pass under one road each
+    starts = [_ends(f.geometry)[0] for f in drains]
     for f, g in zip(drains, drains_m, strict=True):
-        end = _ends(f.geometry)[1]
         if f.properties[F_OUTFALL]:
-            _check(boundary_line.distance(Point(g.coords[-1])) <= 1.0,
+            _check(boundary_m.exterior.distance(Point(g.coords[-1])) <= 1.0,
                    f"drainage {f.properties[F_ID]}: outfall not at the ward edge")
         else:
-            _check(starts[end] == 1, f"drainage {f.properties[F_ID]}: does not flow on")
-        crossed = [r for r in roads_m if g.intersects(r)]
-        if f.properties[F_KIND] == "culvert":
-            _check(len(crossed) == 1, f"drainage {f.properties[F_ID]}: culvert crosses "
-                                      f"{len(crossed)} roads")
-        else:
-            _check(not crossed, f"drainage {f.properties[F_ID]}: crosses a road openly")
-    for comp in _components([f.geometry for f in drains]):
-        _check(any(drains[i].properties[F_OUTFALL] for i in comp),
-               "drainage: a component has no outfall")
-    # houses and sports areas: one per khu, inside it, >= 30 m from its edge
-    for layer in (HOUSES, SPORTS):
-        for kid, poly in khu_m.items():
-            mine = [f for f in layers[layer.name]
-                    if f.properties[F_KIND] == "khu" and poly.contains(metric(f.geometry))]
-            _check(len(mine) == 1 and mine[0].properties[F_KHU] == kid,
-                   f"{layer.name}: khu {kid} holds {len(mine)} khu points")
-            _check(poly.exterior.distance(metric(mine[0].geometry)) >= 30.0,
-                   f"{layer.name}: {mine[0].properties[F_ID]} is within 30 m of its khu edge")
+            _check(starts.count(_ends(f.geometry)[1]) == 1,
+                   f"drainage {f.properties[F_ID]}: does not flow on")
+        crossed = sum(g.intersects(r) for r in roads_m)
+        _check(crossed == (f.properties[F_KIND] == "culvert"),
+               f"drainage {f.properties[F_ID]}: crosses {crossed} roads")
+    # the schematic points sit well inside their khu, off the roads and ditches
     for f in layers[HOUSES.name] + layers[SPORTS.name]:
-        nearest = min(r.distance(metric(f.geometry)) for r in roads_m + drains_m)
-        _check(nearest >= 10.0, f"{f.properties[F_ID]}: on top of a road or ditch")
-    # enterprises inside their cluster
-    clusters = {f.properties[F_ID]: metric(f.geometry) for f in layers[CLUSTERS.name]}
-    for f in layers[ENTERPRISES.name]:
-        _check(clusters[f.properties[F_CLUSTER]].contains(metric(f.geometry)),
-               f"enterprise {f.properties[F_ID]} is not inside its cluster")
-    # keep the schematic layout from implying that an enterprise sits next to homes (khu land
-    # outside the clusters): the registry's environment-watch distance, when it defines one
-    watch = getattr(getattr(registry, "WARD_RULES", None), "environment_watch_m", None)
-    if watch is not None:
-        homes = unary_union(list(khu_m.values())).difference(unary_union(list(clusters.values())))
-        for f in layers[ENTERPRISES.name]:
-            gap = homes.distance(metric(f.geometry))
-            _check(gap > watch, f"enterprise {f.properties[F_ID]} is {gap:.0f} m from homes "
-                                f"(schematic layout should keep {watch:g} m)")
+        point = metric(f.geometry)
+        if f.properties[F_KIND] == "khu":
+            _check(khu_m[f.properties[F_KHU]].exterior.distance(point) >= 30.0,
+                   f"{f.properties[F_ID]} is within 30 m of its khu edge")
+        _check(min(r.distance(point) for r in roads_m + drains_m) >= 10.0,
+               f"{f.properties[F_ID]}: on top of a road or ditch")
     port = next(metric(f.geometry) for f in layers[CLUSTERS.name]
                 if f.properties[F_KIND] == "port")
     for f in layers[WHARVES.name]:
@@ -925,20 +831,6 @@ def _collection_text(feats: Sequence[Feat]) -> str:
         lines.append(text + ("," if i < len(feats) - 1 else ""))
     lines.append("]}")
     return "\n".join(lines) + "\n"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _cell(text: object) -> str:
@@ -1084,9 +976,15 @@ def _build(out_dir: Path) -> dict[str, Any]:
     _check(set(layers) == set(LAYER_NAMES),
            f"layers built {sorted(layers)} != registry {sorted(LAYER_NAMES)}")
     summary = verify(layers)
-    for name in LAYER_NAMES:
-        _write_atomic(out_dir / layer_spec(name).file_name, _collection_text(layers[name]))
-    _write_atomic(out_dir / "README.md", readme_text(summary))
+    texts = {layer_spec(name).file_name: _collection_text(layers[name]) for name in LAYER_NAMES}
+    with tempfile.TemporaryDirectory(prefix="kimson-build-") as staging:
+        for file_name, text in texts.items():
+            (Path(staging) / file_name).write_text(text, encoding="utf-8")
+        validate_files(Path(staging))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for file_name, text in texts.items():
+        write_text(out_dir / file_name, text)
+    write_text(out_dir / "README.md", readme_text(summary))
     summary["khu_names"] = {f.properties[F_ID]: (f.properties[F_NAME],
                                                  f.properties[F_NAME_KNOWN],
                                                  f.properties[F_CONFIDENCE]) for f in khu}

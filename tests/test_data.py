@@ -1,8 +1,12 @@
 """Checks on the bundled inventory in ``data/`` (built by ``scripts/build_data.py``).
 
-Each check is a function that takes the parsed layers and returns a list of problems; the
-bundled data must give none, and a broken copy of it must give at least one, so every check
-is shown to be able to fail.  No network: everything is read from the repository.
+The rules every inventory must keep are :func:`kimson_geo.validate`'s: the bundled data
+gives no issue at all, and a broken copy of it gives the rule each breakage breaks.  What
+the validator does not check is checked here: every layer is there with the counts the
+article gives, every feature is marked schematic, coordinates have 7 decimals, roads and
+ditches cross only at shared nodes, ``dead_end`` is set only on a dangling segment,
+outfalls lie on the ward edge, the article's facts, and the builder is deterministic.
+Each of these checks too is shown to fail on a broken copy.  No network.
 """
 
 from __future__ import annotations
@@ -13,8 +17,7 @@ import json
 import math
 import sys
 import unicodedata
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import Point, shape
 
+import kimson_geo
 from kimson_geo.registry import LAYER_NAMES, METRIC_CRS, WGS84, iter_layers, layer_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +41,6 @@ DRAINAGE = layer_spec("drainage")
 KHU = layer_spec("khu")
 BOUNDARY = layer_spec("boundary")
 HOUSES = layer_spec("cultural_houses")
-SPORTS = layer_spec("sports_areas")
 
 _TO_METRIC = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
 
@@ -56,43 +59,9 @@ def _features(layers: Layers, name: str) -> list[dict[str, Any]]:
     return layers[name]["features"]
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(k)
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-
-
 def _ends(feature: dict[str, Any]) -> tuple[tuple[float, float], tuple[float, float]]:
     coords = feature["geometry"]["coordinates"]
     return tuple(coords[0]), tuple(coords[-1])  # type: ignore[return-value]
-
-
-def _components(features: list[dict[str, Any]]) -> list[set[int]]:
-    parent = list(range(len(features)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict[tuple[float, float], int] = {}
-    for i, f in enumerate(features):
-        for end in _ends(f):
-            if end in owner:
-                parent[find(i)] = find(owner[end])
-            else:
-                owner[end] = i
-    groups: dict[int, set[int]] = defaultdict(set)
-    for i in range(len(features)):
-        groups[find(i)].add(i)
-    return list(groups.values())
 
 
 @pytest.fixture(scope="module")
@@ -105,204 +74,91 @@ def raw_layers() -> Layers:
     return layers
 
 
-# ---------------------------------------------------------------------------- checks
+def _write(layers: Layers, folder: Path) -> Path:
+    folder.mkdir()
+    for name, fc in layers.items():
+        (folder / layer_spec(name).file_name).write_text(
+            json.dumps(fc, ensure_ascii=False), encoding="utf-8")
+    return folder
 
 
-def check_files(layers: Layers) -> list[str]:
+# ------------------------------------------------------------------ the validator
+
+
+def test_bundled_data_validates_without_any_issue() -> None:
+    report = kimson_geo.validate(DATA)
+    assert [(i.rule, i.layer, i.feature_id, i.message) for i in report.issues] == []
+    assert report.layers == list(LAYER_NAMES) and not report.unreadable
+
+
+# ------------------------------------------------- what the validator does not check
+
+
+def check_counts(layers: Layers) -> list[str]:
     problems = [f"no file for layer {n}" for n in LAYER_NAMES if n not in layers]
-    for name, fc in layers.items():
-        if fc.get("type") != "FeatureCollection":
-            problems.append(f"{name}: not a FeatureCollection")
-        if "crs" in fc:
-            problems.append(f"{name}: has a crs member (RFC 7946 forbids it)")
-        if not fc.get("features"):
-            problems.append(f"{name}: no features")
+    problems += [f"{name}: no features" for name, fc in layers.items() if not fc.get("features")]
+    if BOUNDARY.name in layers and len(_features(layers, BOUNDARY.name)) != 1:
+        problems.append("the boundary is not one feature")
+    if KHU.name in layers and len(_features(layers, KHU.name)) != 5:
+        problems.append("not 5 khu (the article: 5/5 khu)")
+    if ROADS.name in layers:
+        roads = _features(layers, ROADS.name)
+        if len(roads) < 40:
+            problems.append(f"only {len(roads)} road segments")
+        missing = set(ROADS.field("kind").codes or {}) - {f["properties"]["kind"] for f in roads}
+        if missing:
+            problems.append(f"road kinds missing: {sorted(missing)}")
     return problems
 
 
-def check_schema(layers: Layers) -> list[str]:
-    problems = []
-    types: dict[str, Callable[[Any], bool]] = {
-        "str": lambda v: isinstance(v, str),
-        "bool": lambda v: isinstance(v, bool),
-        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    }
-    for name, fc in layers.items():
-        spec = layer_spec(name)
-        for i, f in enumerate(fc["features"]):
-            p = f.get("properties") or {}
-            where = f"{name}[{i}] {p.get('id')!r}"
-            if f["geometry"]["type"] not in spec.geometry_types:
-                problems.append(f"{where}: geometry {f['geometry']['type']}")
-            extra = set(p) - set(spec.field_names)
-            if extra:
-                problems.append(f"{where}: fields not in the registry {sorted(extra)}")
-            for field in spec.fields:
-                value = p.get(field.name)
-                if value is None:
-                    if field.required:
-                        problems.append(f"{where}: required {field.name} missing")
-                    continue
-                if not types[field.type](value):
-                    problems.append(f"{where}: {field.name} {value!r} is not {field.type}")
-                    continue
-                if field.codes is not None and value not in field.codes:
-                    problems.append(f"{where}: {field.name} {value!r} not a registry code")
-                if field.range is not None and not field.range[0] <= value <= field.range[1]:
-                    problems.append(f"{where}: {field.name} {value!r} outside {field.range}")
-            if p.get("position") != "schematic":
-                problems.append(f"{where}: position is not schematic")
-    return problems
+def check_schematic(layers: Layers) -> list[str]:
+    return [f"{name} {f['properties'].get('id')!r}: position is not schematic"
+            for name, fc in layers.items() for f in fc["features"]
+            if f["properties"].get("position") != "schematic"]
 
 
-def check_ids_unique(layers: Layers) -> list[str]:
-    problems = []
-    for name, fc in layers.items():
-        ids = [f["properties"].get("id") for f in fc["features"]]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            problems.append(f"{name}: duplicate ids {dupes}")
-    return problems
-
-
-def check_nfc(layers: Layers) -> list[str]:
-    return [f"{name}: not NFC: {s!r}" for name, fc in layers.items() for s in _strings(fc)
-            if unicodedata.normalize("NFC", s) != s]
-
-
-def check_geojson_form(layers: Layers) -> list[str]:
+def check_decimals(layers: Layers) -> list[str]:
     problems = []
     for name, fc in layers.items():
         for f in fc["features"]:
-            geom = f["geometry"]
-            flat = json.dumps(geom["coordinates"])
-            for token in flat.replace("[", " ").replace("]", " ").replace(",", " ").split():
-                if "." in token and len(token.split(".")[1]) > 7:
-                    problems.append(f"{name} {f['properties']['id']}: more than 7 decimals")
-                    break
-            if geom["type"] == "Polygon":
-                ring = shapely.LinearRing(geom["coordinates"][0])
-                if not ring.is_ccw:
-                    problems.append(f"{name} {f['properties']['id']}: exterior ring is clockwise")
+            values = np.asarray(shapely.get_coordinates(shape(f["geometry"])))
+            if not np.array_equal(values, np.round(values, 7)):
+                problems.append(f"{name} {f['properties']['id']}: more than 7 decimals")
     return problems
 
 
-def check_khu_tiling(layers: Layers) -> list[str]:
-    problems = []
-    boundary = [metric(shape(f["geometry"])) for f in _features(layers, BOUNDARY.name)]
-    if len(boundary) != 1:
-        return [f"boundary has {len(boundary)} features"]
-    khu = {f["properties"]["id"]: metric(shape(f["geometry"]))
-           for f in _features(layers, KHU.name)}
-    if len(khu) != 5:
-        problems.append(f"{len(khu)} khu, expected 5")
-    total = sum(k.area for k in khu.values())
-    if abs(total - boundary[0].area) >= 1.0:
-        problems.append(f"khu areas {total:.2f} m² != boundary {boundary[0].area:.2f} m²")
-    ids = sorted(khu)
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            over = khu[a].intersection(khu[b]).area
-            if over >= 0.01:
-                problems.append(f"khu {a} and {b} overlap by {over:.3f} m²")
-    union = shapely.union_all(list(khu.values()))
-    gap = boundary[0].symmetric_difference(union).area
-    if gap >= 1.0:
-        problems.append(f"khu union differs from the boundary by {gap:.2f} m²")
-    return problems
-
-
-def check_roads(layers: Layers) -> list[str]:
-    problems = []
+def check_dead_end_flags(layers: Layers) -> list[str]:
+    # the validator reports a dangling end not marked dead_end; here, the converse
     roads = _features(layers, ROADS.name)
-    if len(roads) < 40:
-        problems.append(f"only {len(roads)} road segments")
-    kinds = {f["properties"]["kind"] for f in roads}
-    missing = set(ROADS.field("kind").codes or {}) - kinds
-    if missing:
-        problems.append(f"road kinds missing: {sorted(missing)}")
-    if len(_components(roads)) != 1:
-        problems.append(f"roads form {len(_components(roads))} components")
-    count: dict[tuple[float, float], int] = defaultdict(int)
-    for f in roads:
-        for end in _ends(f):
-            count[end] += 1
-    for f in roads:
-        p = f["properties"]
-        dangling = any(count[e] == 1 for e in _ends(f))
-        if bool(p.get("dead_end")) != dangling:
-            problems.append(f"{p['id']}: dead_end {p.get('dead_end')} but dangling {dangling}")
-        if p["kind"] == "main" and not 5.0 <= p["width_m"] <= 6.0:
-            problems.append(f"{p['id']}: main road {p['width_m']} m wide")
-        if p["kind"] in ("inter_khu", "inter_group") and p["surface"] != "concrete":
-            problems.append(f"{p['id']}: {p['kind']} road is {p['surface']}")
-        line = metric(shape(f["geometry"]))
-        if line.length < 1.0 or not line.is_simple:
-            problems.append(f"{p['id']}: shorter than 1 m or self-crossing")
-    return problems
+    ends = [e for f in roads for e in _ends(f)]
+    return [f"{f['properties']['id']}: dead_end but both ends meet a road" for f in roads
+            if f["properties"].get("dead_end") and all(ends.count(e) > 1 for e in _ends(f))]
 
 
-def check_road_crossings(layers: Layers) -> list[str]:
+def check_crossings(layers: Layers) -> list[str]:
+    # the validator reports a road end meeting another road mid-segment, not an X crossing
     problems = []
-    roads = _features(layers, ROADS.name)
-    lines = [shape(f["geometry"]) for f in roads]
-    tree = shapely.STRtree(lines)
-    for i, j in zip(*tree.query(lines, predicate="intersects"), strict=True):
-        if i >= j:
-            continue
-        shared = set(_ends(roads[i])) & set(_ends(roads[j]))
-        hit = lines[i].intersection(lines[j])
-        points = {(p.x, p.y) for p in getattr(hit, "geoms", [hit])
-                  if p.geom_type == "Point"}
-        if hit.geom_type not in ("Point", "MultiPoint") or not points <= shared:
-            problems.append(f"{roads[i]['properties']['id']} and {roads[j]['properties']['id']} "
-                            "cross without a shared node")
+    for name in (ROADS.name, DRAINAGE.name):
+        feats = _features(layers, name)
+        lines = [shape(f["geometry"]) for f in feats]
+        tree = shapely.STRtree(lines)
+        for i, j in zip(*tree.query(lines, predicate="intersects"), strict=True):
+            if i >= j:
+                continue
+            shared = set(_ends(feats[i])) & set(_ends(feats[j]))
+            hit = lines[i].intersection(lines[j])
+            points = set(map(tuple, shapely.get_coordinates(hit)))
+            if hit.geom_type not in ("Point", "MultiPoint") or not points <= shared:
+                problems.append(f"{feats[i]['properties']['id']} and "
+                                f"{feats[j]['properties']['id']} cross without a shared node")
     return problems
 
 
-def check_centres(layers: Layers) -> list[str]:
-    problems = []
-    khu = {f["properties"]["id"]: metric(shape(f["geometry"]))
-           for f in _features(layers, KHU.name)}
-    for layer in (HOUSES, SPORTS):
-        points = [f for f in _features(layers, layer.name) if f["properties"]["kind"] == "khu"]
-        for kid, poly in khu.items():
-            inside = [f for f in points if poly.contains(metric(shape(f["geometry"])))]
-            if len(inside) != 1:
-                problems.append(f"{layer.name}: khu {kid} contains {len(inside)} khu points")
-            elif inside[0]["properties"].get("khu") != kid:
-                problems.append(f"{layer.name}: {inside[0]['properties']['id']} names "
-                                f"{inside[0]['properties'].get('khu')!r}, lies in {kid}")
-            if any(not f["properties"].get("in_use") for f in inside):
-                problems.append(f"{layer.name}: khu {kid} point not in use")
-        wards = [f for f in _features(layers, layer.name) if f["properties"]["kind"] == "ward"]
-        if len(wards) != 1:
-            problems.append(f"{layer.name}: {len(wards)} ward points")
-    return problems
-
-
-def check_drainage(layers: Layers) -> list[str]:
-    problems = []
-    drains = _features(layers, DRAINAGE.name)
-    boundary = metric(shape(_features(layers, BOUNDARY.name)[0]["geometry"])).exterior
-    for comp in _components(drains):
-        outfalls = [drains[i] for i in comp if drains[i]["properties"].get("outfall")]
-        if not outfalls:
-            ids = sorted(drains[i]["properties"]["id"] for i in comp)
-            problems.append(f"drainage component {ids[:3]}... has no outfall")
-        for f in outfalls:
-            end = metric(Point(_ends(f)[1]))
-            if boundary.distance(end) > 1.0:
-                problems.append(f"{f['properties']['id']}: outfall not at the ward edge")
-    return problems
-
-
-def check_inside_boundary(layers: Layers) -> list[str]:
-    boundary = metric(shape(_features(layers, BOUNDARY.name)[0]["geometry"])).buffer(1.0)
-    return [f"{name} {f['properties']['id']}: outside the ward boundary"
-            for name, fc in layers.items() if name != BOUNDARY.name
-            for f in fc["features"] if not boundary.covers(metric(shape(f["geometry"])))]
+def check_outfalls(layers: Layers) -> list[str]:
+    edge = metric(shape(_features(layers, BOUNDARY.name)[0]["geometry"])).exterior
+    return [f"{f['properties']['id']}: outfall not at the ward edge"
+            for f in _features(layers, DRAINAGE.name) if f["properties"].get("outfall")
+            and edge.distance(metric(Point(_ends(f)[1]))) > 1.0]
 
 
 def check_article_facts(layers: Layers) -> list[str]:
@@ -333,17 +189,12 @@ def check_article_facts(layers: Layers) -> list[str]:
 
 
 CHECKS: dict[str, Callable[[Layers], list[str]]] = {
-    "files": check_files,
-    "schema": check_schema,
-    "ids": check_ids_unique,
-    "nfc": check_nfc,
-    "geojson-form": check_geojson_form,
-    "khu-tiling": check_khu_tiling,
-    "roads": check_roads,
-    "road-crossings": check_road_crossings,
-    "centres": check_centres,
-    "drainage": check_drainage,
-    "inside-boundary": check_inside_boundary,
+    "counts": check_counts,
+    "schematic": check_schematic,
+    "decimals": check_decimals,
+    "dead-end-flags": check_dead_end_flags,
+    "crossings": check_crossings,
+    "outfalls": check_outfalls,
     "article-facts": check_article_facts,
 }
 
@@ -489,30 +340,68 @@ def _break_households(x: Layers) -> None:
     x["khu"]["features"][2]["properties"]["households"] = 250
 
 
+def _break_schematic(x: Layers) -> None:
+    x["wharves"]["features"][1]["properties"]["position"] = "surveyed"
+
+
+def _break_false_dead_end(x: Layers) -> None:
+    ends = [e for f in x["roads"]["features"] for e in _ends(f)]
+    f = next(f for f in x["roads"]["features"]
+             if all(ends.count(e) > 1 for e in _ends(f)))
+    f["properties"]["dead_end"] = True
+
+
+def _break_outfall_inland(x: Layers) -> None:
+    f = next(f for f in x["drainage"]["features"] if f["properties"]["outfall"])
+    end = f["geometry"]["coordinates"][-1]
+    before = f["geometry"]["coordinates"][-2]
+    end[:] = [round((end[0] + before[0]) / 2, 7), round((end[1] + before[1]) / 2, 7)]
+
+
+#: breakages the validator must report, with the rule that reports each
+VALIDATOR_BROKEN: list[tuple[str, Callable[[Layers], None]]] = [
+    ("crs-member", _break_crs),
+    ("unknown-field", _break_unknown_field),
+    ("required-field", _break_required),
+    ("unknown-code", _break_code),
+    ("value-range", _break_range),
+    ("field-type", _break_type),
+    ("unique-id", _break_duplicate_id),
+    ("text-nfc", _break_nfc),
+    ("right-hand-rule", _break_clockwise),
+    ("khu-gap", _break_tiling_gap),
+    ("road-isolated", _break_disconnected),
+    ("road-dangle", _break_dead_end_flag),
+    ("main-road-width", _break_main_width),
+    ("road-not-concrete", _break_concrete),
+    ("service-outside-khu", _break_house_khu),
+    ("khu-has-sports-area", _break_house_missing),
+    ("drainage-no-outfall", _break_outfall),
+    ("outside-ward", _break_outside),
+]
+
+
+@pytest.mark.parametrize(("rule", "breaker"), VALIDATOR_BROKEN,
+                         ids=[b.__name__ for _, b in VALIDATOR_BROKEN])
+def test_broken_copy_is_reported_by_the_validator(raw_layers: Layers, tmp_path: Path,
+                                                   rule: str,
+                                                   breaker: Callable[[Layers], None]) -> None:
+    broken = copy.deepcopy(raw_layers)
+    breaker(broken)
+    report = kimson_geo.validate(_write(broken, tmp_path / "broken"))
+    assert rule in {i.rule for i in report.issues}, (
+        breaker.__name__, sorted({i.rule for i in report.issues}))
+
+
 BROKEN: list[tuple[str, Callable[[Layers], None]]] = [
-    ("files", _break_missing_file),
-    ("files", _break_crs),
-    ("schema", _break_unknown_field),
-    ("schema", _break_required),
-    ("schema", _break_code),
-    ("schema", _break_range),
-    ("schema", _break_type),
-    ("ids", _break_duplicate_id),
-    ("nfc", _break_nfc),
-    ("geojson-form", _break_clockwise),
-    ("geojson-form", _break_decimals),
-    ("khu-tiling", _break_tiling_gap),
-    ("roads", _break_too_few_roads),
-    ("roads", _break_road_kind),
-    ("roads", _break_disconnected),
-    ("roads", _break_dead_end_flag),
-    ("roads", _break_main_width),
-    ("roads", _break_concrete),
-    ("road-crossings", _break_crossing),
-    ("centres", _break_house_khu),
-    ("centres", _break_house_missing),
-    ("drainage", _break_outfall),
-    ("inside-boundary", _break_outside),
+    ("counts", _break_missing_file),
+    ("counts", _break_too_few_roads),
+    ("counts", _break_road_kind),
+    ("schematic", _break_schematic),
+    ("decimals", _break_decimals),
+    ("dead-end-flags", _break_false_dead_end),
+    ("crossings", _break_crossing),
+    ("outfalls", _break_outfall_inland),
     ("article-facts", _break_households),
 ]
 
