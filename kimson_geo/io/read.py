@@ -68,7 +68,8 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             warnings.filterwarnings("ignore", message="Could not parse column")
             # GDAL's notes on what it dropped; the structure checks report them properly
             warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
-            frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+            # through Arrow: a third less CPU than pyogrio's per-field NumPy path
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **kwargs)
     except (OgrSourceError, DataLayerError) as exc:
         reason = " ".join(str(exc).split())
         if "Too many characters" in reason:  # json-c's own limit on one value

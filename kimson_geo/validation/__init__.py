@@ -96,24 +96,18 @@ def _unreadable(path: Path, exc: Exception, report: ValidationReport, key: str) 
 def _read_source(src: LayerSource, layer_known: bool, src_crs: object | None,
                  report: ValidationReport) -> gpd.GeoDataFrame | None:
     """One layer read and checked as every command reads it: text no command can read
-    (a NUL, a lone surrogate, a value over the limit) makes the file unreadable here too."""
-    from ..io.limits import check_text_values, screen_geojson_text
+    (a NUL, a lone surrogate, a value over the limit) makes the file unreadable here too
+    (screened before the structure checks; :func:`~kimson_geo.io.read.read_layer` checks
+    the values' lengths)."""
+    from ..io.limits import screen_geojson_text
 
     try:
         screen_geojson_text(src.path)
     except DataSourceError as exc:
         _unreadable(src.path, exc, report, src.layer)
         return None
-    frame = _read_checked(src.path, src.layer if layer_known else None, src.source_layer,
-                          src_crs, report, src.layer)
-    if frame is None:
-        return None
-    try:
-        check_text_values(frame, src.path)
-    except DataSourceError as exc:
-        _unreadable(src.path, exc, report, src.layer)
-        return None
-    return frame
+    return _read_checked(src.path, src.layer if layer_known else None, src.source_layer,
+                         src_crs, report, src.layer)
 
 
 def _note_encoding(frame: gpd.GeoDataFrame, report: ValidationReport, key: str) -> None:
