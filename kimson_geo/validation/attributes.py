@@ -222,7 +222,8 @@ def required_field(ctx: Context) -> Iterator[Findings | Issue]:
                 continue
             series = frame[field.name]
             empty = series.isna()
-            if _is_text(series):
+            # blank text counts as empty in a text field; in another it is field-type's
+            if field.type == "str" and _is_text(series):
                 empty |= _blank(series, _types(ctx, name, series))
             rows = np.asarray(empty, dtype=bool).nonzero()[0]
             if len(rows):
