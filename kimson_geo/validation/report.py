@@ -290,9 +290,14 @@ class ValidationReport:
     def to_frame(self) -> pd.DataFrame:
         """One row per issue: ``feature`` (the id where known, else the index) and
         ``location`` (``[lon, lat]`` or None) as in the JSON, beside the table's columns."""
+        import pandas as pd
+
         table = self.table.copy()
         ids = table["feature_id"]
-        table.insert(3, "feature", ids.where(ids.notna(), table["index"].astype(object)))
+        index = table["index"].to_numpy(dtype=object, na_value=None)
+        feature = ids.to_numpy(dtype=object).copy()
+        feature[ids.isna().to_numpy()] = index[ids.isna().to_numpy()]
+        table.insert(3, "feature", pd.Series(feature, index=table.index, dtype=object))
         located = table["lon"].notna().to_numpy()
         location = np.full(len(table), None, dtype=object)
         pairs = np.empty(int(located.sum()), dtype=object)
