@@ -30,6 +30,7 @@ from .registry import LAYER_NAMES, LAYERS, METRIC_CRS, WGS84, layer_spec
 if TYPE_CHECKING:
     from .inventory import Inventory, from_frames, load
     from .render.map import render_map
+    from .document import write_report
     from .validation import ValidationReport, validate
 
 __version__ = "0.1.0"
@@ -53,6 +54,7 @@ __all__ = [
     "load",
     "render_map",
     "validate",
+    "write_report",
     "__version__",
 ]
 
@@ -63,6 +65,7 @@ _LAZY = {
     "validate": ".validation",
     "ValidationReport": ".validation",
     "render_map": ".render.map",
+    "write_report": ".document.render",
 }
 
 
