@@ -28,9 +28,9 @@ from .errors import (
 from .registry import LAYER_NAMES, LAYERS, METRIC_CRS, WGS84, layer_spec
 
 if TYPE_CHECKING:
+    from .document import write_report
     from .inventory import Inventory, from_frames, load
     from .render.map import render_map
-    from .document import write_report
     from .validation import ValidationReport, validate
 
 __version__ = "0.1.0"
