@@ -112,13 +112,20 @@ _CONTENTS = (("map", "fig_map"), ("roads", "roads"), ("drainage", "drainage"),
 
 
 def _interactive_map(data: Any, lang: str) -> str:
-    """The offline interactive map's page (the template escapes it into ``srcdoc``)."""
+    """The offline interactive map's page (the template escapes it into ``srcdoc``), or ""
+    when the map's vendored assets are not installed (the printed map is there anyway)."""
     from ..render.map import map_html, to_map
+    from ..render.offline import OfflineAssetsError, inline_assets
 
     report = data.validation
+    if not data.inventory.layers:
+        return ""
     m = to_map(data.inventory, lang=lang, problems=report.to_geojson(),
-               claims=report.claims or None, offline=True)
-    return map_html(m)
+               claims=report.claims or None)
+    try:
+        return inline_assets(map_html(m))
+    except OfflineAssetsError:
+        return ""
 
 
 def render_pdf(html: str) -> bytes:
@@ -199,7 +206,7 @@ def write_report(source: str | os.PathLike[str] | Inventory | None, path: str | 
     if not is_stdout(path):
         check_target(path)  # refuse a folder, a device or a link before the work is done
     html = render_html(source, lang=lang, title=title, src_crs=src_crs, revision=revision,
-                       trend=trend, interactive=False, data=data)
+                       trend=trend, interactive=fmt == "html", data=data)
     body = render_pdf(html) if fmt == "pdf" else html.encode("utf-8")
     return write_bytes(path, body)
 
