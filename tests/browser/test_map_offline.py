@@ -14,7 +14,6 @@ from kimson_geo.registry import layer_spec
 from kimson_geo.render import render_map
 from kimson_geo.render.text import UI
 
-
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
