@@ -12,6 +12,6 @@ and :mod:`.printed_map` (the figures), :mod:`.context` (what the template gets) 
 
 from __future__ import annotations
 
-from .render import FORMATS, PdfEngineError, render_html, render_pdf, write_report
+from .render import FORMATS, render_html, render_pdf, write_report
 
-__all__ = ["FORMATS", "PdfEngineError", "render_html", "render_pdf", "write_report"]
+__all__ = ["FORMATS", "render_html", "render_pdf", "write_report"]

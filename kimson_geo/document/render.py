@@ -13,26 +13,19 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ExportError, KimsonGeoError
+from ..errors import ExportError, PdfEngineError
 from .texts import text
 
 if TYPE_CHECKING:
     from ..inventory import Inventory
     from .context import Revisions
 
-__all__ = ["FORMATS", "render_html", "render_pdf", "write_report", "css_string",
-           "PdfEngineError"]
+__all__ = ["FORMATS", "render_html", "render_pdf", "write_report", "css_string"]
 
 #: Output formats of :func:`write_report`.
 FORMATS = ("html", "pdf")
 _TEMPLATE = "report.html.j2"
 _STYLESHEET = "report.css"
-
-
-class PdfEngineError(KimsonGeoError):
-    """WeasyPrint (or the pango library it needs) is not installed."""
-
-    exit_code = 2
 
 
 def css_string(value: object) -> Any:

@@ -17,7 +17,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from ..errors import ExportError
+from ..errors import OfflineAssetsError
 
 __all__ = ["CDN_PREFIXES", "assets_dir", "local_asset", "inline_assets", "OfflineAssetsError"]
 
@@ -39,11 +39,6 @@ _SCRIPT = re.compile(r'<script\s+src="(https://[^"]+)"\s*>\s*</script>')
 _LINK = re.compile(r'<link\s+rel="stylesheet"\s+href="(https://[^"]+)"\s*/?>')
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 _FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".eot", ".svg")
-
-
-class OfflineAssetsError(ExportError):
-    """The map's JavaScript and CSS are not installed in the package (run
-    ``scripts/vendor_map_assets.sh``), or the page asks for a file they do not hold."""
 
 
 def assets_dir() -> Path:
