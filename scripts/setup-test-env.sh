@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Python packages: Debian's chromium and fonts with
-# Vietnamese glyphs (driven by Playwright in the map tests), and local npm copies of the
-# JavaScript the maps load from CDNs (served through Playwright routing: no internet).
+# Vietnamese glyphs (driven by Playwright in the map tests), local npm copies of the
+# JavaScript the maps load from CDNs (served through Playwright routing: no internet),
+# the report's PDF engine libraries (pango for WeasyPrint, poppler-utils for pdftotext and
+# pdfimages in the document tests) and the offline map's vendored assets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,3 +17,18 @@ bash scripts/fetch_map_assets.sh --chromium
 # PostgreSQL with PostGIS for the store tests (Debian's postgresql-15-postgis-3); the URL
 # goes to $TMPDIR/kimson-postgis/url, where the tests read it.
 bash scripts/start-postgis.sh
+
+# the report document: WeasyPrint needs pango; the tests read PDFs with poppler-utils
+if ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpangoft2-1.0; then
+  packages="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core poppler-utils"
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null
+  elif command -v sudo >/dev/null; then
+    sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null
+  else
+    echo "setup-test-env.sh: install $packages (Debian) for the report tests" >&2
+  fi
+fi
+bash scripts/vendor_map_assets.sh

@@ -177,23 +177,40 @@ def print_claims(claims) -> None:  # type: ignore[no-untyped-def]
 @click.command()
 @path_arg
 @src_crs_opt
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "pdf", "html"]),
+              default="text", show_default=True,
+              help="text/json: the claims on stdout; pdf/html: the ward's report document "
+                   "(with -o).")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="The PDF or HTML file to write (atomically); - writes to standard output.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the document.")
+@click.option("--title", default=None, help="Title of the document.")
 @click.option("--trend", is_flag=True, help="PATH is a store: each claim's value per revision.")
 @click.pass_context
 @rev_opts
 def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str,
-           trend: bool) -> None:
-    """Measure the 2017 report's claims on PATH (default: the bundled inventory).
+           output: str | None, lang: str, title: str | None, trend: bool) -> None:
+    """Measure the 2017 report's claims on PATH (default: the bundled inventory), or
+    write the ward's infrastructure report as a PDF or HTML document.
 
-    Exit 0 when every checkable claim passes, 1 when one fails.
+    Exit 0 when every checkable claim passes, 1 when one fails (for a document: or the
+    data has errors; the document is written all the same), 2 when nothing can be read
+    or written.
 
     \b
     Examples:
       kimson-geo report
       kimson-geo report survey/ --format json
       kimson-geo report --trend ward.gpkg
+      kimson-geo report --format pdf -o kimson.pdf
+      kimson-geo report survey/ --format html -o survey.html --lang en
     """
+    if fmt in ("pdf", "html") or output is not None:
+        from .document import write_document
+
+        ctx.exit(write_document(path, src_crs=src_crs, fmt=fmt, output=output, lang=lang,
+                                title=title))
     import kimson_geo
 
     if trend:
