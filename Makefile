@@ -1,5 +1,6 @@
 # The two commands a fresh machine needs:
-#   make demo   installs kimson-geo and runs the main job on the bundled data
+#   make demo   installs kimson-geo (+ Debian's pango and fonts for the PDF report) and runs
+#               the main job on the bundled data: inventory, summary, validation, maps, report
 #   make test   installs what the tests need (Python packages, Debian's chromium, npm copies
 #               of the map's JavaScript) and runs the test suite
 PYTHON ?= python3
@@ -14,7 +15,8 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[scale]'
-	bash scripts/vendor_map_assets.sh || echo "npm missing: maps work, but not --offline" >&2
+	bash scripts/vendor_map_assets.sh
+	bash scripts/setup-report-env.sh
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -31,8 +33,8 @@ demo: install
 	$(BIN)/kimson-geo summary
 	$(BIN)/kimson-geo validate
 	$(BIN)/kimson-geo map -o maps/kimson.html
-	-$(BIN)/kimson-geo map --offline -o maps/kimson-offline.html
-	$(BIN)/kimson-geo report --format html -o maps/kimson-report.html
+	$(BIN)/kimson-geo map --offline -o maps/kimson-offline.html
+	$(BIN)/kimson-geo report --format pdf -o maps/kimson-report.pdf
 
 test: install-test
 	$(BIN)/python -m pytest

@@ -1,12 +1,14 @@
 """Make the README's pictures (never run by the tests):
 
+* ``maps/kimson.png``: the offline map at 1280×800 in Debian's Chromium, every network
+  request blocked;
 * ``maps/kimson-phone.png``: the offline map at 390×844 in Debian's Chromium, with touch,
   every network request blocked (so the basemap notice shows), panels collapsed;
 * ``maps/report-page.png``: one page of the PDF report of the bundled data (pdftoppm).
 
-    .venv/bin/python scripts/readme_images.py [--phone] [--report-page] [--page N]
+    .venv/bin/python scripts/readme_images.py [--desktop] [--phone] [--report-page] [--page N]
 
-Without a flag it makes both.
+Without a flag it makes all three.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ PHONE = {"width": 390, "height": 844}
 CHROMIUM = "/usr/bin/chromium"
 
 
-def phone(out: Path) -> None:
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def phone(out: Path, *, viewport: dict[str, int] = PHONE, touch: bool = True) -> None:
     from playwright.sync_api import sync_playwright
 
     import kimson_geo
@@ -39,8 +44,9 @@ def phone(out: Path) -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM,
                                          args=["--no-sandbox", "--disable-gpu"])
-            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                          device_scale_factor=2, service_workers="block")
+            context = browser.new_context(viewport=viewport, is_mobile=touch, has_touch=touch,
+                                          device_scale_factor=2 if touch else 1,
+                                          service_workers="block")
             page = context.new_page()
             page.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
             page.goto(url, wait_until="load")
@@ -66,12 +72,15 @@ def report_page(out: Path, number: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--desktop", action="store_true")
     parser.add_argument("--phone", action="store_true")
     parser.add_argument("--report-page", action="store_true")
     parser.add_argument("--page", type=int, default=3, help="the report page to picture")
     args = parser.parse_args()
-    both = not (args.phone or args.report_page)
+    both = not (args.desktop or args.phone or args.report_page)
     (ROOT / "maps").mkdir(exist_ok=True)
+    if args.desktop or both:
+        phone(ROOT / "maps" / "kimson.png", viewport=DESKTOP, touch=False)
     if args.phone or both:
         phone(ROOT / "maps" / "kimson-phone.png")
     if args.report_page or both:

@@ -19,16 +19,5 @@ bash scripts/fetch_map_assets.sh --chromium
 bash scripts/start-postgis.sh
 
 # the report document: WeasyPrint needs pango; the tests read PDFs with poppler-utils
-if ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpangoft2-1.0; then
-  packages="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core poppler-utils"
-  if [ "$(id -u)" -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null
-  elif command -v sudo >/dev/null; then
-    sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null
-  else
-    echo "setup-test-env.sh: install $packages (Debian) for the report tests" >&2
-  fi
-fi
+bash scripts/setup-report-env.sh
 bash scripts/vendor_map_assets.sh

@@ -203,6 +203,7 @@ def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str,
       kimson-geo report
       kimson-geo report survey/ --format json
       kimson-geo report --trend ward.gpkg
+      kimson-geo report ward.gpkg --trend --format pdf -o ward.pdf
       kimson-geo report --format pdf -o kimson.pdf
       kimson-geo report survey/ --format html -o survey.html --lang en
     """
@@ -210,7 +211,7 @@ def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str,
         from .document import write_document
 
         ctx.exit(write_document(path, src_crs=src_crs, fmt=fmt, output=output, lang=lang,
-                                title=title))
+                                title=title, trend=trend))
     import kimson_geo
 
     if trend:
