@@ -71,7 +71,7 @@ MISSING = [("roads", "surface", {"road-not-concrete"}),
            ("roads", "width_m", {"main-road-width"}),
            ("roads", "kind", {"main-road-width", "road-not-concrete"}),
            ("cultural_houses", "kind", {"khu-has-cultural-house"}),
-           ("cultural_houses", "khu", {"khu-has-cultural-house"}),
+           ("cultural_houses", "khu", {"khu-has-cultural-house", "service-outside-khu"}),
            ("khu", "id", {"khu-has-cultural-house", "khu-has-sports-area", "unique-id"}),
            ("khu", "name", set())]
 
