@@ -29,6 +29,7 @@ from .registry import LAYER_NAMES, LAYERS, METRIC_CRS, WGS84, layer_spec
 
 if TYPE_CHECKING:
     from .intake import ImportResult, import_delivery
+    from .document import write_report
     from .inventory import Inventory, from_frames, load
     from .render.map import render_map
     from .validation import ValidationReport, validate
@@ -56,6 +57,7 @@ __all__ = [
     "load",
     "render_map",
     "validate",
+    "write_report",
     "__version__",
 ]
 
@@ -68,6 +70,7 @@ _LAZY = {
     "render_map": ".render.map",
     "import_delivery": ".intake",
     "ImportResult": ".intake",
+    "write_report": ".document.render",
 }
 
 

@@ -22,6 +22,8 @@ __all__ = [
     "ExportError",
     "StoreError",
     "DeliveryRefused",
+    "PdfEngineError",
+    "OfflineAssetsError",
     "locate",
     "KimsonGeoWarning",
     "DataLossWarning",
@@ -89,6 +91,15 @@ class QueryError(KimsonGeoError, ValueError):
 
 class ExportError(KimsonGeoError, OSError):
     """An export could not be written; no partial file is left behind."""
+
+
+class PdfEngineError(KimsonGeoError, ImportError):
+    """A PDF was asked for but WeasyPrint (or Debian's pango, which it needs) is missing."""
+
+
+class OfflineAssetsError(ExportError):
+    """An offline map was asked for but the map's vendored JavaScript and CSS are not in the
+    package (``scripts/vendor_map_assets.sh``), or lack a file the page names."""
 
 
 class ScaleError(KimsonGeoError, ImportError):

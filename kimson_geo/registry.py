@@ -434,6 +434,8 @@ CULTURAL_HOUSES_LAYER = "cultural_houses"
 SPORTS_AREAS_LAYER = "sports_areas"
 CLUSTERS_LAYER = "industrial_clusters"
 ENTERPRISES_LAYER = "enterprises"
+WHARVES_LAYER = "wharves"
+PROJECTS_LAYER = "projects"
 
 ID = "id"
 NAME = "name"

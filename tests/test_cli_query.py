@@ -141,3 +141,17 @@ def test_a_field_missing_from_the_file_is_null(small_dir) -> None:  # type: igno
     unknown = CliRunner().invoke(cli, ["query", "roads", str(small_dir), "--where", "lanes > 1"])
     assert unknown.exit_code == 2
     assert "unknown column 'lanes'" in unknown.stderr and "width_m" in unknown.stderr
+
+
+def test_csv_on_stdout_neutralises_formulas(small_dir) -> None:  # type: ignore[no-untyped-def]
+    path = small_dir / "roads.geojson"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["features"][0]["properties"]["name"] = '=HYPERLINK("http://x","y")'
+    document["features"][1]["properties"]["name"] = "@SUM(A1)"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["query", "roads", str(small_dir), "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    names = [r["name"] for r in csv.DictReader(io.StringIO(result.stdout))]
+    assert names[0] == "'=HYPERLINK(\"http://x\",\"y\")" and names[1] == "'@SUM(A1)"
+    assert names[2] == "Đường liên khu"
+    assert "2 text cell(s)" in result.stderr

@@ -107,3 +107,15 @@ def test_report_trend(two_revisions: str) -> None:
 def test_store_errors_are_one_line(tmp_path: Path) -> None:
     code, _, err = run("store", "log", str(tmp_path / "none.gpkg"))
     assert code == 2 and err.startswith("kimson-geo: error:") and "no store" in err
+
+
+def test_report_document_with_the_trend(two_revisions: str, tmp_path: Path) -> None:
+    out = tmp_path / "ward.html"
+    code, _, err = run("report", two_revisions, "--trend", "--format", "html", "-o", str(out))
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    assert "Diễn biến các tiêu chí qua các phiên bản dữ liệu" in page
+    assert "Hình 5." in page and f"{two_revisions}@2" in page
+    code, _, err = run("report", str(ROOT / "data"), "--trend", "--format", "html",
+                       "-o", str(tmp_path / "x.html"))
+    assert code == 2 and "needs a store" in err and not (tmp_path / "x.html").exists()

@@ -156,3 +156,27 @@ def test_hostile_input_is_reported_not_raised(tmp_path: Path, payload: bytes) ->
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert "Traceback" not in result.output and "internal error" not in result.stderr
     assert not (tmp_path / "m.html").exists()
+
+
+def test_text_groups_by_rule_and_shows_the_first_n_json_stays_complete(tmp_path: Path) -> None:
+    folder = copy_bundled(tmp_path)
+
+    def narrow(features: list) -> None:  # type: ignore[type-arg]
+        for feature in features:
+            if feature["properties"]["kind"] == "main":
+                feature["properties"]["width_m"] = 3.0
+
+    edit_features(folder, "roads", narrow)
+    full = json.loads(CliRunner().invoke(cli, ["validate", str(folder), "--format",
+                                               "json"]).stdout)
+    count = full["summary"]["by_rule"]["main-road-width"]
+    assert count > 3
+    assert sum(i["rule"] == "main-road-width" for i in full["issues"]) == count
+    result = CliRunner().invoke(cli, ["validate", str(folder), "--max-per-rule", "2"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    header = next(k for k, line in enumerate(lines) if line.strip().startswith("main-road-width"))
+    assert f"{count} error(s)" in lines[header]
+    assert [line.strip().startswith("feature") for line in lines[header + 1:header + 4]] == [
+        True, True, False]
+    assert f"and {count - 2} more" in lines[header + 3]

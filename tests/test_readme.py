@@ -69,8 +69,14 @@ def test_python_example_runs(code: str, sandbox: Path) -> None:
 def test_command_example_runs(line: str, sandbox: Path) -> None:
     words = shlex.split(_sandboxed(line, sandbox), comments=True)
     assert words[0].endswith("kimson-geo")
+    redirect = None
+    if ">" in words:  # `... > FILE`: standard output into FILE, as the shell would
+        at = words.index(">")
+        redirect, words = Path(sandbox, words[at + 1]), words[:at]
     done = subprocess.run([sys.executable, "-m", "kimson_geo", *words[1:]], cwd=sandbox,
                           capture_output=True, text=True, check=False, env=_env(sandbox))
+    if redirect is not None:
+        redirect.write_text(done.stdout, encoding="utf-8")
     comment = line.partition("#")[2]
     wanted = re.search(r"exit (\d)", comment)
     if wanted:

@@ -157,3 +157,55 @@ def test_pandera_on_the_failing_values_reports_what_it_reports_on_the_layer(
         == expected.astype(str).values.tolist()
     clean = Context(Inventory(layers={"roads": small_roads}))
     assert _run_schema(clean, "roads").empty
+
+
+# --------------------------------------------- any value of any type: field-type, never a crash
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ANY_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(-10, 100),
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    st.text(max_size=4), st.sampled_from(["main", "inter_khu", "concrete", "earth", "r1"]),
+    st.dictionaries(st.text(max_size=2), st.booleans(), max_size=2),
+    st.lists(st.integers(0, 3), max_size=2),
+)
+_FIELDS = ("id", "kind", "surface", "width_m", "dead_end", "name")
+_ATTRIBUTE_RULES = ["field-type", "required-field", "unknown-code", "value-range", "unique-id",
+                    "main-road-width", "road-not-concrete"]
+
+
+def _fits(value: object, kind: str) -> bool:
+    """The registry's types, value by value (the oracle; nulls fit)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(values=st.fixed_dictionaries({f: st.lists(_ANY_VALUE, min_size=4, max_size=4)
+                                     for f in _FIELDS}))
+def test_any_value_of_any_type_is_a_field_type_issue_on_that_feature_only(
+        small_roads, values: dict[str, list]) -> None:  # type: ignore[type-arg]
+    from kimson_geo.registry import layer_spec
+    from kimson_geo.validation.rules import check
+
+    roads = small_roads.copy()
+    for name, column in values.items():
+        roads[name] = pd.Series(column, dtype=object, index=roads.index)
+    table = check(Context({"roads": roads}), only=_ATTRIBUTE_RULES).table
+    spec = layer_spec("roads")
+    wrong = {(row, name) for name in _FIELDS for row, value in enumerate(values[name])
+             if not _fits(value, spec.field(name).type)}
+    typed = table[table["rule"] == "field-type"]
+    assert set(zip(typed["index"].tolist(), typed["field"].tolist(), strict=True)) == wrong
+    others = table[table["rule"] != "field-type"]
+    for row, name in zip(others["index"].tolist(), others["field"].tolist(), strict=True):
+        assert (row, name) not in wrong  # no second issue about a value of another type
+    assert table["message"].map(lambda m: isinstance(m, str) and bool(m)).all()

@@ -117,3 +117,22 @@ def test_claims_needing_absent_layers_are_skipped(bundled) -> None:  # type: ign
 
     only_houses = Inventory(layers={"cultural_houses": bundled["cultural_houses"]})
     assert [c.id for c in measure_claims(only_houses)] == ["ward-cultural-house"]
+
+
+@pytest.mark.parametrize(("layer", "field", "claim_id"), [
+    ("cultural_houses", "kind", "cultural-house-coverage"),
+    ("khu", "name", "kim-thanh-cultural-house"),
+    ("cultural_houses", "khu", "kim-thanh-cultural-house"),
+])
+def test_a_claim_that_cannot_be_measured_says_why(tmp_path: Path, layer: str, field: str,
+                                                  claim_id: str) -> None:
+    folder = copy_bundled(tmp_path)
+
+    def drop(features: list) -> None:  # type: ignore[type-arg]
+        for feature in features:
+            feature["properties"].pop(field, None)
+
+    edit_features(folder, layer, drop)
+    claim = _claim(validation.validate(folder), claim_id)
+    assert claim.passed is None and claim.value is None
+    assert "cannot be measured" in claim.note and repr(field) in claim.note

@@ -307,3 +307,44 @@ def test_lines_running_one_way_are_simple() -> None:
     assert one_way.any() and not one_way.all()
     assert shapely.is_simple(geoms[one_way]).all()
     assert one_way[-3] and not one_way[-2] and not one_way[-1]
+
+
+def test_a_scribble_of_thousands_of_crossings_is_one_finding_with_its_point() -> None:
+    import numpy as np
+    import shapely
+
+    from kimson_geo.validation.geometry import crossing_point
+
+    rng = np.random.default_rng(9)
+    scribble = LineString(rng.uniform(0, 300, (20_000, 2)))  # GEOS noding takes hours
+    roads = _frame([STRAIGHT, scribble])
+    issues = _run("line-self-crossing", from_frames({ROADS_LAYER: roads}))
+    assert [(i.feature, i.feature_id) for i in issues] == [(1, "r1")]
+    assert issues[0].location is not None and " at " in issues[0].message
+    assert shapely.Point(issues[0].location).distance(roads.geometry.iloc[1]) < 1e-6
+    # the point found is where two segments that are not neighbours meet
+    figure_eight = LineString([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])
+    assert crossing_point(figure_eight) == (0.5, 0.5)
+    assert crossing_point(LineString([(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)])) is None
+
+
+def test_a_geometry_geos_cannot_test_is_a_finding_not_a_crash(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shapely
+
+    import kimson_geo.validation.geometry as geometry
+
+    real = shapely.is_simple
+
+    def failing(geoms):  # type: ignore[no-untyped-def]
+        if getattr(geoms, "ndim", 0) == 0 and len(shapely.get_coordinates(geoms)) == 4:
+            raise shapely.errors.GEOSException("TopologyException: side location conflict")
+        if getattr(geoms, "ndim", 0):
+            return [failing(g) for g in geoms]
+        return real(geoms)
+
+    monkeypatch.setattr(geometry.shapely, "is_simple", failing)
+    roads = _frame([LineString([(0, 0), (50, 10), (100, 0)]),
+                    LineString([(0, 0), (50, 50), (100, 0), (50, -20)])])
+    issues = _run("line-self-crossing", from_frames({ROADS_LAYER: roads}))
+    assert [(i.feature, i.message) for i in issues] == [
+        (1, "line could not be noded: TopologyException: side location conflict")]

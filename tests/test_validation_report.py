@@ -53,3 +53,75 @@ def test_validate_function_is_not_shadowed_by_the_subpackage() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.split() == ["True", "True"]
+
+
+# ------------------------------------------------------------------ the table and its writers
+
+def _findings_report():  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from kimson_geo.validation.issue import Findings, Issue
+    from kimson_geo.validation.report import ValidationReport
+
+    report = ValidationReport(source="survey")
+    report.add(Issue("json-syntax", "error", "bad", layer="roads", line=3))
+    report.add(Findings("main-road-width", "error", "roads", np.array([4, 9]),
+                        np.array(["4 m", "7 m"], dtype=object), field="width_m",
+                        location=np.array([[106.5, 21.1], [np.nan, np.nan]]),
+                        feature_id=np.array(["r4", None], dtype=object)))
+    report.add(Findings("text-nfc", "warning", "khu", np.array([1]), "not NFC \ud800"))
+    return report
+
+
+def test_findings_become_rows_and_issues_as_the_old_api_gave_them() -> None:
+    report = _findings_report()
+    assert list(report.table.columns) == ["rule", "severity", "layer", "index", "feature_id",
+                                          "field", "message", "lon", "lat", "line"]
+    assert [(i.rule, i.feature, i.feature_id, i.location, i.line) for i in report.issues] == [
+        ("json-syntax", None, None, None, 3), ("main-road-width", 4, "r4", (106.5, 21.1), None),
+        ("main-road-width", 9, None, None, None), ("text-nfc", 1, None, None, None)]
+    assert report.error_count == 3 and report.warning_count == 1 and not report.ok
+    summary = report.summary()
+    assert summary["by_rule"] == {"json-syntax": 1, "main-road-width": 2, "text-nfc": 1}
+    assert summary["by_layer"] == {"roads": {"error": 3, "warning": 0},
+                                   "khu": {"error": 0, "warning": 1}}
+
+
+def test_json_is_the_issues_to_dict_and_survives_a_lone_surrogate(tmp_path: Path) -> None:
+    import io
+
+    report = _findings_report()
+    data = json.loads(report.to_json())
+    assert data["issues"][:3] == [i.to_dict() for i in report.issues][:3]
+    assert data["issues"][3]["message"] == "not NFC \\ud800"
+    assert json.loads(report.to_json(indent=None)) == data
+    buffer = io.BytesIO()
+    report.write_json(buffer)
+    assert json.loads(buffer.getvalue()) == data
+    report.write_json(tmp_path / "report.json")
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == data
+
+
+def test_json_is_written_a_chunk_at_a_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import kimson_geo.validation.report as report_module
+
+    report = _findings_report()
+    whole = json.loads(report.to_json())
+    monkeypatch.setattr(report_module, "JSON_CHUNK", 1)
+    chunks = list(report._records(1))
+    assert len(chunks) == 4
+    assert json.loads(report.to_json()) == whole
+
+
+def test_old_callers_that_change_the_issue_list_in_place_still_count() -> None:
+    from kimson_geo.validation.issue import Issue
+    from kimson_geo.validation.report import ValidationReport
+
+    report = ValidationReport(issues=[Issue("unreadable", "error", "x", layer="a")])
+    report.issues.append(Issue("json-syntax", "warning", "y", layer="b"))
+    report.issues.extend([Issue("json-syntax", "error", "z")])
+    assert len(report.table) == 3 and report.error_count == 2
+    report.issues = [Issue("json-syntax", "warning", "w")]
+    assert report.ok and report.summary()["warnings"] == 1
+    frame = report.to_frame()
+    assert frame.loc[0, "feature"] is None and frame.loc[0, "location"] is None

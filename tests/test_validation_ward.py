@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import Point
 
 from kimson_geo.inventory import Inventory
+from kimson_geo.registry import layer_spec
 from kimson_geo.validation.rules import Context, run_rules
 
-from _support import metric_to_wgs84
+from _support import copy_bundled, edit_features, metric_to_wgs84
 
 
 def _run(frames: dict, rule_id: str) -> list:  # type: ignore[type-arg]
@@ -58,3 +63,42 @@ def test_environment_watch_near_homes(small_khu, small_points) -> None:
     # 400 m east of the khu: nobody lives there
     far = enterprise.set_geometry(metric_to_wgs84([Point(650, 30)]))
     assert _run({"khu": small_khu, "enterprises": far}, "environment-watch") == []
+
+
+# ------------------------------------------------------------ a field the rules need is missing
+
+MISSING = [("roads", "surface", {"road-not-concrete"}),
+           ("roads", "width_m", {"main-road-width"}),
+           ("roads", "kind", {"main-road-width", "road-not-concrete"}),
+           ("cultural_houses", "kind", {"khu-has-cultural-house"}),
+           ("cultural_houses", "khu", {"khu-has-cultural-house", "service-outside-khu"}),
+           ("khu", "id", {"khu-has-cultural-house", "khu-has-sports-area", "unique-id"}),
+           ("khu", "name", set())]
+
+
+@pytest.mark.parametrize(("layer", "field", "skipped"), MISSING,
+                         ids=[f"{layer}-{field}" for layer, field, _ in MISSING])
+def test_missing_field_is_required_field_and_the_rules_say_they_skipped(
+        tmp_path: Path, layer: str, field: str, skipped: set[str]) -> None:
+    import kimson_geo
+
+    folder = copy_bundled(tmp_path)
+    def drop(features: list) -> None:  # type: ignore[type-arg]
+        for feature in features:
+            feature["properties"].pop(field, None)
+
+    edit_features(folder, layer, drop)
+    report = kimson_geo.validate(folder)
+    table = report.table
+    required = table[(table["rule"] == "required-field") & (table["layer"] == layer)]
+    wanted = [field] if layer_spec(layer).field(field).required else []
+    assert list(required["field"]) == wanted and required["index"].isna().all()
+    notes = table[table["rule"] == "rule-skipped"]
+    assert set(notes["severity"]) <= {"warning"}
+    assert {m.split()[0] for m in notes["message"]} == skipped
+    assert (notes["field"] == field).all()
+    # the khu's rules did not flag every khu for want of a field elsewhere
+    assert not (table["rule"].isin(list(skipped)) & (table["rule"] != "rule-skipped")).any()
+    for claim in report.claims:  # measured, or says why not
+        assert claim.passed is not None or claim.note
+    json.loads(report.to_json())

@@ -34,10 +34,12 @@ def _check_tiles(ctx: click.Context, param: click.Parameter, value: str) -> str:
               "and the claims panel.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               help="Language of labels, legends and popups.")
+@click.option("--offline", is_flag=True, help="Put every script, style and icon font into "
+              "the page: it works with no network (the basemap tiles then say they are absent).")
 @rev_opts
 def map_(path: str | None, layer: str | None, src_crs: str | None, output: str,
          layers: str | None, tiles: str, title: str | None, no_problems: bool,
-         lang: str) -> None:
+         lang: str, offline: bool) -> None:
     """Write an interactive HTML map of PATH (default: the bundled inventory).
 
     Each layer is a toggleable overlay styled from the registry, with Vietnamese (or English)
@@ -48,6 +50,7 @@ def map_(path: str | None, layer: str | None, src_crs: str | None, output: str,
     Examples:
       kimson-geo map
       kimson-geo map -o /tmp/roads.html --layers roads,khu --lang en
+      kimson-geo map --offline -o /tmp/kimson-offline.html
       kimson-geo map survey/roads.geojson --layer roads --src-crs EPSG:5899 -o /tmp/survey.html
     """
     import kimson_geo
@@ -65,7 +68,7 @@ def map_(path: str | None, layer: str | None, src_crs: str | None, output: str,
     chosen = [name.strip() for name in layers.split(",")] if layers else None
     with working(f"writing {output}…"):
         written = render_map(inv, output, layers=chosen, tiles=tiles, title=title, lang=lang,
-                             problems=problems, claims=claims)
+                             problems=problems, claims=claims, offline=offline)
     if str(written) == "-":
         click.echo(f"wrote the map to standard output ({len(inv.layers)} layer(s))", err=True)
         return

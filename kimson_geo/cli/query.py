@@ -89,8 +89,16 @@ def query(layer: str, path: str | None, where: str | None, within_khu: str | Non
 
         click.echo(dumps(frame_to_feature_collection(objects_as_text(result))))
     elif fmt == "csv":
-        frame = objects_as_text(result).to_wkt()
+        from ..io.write import neutralise_formulas
+
+        # the same OWASP neutralising as a CSV export: a cell never runs as a formula
+        frame, changed = neutralise_formulas(objects_as_text(result).to_wkt())
         click.echo(frame.to_csv(index=False), nl=False)
+        if changed:
+            from .output import warn
+
+            warn(f"{changed} text cell(s) starting with = + - @ got a leading ' so that "
+                 "spreadsheets show them as text")
     else:
         print_table(layer, result)
 

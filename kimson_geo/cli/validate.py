@@ -17,6 +17,9 @@ from .output import console, working
 @click.option("--fix", "fix_out", default=None, type=click.Path(file_okay=False),
               metavar="OUT", help="Write repaired copies (GeoJSON) into the folder OUT.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
+@click.option("--max-per-rule", type=click.IntRange(min=0), default=20, show_default=True,
+              metavar="N", help="Text output: show the first N problems of each rule per "
+              "layer (the counts are complete; JSON is always complete).")
 @click.option("--engine", type=click.Choice(["pandas", "dask"]), default="pandas",
               show_default=True, help="dask: partitioned validation (extra kimson-geo[scale]).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
@@ -24,8 +27,8 @@ from .output import console, working
 @click.pass_context
 @rev_opts
 def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: str | None,
-             fmt: str, fix_out: str | None, list_rules: bool, engine: str,
-             scheduler: str | None) -> None:
+             fmt: str, fix_out: str | None, list_rules: bool, max_per_rule: int,
+             engine: str, scheduler: str | None) -> None:
     """Check PATH (default: the bundled inventory): structure, attributes, geometry,
     topology, the ward's rules and the article's claims.
 
@@ -54,9 +57,15 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
         else:
             report = run_validate(path, layer=layer, src_crs=src_crs)
     if fmt == "json":
-        click.echo(report.to_json())
+        import sys
+
+        sys.stdout.flush()
+        stdout = sys.stdout.buffer  # orjson writes bytes, a chunk of issues at a time
+        report.write_json(stdout)
+        stdout.write(b"\n")
+        stdout.flush()
     else:
-        print_report(report)
+        print_report(report, max_per_rule=max_per_rule)
     if fix_out is not None and report.layers:
         import kimson_geo
 
@@ -89,32 +98,47 @@ def print_rules(rules: list[dict], fmt: str) -> None:  # type: ignore[type-arg]
     console().print(table)
 
 
-def print_report(report) -> None:  # type: ignore[no-untyped-def]
-    """Issues grouped by layer and severity, in colour, with counts; then the claims."""
+def _shown(text: object) -> str:
+    """Text from the data as rich prints it: markup escaped, lone surrogates as ``\\ud800``."""
     from rich.markup import escape
 
+    return escape(str(text).encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-untyped-def]
+    """Problems grouped by layer, then by rule with counts, the first ``max_per_rule`` of
+    each shown, in colour; then the claims."""
     out = console()
     colours = {"error": "red", "warning": "yellow"}
-    groups: dict[tuple[str, str], list] = {}
-    for issue in report.issues:
-        groups.setdefault((issue.layer or "-", issue.severity), []).append(issue)
-    for (layer, severity), issues in sorted(groups.items(),
-                                            key=lambda kv: (kv[0][0], kv[0][1] != "error")):
-        out.print(f"[bold]{escape(layer)}[/bold]: [{colours[severity]}]{len(issues)} {severity}(s)"
-                  f"[/{colours[severity]}]", highlight=False)
-        for issue in issues:
-            where = []
-            if issue.feature is not None:
-                where.append(f"feature {issue.feature}"
-                             + (f" ({issue.feature_id})" if issue.feature_id else ""))
-            if issue.line is not None:
-                where.append(f"line {issue.line}")
-            if issue.field:
-                where.append(f"field {issue.field}")
-            prefix = escape(", ".join(where))
-            out.print(f"  [{colours[severity]}]{issue.rule}[/{colours[severity]}] "
-                      f"{prefix + ': ' if prefix else ''}{escape(issue.message)}",
-                      highlight=False, markup=True, emoji=False)
+    table = report.table
+    layer = table["layer"].fillna("-")
+    for name in sorted(layer.unique()):
+        rows = table[(layer == name).to_numpy()]
+        counts = rows["severity"].value_counts()
+        tally = ", ".join(f"[{colours[sev]}]{int(counts[sev]):,} {sev}(s)[/{colours[sev]}]"
+                          for sev in ("error", "warning") if sev in counts)
+        out.print(f"[bold]{_shown(name)}[/bold]: {tally}", highlight=False)
+        groups = rows.groupby(["rule", "severity"], sort=False)
+        for (rule_id, severity), group in sorted(groups, key=lambda g: (g[0][1] != "error",
+                                                                        g[0][0])):
+            colour = colours[severity]
+            out.print(f"  [{colour}]{_shown(rule_id)}[/{colour}]: {len(group):,} {severity}(s)",
+                      highlight=False)
+            for row in group.head(max_per_rule).itertuples(index=False):
+                where = []
+                if not _missing(row.index):
+                    where.append(f"feature {row.index}"
+                                 + (f" ({row.feature_id})" if row.feature_id else ""))
+                if not _missing(row.line):
+                    where.append(f"line {row.line}")
+                if row.field:
+                    where.append(f"field {row.field}")
+                prefix = _shown(", ".join(where))
+                out.print(f"    {prefix + ': ' if prefix else ''}{_shown(row.message)}",
+                          highlight=False, markup=True, emoji=False)
+            if len(group) > max_per_rule:
+                out.print(f"    [dim]… and {len(group) - max_per_rule:,} more "
+                          "(--max-per-rule, or --format json for all)[/dim]", highlight=False)
     if report.claims:
         print_claims(report.claims)
     s = report.summary()
@@ -122,6 +146,12 @@ def print_report(report) -> None:  # type: ignore[no-untyped-def]
     out.print(f"{status}: {s['errors']} error(s), {s['warnings']} warning(s) in "
               f"{len(report.layers)} layer(s); claims {s['claims_passed']} passed, "
               f"{s['claims_failed']} failed, {s['claims_context']} context", highlight=False)
+
+
+def _missing(value: object) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
 
 
 def print_claims(claims) -> None:  # type: ignore[no-untyped-def]
@@ -147,23 +177,41 @@ def print_claims(claims) -> None:  # type: ignore[no-untyped-def]
 @click.command()
 @path_arg
 @src_crs_opt
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "pdf", "html"]),
+              default="text", show_default=True,
+              help="text/json: the claims on stdout; pdf/html: the ward's report document "
+                   "(with -o).")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="The PDF or HTML file to write (atomically); - writes to standard output.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the document.")
+@click.option("--title", default=None, help="Title of the document.")
 @click.option("--trend", is_flag=True, help="PATH is a store: each claim's value per revision.")
 @click.pass_context
 @rev_opts
 def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str,
-           trend: bool) -> None:
-    """Measure the 2017 report's claims on PATH (default: the bundled inventory).
+           output: str | None, lang: str, title: str | None, trend: bool) -> None:
+    """Measure the 2017 report's claims on PATH (default: the bundled inventory), or
+    write the ward's infrastructure report as a PDF or HTML document.
 
-    Exit 0 when every checkable claim passes, 1 when one fails.
+    Exit 0 when every checkable claim passes, 1 when one fails (for a document: or the
+    data has errors; the document is written all the same), 2 when nothing can be read
+    or written.
 
     \b
     Examples:
       kimson-geo report
       kimson-geo report survey/ --format json
       kimson-geo report --trend ward.gpkg
+      kimson-geo report ward.gpkg --trend --format pdf -o ward.pdf
+      kimson-geo report --format pdf -o kimson.pdf
+      kimson-geo report survey/ --format html -o survey.html --lang en
     """
+    if fmt in ("pdf", "html") or output is not None:
+        from .document import write_document
+
+        ctx.exit(write_document(path, src_crs=src_crs, fmt=fmt, output=output, lang=lang,
+                                title=title, trend=trend))
     import kimson_geo
 
     if trend:

@@ -73,12 +73,13 @@ class Runtime(RawMacroElement):
         """
     )
 
-    def __init__(self, *, attribution: str | None = None) -> None:
+    def __init__(self, *, attribution: str | None = None, notice: str | None = None) -> None:
         super().__init__()
         self._name = "KimsonRuntime"
         self.css = _asset("runtime.css").strip()
         self.js = _asset("runtime.js").strip()
-        self.options_js = dumps_js({"attribution": attribution})
+        # notice: escaped HTML shown when basemap tiles fail to load (no network)
+        self.options_js = dumps_js({"attribution": attribution, "notice": notice})
 
 
 class DataLayer(RawMacroElement):

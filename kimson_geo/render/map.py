@@ -188,7 +188,7 @@ def _get(item: Any, key: str) -> Any:
 
 
 def _claims_html(claims: Iterable[Any], lang: str) -> str:
-    """The claims panel: id (the claim's text on hover), measured value, target, pass/fail.
+    """The claims panel: the claim's text (its id on hover), measured value, target, pass/fail.
 
     Claims are objects or dicts with ``id``, ``value``, ``target``, ``passed`` and
     optionally ``unit`` and the claim's text as ``label_vi``/``label_en`` (or
@@ -207,8 +207,10 @@ def _claims_html(claims: Iterable[Any], lang: str) -> str:
         else:
             css, mark = ("ks-pass", "✓") if passed else ("ks-fail", "✗")
             result = f'<span class="{css}">{mark} {ui("pass" if passed else "fail", lang)}</span>'
-        title = f' title="{esc(label)}"' if label else ""
-        rows.append(f"<tr{title}><td>{esc(_get(claim, 'id'))}</td><td class=\"ks-num\">{value}"
+        # the claim's own words in the page's language; its id on hover
+        title = f' title="{esc(_get(claim, "id"))}"'
+        rows.append(f"<tr{title}><td>{esc(label or _get(claim, 'id'))}</td>"
+                    f'<td class="ks-num">{value}'
                     f'</td><td class="ks-num">{target}</td><td>{result}</td></tr>')
     return (f"<details open><summary>{ui('claims', lang)}</summary>"
             f"<table><tr>{head}</tr>{''.join(rows)}</table></details>")
@@ -433,7 +435,8 @@ def to_map(
     root.title = esc(title) if title else ui("page_title", lang)
 
     schematic = any(layer.schematic for layer in encoded)
-    Runtime(attribution=ui("schematic", lang) if schematic else None).add_to(m)
+    Runtime(attribution=ui("schematic", lang) if schematic else None,
+            notice=ui("no_tiles", lang)).add_to(m)
 
     primary = tiles or _OSM
     _tile_layer(primary, lang, show=True).add_to(m)
@@ -528,7 +531,8 @@ def render_map(inv: Any, path: str | os.PathLike[str], **options: Any) -> Path:
         Where to write the HTML page (``-``: standard output).
     **options
         Passed to :func:`to_map`: ``layers``, ``tiles``, ``title``, ``lang``, ``problems``,
-        ``claims``, ``changes``.
+        ``claims``, ``changes``; and ``offline=True``: every script, style and icon font in
+        the page (:mod:`kimson_geo.render.offline`), so that it draws with no network at all.
 
     Returns
     -------
@@ -542,5 +546,10 @@ def render_map(inv: Any, path: str | os.PathLike[str], **options: Any) -> Path:
     """
     from ..io.atomic import write_bytes
 
-    page = map_html(to_map(inv, **options)).encode("utf-8")
-    return write_bytes(path, page)
+    offline = bool(options.pop("offline", False))
+    page = map_html(to_map(inv, **options))
+    if offline:
+        from .offline import inline_assets
+
+        page = inline_assets(page)
+    return write_bytes(path, page.encode("utf-8"))

@@ -160,6 +160,10 @@
         L.DomEvent.disableClickPropagation(el);
         L.DomEvent.disableScrollPropagation(el);
         el.style.display = "";
+        if (KS.small()) {
+          var d = el.querySelectorAll("details");
+          for (var i = 0; i < d.length; i++) d[i].removeAttribute("open");
+        }
         return el;
       }
     });
@@ -176,8 +180,45 @@
 
   KS.section = function (group, id) { group._ksLegend = id; KS.groups[id] = group; };
 
+  // Small screens (phones): the legend and claims panels start collapsed to their title,
+  // a button, so that the map itself is visible.
+  KS.small = function () {
+    return !!(window.matchMedia && window.matchMedia("(max-width: 640px)").matches);
+  };
+
+  function collapsePanels() {
+    if (!KS.small()) return;
+    var panels = document.querySelectorAll(".ks-panel details");
+    for (var i = 0; i < panels.length; i++) panels[i].removeAttribute("open");
+  }
+
+  // A notice when basemap tiles fail (no network): the vector layers draw regardless.
+  function tileNotice(map, html) {
+    var shown = false;
+    function show() {
+      if (shown || !html) return;
+      shown = true;
+      var el = L.DomUtil.create("div", "ks-panel ks-notice");
+      el.setAttribute("role", "status");
+      el.innerHTML = html;  // escaped in Python
+      map.getContainer().appendChild(el);
+      KS.notice = el;
+    }
+    function watch(layer) {
+      if (layer instanceof L.TileLayer && !layer._ksWatched) {
+        layer._ksWatched = true;
+        layer.on("tileerror", show);
+      }
+    }
+    map.eachLayer(watch);
+    map.on("layeradd", function (e) { watch(e.layer); });
+  }
+
   KS.setup = function (map, options) {
     KS.map = map;
+    tileNotice(map, options.notice);
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", collapsePanels);
+    else setTimeout(collapsePanels, 0);
     if (options.attribution && map.attributionControl) map.attributionControl.addAttribution(options.attribution);
     function toggle(e, show) {
       var id = e.layer && e.layer._ksLegend;

@@ -50,6 +50,7 @@ UI: dict[str, dict[str, str]] = {
         "positron": "CartoDB Positron (nền sáng)",
         "width_by": "Độ rộng nét theo",
         "color_by": "Màu theo",
+        "no_tiles": "Không tải được nền bản đồ (không có mạng); các lớp dữ liệu vẫn hiển thị.",
     },
     "en": {
         "page_title": "Infrastructure map",
@@ -81,6 +82,8 @@ UI: dict[str, dict[str, str]] = {
         "positron": "CartoDB Positron (light)",
         "width_by": "Line width by",
         "color_by": "Colour by",
+        "no_tiles": "Basemap tiles could not be loaded (no network); the data layers still "
+                    "draw.",
     },
 }
 

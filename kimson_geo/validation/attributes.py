@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..registry import ID, PROVENANCE_FIELDS, FieldSpec, LayerSpec, layer_spec
 from ..text import is_text_dtype
-from .issue import Issue
+from .issue import Findings, Issue
 from .rules import Context, rule
 
 if TYPE_CHECKING:
@@ -131,26 +131,59 @@ def _typed_ok(series: pd.Series, kind: str,
         series, types, lambda t: issubclass(t, (int, float)) and not issubclass(t, bool))
 
 
+def type_errors(ctx: Context, layer: str, field_name: str) -> np.ndarray:
+    """Where the values of registry field ``field_name`` of ``layer`` are not of its type
+    (a boolean mask, computed once per context); nulls count as fitting."""
+    key = ("type-errors", layer, field_name)
+    if key not in ctx.cache:
+        series = ctx.frame(layer)[field_name]
+        kind = layer_spec(layer).field(field_name).type
+        ok = _typed_ok(series, kind, partial(_types, ctx, layer, series))
+        ctx.cache[key] = ~np.asarray(ok.fillna(True), dtype=bool)
+    return ctx.cache[key]
+
+
+def typed_column(ctx: Context, layer: str, field_name: str) -> pd.Series:
+    """Registry field ``field_name`` of ``layer`` with the values of another type (which
+    field-type reports) as missing, numbers as numbers: what other rules may compare,
+    hash and measure without tripping over a dict or a string."""
+    key = ("typed", layer, field_name)
+    if key not in ctx.cache:
+        series = ctx.frame(layer)[field_name]
+        bad = type_errors(ctx, layer, field_name)
+        if bad.any():
+            series = series.astype(object).where(~bad)
+        if layer_spec(layer).field(field_name).type in ("int", "float"):
+            series = pd.to_numeric(series, errors="coerce")
+        ctx.cache[key] = series
+    return ctx.cache[key]
+
+
+_WANTED = {"str": "text", "int": "an integer", "float": "a number", "bool": "true or false"}
+
+
+def _type_message(value: object, wanted: str) -> str:
+    hint = ""
+    if isinstance(value, str) and _DECIMAL_COMMA.match(value):
+        hint = f" (decimal comma? use {value.strip().replace(',', '.')})"
+    return f"{value!r} is not {wanted}{hint}"
+
+
 @rule("field-type", severity="error", family=FAMILY,
       description="Attribute values have the registry's type (text, integer, number, true/false)")
-def field_type(ctx: Context) -> Iterator[Issue]:
+def field_type(ctx: Context) -> Iterator[Findings]:
     for name, spec in _registry_layers(ctx):
         frame = ctx.frame(name)
         for field in spec.fields:
             if field.name not in frame.columns:
                 continue
-            series = frame[field.name]
-            bad = ~_typed_ok(series, field.type,
-                             partial(_types, ctx, name, series)).astype(bool)
-            for index in bad.to_numpy().nonzero()[0]:
-                value = series.iloc[index]
-                wanted = {"str": "text", "int": "an integer", "float": "a number",
-                          "bool": "true or false"}[field.type]
-                hint = ""
-                if isinstance(value, str) and _DECIMAL_COMMA.match(value):
-                    hint = f" (decimal comma? use {value.strip().replace(',', '.')})"
-                yield ctx.issue("field-type", f"{value!r} is not {wanted}{hint}",
-                                layer=name, index=int(index), field=field.name)
+            rows = type_errors(ctx, name, field.name).nonzero()[0]
+            if not len(rows):
+                continue
+            wanted = _WANTED[field.type]
+            values = frame[field.name].to_numpy(dtype=object)[rows]
+            yield ctx.flag("field-type", name, rows,
+                           [_type_message(v, wanted) for v in values], field=field.name)
 
 
 #: an object column with fewer text values than this is tested value by value
@@ -194,7 +227,7 @@ def provenance_missing(ctx: Context) -> Iterator[Issue]:
 
 @rule("required-field", severity="error", family=FAMILY,
       description="Every required attribute is present and not empty")
-def required_field(ctx: Context) -> Iterator[Issue]:
+def required_field(ctx: Context) -> Iterator[Findings | Issue]:
     for name, spec in _registry_layers(ctx):
         frame = ctx.frame(name)
         provenance_only = bool(_only_provenance_missing(frame, spec))
@@ -211,11 +244,13 @@ def required_field(ctx: Context) -> Iterator[Issue]:
                 continue
             series = frame[field.name]
             empty = series.isna()
-            if _is_text(series):
+            # blank text counts as empty in a text field; in another it is field-type's
+            if field.type == "str" and _is_text(series):
                 empty |= _blank(series, _types(ctx, name, series))
-            for index in empty.to_numpy().nonzero()[0]:
-                yield ctx.issue("required-field", "required value is empty",
-                                layer=name, index=int(index), field=field.name)
+            rows = np.asarray(empty, dtype=bool).nonzero()[0]
+            if len(rows):
+                yield ctx.flag("required-field", name, rows, "required value is empty",
+                               field=field.name)
 
 
 def _schema_failures(ctx: Context, name: str) -> pd.DataFrame:
@@ -270,10 +305,8 @@ def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
         field = spec.field(str(column))
         if not _checked(field):
             continue
-        series = frame[column]
-        # type errors are reported by field-type; keep those columns out of range checks
-        if field.type in ("int", "float") and not pd.api.types.is_numeric_dtype(series):
-            series = pd.to_numeric(series, errors="coerce")
+        # values of another type are reported by field-type only (and may not be hashable)
+        series = typed_column(ctx, name, str(column))
         failing = _failing(series, field)
         if failing.any():
             columns[column] = series
@@ -294,48 +327,53 @@ def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
 
 @rule("unknown-code", severity="error", family=FAMILY,
       description="Coded attributes hold one of the registry's codes")
-def unknown_code(ctx: Context) -> Iterator[Issue]:
+def unknown_code(ctx: Context) -> Iterator[Findings]:
     yield from _from_schema(ctx, "isin(", "unknown-code")
 
 
 @rule("value-range", severity="error", family=FAMILY,
       description="Numbers lie in the registry's plausible range (width_m 0.5–60 m...)")
-def value_range(ctx: Context) -> Iterator[Issue]:
+def value_range(ctx: Context) -> Iterator[Findings]:
     yield from _from_schema(ctx, "in_range(", "value-range")
 
 
 @rule("unique-id", severity="error", family=FAMILY,
       description="Every feature's id is unique in its layer")
-def unique_id(ctx: Context) -> Iterator[Issue]:
+def unique_id(ctx: Context) -> Iterator[Findings | Issue]:
     for name, _spec in _registry_layers(ctx):
-        frame = ctx.frame(name)
-        if ID not in frame.columns:
+        if ctx.missing(name, ID):
+            if len(ctx.frame(name)):
+                yield ctx.skipped("unique-id", name, [ID])
             continue
-        ids = frame[ID]
-        duplicated = ids.duplicated(keep=False) & ids.notna()
-        for index in duplicated.to_numpy().nonzero()[0]:
-            yield ctx.issue("unique-id", f"id {ids.iloc[index]!r} is used by more than one "
-                            "feature", layer=name, index=int(index), field=ID)
+        ids = typed_column(ctx, name, ID)
+        duplicated = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
+        rows = duplicated.nonzero()[0]
+        if len(rows):
+            yield ctx.flag("unique-id", name, rows,
+                           [f"id {v!r} is used by more than one feature"
+                            for v in ids.to_numpy(dtype=object)[rows]], field=ID)
 
 
-def _from_schema(ctx: Context, prefix: str, rule_id: str) -> Iterator[Issue]:
+def _from_schema(ctx: Context, prefix: str, rule_id: str) -> Iterator[Findings]:
     for name, spec in _registry_layers(ctx):
         failures = _schema_failures(ctx, name)
         if failures.empty:
             continue
         hits = failures[failures["check"].astype(str).str.startswith(prefix)]
         hits = hits.drop_duplicates(subset=["column", "index"])
-        for row in hits.itertuples(index=False):
-            field = spec.field(str(row.column))
+        for column, group in hits.groupby(hits["column"].astype(str), sort=False):
+            field = spec.field(column)
+            cases = group["failure_case"].tolist()
             if field.codes:
                 allowed = ", ".join(field.codes)
-                message = f"{row.failure_case!r} is not a code of {field.name} ({allowed})"
+                messages = [f"{v!r} is not a code of {field.name} ({allowed})" for v in cases]
             else:
                 low, high = field.range or (None, None)
                 unit = f" {field.unit}" if field.unit else ""
-                message = f"{row.failure_case} is outside the plausible range {low}–{high}{unit}"
-            yield ctx.issue(rule_id, message, layer=name, index=int(row.index),
-                            field=field.name)
+                messages = [f"{v} is outside the plausible range {low}–{high}{unit}"
+                            for v in cases]
+            yield ctx.flag(rule_id, name, group["index"].to_numpy(dtype=np.int64), messages,
+                           field=field.name)
 
 
 @rule("unknown-field", severity="warning", family=FAMILY,
@@ -352,11 +390,12 @@ def unknown_field(ctx: Context) -> Iterator[Issue]:
 
 @rule("text-nfc", severity="warning", family=FAMILY,
       description="Vietnamese text is in Unicode NFC (it is normalised on load)")
-def text_nfc(ctx: Context) -> Iterator[Issue]:
+def text_nfc(ctx: Context) -> Iterator[Findings]:
     for name, frame in ctx.layers.items():
         changed = frame.attrs.get("nfc_changed", {})
         for column, positions in changed.items():
-            for index in positions:
-                yield ctx.issue("text-nfc", "text was not in Unicode NFC (decomposed "
-                                "accents); normalised on load, save the source as NFC",
-                                layer=name, index=int(index), field=str(column))
+            if len(positions):
+                yield ctx.flag("text-nfc", name, np.asarray(positions, dtype=np.int64),
+                               "text was not in Unicode NFC (decomposed accents); "
+                               "normalised on load, save the source as NFC",
+                               field=str(column))

@@ -246,12 +246,22 @@ def _needs(spec: dict[str, Any]) -> set[str]:
 
 
 def measure_claims(inv: Inventory) -> list[ClaimResult]:
-    """Every claim whose layers are in ``inv``, measured."""
+    """Every claim whose layers are in ``inv``, measured.
+
+    A claim that cannot be measured (a field it reads is missing or holds values of
+    another type) has ``passed`` None and says why in its note."""
     results = []
     for spec in load_claims():
         if not _needs(spec) <= set(inv.layers) or spec["id"] not in CLAIMS:
             continue
-        value, passed, broken, note = CLAIMS[spec["id"]](inv, spec)
+        try:
+            value, passed, broken, note = CLAIMS[spec["id"]](inv, spec)
+        except KeyError as exc:  # a field the claim reads is missing (required-field says so)
+            value, passed, broken = None, None, []
+            note = f"cannot be measured: a layer it reads has no field {exc.args[0]!r}"
+        except (TypeError, ValueError) as exc:  # values of another type (field-type says so)
+            value, passed, broken = None, None, []
+            note = f"cannot be measured: a field it reads holds values of another type ({exc})"
         results.append(ClaimResult(
             id=spec["id"], claim_vi=spec["quote_vi"], claim_en=spec["claim_en"],
             value=value, target=spec["target"], unit=spec.get("unit"), passed=passed,

@@ -11,14 +11,14 @@ metres (:meth:`Context.metric_at`), so that only those are transformed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 
 import numpy as np
 import shapely
 
 from ..registry import BOUNDARY_LAYER, METRIC_CRS, ROADS_LAYER, WARD_RULES, WGS84, layer_spec
-from .issue import Issue
+from .issue import Findings, Issue
 from .rules import ANY_LAYER, Context, rule
 
 FAMILY = "geometry"
@@ -98,7 +98,8 @@ def validity(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarray]:
         geoms = geometry_array(ctx, layer)
         present = present_mask(geoms)
         valid = np.zeros(len(geoms), dtype=bool)
-        valid[present] = shapely.is_valid(geoms[present])
+        # a geometry GEOS cannot test counts as invalid (geometry-invalid says why)
+        valid[present] = guarded(shapely.is_valid, geoms[present], False)[0]
         ctx.cache[key] = (present, valid)
     return ctx.cache[key]
 
@@ -191,6 +192,35 @@ def lonlats(xy: np.ndarray) -> list[tuple[float, float] | None]:
     ok = np.isfinite(lon) & np.isfinite(lat)
     return [(float(a), float(b)) if good else None
             for a, b, good in zip(lon.tolist(), lat.tolist(), ok.tolist(), strict=True)]
+
+
+def lonlat_array(xy: np.ndarray) -> np.ndarray:
+    """Metric (EPSG:5899) positions ``(n, 2)`` as rounded lon/lat, NaN where not finite."""
+    out = np.full((len(xy), 2), np.nan)
+    if len(xy):
+        lon, lat = _to_wgs84().transform(xy[:, 0], xy[:, 1])
+        out[:, 0], out[:, 1] = np.round(lon, 7), np.round(lat, 7)
+        out[~np.isfinite(out).all(axis=1)] = np.nan
+    return out
+
+
+def guarded(func: Callable[[np.ndarray], np.ndarray], geoms: np.ndarray, fill: object
+            ) -> tuple[np.ndarray, dict[int, str]]:
+    """``func(geoms)`` (a vectorised shapely predicate), and the GEOS error of each
+    geometry it fails on (by position; its result is ``fill``): one pathological
+    geometry must become a finding on that feature, not a crash of the whole rule."""
+    try:
+        return func(geoms), {}
+    except shapely.errors.GEOSException:
+        pass
+    out = np.full(len(geoms), fill, dtype=object)
+    errors: dict[int, str] = {}
+    for i, geom in enumerate(geoms):
+        try:
+            out[i] = func(geom)
+        except shapely.errors.GEOSException as exc:
+            errors[i] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (out.astype(bool) if isinstance(fill, bool) else out), errors
 
 
 def feature_locations(ctx: Context, layer: str,
@@ -300,15 +330,15 @@ def _fmt_m(value: float) -> str:
 
 @rule("geometry-missing", severity="error", family=FAMILY, layers=(ANY_LAYER,),
       description="Every feature has a geometry (not null, not empty)")
-def geometry_missing(ctx: Context) -> Iterator[Issue]:
+def geometry_missing(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
         geoms = geometry_array(ctx, name)
         missing = shapely.is_missing(geoms)
-        empty = ~missing & shapely.is_empty(geoms)
-        for index in (missing | empty).nonzero()[0]:
-            what = "a null" if missing[index] else "an empty"
-            yield ctx.issue("geometry-missing", f"feature has {what} geometry",
-                            layer=name, index=int(index))
+        rows = (missing | shapely.is_empty(geoms)).nonzero()[0]
+        if len(rows):
+            yield ctx.flag("geometry-missing", name, rows,
+                           np.where(missing[rows], "feature has a null geometry",
+                                    "feature has an empty geometry"))
 
 
 def _parse_reason(reason: str) -> tuple[str, tuple[float, float] | None]:
@@ -328,17 +358,22 @@ def _parse_reason(reason: str) -> tuple[str, tuple[float, float] | None]:
 
 @rule("geometry-invalid", severity="error", family=FAMILY, layers=(ANY_LAYER,),
       description="Geometries are valid (OGC): no self-intersecting rings, too few points...")
-def geometry_invalid(ctx: Context) -> Iterator[Issue]:
+def geometry_invalid(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
-        geoms = geometry_array(ctx, name)
         present, valid = validity(ctx, name)
-        bad = present & ~valid
-        for index in bad.nonzero()[0]:
-            reason = shapely.is_valid_reason(geoms[index]) or "invalid geometry"
-            text, location = _parse_reason(reason)
-            where = f" at {location[0]:.7f}, {location[1]:.7f}" if location else ""
-            yield ctx.issue("geometry-invalid", f"invalid geometry: {text}{where}",
-                            layer=name, index=int(index), location=location)
+        rows = (present & ~valid).nonzero()[0]
+        if not len(rows):
+            continue
+        reasons, errors = guarded(shapely.is_valid_reason, geometry_array(ctx, name)[rows],
+                                  "")
+        for i, error in errors.items():
+            reasons[i] = f"could not be tested: {error}"
+        parsed = [_parse_reason(r or "invalid geometry") for r in reasons]
+        location = np.asarray([xy or (np.nan, np.nan) for _, xy in parsed], dtype=float)
+        messages = [f"invalid geometry: {text}" + (f" at {xy[0]:.7f}, {xy[1]:.7f}" if xy else "")
+                    for text, xy in parsed]
+        yield ctx.flag("geometry-invalid", name, rows, messages,
+                       location=location.reshape(len(rows), 2))
 
 
 def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray | None = None
@@ -352,31 +387,52 @@ def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray | None = None
     lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
     parts, owner = parts[lines], owner[lines]
     if feature_valid is None:
-        valid = shapely.is_valid(parts)
+        valid = guarded(shapely.is_valid, parts, False)[0]
     else:
         whole = np.isin(shapely.get_type_id(geoms[owner]), _LINE_TYPES)
         valid = feature_valid[owner]
-        valid[~whole] = shapely.is_valid(parts[~whole])
+        valid[~whole] = guarded(shapely.is_valid, parts[~whole], False)[0]
     return parts[valid], owner[valid]
 
 
-def _crossing_point(line: shapely.Geometry) -> shapely.Geometry | None:
-    """A point where a non-simple line meets itself (a node shared by 3+ noded ends)."""
-    noded = shapely.get_parts(shapely.node(line))
-    ends = np.concatenate([shapely.get_coordinates(shapely.get_point(noded, 0)),
-                           shapely.get_coordinates(shapely.get_point(noded, -1))])
-    if len(ends) == 0:
+def crossing_point(line: shapely.Geometry) -> tuple[float, float] | None:
+    """A point where a line that is not simple meets itself, or None.
+
+    Its segments are matched through an STRtree a few at a time (1, doubling up to
+    4,096), stopping at the first two that are not neighbours and meet: a line with
+    thousands of crossings is not noded whole (GEOS can take hours and fail on it)."""
+    coords = shapely.get_coordinates(line)
+    if len(coords) < 2:
         return None
-    unique, counts = np.unique(ends, axis=0, return_counts=True)
-    hits = unique[counts >= 3]
-    if len(hits) == 0:
+    moved = np.ones(len(coords), dtype=bool)
+    moved[1:] = (np.diff(coords, axis=0) != 0).any(axis=1)  # repeated vertices out
+    coords = coords[moved]
+    count = len(coords) - 1
+    if count < 2:
         return None
-    return shapely.Point(hits[0])
+    segments = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
+    closed = bool((coords[0] == coords[-1]).all())
+    tree = shapely.STRtree(segments)
+    start, size = 0, 1
+    while start < count:
+        stop = min(count, start + size)
+        mine, other = tree.query(segments[start:stop], predicate="intersects")
+        mine = mine + start
+        apart = np.abs(mine - other) > 1
+        if closed:
+            apart &= ~((np.minimum(mine, other) == 0) & (np.maximum(mine, other) == count - 1))
+        if apart.any():
+            first = int(apart.nonzero()[0][0])
+            meet = shapely.intersection(segments[mine[first]], segments[other[first]])
+            x, y = shapely.get_coordinates(meet)[0]
+            return (round(float(x), 7), round(float(y), 7))
+        start, size = stop, min(size * 2, 4096)
+    return None
 
 
 @rule("line-self-crossing", severity="error", family=FAMILY, layers=(ANY_LAYER,),
       description="Lines do not cross or touch themselves (OGC validity does not check lines)")
-def line_self_crossing(ctx: Context) -> Iterator[Issue]:
+def line_self_crossing(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
         geoms = geometry_array(ctx, name)
         present, valid = validity(ctx, name)
@@ -391,18 +447,30 @@ def line_self_crossing(ctx: Context) -> Iterator[Issue]:
         whole = np.isin(types[owner], _LINE_TYPES)
         simple = whole & _monotone(coords, vertex_owner, len(geoms))[owner]
         bad = np.zeros(len(parts), dtype=bool)
-        bad[~simple] = ~shapely.is_simple(parts[~simple])
-        reported: set[int] = set()
-        for part_index in bad.nonzero()[0]:
-            index = int(owner[part_index])
-            if index in reported:
+        tested, errors = guarded(shapely.is_simple, parts[~simple], True)
+        bad[~simple] = ~tested.astype(bool)
+        failed = {int(p): errors[i] for i, p in enumerate((~simple).nonzero()[0]) if i in errors}
+        bad_parts = (bad | np.isin(np.arange(len(parts)), list(failed))).nonzero()[0]
+        # one finding per feature: its first part that is not simple
+        rows, first = np.unique(owner[bad_parts], return_index=True)
+        if not len(rows):
+            continue
+        location = np.full((len(rows), 2), np.nan)
+        messages = []
+        for i, part in enumerate(bad_parts[first].tolist()):
+            if part in failed:
+                messages.append(f"line could not be noded: {failed[part]}")
                 continue
-            reported.add(index)
-            point = _crossing_point(parts[part_index])
-            location = (round(point.x, 7), round(point.y, 7)) if point is not None else None
-            where = f" at {location[0]:.7f}, {location[1]:.7f}" if location else ""
-            yield ctx.issue("line-self-crossing", f"line crosses or touches itself{where}",
-                            layer=name, index=index, location=location)
+            try:
+                point = crossing_point(parts[part])
+            except shapely.errors.GEOSException as exc:
+                messages.append(f"line crosses or touches itself (could not be noded: {exc})")
+                continue
+            if point is not None:
+                location[i] = point
+            where = f" at {point[0]:.7f}, {point[1]:.7f}" if point is not None else ""
+            messages.append(f"line crosses or touches itself{where}")
+        yield ctx.flag("line-self-crossing", name, rows, messages, location=location)
 
 
 def _segments(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -453,7 +521,7 @@ def _short_in_degrees(coords: np.ndarray, owner: np.ndarray, scale: tuple[float,
 
 @rule("repeated-vertex", severity="warning", family=FAMILY, layers=(ANY_LAYER,),
       description="No consecutive repeated vertices (zero-length segments)")
-def repeated_vertex(ctx: Context) -> Iterator[Issue]:
+def repeated_vertex(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
         present = validity(ctx, name)[0]
         if not present.any():
@@ -480,19 +548,17 @@ def repeated_vertex(ctx: Context) -> Iterator[Issue]:
         order = np.argsort(feature, kind="stable")
         feature, at = feature[order], at[order]
         features, first, counts = np.unique(feature, return_index=True, return_counts=True)
-        where_at = lonlats(at[first])
-        for index, location, count in zip(features, where_at, counts, strict=True):
-            noun = "vertex" if count == 1 else "vertices"
-            yield ctx.issue(
-                "repeated-vertex",
-                f"{count} repeated {noun} (zero-length segments, under "
-                f"{REPEATED_VERTEX_M * 1000:g} mm); remove the duplicates",
-                layer=name, index=int(index), location=location)
+        under = f"(zero-length segments, under {REPEATED_VERTEX_M * 1000:g} mm)"
+        yield ctx.flag(
+            "repeated-vertex", name, features,
+            [f"{count} repeated {'vertex' if count == 1 else 'vertices'} {under}; "
+             "remove the duplicates" for count in counts.tolist()],
+            location=lonlat_array(at[first]))
 
 
 @rule("road-too-short", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description=f"Road segments are at least {WARD_RULES.min_road_length_m:g} m long")
-def road_too_short(ctx: Context) -> Iterator[Issue]:
+def road_too_short(ctx: Context) -> Iterator[Findings]:
     limit = WARD_RULES.min_road_length_m
     scale = ctx.metres_per_degree(ROADS_LAYER)
     if scale is None:
@@ -511,15 +577,16 @@ def road_too_short(ctx: Context) -> Iterator[Issue]:
         measured = present_mask(metric)
         length = np.full(len(geoms), np.inf)
         length[candidate[measured]] = shapely.length(metric[measured])
-    for index in (length < limit).nonzero()[0]:
-        yield ctx.issue("road-too-short",
-                        f"road segment is {length[index]:.2f} m long, shorter than {limit:g} m",
-                        layer=ROADS_LAYER, index=int(index))
+    rows = (length < limit).nonzero()[0]
+    if len(rows):
+        yield ctx.flag("road-too-short", ROADS_LAYER, rows,
+                       [f"road segment is {value:.2f} m long, shorter than {limit:g} m"
+                        for value in length[rows].tolist()])
 
 
 @rule("geometry-type", severity="error", family=FAMILY, layers=(ANY_LAYER,),
       description="Geometry types are those the layer allows (roads are lines...)")
-def geometry_type(ctx: Context) -> Iterator[Issue]:
+def geometry_type(ctx: Context) -> Iterator[Findings]:
     if not ctx.layer_known:
         return
     for name in ctx.layers:
@@ -527,18 +594,18 @@ def geometry_type(ctx: Context) -> Iterator[Issue]:
         present = validity(ctx, name)[0]
         types = type_ids(ctx, name)
         allowed_ids = [k for k, type_name in _TYPE_NAMES.items() if type_name in allowed]
-        bad = present & ~np.isin(types, allowed_ids)
-        for index in bad.nonzero()[0]:
-            yield ctx.issue("geometry-type",
-                            f"geometry is a {_TYPE_NAMES[int(types[index])]}; layer {name!r} "
-                            f"allows {', '.join(allowed)}",
-                            layer=name, index=int(index))
+        rows = (present & ~np.isin(types, allowed_ids)).nonzero()[0]
+        if len(rows):
+            allows = f"; layer {name!r} allows {', '.join(allowed)}"
+            yield ctx.flag("geometry-type", name, rows,
+                           [f"geometry is a {_TYPE_NAMES[t]}{allows}"
+                            for t in types[rows].tolist()])
 
 
 @rule("outside-ward", severity="error", family=FAMILY, layers=(BOUNDARY_LAYER,),
       description=f"Features lie inside the ward boundary (tolerance "
                   f"{WARD_RULES.outside_tolerance_m:g} m)")
-def outside_ward(ctx: Context) -> Iterator[Issue]:
+def outside_ward(ctx: Context) -> Iterator[Findings | Issue]:
     boundary = ward_boundary(ctx)
     if boundary is None:
         return
@@ -551,12 +618,20 @@ def outside_ward(ctx: Context) -> Iterator[Issue]:
         if name == BOUNDARY_LAYER:
             continue
         geoms = repaired(geometry_array(ctx, name, metric=True))
-        for index in _not_covered(geoms, inside_zone, edge_tree):
-            distance, point = farthest_outside(geoms[index], boundary, tolerance / 10)
+        rows, messages, location = [], [], []
+        for index in _not_covered(geoms, inside_zone, edge_tree).tolist():
+            try:
+                distance, point = farthest_outside(geoms[index], boundary, tolerance / 10)
+            except shapely.errors.GEOSException as exc:  # one pathological geometry
+                yield ctx.issue("outside-ward", f"could not be measured against the ward "
+                                f"boundary: {exc}", layer=name, index=index)
+                continue
             if distance <= tolerance:  # the densified maximum can fall just under
                 continue
-            location = point_lonlat(point)
-            yield ctx.issue("outside-ward",
-                            f"feature lies up to {_fmt_m(distance)} outside the ward "
-                            f"boundary (tolerance {tolerance:g} m)",
-                            layer=name, index=int(index), location=location)
+            rows.append(index)
+            messages.append(f"feature lies up to {_fmt_m(distance)} outside the ward "
+                            f"boundary (tolerance {tolerance:g} m)")
+            location.append(point_lonlat(point) or (np.nan, np.nan))
+        if rows:
+            yield ctx.flag("outside-ward", name, rows, messages,
+                           location=np.asarray(location, dtype=float))

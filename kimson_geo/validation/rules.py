@@ -238,26 +238,42 @@ class Context:
             return None
         return self.metric(name).union_all()
 
-    def feature_ids(self, layer: str, rows: np.ndarray) -> np.ndarray:
-        """The ``id`` of features ``rows`` of ``layer`` as text, None where unknown."""
+    def _ids(self, layer: str) -> np.ndarray | None:
         key = ("ids", layer)
         if key not in self.cache:
             frame = self.layers[layer]
             self.cache[key] = frame[ID].to_numpy(dtype=object) if ID in frame.columns else None
-        ids = self.cache[key]
+        return self.cache[key]
+
+    def feature_ids(self, layer: str, rows: np.ndarray) -> np.ndarray:
+        """The ``id`` of features ``rows`` of ``layer`` as text, None where unknown."""
+        import pandas as pd
+
+        ids = self._ids(layer)
         out = np.full(len(rows), None, dtype=object)
         if ids is None or not len(rows):
             return out
-        import pandas as pd
-
-        values = pd.Series(ids[rows], dtype=object)
-        known = values.notna().to_numpy()
-        out[known] = values[known].astype(str).to_numpy(dtype=object)
+        values = ids[rows]
+        known = ~pd.isna(values)
+        out[known] = [v if type(v) is str else str(v) for v in values[known]]
         return out
 
     def feature_id(self, layer: str, index: int) -> str | None:
         """The ``id`` of feature ``index`` of ``layer``."""
-        return self.feature_ids(layer, np.asarray([index], dtype=np.int64))[0]
+        import pandas as pd
+
+        ids = self._ids(layer)
+        value = None if ids is None else ids[index]
+        if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+            return None
+        return str(value)
+
+    def geometries(self, layer: str) -> np.ndarray:
+        """The layer's geometries (as read) as a numpy object array (cached)."""
+        key = ("geometries", layer)
+        if key not in self.cache:
+            self.cache[key] = np.asarray(self.layers[layer].geometry.array, dtype=object)
+        return self.cache[key]
 
     def locations(self, layer: str, rows: np.ndarray) -> np.ndarray:
         """A point on each feature ``rows`` of ``layer``, ``(n, 2)`` lon/lat rounded to
@@ -271,10 +287,10 @@ class Context:
             self.cache[key] = (np.full((count, 2), np.nan), np.zeros(count, dtype=bool))
         xy, done = self.cache[key]
         rows = np.asarray(rows, dtype=np.int64)
-        need = np.unique(rows[~done[rows]])
+        need = rows[~done[rows]]
         if len(need):
-            geoms = np.asarray(self.layers[layer].geometry.array, dtype=object)[need]
-            xy[need] = _points_on(geoms)
+            need = np.unique(need)
+            xy[need] = _points_on(self.geometries(layer)[need])
             done[need] = True
         return xy[rows]
 

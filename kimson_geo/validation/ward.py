@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
+import shapely
 
 from ..registry import (
     CLUSTERS_LAYER,
@@ -23,67 +25,90 @@ from ..registry import (
     WIDTH,
     layer_spec,
 )
-from .issue import Issue
+from .attributes import type_errors, typed_column
+from .geometry import polygonal, repaired
+from .issue import Findings, Issue
 from .rules import Context, rule
 
 FAMILY = "ward"
 
 
+def _lower_labels(layer: str, field_name: str, values: pd.Series) -> pd.Series:
+    """English labels of the codes ``values`` in lower case ('' for a missing value)."""
+    field = layer_spec(layer).field(field_name)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    labels = np.asarray([field.code_label(v, "en").lower() for v in uniques] + [""],
+                        dtype=object)
+    return pd.Series(labels[codes], index=values.index)
+
+
 @rule("main-road-width", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description="Main axis roads are 5.0–6.0 m wide (the 2017 report)")
-def main_road_width(ctx: Context) -> Iterator[Issue]:
-    roads = ctx.frame(ROADS_LAYER)
-    if not {KIND, WIDTH} <= set(roads.columns):
+def main_road_width(ctx: Context) -> Iterator[Findings | Issue]:
+    missing = ctx.missing(ROADS_LAYER, KIND, WIDTH)
+    if missing:
+        yield ctx.skipped("main-road-width", ROADS_LAYER, missing)
         return
     low, high = WARD_RULES.main_road_width_m
-    width = pd.to_numeric(roads[WIDTH], errors="coerce")
-    main = roads[KIND].isin(WARD_RULES.main_road_kinds).fillna(False).to_numpy()
+    width = typed_column(ctx, ROADS_LAYER, WIDTH)
+    main = typed_column(ctx, ROADS_LAYER, KIND).isin(WARD_RULES.main_road_kinds)
     # a missing or non-numeric width is reported by required-field / field-type
-    bad = main & width.notna().to_numpy() & ~width.between(low, high).fillna(False).to_numpy()
-    for index in bad.nonzero()[0]:
-        yield ctx.issue("main-road-width", f"main road is {width.iloc[index]:g} m wide; the "
-                        f"ward's rule is {low:g}–{high:g} m", layer=ROADS_LAYER,
-                        index=int(index), field=WIDTH)
+    bad = (main & width.notna() & ~width.between(low, high)).to_numpy(dtype=bool)
+    rows = bad.nonzero()[0]
+    if len(rows):
+        yield ctx.flag("main-road-width", ROADS_LAYER, rows,
+                       [f"main road is {w:g} m wide; the ward's rule is {low:g}–{high:g} m"
+                        for w in width.to_numpy(dtype=float)[rows].tolist()], field=WIDTH)
 
 
 @rule("road-not-concrete", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description="Inter-khu and inter-group roads are concreted (the 2017 report)")
-def road_not_concrete(ctx: Context) -> Iterator[Issue]:
-    roads = ctx.frame(ROADS_LAYER)
-    if not {KIND, SURFACE} <= set(roads.columns):
+def road_not_concrete(ctx: Context) -> Iterator[Findings | Issue]:
+    missing = ctx.missing(ROADS_LAYER, KIND, SURFACE)
+    if missing:
+        yield ctx.skipped("road-not-concrete", ROADS_LAYER, missing)
         return
     wanted = WARD_RULES.concrete_surface
-    selected = roads[KIND].isin(WARD_RULES.concrete_road_kinds).fillna(False).to_numpy()
-    bad = selected & (roads[SURFACE] != wanted).fillna(True).to_numpy()
-    surface_field = layer_spec(ROADS_LAYER).field(SURFACE)
-    kind_field = layer_spec(ROADS_LAYER).field(KIND)
-    for index in bad.nonzero()[0]:
-        surface = roads[SURFACE].iloc[index]
-        yield ctx.issue(
-            "road-not-concrete",
-            f"{kind_field.code_label(roads[KIND].iloc[index], 'en').lower()} has surface "
-            f"{surface_field.code_label(surface, 'en').lower() or 'missing'}; it should be "
-            f"{surface_field.code_label(wanted, 'en').lower()}",
-            layer=ROADS_LAYER, index=int(index), field=SURFACE,
-        )
-
-
-def _khu_without(ctx: Context, service_layer: str, rule_id: str) -> Iterator[Issue]:
-    khu = ctx.frame(KHU_LAYER)
-    service = ctx.frame(service_layer)
-    if ID not in khu.columns:
+    kind = typed_column(ctx, ROADS_LAYER, KIND)
+    surface = typed_column(ctx, ROADS_LAYER, SURFACE)
+    selected = kind.isin(WARD_RULES.concrete_road_kinds).to_numpy(dtype=bool)
+    # a missing surface is not concrete; one of another type is field-type's alone
+    bad = selected & (surface != wanted).fillna(True).to_numpy(dtype=bool) \
+        & ~type_errors(ctx, ROADS_LAYER, SURFACE)
+    rows = bad.nonzero()[0]
+    if not len(rows):
         return
-    if {KIND, KHU_REF} <= set(service.columns):
-        serving = service[service[KIND] == WARD_RULES.serves_khu_kind]
-        named = set(serving[KHU_REF].dropna().astype(str))
-    else:
-        named = set()
+    kinds = _lower_labels(ROADS_LAYER, KIND, kind.iloc[rows])
+    surfaces = _lower_labels(ROADS_LAYER, SURFACE, surface.iloc[rows]).replace("", "missing")
+    should = layer_spec(ROADS_LAYER).field(SURFACE).code_label(wanted, "en").lower()
+    messages = kinds + " has surface " + surfaces + f"; it should be {should}"
+    yield ctx.flag("road-not-concrete", ROADS_LAYER, rows, messages.to_numpy(dtype=object),
+                   field=SURFACE)
+
+
+def _khu_without(ctx: Context, service_layer: str, rule_id: str) -> Iterator[Findings | Issue]:
+    missing = ctx.missing(KHU_LAYER, ID)
+    if missing:
+        yield ctx.skipped(rule_id, KHU_LAYER, missing)
+        return
+    missing = ctx.missing(service_layer, KIND, KHU_REF)
+    if missing:
+        yield ctx.skipped(rule_id, service_layer, missing)
+        return
+    serving = typed_column(ctx, service_layer, KIND) == WARD_RULES.serves_khu_kind
+    refs = typed_column(ctx, service_layer, KHU_REF)[serving.to_numpy(dtype=bool)]
+    named = set(refs.dropna().astype(str))
+    kid = typed_column(ctx, KHU_LAYER, ID)
+    rows = (~kid.astype(str).isin(named)).to_numpy(dtype=bool).nonzero()[0]
+    if not len(rows):
+        return
+    names = (typed_column(ctx, KHU_LAYER, NAME) if NAME in ctx.frame(KHU_LAYER).columns
+             else kid).iloc[rows]
+    names = names.where(names.notna(), kid.iloc[rows])
     label = layer_spec(service_layer).label_en.lower().rstrip("s")
-    for index, kid in enumerate(khu[ID]):
-        if str(kid) not in named:
-            name = khu[NAME].iloc[index] if NAME in khu.columns else kid
-            yield ctx.issue(rule_id, f"khu {name} has no {label} that names it in "
-                            f"{KHU_REF!r}", layer=KHU_LAYER, index=index)
+    yield ctx.flag(rule_id, KHU_LAYER, rows,
+                   [f"khu {n} has no {label} that names it in {KHU_REF!r}"
+                    for n in names.tolist()])
 
 
 @rule("khu-has-cultural-house", severity="error", family=FAMILY,
@@ -103,17 +128,22 @@ def khu_has_sports_area(ctx: Context) -> Iterator[Issue]:
 @rule("environment-watch", severity="warning", family=FAMILY,
       layers=(ENTERPRISES_LAYER, KHU_LAYER),
       description="Enterprises near homes (khu land outside the clusters) are put on watch")
-def environment_watch(ctx: Context) -> Iterator[Issue]:
-    enterprises = ctx.metric(ENTERPRISES_LAYER)
-    homes = ctx.metric(KHU_LAYER).union_all()
+def environment_watch(ctx: Context) -> Iterator[Findings]:
+    enterprises = np.asarray(ctx.metric(ENTERPRISES_LAYER).array, dtype=object)
+    # broken khu or cluster polygons are repaired first: their union would fail
+    homes = shapely.union_all(polygonal(repaired(np.asarray(ctx.metric(KHU_LAYER).array,
+                                                            dtype=object))))
     if ctx.has(CLUSTERS_LAYER) and len(ctx.frame(CLUSTERS_LAYER)):
-        homes = homes.difference(ctx.metric(CLUSTERS_LAYER).union_all())
-    if homes.is_empty or enterprises.empty:
+        clusters = shapely.union_all(polygonal(repaired(
+            np.asarray(ctx.metric(CLUSTERS_LAYER).array, dtype=object))))
+        homes = shapely.difference(homes, clusters)
+    if homes is None or homes.is_empty or not len(enterprises):
         return
     limit = WARD_RULES.environment_watch_m
-    distance = enterprises.distance(homes)
-    for index in (distance <= limit).fillna(False).to_numpy().nonzero()[0]:
-        yield ctx.issue("environment-watch",
-                        f"enterprise is {distance.iloc[index]:.0f} m from homes "
-                        f"(watch distance {limit:g} m)",
-                        layer=ENTERPRISES_LAYER, index=int(index))
+    with np.errstate(invalid="ignore"):
+        distance = shapely.distance(repaired(enterprises), homes)
+        rows = (distance <= limit).nonzero()[0]
+    if len(rows):
+        yield ctx.flag("environment-watch", ENTERPRISES_LAYER, rows,
+                       [f"enterprise is {d:.0f} m from homes (watch distance {limit:g} m)"
+                        for d in distance[rows].tolist()])
