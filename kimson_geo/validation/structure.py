@@ -42,7 +42,8 @@ from ..errors import DataSourceError
 from .geojson_rules import Checker, Problem, feature_ident, json_path
 from .issue import Issue, Severity
 
-__all__ = ["STRUCTURE_RULES", "PARSE_RULES", "STREAM_BYTES", "check_bytes", "check_file"]
+__all__ = ["STRUCTURE_RULES", "PARSE_RULES", "STREAM_BYTES", "check_bytes", "check_file",
+           "gc_paused"]
 
 #: rule id -> (severity, one-line description), for ``validate --list-rules``
 STRUCTURE_RULES: dict[str, tuple[Severity, str]] = {
@@ -197,9 +198,9 @@ def _not_utf8(buf: bytes, exc: UnicodeDecodeError) -> Problem:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector while millions of acyclic containers are built: its
-    repeated passes over them cost more than the parse itself."""
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector while millions of acyclic containers are built (a parsed
+    document, a report's rows): its repeated passes over them cost more than the work."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -294,7 +295,7 @@ def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
     Never raises on any input (except MemoryError).
     """
     checker = Checker(wgs84=wgs84)
-    with _gc_paused():
+    with gc_paused():
         parsed = _check_whole(bytes(data), checker)
     return _issues(checker, name if layer is None else layer), parsed
 
@@ -441,7 +442,7 @@ def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
             stream = size > STREAM_BYTES
         if stream:
             checker = Checker(wgs84=wgs84)
-            with _gc_paused():
+            with gc_paused():
                 if _check_stream(name, checker):
                     issues = _issues(checker, label)
                     return issues, not any(i.rule in PARSE_RULES for i in issues)
