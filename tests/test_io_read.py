@@ -137,3 +137,22 @@ def test_dxf_drawing_split_by_cad_layer(tmp_path: Path) -> None:
     assert len(houses) == 1 and houses["id"].notna().all()  # the CAD entity handle
     assert "Layer" not in houses.columns
 
+
+
+def test_geoparquet_is_read_like_geojson(small_dir: Path, tmp_path: Path) -> None:
+    roads = read_layer(small_dir / "roads.geojson", "roads")
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    gpd.read_file(small_dir / "roads.geojson").to_parquet(folder / "roads.parquet")
+    again = read_layer(folder / "roads.parquet", "roads")
+    assert again.crs == WGS84
+    assert again.drop(columns="geometry").equals(roads.drop(columns="geometry"))
+    assert list(again.geometry.to_wkb()) == list(roads.geometry.to_wkb())
+    assert kimson_geo.validate(folder).layers == ["roads"]
+
+
+def test_broken_geoparquet_is_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "roads.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(DataSourceError, match=r"roads\.parquet: cannot be read as GeoParquet"):
+        read_layer(path, "roads")

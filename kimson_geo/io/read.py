@@ -53,6 +53,8 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     from pyogrio.errors import DataSourceError as OgrSourceError
 
     check_input(path)
+    if path.suffix.lower() == ".parquet":
+        return _read_parquet(path)
     screen_geojson_text(path)
     encoding = None
     try:
@@ -86,6 +88,16 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             frame = transcode_frame(frame, encoding.name)
         frame.attrs[TEXT_ENCODING] = encoding
     return frame
+
+
+def _read_parquet(path: Path) -> gpd.GeoDataFrame:
+    """A GeoParquet file, read by geopandas (pyarrow): the GDAL in the pyogrio wheels may
+    have no Parquet driver, and GeoParquet is what the dask engine partitions."""
+    try:
+        return gpd.read_parquet(path)
+    except (OSError, ValueError, TypeError) as exc:  # pyarrow's errors derive from these
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise DataSourceError(f"{path}: cannot be read as GeoParquet: {reason}") from exc
 
 
 def _coerce_bool(series: pd.Series) -> pd.Series:
