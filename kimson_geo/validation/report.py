@@ -4,7 +4,6 @@ and a summary."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
@@ -25,7 +24,7 @@ __all__ = ["ValidationReport", "COLUMNS"]
 COLUMNS = ("rule", "severity", "layer", "index", "feature_id", "field", "message", "lon",
            "lat", "line")
 #: rows serialised at a time by :meth:`ValidationReport.write_json`
-JSON_CHUNK = 50_000
+JSON_CHUNK = 10_000
 _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
@@ -253,20 +252,17 @@ class ValidationReport:
         member("source", _dumps(self.source, option))
         out.write(nl + b'"issues"' + sep + b"[")
         first = True
+        from .structure import gc_paused
+
         # the rows' dicts hold no cycles and die with their chunk: the cyclic collector
         # would only rescan them (it doubles the time)
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             row_sep = b",\n    " if indent else b","
             for chunk in self._records():
                 # one issue a line: grep-able, and half the bytes of an indented object
                 body = row_sep.join([_dumps(row, _OPTIONS) for row in chunk])
                 out.write((b"\n    " if indent else b"") + body if first else row_sep + body)
                 first = False
-        finally:
-            if collecting:
-                gc.enable()
         out.write((nl + b"],") if not first else b"],")
         claims = _dumps([c.to_dict() for c in self.claims], option)
         summary = _dumps(self.summary(), option)
