@@ -28,8 +28,8 @@ from .errors import (
 from .registry import LAYER_NAMES, LAYERS, METRIC_CRS, WGS84, layer_spec
 
 if TYPE_CHECKING:
-    from .intake import ImportResult, import_delivery
     from .document import write_report
+    from .intake import ImportResult, import_delivery
     from .inventory import Inventory, from_frames, load
     from .render.map import render_map
     from .validation import ValidationReport, validate
