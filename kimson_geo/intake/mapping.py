@@ -133,17 +133,27 @@ def _plain_text(spec: FieldSpec, series: pd.Series) -> bool:
         return False
     if isinstance(series.dtype, pd.StringDtype):
         return True
-    return pd.api.types.is_object_dtype(series.dtype) and bool(
-        series.dropna().map(lambda v: isinstance(v, str)).all())
+    return pd.api.types.is_object_dtype(series.dtype) and pd.api.types.infer_dtype(
+        series, skipna=True) in ("string", "empty")
 
 
 def _text_column(series: pd.Series) -> np.ndarray:
     """A text column as :func:`_text` makes each value: stripped, blanks as None (the
     readers have already put it in NFC)."""
-    stripped = series.astype(object).where(series.notna(), None).str.strip()
-    values = stripped.to_numpy(dtype=object, copy=True)
-    values[pd.isna(values) | (values == "")] = None
-    return values
+    from ..io.arrow import arrow_available
+
+    if not arrow_available():
+        stripped = series.astype(object).where(series.notna(), None).str.strip()
+        values = stripped.to_numpy(dtype=object, copy=True)
+        values[pd.isna(values) | (values == "")] = None
+        return values
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(series.astype(object).where(series.notna(), None), type=pa.string())
+    text = pc.utf8_trim_whitespace(text)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return text.to_numpy(zero_copy_only=False).astype(object)
 
 
 def _geometries(table: SourceTable, spec: LayerSpec) -> tuple[np.ndarray, list[Rejected]]:

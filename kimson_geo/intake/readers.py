@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataSourceError
+from ..io.arrow import arrow_available
 from ..io.sources import check_input, list_source_layers
 from ..text import normalize_frame_text
 from .dictionary import Dictionary, fold
@@ -85,8 +86,8 @@ def read_delivery_file(path: Path, dictionary: Dictionary, *, src_crs: object | 
 
 def gdal_frame(path: Path, layer: str | None = None, *, normalize: bool = True,
                **options: object) -> gpd.GeoDataFrame:
-    """One layer of ``path`` through pyogrio (by Arrow, the fast path), text in NFC unless
-    ``normalize`` is false; GDAL's failure as one line."""
+    """One layer of ``path`` through pyogrio (by Arrow when pyarrow is installed), text in
+    NFC unless ``normalize`` is false; GDAL's failure as one line."""
     import pyogrio
     from pyogrio.errors import DataLayerError
     from pyogrio.errors import DataSourceError as OgrSourceError
@@ -95,7 +96,8 @@ def gdal_frame(path: Path, layer: str | None = None, *, normalize: bool = True,
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
             warnings.filterwarnings("ignore", message="Could not parse column")
-            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **options)
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=arrow_available(),
+                                           **options)
     except (OgrSourceError, DataLayerError) as exc:
         reason = " ".join(str(exc).split())
         raise DataSourceError(f"{path}: cannot be read: {reason}") from None
@@ -153,7 +155,8 @@ def _shapefile(path: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, str | No
     if found.note:
         notes.append(found.note)
     name = "utf-8" if found.name == "ascii" else found.name
-    frame = normalize_frame_text(transcode_frame(frame, name))
+    frame = transcode_frame(frame, name)  # which puts the text in NFC too
+    frame.attrs["nfc_changed"] = {}
     return frame, None if name == "utf-8" else encoding_label(name)
 
 
