@@ -104,6 +104,18 @@ HOUSES = [
 ]
 
 
+def houses_rows(*, xy: bool = True) -> list[list[object]]:
+    """The cultural houses' sheet: a title row, a header, one row per house (X = northing,
+    Y = easting, the Vietnamese survey order)."""
+    header = ["STT", "Tên nhà văn hóa", "Loại", "X (m)", "Y (m)", "Kinh phí", "Năm xây dựng"]
+    if not xy:
+        header[3:5] = ["Diện tích", "Số phòng"]
+    rows: list[list[object]] = [["DANH SÁCH NHÀ VĂN HÓA PHƯỜNG KIM SƠN"], header]
+    for i, (title, kind, de, dn, cost, year) in enumerate(HOUSES, start=1):
+        rows.append([i, title, kind, round(N0 + dn, 3), round(E0 + de, 3), cost, year])
+    return rows
+
+
 def houses_workbook(folder: Path, *, xy: bool = True, name: str = "nha_van_hoa") -> Path:
     """A spreadsheet of cultural houses with VN-2000 X (northing) and Y (easting) columns."""
     from openpyxl import Workbook
@@ -112,38 +124,83 @@ def houses_workbook(folder: Path, *, xy: bool = True, name: str = "nha_van_hoa")
     book = Workbook()
     sheet = book.active
     sheet.title = "Danh sách NVH"
-    sheet.append(["DANH SÁCH NHÀ VĂN HÓA PHƯỜNG KIM SƠN"])
-    header = ["STT", "Tên nhà văn hóa", "Loại", "X (m)", "Y (m)", "Kinh phí", "Năm xây dựng"]
-    if not xy:
-        header[3:5] = ["Diện tích", "Số phòng"]
-    sheet.append(header)
-    for i, (title, kind, de, dn, cost, year) in enumerate(HOUSES, start=1):
-        sheet.append([i, title, kind, round(N0 + dn, 3), round(E0 + de, 3), cost, year])
+    for row in houses_rows(xy=xy):
+        sheet.append(row)
     path = folder / f"{name}.xlsx"
     book.save(path)
     return path
 
 
-def drawing(folder: Path, *, layers: tuple[str, str] = ("GIAO_THONG", "NHA_VAN_HOA")) -> Path:
+def houses_table(folder: Path, suffix: str, *, name: str = "nha_van_hoa") -> Path:
+    """The same sheet as :func:`houses_workbook` as ``.csv`` (UTF-8 with a BOM, as Excel
+    saves it), ``.ods`` (odfpy, through pandas) or ``.xls`` (xlwt, Excel 97-2003)."""
+    import csv
+
+    import pandas as pd
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}{suffix}"
+    rows = houses_rows()
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+    elif suffix == ".ods":
+        width = max(len(r) for r in rows)
+        table = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+        with pd.ExcelWriter(path, engine="odf") as writer:
+            table.to_excel(writer, sheet_name="Danh sách NVH", header=False, index=False)
+    elif suffix == ".xls":
+        import xlwt
+
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("Danh sach NVH")
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+        book.save(str(path))
+    else:
+        raise ValueError(suffix)
+    return path
+
+
+def drawing(folder: Path, *, layers: tuple[str, str] = ("GIAO_THONG", "NHA_VAN_HOA"),
+            encoding: str = "UTF-8") -> Path:
     """An AutoCAD drawing: two roads on a road layer with width and name labels beside
-    them, a cultural house as a point, and a label far from everything."""
+    them, a cultural house as a point, and a label far from everything.
+
+    ``encoding="TCVN3"`` writes an AutoCAD 2000 drawing (before 2007, so its text is in
+    its code page) whose ``$DWGCODEPAGE`` says ANSI_1252 but whose TEXT and MTEXT hold
+    TCVN3 (ABC) bytes, as drawings typed with the .VnTime fonts do.
+    """
     import ezdxf
 
     folder.mkdir(parents=True, exist_ok=True)
-    doc = ezdxf.new("R2010")
+    legacy = encoding == "TCVN3"
+    doc = ezdxf.new("R2000" if legacy else "R2010")
+    if legacy:
+        doc.header["$DWGCODEPAGE"] = "ANSI_1252"
+
+    def text(value: str) -> str:
+        return tcvn3(value) if legacy else value
+
     space = doc.modelspace()
     road, house = layers
     space.add_lwpolyline([(E0, N0), (E0 + 200, N0)], dxfattribs={"layer": road})
     space.add_lwpolyline([(E0 + 200, N0), (E0 + 200, N0 + 150)], dxfattribs={"layer": road})
     space.add_text("B=5,5m", dxfattribs={"layer": road, "insert": (E0 + 100, N0 + 3)})
-    space.add_text("Đường Kim Thành", dxfattribs={"layer": road, "insert": (E0 + 90, N0 - 4)})
+    space.add_text(text("Đường Kim Thành"),
+                   dxfattribs={"layer": road, "insert": (E0 + 90, N0 - 4)})
     space.add_mtext("3,5 m", dxfattribs={"layer": road, "insert": (E0 + 204, N0 + 70)})
-    space.add_text("ghi chú lạc", dxfattribs={"layer": road, "insert": (E0 + 900, N0 + 900)})
+    space.add_mtext(text("Ngõ Lộc Hải"), dxfattribs={"layer": road,
+                                                      "insert": (E0 + 196, N0 + 80)})
+    space.add_text(text("ghi chú lạc"),
+                   dxfattribs={"layer": road, "insert": (E0 + 900, N0 + 900)})
     space.add_point((E0 + 50, N0 + 60), dxfattribs={"layer": house})
-    space.add_text("Nhà văn hóa khu Kim Thành",
+    space.add_text(text("Nhà văn hóa khu Kim Thành"),
                    dxfattribs={"layer": house, "insert": (E0 + 52, N0 + 61)})
     path = folder / "ban_ve.dxf"
-    doc.saveas(path)
+    # Latin-1 writes each character of the TCVN3 text as the one byte it stands for
+    doc.saveas(path, encoding="latin-1" if legacy else None)
     return path
 
 

@@ -90,3 +90,45 @@ def test_ambiguous_xy_exits_2_naming_src_crs(tmp_path: Path) -> None:
 def test_import_needs_out_or_dry_run(tmp_path: Path) -> None:
     D.road_shapefile(tmp_path / "in")
     assert _run("import", str(tmp_path / "in")).exit_code == 2
+
+
+def test_dry_run_pins_the_assumed_crs_for_mapping(tmp_path: Path) -> None:
+    # the CRS guessed for a file without .prj is a key of the mapping: passed back
+    # unedited, it is used as given (no guess, no "assumed" note) and puts every road
+    # in the same place
+    shp = D.road_shapefile(tmp_path / "in")
+    first = _run("import", str(shp), "--dry-run")
+    mapping = tomllib.loads(first.stdout)
+    assert mapping["sources"][shp.name]["crs"] == "EPSG:5899"
+    saved = tmp_path / "map.toml"
+    saved.write_text(first.stdout, encoding="utf-8")
+    guessed = _run("import", str(shp), "-o", str(tmp_path / "guessed.gpkg"),
+                   "--format", "json")
+    pinned = _run("import", str(shp), "-o", str(tmp_path / "pinned.gpkg"),
+                  "--mapping", str(saved), "--format", "json")
+    assert guessed.exit_code == pinned.exit_code == 1
+    notes = json.loads(pinned.stdout)["notes"]
+    assert not any("assumed" in n for n in notes)
+    assert any("assumed" in n for n in json.loads(guessed.stdout)["notes"])
+    assert json.loads(pinned.stdout)["mapping"]["sources"][shp.name]["crs"] == (
+        "EPSG:5899 (the mapping)")
+    import pyogrio
+
+    a = pyogrio.read_dataframe(tmp_path / "guessed.gpkg", layer=ROADS_LAYER)
+    b = pyogrio.read_dataframe(tmp_path / "pinned.gpkg", layer=ROADS_LAYER)
+    assert len(a) == len(b) == len(D.road_lines())
+    assert a.geometry.geom_equals_exact(b.geometry, tolerance=1e-9).all()
+
+
+def test_mapping_crs_overrides_the_guess(tmp_path: Path) -> None:
+    # a mapping that pins another CRS reads the same numbers there (kilometres away)
+    from kimson_geo import import_delivery
+
+    shp = D.road_shapefile(tmp_path / "in")
+    guessed = import_delivery(shp, None, dry_run=True).layers[ROADS_LAYER]
+    pinned = import_delivery(shp, None, dry_run=True, mapping={
+        "sources": {shp.name: {"crs": "EPSG:32648"}}}).layers[ROADS_LAYER]
+    shift = guessed.to_crs("EPSG:32648").distance(pinned.to_crs("EPSG:32648"))
+    assert (shift > 1000).all()
+    assert 'crs = "EPSG:32648"' in import_delivery(shp, None, dry_run=True, mapping={
+        "sources": {shp.name: {"crs": "EPSG:32648"}}}).plan.to_toml()

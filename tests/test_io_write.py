@@ -316,3 +316,36 @@ def test_write_layers_is_all_or_nothing(small_roads, small_khu, tmp_path: Path, 
     with pytest.raises(ExportError, match="khu.geojson: cannot write geojson: disk full"):
         write_module.write_layers({"roads": small_roads, "khu": small_khu}, tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_geojson_missing_whole_features_never_replaces_the_old_one(
+        small_roads, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        ) -> None:
+    # well formed to its last byte, one feature short: the count, not the ending, finds it
+    import pyogrio
+
+    out = tmp_path / "roads.geojson"
+    write_module.write_layer(small_roads.head(1), out)
+    before = tree_snapshot(tmp_path)
+    real = pyogrio.write_dataframe
+
+    def drops_one(frame, path, **kwargs):  # type: ignore[no-untyped-def]
+        real(frame.iloc[1:], path, **kwargs)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", drops_one)
+    with pytest.raises(ExportError, match=f"{len(small_roads) - 1} of {len(small_roads)} "
+                                          "feature"):
+        write_module.write_layer(small_roads, out)
+    assert tree_snapshot(tmp_path) == before
+
+
+def test_geojson_in_another_layout_is_counted_by_reading_it(tmp_path: Path) -> None:
+    # the quick count knows GDAL's one-feature-per-line layout; any other is read back
+    path = tmp_path / "compact.geojson"
+    feature = {"type": "Feature", "properties": {"id": "a"},
+               "geometry": {"type": "Point", "coordinates": [106.5, 21.0]}}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature] * 3},
+                               separators=(",", ":")), encoding="utf-8")
+    write_module.verify_written(path, "geojson", 3)
+    with pytest.raises(ExportError, match="3 of 4 feature"):
+        write_module.verify_written(path, "geojson", 4)

@@ -41,6 +41,22 @@ def _utf8_drawing(path: Path) -> bool:
     return bool(match and int(match.group(1)) >= _UTF8_VERSION)
 
 
+def _read_drawing(path: Path) -> pd.DataFrame:
+    """The drawing through GDAL, a UTF-8 one read as UTF-8: GDAL's DXF driver decodes by
+    ``$DWGCODEPAGE`` whatever the version (pyogrio's ``encoding`` does not reach it), so
+    its ``DXF_ENCODING`` option is set for the read and put back after."""
+    import pyogrio
+
+    if not _utf8_drawing(path):
+        return gdal_frame(path)
+    before = pyogrio.get_gdal_config_option("DXF_ENCODING")
+    pyogrio.set_gdal_config_options({"DXF_ENCODING": "UTF-8"})
+    try:
+        return gdal_frame(path)
+    finally:
+        pyogrio.set_gdal_config_options({"DXF_ENCODING": before})
+
+
 def _join_labels(shapes: pd.DataFrame, labels: pd.DataFrame, label: str
                  ) -> tuple[pd.DataFrame, list[Rejected]]:
     """Each label's text onto its nearest shape within the tolerance."""
@@ -81,8 +97,7 @@ def read_dxf(path: Path, dictionary: Dictionary, *, src_crs: object | None = Non
     import geopandas as gpd
 
     label = label or path.name
-    options = {"encoding": "UTF-8"} if _utf8_drawing(path) else {}
-    frame = gdal_frame(path, **options)
+    frame = _read_drawing(path)
     frame, encoding = repair_text(frame)
     frame = frame.drop(columns=[c for c in _DRAWING_COLUMNS if c in frame.columns])
     frame["record"] = np.arange(1, len(frame) + 1)

@@ -226,6 +226,14 @@ class Dictionary:
                     copy._user_values.setdefault((layer, name), {})[str(raw)] = target
         return copy
 
+    def source_crs(self, label: str) -> str | None:
+        """The ``crs`` a user's mapping gives the file labelled ``label`` (or one of its
+        tables, ``label:part``), or None."""
+        for name, entry in self.sources.items():
+            if (name == label or name.startswith(f"{label}:")) and entry.get("crs"):
+                return str(entry["crs"])
+        return None
+
     # ------------------------------------------------------------------ matching
     def layer_for(self, *names: str) -> LayerGuess | None:
         """The layer named by the first of ``names`` (file stem, sheet, CAD layer) that

@@ -126,6 +126,36 @@ def _parser(spec: FieldSpec, dictionary: Dictionary, layer: str
     return text
 
 
+def _plain_text(spec: FieldSpec, series: pd.Series) -> bool:
+    """Whether ``series`` goes into a free-text field as it is (all text, and a text
+    field maps no values): then it is copied whole instead of value by value."""
+    if spec.type != "str" or spec.codes:
+        return False
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    return pd.api.types.is_object_dtype(series.dtype) and pd.api.types.infer_dtype(
+        series, skipna=True) in ("string", "empty")
+
+
+def _text_column(series: pd.Series) -> np.ndarray:
+    """A text column as :func:`_text` makes each value: stripped, blanks as None (the
+    readers have already put it in NFC)."""
+    from ..io.arrow import arrow_available
+
+    if not arrow_available():
+        stripped = series.astype(object).where(series.notna(), None).str.strip()
+        values = stripped.to_numpy(dtype=object, copy=True)
+        values[pd.isna(values) | (values == "")] = None
+        return values
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(series.astype(object).where(series.notna(), None), type=pa.string())
+    text = pc.utf8_trim_whitespace(text)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return text.to_numpy(zero_copy_only=False).astype(object)
+
+
 def _geometries(table: SourceTable, spec: LayerSpec) -> tuple[np.ndarray, list[Rejected]]:
     """The table's geometries in 2-D, closed lines as polygons where the layer wants
     areas; and the rows whose geometry fits no geometry type of the layer."""
@@ -209,7 +239,12 @@ def map_table(table: SourceTable, guess: LayerGuess, dictionary: Dictionary,
         if target is None:
             continue
         fspec = spec.field(target)
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        series = frame[column]
+        if _plain_text(fspec, series):
+            out[target] = _text_column(series)
+            continue
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)  # iterating an Arrow array is slow
         parse = _parser(fspec, dictionary, layer)
         results = [parse(u) for u in uniques]
         mapped = np.empty(len(uniques) + 1, dtype=object)
@@ -233,7 +268,7 @@ def map_table(table: SourceTable, guess: LayerGuess, dictionary: Dictionary,
         failed = np.array([r[2] is not None and _text(u) is not None
                            for u, r in zip(uniques, results, strict=True)] + [False])
         for row in failed[codes].nonzero()[0]:
-            kept_raw.setdefault(int(row), {})[column] = _text(frame[column].iloc[row])
+            kept_raw.setdefault(int(row), {})[column] = _text(uniques[codes[row]])
         out[target] = column_values
     defaults = {**guess.defaults, **table.defaults}
     for name, value in defaults.items():
@@ -252,8 +287,9 @@ def map_table(table: SourceTable, guess: LayerGuess, dictionary: Dictionary,
     out[ID] = ids
     names = out.get(NAME)
     named = ~pd.isna(names) if names is not None else np.zeros(n, dtype=bool)
-    placeholder = np.array([f"{spec.label_vi} {i}" for i in ids], dtype=object)
-    out[NAME] = np.where(named, names if names is not None else placeholder, placeholder)
+    filled = np.array(names, dtype=object) if names is not None else np.full(n, None, object)
+    filled[~named] = [f"{spec.label_vi} {i}" for i in ids[~named]]
+    out[NAME] = filled
     if NAME_KNOWN not in out:
         out[NAME_KNOWN] = named
     where = table.path.name + (f", {table.part}" if table.part else "")

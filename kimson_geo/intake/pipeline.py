@@ -193,7 +193,13 @@ def import_delivery(
     labels = _labels(files, roots)
     tables: list[SourceTable] = []
     for path in files:
-        tables.extend(read_delivery_file(path, dictionary, src_crs=src_crs, label=labels[path]))
+        pinned = dictionary.source_crs(labels[path]) if src_crs is None else None
+        read = read_delivery_file(path, dictionary, src_crs=src_crs or pinned,
+                                  label=labels[path])
+        if pinned is not None:  # the note names the mapping, not an option never given
+            for table in read:
+                table.crs_note = table.crs_note.replace("(--src-crs)", "(the mapping)")
+        tables.extend(read)
     plan = MappingPlan()
     result = ImportResult(layers={}, plan=plan)
     by_layer: dict[str, list[MappedTable]] = {}
@@ -212,8 +218,10 @@ def import_delivery(
         mapped = map_table(table, guess, dictionary, crs_sure=crs_sure)
         how = {"exact": f"named {guess.matched!r}", "words": f"the name holds {guess.matched!r}",
                "mapping": f"given ({guess.matched})"}.get(guess.how, guess.how)
+        pinned = table.frame.crs.to_string() if table.frame.crs is not None and any(
+            w in table.crs_note for w in ("assumed", "(--src-crs)", "(the mapping)")) else None
         plan.sources[table.label] = SourceUse(guess.layer, len(mapped.frame), table.crs_note,
-                                              table.encoding, how)
+                                              table.encoding, how, pinned)
         plan.fields.setdefault(guess.layer, {}).update(mapped.fields)
         plan.add_values(guess.layer, mapped.values)
         result.rejected.extend(mapped.rejected)

@@ -1,11 +1,13 @@
 """The mapping an import applied, as the TOML file that ``--mapping`` reads back.
 
 ``[sources."LABEL"]`` says which layer each source table went to, in which CRS and
-encoding; ``[fields.LAYER]`` maps every source field to a registry field (``""``: kept in
-``extra``); ``[values.LAYER.FIELD]`` maps every distinct source value of a coded or
-true/false field, and every number that could not be read, with its count and reason as a
-comment (``""``: left unmapped).  Editing the ``""`` entries and passing the file back with
-``--mapping`` completes the mapping.
+encoding (``crs = "EPSG:5899"`` when the CRS was assumed or given: ``--mapping`` reads
+the table in it, so that a reviewed guess is pinned); ``[fields.LAYER]`` maps every
+source field to a registry field (``""``: kept in ``extra``); ``[values.LAYER.FIELD]``
+maps every distinct source value of a coded or true/false field, and every number that
+could not be read, with its count and reason as a comment (``""``: left unmapped).
+Editing the ``""`` entries and passing the file back with ``--mapping`` completes the
+mapping.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ class SourceUse:
     crs: str = ""
     encoding: str | None = None
     how: str = ""
+    #: the CRS the table was read in when it was assumed or given (``crs`` in the TOML,
+    #: which ``--mapping`` then honours); None when the file names its own
+    pinned_crs: str | None = None
 
 
 @dataclass
@@ -88,7 +93,7 @@ class MappingPlan:
     def to_dict(self) -> dict[str, Any]:
         return {
             "sources": {k: {"layer": v.layer, "features": v.features, "crs": v.crs,
-                            "encoding": v.encoding, "how": v.how}
+                            "pinned_crs": v.pinned_crs, "encoding": v.encoding, "how": v.how}
                         for k, v in self.sources.items()},
             "fields": {layer: {c: t for c, t in table.items()}
                        for layer, table in self.fields.items()},
@@ -111,7 +116,10 @@ class MappingPlan:
                              "(" + ", ".join(_layer_names()) + ")")
             else:
                 lines.append(f"layer = {toml_string(use.layer)}  # {_comment(use.how)}")
-            lines.append(f"# {use.features} feature(s); CRS {_comment(use.crs)}"
+            if use.pinned_crs:
+                lines.append(f"crs = {toml_string(use.pinned_crs)}  # {_comment(use.crs)}")
+            lines.append(f"# {use.features} feature(s)"
+                         + ("" if use.pinned_crs else f"; CRS {_comment(use.crs)}")
                          + (f"; text decoded from {use.encoding}" if use.encoding else ""))
             lines.append("")
         for layer, table in self.fields.items():

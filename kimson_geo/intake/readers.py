@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataSourceError
+from ..io.arrow import arrow_available
 from ..io.sources import check_input, list_source_layers
 from ..text import normalize_frame_text
 from .dictionary import Dictionary, fold
@@ -83,8 +84,10 @@ def read_delivery_file(path: Path, dictionary: Dictionary, *, src_crs: object | 
     return read_gdal(path, dictionary, src_crs=src_crs, label=label)
 
 
-def gdal_frame(path: Path, layer: str | None = None, **options: object) -> gpd.GeoDataFrame:
-    """One layer of ``path`` through pyogrio, text in NFC; GDAL's failure as one line."""
+def gdal_frame(path: Path, layer: str | None = None, *, normalize: bool = True,
+               **options: object) -> gpd.GeoDataFrame:
+    """One layer of ``path`` through pyogrio (by Arrow when pyarrow is installed), text in
+    NFC unless ``normalize`` is false; GDAL's failure as one line."""
     import pyogrio
     from pyogrio.errors import DataLayerError
     from pyogrio.errors import DataSourceError as OgrSourceError
@@ -93,13 +96,14 @@ def gdal_frame(path: Path, layer: str | None = None, **options: object) -> gpd.G
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
             warnings.filterwarnings("ignore", message="Could not parse column")
-            frame = pyogrio.read_dataframe(path, layer=layer, **options)
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=arrow_available(),
+                                           **options)
     except (OgrSourceError, DataLayerError) as exc:
         reason = " ".join(str(exc).split())
         raise DataSourceError(f"{path}: cannot be read: {reason}") from None
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
-    return normalize_frame_text(frame)
+    return normalize_frame_text(frame) if normalize else frame
 
 
 def read_gdal(path: Path, dictionary: Dictionary, *, src_crs: object | None = None,
@@ -139,16 +143,21 @@ def read_gdal(path: Path, dictionary: Dictionary, *, src_crs: object | None = No
 # --------------------------------------------------------------------------- text repair
 
 def _shapefile(path: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, str | None]:
-    """A Shapefile read in the encoding its .cpg names or its text shows."""
+    """A Shapefile read in the encoding its .cpg names or its text shows.
+
+    The file is read once, as Latin-1 (every byte one character); the encoding is found
+    from that frame's text and the text decoded from it.
+    """
     from ..io.encoding import READ_AS, encoding_label, shapefile_encoding, transcode_frame
 
-    found = shapefile_encoding(path)
+    frame = gdal_frame(path, normalize=False, encoding=READ_AS)
+    found = shapefile_encoding(path, frame)
     if found.note:
         notes.append(found.note)
-    if found.name in ("ascii", "utf-8"):
-        return gdal_frame(path, encoding="UTF-8"), None
-    frame = gdal_frame(path, encoding=READ_AS)
-    return normalize_frame_text(transcode_frame(frame, found.name)), encoding_label(found.name)
+    name = "utf-8" if found.name == "ascii" else found.name
+    frame = transcode_frame(frame, name)  # which puts the text in NFC too
+    frame.attrs["nfc_changed"] = {}
+    return frame, None if name == "utf-8" else encoding_label(name)
 
 
 def repair_text(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:

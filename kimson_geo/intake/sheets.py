@@ -10,6 +10,8 @@ with its reason; a file where no sheet has coordinate columns is a :class:`DataS
 from __future__ import annotations
 
 import csv
+import io
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -29,19 +31,49 @@ __all__ = ["read_sheets", "sheet_rows"]
 _HEADER_SCAN = 20
 
 
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """How the CSV separates its cells: the Sniffer's answer, else the one of ``,;\t``
+    that most lines hold the same number of times (a title line above the header and
+    decimal commas in ``;`` files defeat the Sniffer)."""
+    sample = text[:4096]
+    if not sample.strip():
+        return csv.excel
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        pass
+    lines = [line for line in sample.splitlines() if line.strip()]
+    best, weight = ",", 0
+    for delimiter in ",;\t":
+        counts = Counter(line.count(delimiter) for line in lines)
+        counts.pop(0, None)
+        if counts:
+            per_line, n = counts.most_common(1)[0]
+            if per_line * n > weight:
+                best, weight = delimiter, per_line * n
+
+    class Found(csv.excel):
+        delimiter = best
+
+    return Found
+
+
 def sheet_rows(path: Path) -> dict[str, list[list[object]]]:
     """Every sheet of ``path`` as rows of cell values (CSV: one sheet named after the file)."""
     if path.suffix.lower() == ".csv":
         raw = path.read_bytes()
+        text = None
         for codec in ("utf-8-sig", "cp1258"):
             try:
                 text = raw.decode(codec)
                 break
             except UnicodeDecodeError:
                 continue
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() \
-            else csv.excel
-        return {path.stem: [list(r) for r in csv.reader(text.splitlines(), dialect)]}
+        if text is None:
+            raise DataSourceError(f"{path}: the CSV is neither UTF-8 nor Windows-1258 text; "
+                                  "save it as CSV UTF-8")
+        return {path.stem: [list(r) for r in csv.reader(io.StringIO(text, newline=""),
+                                                         _dialect(text))]}
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:

@@ -201,16 +201,20 @@ def _cpg_text(path: Path) -> str | None:
     return None
 
 
-def _samples(path: Path) -> list[bytes]:
-    """Field names and text values of the first features, as their raw bytes."""
+def _samples(path: Path, frame: pd.DataFrame | None = None) -> list[bytes]:
+    """Field names and text values of the first features, as their raw bytes (from
+    ``frame``, the file already read as :data:`READ_AS`, when given)."""
     import warnings
 
     import pyogrio
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        frame = pyogrio.read_dataframe(path, read_geometry=False, encoding=READ_AS,
-                                       max_features=SAMPLE_FEATURES)
+    if frame is not None:
+        frame = frame.iloc[:SAMPLE_FEATURES]
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = pyogrio.read_dataframe(path, read_geometry=False, encoding=READ_AS,
+                                           max_features=SAMPLE_FEATURES)
     samples = [str(c).encode("latin-1") for c in frame.columns]
     for column in frame.columns:
         if is_text_dtype(frame[column].dtype):
@@ -219,17 +223,18 @@ def _samples(path: Path) -> list[bytes]:
     return samples
 
 
-def shapefile_encoding(path: str | Path) -> TextEncoding:
+def shapefile_encoding(path: str | Path, frame: pd.DataFrame | None = None) -> TextEncoding:
     """How the text of the Shapefile at ``path`` is encoded.
 
     A ``.cpg`` naming a known encoding is honoured (``CP1258``, ``1258``, ``ANSI 1258``,
     ``UTF8``, ``TCVN3``, ``VNI``...) unless the text is not valid in it; otherwise the
     encoding is detected from the first :data:`SAMPLE_FEATURES` features, with a note.
+    ``frame``, the whole file already read as :data:`READ_AS`, spares a second read.
     """
     path = Path(path)
     declared = _cpg_text(path)
     named = codec_for_codepage(declared) if declared else None
-    samples = _samples(path)
+    samples = _samples(path, frame)
     if named is not None:
         try:
             for sample in samples:
@@ -254,8 +259,26 @@ def shapefile_encoding(path: str | Path) -> TextEncoding:
     return TextEncoding(found, "detected", declared, note)
 
 
+def _decode_all(values: list[object], encoding: str) -> list[object] | None:
+    """Every value decoded in one pass (joined by NUL, which no DBF text holds) for the
+    standard codecs; None when that cannot be done (a legacy encoding, a NUL inside)."""
+    if encoding in _LEGACY or not all(isinstance(v, str) for v in values):
+        return None
+    joined = "\x00".join(values)  # type: ignore[arg-type]
+    try:
+        out = joined.encode("latin-1").decode(encoding, "replace")
+    except UnicodeEncodeError:
+        return None
+    parts = out.split("\x00")
+    if len(parts) != len(values):
+        return None
+    return [unicodedata.normalize("NFC", p) for p in parts]
+
+
 def transcode_frame(frame: pd.DataFrame, encoding: str) -> pd.DataFrame:
-    """A frame read as :data:`READ_AS` with its names and text decoded as ``encoding``."""
+    """A frame read as :data:`READ_AS` with its names and text decoded as ``encoding``,
+    in NFC (each distinct value once)."""
+    import numpy as np
     import pandas as pd
 
     def fix(value: object) -> object:
@@ -267,9 +290,14 @@ def transcode_frame(frame: pd.DataFrame, encoding: str) -> pd.DataFrame:
     for column in frame.columns:
         series = frame[column]
         if is_text_dtype(series.dtype):
-            codes, uniques = pd.factorize(series)
-            if len(uniques) and any(isinstance(u, str) and not u.isascii() for u in uniques):
-                table = pd.Index([fix(u) for u in uniques], dtype=object)
-                frame[column] = pd.Series(table.take(codes), index=series.index,
-                                          dtype=object).where(codes >= 0, None)
+            codes, found = pd.factorize(series)
+            uniques = np.asarray(found, dtype=object).tolist()  # Arrow arrays iterate slowly
+            if not any(isinstance(u, str) and not u.isascii() for u in uniques):
+                continue
+            decoded = _decode_all(uniques, encoding)
+            if decoded is None:
+                decoded = [fix(u) for u in uniques]
+            table = pd.Index(decoded, dtype=object)
+            frame[column] = pd.Series(table.take(codes), index=series.index,
+                                      dtype=object).where(codes >= 0, None)
     return frame

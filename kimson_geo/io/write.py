@@ -26,6 +26,7 @@ import pandas as pd
 from ..crs import resolve_crs
 from ..errors import DataLossWarning, ExportError
 from ..registry import SHAPEFILE_FIELD_WIDTH, WGS84
+from .arrow import arrow_available
 from .atomic import atomic_path, is_stdout, staging
 
 if TYPE_CHECKING:
@@ -230,12 +231,25 @@ def _short(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _arrow_safe(frame: gpd.GeoDataFrame) -> bool:
+    """Whether every object column holds only text (Arrow takes it as it is)."""
+    geometry = frame.geometry.name
+    for column in frame.columns:
+        if column != geometry and pd.api.types.is_object_dtype(frame[column].dtype):
+            values = frame[column].dropna()
+            if not values.map(lambda v: isinstance(v, str)).all():
+                return False
+    return True
+
+
 def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, target: str) -> None:
     """GDAL writes ``frame`` to ``staged``; its exceptions and failure warnings are errors."""
     import pyogrio
 
     driver = FORMATS[key][0]
     extra: dict[str, object] = {"promote_to_multi": True} if key == "shp" else {}
+    if key == "geojson" and arrow_available() and _arrow_safe(frame):
+        extra["use_arrow"] = True  # the same file, about a third faster
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -283,6 +297,22 @@ def _shapefile_problem(shp: Path, expected: int) -> str | None:
     return None
 
 
+#: how GDAL's GeoJSON writer starts each feature: on a line of its own (a newline inside
+#: a JSON string is always escaped, so this cannot occur in a value)
+_GEOJSON_FEATURE = b'\n{ "type": "Feature"'
+
+
+def _geojson_features(path: Path) -> int:
+    """Features in a GeoJSON file GDAL wrote, counted by their line starts (no parse)."""
+    count, tail = 0, b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            block = tail + chunk
+            count += block.count(_GEOJSON_FEATURE)
+            tail = block[-(len(_GEOJSON_FEATURE) - 1):]
+    return count
+
+
 def verify_written(path: str | os.PathLike[str], fmt: str, expected: int, *,
                    layer: str | None = None, target: str | None = None) -> None:
     """Check a file GDAL has just written: not empty, complete, ``expected`` features.
@@ -315,6 +345,8 @@ def verify_written(path: str | os.PathLike[str], fmt: str, expected: int, *,
             tail = tail.rstrip(b"\r\n\t ")
         if not tail.endswith(ending):
             raise ExportError(f"{name}: the {fmt} file stops in the middle; {hint}")
+    if fmt == "geojson" and _geojson_features(staged) == expected:
+        return  # GDAL's own layout, counted without parsing; else GDAL reads it back
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
