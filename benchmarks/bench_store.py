@@ -37,10 +37,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     import pyogrio
 
     import kimson_geo
+    from benchmarks.synth import generate
     from kimson_geo.diff import diff_inventories
     from kimson_geo.registry import ROADS_LAYER, WIDTH
     from kimson_geo.store import init_store
-    from kimson_geo.synth import generate
 
     work = args.work or Path(tempfile.mkdtemp(prefix="kimson-bench-store-"))
     base = work / "base"

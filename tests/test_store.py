@@ -296,3 +296,45 @@ def test_values_the_typed_columns_cannot_hold_are_refused(store_r1: str,
     with pytest.raises(SchemaError, match="roads: feature 0 .*field 'width_m': '5,5'"):
         open_store(store_r1).accept(data, message="comma", allow_errors=True)
     assert _fingerprint(store_r1) == before
+
+
+def test_accept_reads_the_delivery_once(store_r1: str, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import kimson_geo.io.read as read_module
+
+    delivery, _ = second_delivery(tmp_path / "d2")
+    reads: list[str] = []
+    real = read_module.read_layer
+
+    def counting(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(read_module, "read_layer", counting)
+    assert open_store(store_r1).accept(delivery, message="two") is not None
+    assert sorted(reads) == sorted(p.name for p in delivery.glob("*.geojson"))
+
+
+def test_accept_writes_only_the_changed_rows(store_r1: str, tmp_path: Path) -> None:
+    def rows(layer: str) -> tuple[int, int]:
+        backend = open_store(store_r1).backend
+        conn = backend.connect()
+        try:
+            table = backend.table(f"{layer}_history")
+            total = backend.query(conn, f"SELECT COUNT(*) FROM {table}", ())[0][0]
+            closed = backend.query(conn, f"SELECT COUNT(*) FROM {table} WHERE "
+                                         '"_rev_to" IS NOT NULL', ())[0][0]
+        finally:
+            backend.rollback(conn)
+            conn.close()
+        return int(total), int(closed)
+
+    before = {name: rows(name) for name in LAYER_NAMES}
+    open_store(store_r1).accept(second_delivery(tmp_path / "d2")[0], message="two")
+    after = {name: rows(name) for name in LAYER_NAMES}
+    # a new version for the added and the modified, an end for the removed and the modified
+    assert after[ROADS_LAYER] == (before[ROADS_LAYER][0] + 2, before[ROADS_LAYER][1] + 2)
+    assert after[CULTURAL_HOUSES_LAYER] == (before[CULTURAL_HOUSES_LAYER][0] + 1,
+                                            before[CULTURAL_HOUSES_LAYER][1] + 1)
+    assert {n: after[n] for n in after if n not in (ROADS_LAYER, CULTURAL_HOUSES_LAYER)} == \
+        {n: before[n] for n in before if n not in (ROADS_LAYER, CULTURAL_HOUSES_LAYER)}

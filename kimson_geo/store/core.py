@@ -322,11 +322,10 @@ def _read_delivery(source: Any, allow_errors: bool, untouched: str
     and ``allow_errors`` is False (``untouched`` says what that left alone)."""
     import kimson_geo
 
-    from ..inventory import Inventory
-    from ..validation import validate_inventory
+    from ..validation import validate_and_load
 
-    report = (validate_inventory(source) if isinstance(source, Inventory)
-              else kimson_geo.validate(source))
+    # read once: the frames validation read are the delivery (not validate, then load)
+    report, delivery = validate_and_load(source)
     if report.nothing_read:
         first = next(iter(report.unreadable.items()))
         raise DeliveryRefused(f"{first[0]}: {first[1]}", report)
@@ -335,7 +334,8 @@ def _read_delivery(source: Any, allow_errors: bool, untouched: str
         raise DeliveryRefused(
             f"{_describe(source)}: {s['errors']} validation error(s); {untouched} (fix the "
             "delivery, or record it anyway with --allow-errors)", report)
-    delivery = source if isinstance(source, Inventory) else kimson_geo.load(source)
+    if delivery is None:  # validation skipped a file load() reads (with --allow-errors)
+        delivery = kimson_geo.load(source)
     return delivery, report
 
 
