@@ -145,8 +145,8 @@ def frame_from_rows(d: Dialect, spec: LayerSpec, rows: list[tuple[Any, ...]]
         if f.type == "str":
             data[f.name] = column.astype(object).where(column.notna(), None)
         elif f.type == "bool":
-            data[f.name] = column.astype(object).map(
-                lambda v: pd.NA if pd.isna(v) else bool(v)).astype("boolean")
+            # sqlite gives 0/1, PostgreSQL True/False, both None for NULL
+            data[f.name] = column.astype(object).astype("boolean")
         else:
             data[f.name] = pd.to_numeric(column).astype(_DTYPES[f.type])
     geoms = d.decode_geometries(raw[GEOM].tolist())
