@@ -338,3 +338,25 @@ def test_accept_writes_only_the_changed_rows(store_r1: str, tmp_path: Path) -> N
                                             before[CULTURAL_HOUSES_LAYER][1] + 1)
     assert {n: after[n] for n in after if n not in (ROADS_LAYER, CULTURAL_HOUSES_LAYER)} == \
         {n: before[n] for n in before if n not in (ROADS_LAYER, CULTURAL_HOUSES_LAYER)}
+
+
+def test_geopackage_store_has_a_spatial_index(tmp_path: Path) -> None:
+    path = tmp_path / "ward.gpkg"
+    init_store(path, source=ROOT / "data", message="bundled")
+    open_store(path).accept(second_delivery(tmp_path / "d2")[0], message="two")
+    with sqlite3.connect(path) as conn:
+        for name in LAYER_NAMES:
+            table = f"{name}_history"
+            # the triggers kept the index in step with every version the accept wrote
+            assert conn.execute(f'SELECT COUNT(*) FROM "rtree_{table}_geom"').fetchone() == \
+                conn.execute(f'SELECT COUNT(*) FROM "{table}" WHERE geom IS NOT NULL'
+                             ).fetchone()
+        assert conn.execute("SELECT COUNT(*) FROM gpkg_extensions WHERE extension_name = "
+                            "'gpkg_rtree_index'").fetchone()[0] == len(LAYER_NAMES)
+    assert pyogrio.read_info(path, layer=ROADS_LAYER)["capabilities"]["fast_spatial_filter"]
+    roads = kimson_geo.load(path)[ROADS_LAYER]
+    minx, miny, maxx, maxy = roads.total_bounds
+    box = (minx, miny, (minx + maxx) / 2, (miny + maxy) / 2)
+    inside = pyogrio.read_dataframe(path, layer=ROADS_LAYER, bbox=box)
+    assert sorted(inside["id"]) == sorted(roads.cx[box[0]:box[2], box[1]:box[3]]["id"])
+    assert 0 < len(inside) < len(roads)
