@@ -360,3 +360,20 @@ def test_geopackage_store_has_a_spatial_index(tmp_path: Path) -> None:
     inside = pyogrio.read_dataframe(path, layer=ROADS_LAYER, bbox=box)
     assert sorted(inside["id"]) == sorted(roads.cx[box[0]:box[2], box[1]:box[3]]["id"])
     assert 0 < len(inside) < len(roads)
+
+
+def test_postgis_store_has_a_spatial_index(request: pytest.FixtureRequest) -> None:
+    import psycopg
+
+    url = fresh_schema_url(request.getfixturevalue("postgis_server"))
+    conninfo, _, schema = url.partition("#")
+    init_store(url, source=ROOT / "data", message="bundled")
+    try:
+        with psycopg.connect(conninfo) as conn:
+            indexed = {row[0] for row in conn.execute(
+                "SELECT tablename FROM pg_indexes WHERE schemaname = %s AND indexdef LIKE "
+                "'%%USING gist (geom)%%'", (schema,))}
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    assert indexed == {f"{name}_history" for name in LAYER_NAMES}
