@@ -1,6 +1,6 @@
 """Store benchmarks (issue 11): accept vs validate, diff vs load.
 
-    python -m benchmarks.bench_store --roads 100000 [--work DIR]
+    python -m benchmarks.bench_store --roads 100000 [--work DIR] [--store LOCATION]
 
 1. accept of a delivery that changes 1% of the roads of a store holding ``--roads`` roads,
    against validating that delivery alone (accept validates it, then writes only changes);
@@ -8,7 +8,9 @@
 
 The synthetic inventory comes from the benchmarks' generator without seeded defects (the
 store refuses values its typed columns cannot hold); ``allow_errors`` covers rule findings.
-Prints one JSON object with the timings and the two ratios.
+Prints one JSON object with the timings and the two ratios.  ``--store`` measures another
+store than ``DIR/ward.gpkg``: a ``postgresql://host/db#schema`` URL (the schema is dropped
+first, so give a schema of its own).
 """
 
 from __future__ import annotations
@@ -31,16 +33,18 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--roads", type=int, default=100_000)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--store", default=None,
+                        help="a postgresql:// URL with #schema (dropped first), or a .gpkg")
     args = parser.parse_args(argv)
 
     import geopandas as gpd
     import pyogrio
 
     import kimson_geo
+    from benchmarks.synth import generate
     from kimson_geo.diff import diff_inventories
     from kimson_geo.registry import ROADS_LAYER, WIDTH
     from kimson_geo.store import init_store
-    from kimson_geo.synth import generate
 
     work = args.work or Path(tempfile.mkdtemp(prefix="kimson-bench-store-"))
     base = work / "base"
@@ -63,8 +67,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     roads.loc[chosen, WIDTH] = width.loc[chosen] + 0.5
     pyogrio.write_dataframe(roads, delivery / f"{ROADS_LAYER}.geojson", driver="GeoJSON")
 
-    store_path = work / "ward.gpkg"
-    store_path.unlink(missing_ok=True)
+    store_path = args.store or work / "ward.gpkg"
+    _drop(store_path)
     store, t_init = _timed(init_store, store_path, source=first, message="base",
                            allow_errors=True)
     _, t_validate = _timed(kimson_geo.validate, delivery)
@@ -74,7 +78,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     (old, new), t_load = _timed(lambda: (kimson_geo.load(first), kimson_geo.load(delivery)))
     _, t_compare = _timed(diff_inventories, old, new)
     out = {
-        "roads": args.roads, "init_s": round(t_init, 2),
+        "roads": args.roads, "store": "postgis" if str(store_path).startswith("postgres")
+        else "gpkg", "init_s": round(t_init, 2),
         "validate_delivery_s": round(t_validate, 2), "accept_s": round(t_accept, 2),
         "accept_over_validate": round(t_accept / t_validate, 2),
         "load_both_s": round(t_load, 2), "diff_s": round(t_load + t_compare, 2),
@@ -82,6 +87,21 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     }
     print(json.dumps(out))
     return out
+
+
+def _drop(location: str | Path) -> None:
+    """Remove the store a previous run left at ``location``."""
+    text = str(location)
+    if not text.startswith(("postgresql://", "postgres://")):
+        Path(text).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    conninfo, _, schema = text.partition("#")
+    if not schema.isidentifier() or schema.lower() != schema:
+        raise SystemExit(f"{text}: give a lower-case #schema of the benchmark's own")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def _numbers_only(folder: Path) -> None:

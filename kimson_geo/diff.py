@@ -195,13 +195,14 @@ def _usable_ids(frame: pd.DataFrame) -> np.ndarray:
     """Each row's id as text, or None where it is missing or not unique in the layer."""
     if ID not in frame.columns:
         return np.full(len(frame), None, dtype=object)
-    ids = frame[ID].astype(object).where(frame[ID].notna(), None).to_numpy(dtype=object)
-    ids = np.array([None if v is None else str(v) for v in ids], dtype=object)
-    present = pd.Series(ids).dropna()
-    dup = set(present[present.duplicated(keep=False)])
-    if dup:
-        ids = np.array([None if v in dup else v for v in ids], dtype=object)
-    return ids
+    column = frame[ID]
+    missing = column.isna().to_numpy()
+    text = column.astype(object).where(~missing, "").astype(str).to_numpy(dtype=object)
+    # an id that appears twice names no one feature: neither copy is matched by it
+    dup = np.zeros(len(text), dtype=bool)
+    dup[~missing] = pd.Series(text[~missing]).duplicated(keep=False).to_numpy()
+    text[missing | dup] = None
+    return text
 
 
 def _values_differ(a: pd.Series, b: pd.Series, kind: str) -> np.ndarray:
@@ -260,22 +261,20 @@ def diff_layer(name: str, old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *,
 
     spec = layer_spec(name)
     old_ids, new_ids = _usable_ids(old), _usable_ids(new)
-    old_pos = {v: i for i, v in enumerate(old_ids) if v is not None}
-    pairs_old, pairs_new = [], []
-    for j, v in enumerate(new_ids):
-        i = old_pos.get(v) if v is not None else None
-        if i is not None:
-            pairs_old.append(i)
-            pairs_new.append(j)
+    # ids are unique or None on each side: a hash join of the ones present
+    old_has, new_has = np.flatnonzero(pd.notna(old_ids)), np.flatnonzero(pd.notna(new_ids))
+    found = pd.Index(old_ids[old_has]).get_indexer(new_ids[new_has])
+    pairs_new = new_has[found >= 0]
+    pairs_old = old_has[found[found >= 0]]
     by_id = len(pairs_old)
-    rest_old = np.setdiff1d(np.arange(len(old)), np.array(pairs_old, dtype=int))
-    rest_new = np.setdiff1d(np.arange(len(new)), np.array(pairs_new, dtype=int))
+    rest_old = np.setdiff1d(np.arange(len(old)), pairs_old)
+    rest_new = np.setdiff1d(np.arange(len(new)), pairs_new)
     old_geoms = np.asarray(old.geometry.array, dtype=object)
     new_geoms = np.asarray(new.geometry.array, dtype=object)
     go, gn = _match_by_geometry(old_geoms[rest_old], new_geoms[rest_new], tolerance_m)
     geo_old, geo_new = rest_old[go], rest_new[gn]
-    m_old = np.concatenate([np.array(pairs_old, dtype=int), geo_old])
-    m_new = np.concatenate([np.array(pairs_new, dtype=int), geo_new])
+    m_old = np.concatenate([pairs_old.astype(int), geo_old])
+    m_new = np.concatenate([pairs_new.astype(int), geo_new])
     via_geometry = np.concatenate([np.zeros(by_id, dtype=bool), np.ones(len(geo_old), bool)])
 
     fields = [f for f in spec.fields if f.name in old.columns or f.name in new.columns]
@@ -289,9 +288,15 @@ def diff_layer(name: str, old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *,
         if d.any():
             differs[f.name] = d
     a_geom, b_geom = old_geoms[m_old], new_geoms[m_new]
-    same_geom = shapely.equals_exact(shapely.normalize(a_geom), shapely.normalize(b_geom),
-                                     tolerance=GEOMETRY_TOLERANCE_DEG)
+    # most pairs are unchanged and equal as stored; only the rest are normalised (ring
+    # start, orientation) before they count as changed
+    same_geom = shapely.equals_exact(a_geom, b_geom, tolerance=GEOMETRY_TOLERANCE_DEG)
     same_geom = same_geom | (shapely.is_missing(a_geom) & shapely.is_missing(b_geom))
+    check = np.flatnonzero(~same_geom)
+    if len(check):
+        same_geom[check] = shapely.equals_exact(
+            shapely.normalize(a_geom[check]), shapely.normalize(b_geom[check]),
+            tolerance=GEOMETRY_TOLERANCE_DEG)
     changed = ~same_geom
     for d in differs.values():
         changed = changed | d

@@ -296,3 +296,84 @@ def test_values_the_typed_columns_cannot_hold_are_refused(store_r1: str,
     with pytest.raises(SchemaError, match="roads: feature 0 .*field 'width_m': '5,5'"):
         open_store(store_r1).accept(data, message="comma", allow_errors=True)
     assert _fingerprint(store_r1) == before
+
+
+def test_accept_reads_the_delivery_once(store_r1: str, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import kimson_geo.io.read as read_module
+
+    delivery, _ = second_delivery(tmp_path / "d2")
+    reads: list[str] = []
+    real = read_module.read_layer
+
+    def counting(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(read_module, "read_layer", counting)
+    assert open_store(store_r1).accept(delivery, message="two") is not None
+    assert sorted(reads) == sorted(p.name for p in delivery.glob("*.geojson"))
+
+
+def test_accept_writes_only_the_changed_rows(store_r1: str, tmp_path: Path) -> None:
+    def rows(layer: str) -> tuple[int, int]:
+        backend = open_store(store_r1).backend
+        conn = backend.connect()
+        try:
+            table = backend.table(f"{layer}_history")
+            total = backend.query(conn, f"SELECT COUNT(*) FROM {table}", ())[0][0]
+            closed = backend.query(conn, f"SELECT COUNT(*) FROM {table} WHERE "
+                                         '"_rev_to" IS NOT NULL', ())[0][0]
+        finally:
+            backend.rollback(conn)
+            conn.close()
+        return int(total), int(closed)
+
+    before = {name: rows(name) for name in LAYER_NAMES}
+    open_store(store_r1).accept(second_delivery(tmp_path / "d2")[0], message="two")
+    after = {name: rows(name) for name in LAYER_NAMES}
+    # a new version for the added and the modified, an end for the removed and the modified
+    assert after[ROADS_LAYER] == (before[ROADS_LAYER][0] + 2, before[ROADS_LAYER][1] + 2)
+    assert after[CULTURAL_HOUSES_LAYER] == (before[CULTURAL_HOUSES_LAYER][0] + 1,
+                                            before[CULTURAL_HOUSES_LAYER][1] + 1)
+    assert {n: after[n] for n in after if n not in (ROADS_LAYER, CULTURAL_HOUSES_LAYER)} == \
+        {n: before[n] for n in before if n not in (ROADS_LAYER, CULTURAL_HOUSES_LAYER)}
+
+
+def test_geopackage_store_has_a_spatial_index(tmp_path: Path) -> None:
+    path = tmp_path / "ward.gpkg"
+    init_store(path, source=ROOT / "data", message="bundled")
+    open_store(path).accept(second_delivery(tmp_path / "d2")[0], message="two")
+    with sqlite3.connect(path) as conn:
+        for name in LAYER_NAMES:
+            table = f"{name}_history"
+            # the triggers kept the index in step with every version the accept wrote
+            assert conn.execute(f'SELECT COUNT(*) FROM "rtree_{table}_geom"').fetchone() == \
+                conn.execute(f'SELECT COUNT(*) FROM "{table}" WHERE geom IS NOT NULL'
+                             ).fetchone()
+        assert conn.execute("SELECT COUNT(*) FROM gpkg_extensions WHERE extension_name = "
+                            "'gpkg_rtree_index'").fetchone()[0] == len(LAYER_NAMES)
+    assert pyogrio.read_info(path, layer=ROADS_LAYER)["capabilities"]["fast_spatial_filter"]
+    roads = kimson_geo.load(path)[ROADS_LAYER]
+    minx, miny, maxx, maxy = roads.total_bounds
+    box = (minx, miny, (minx + maxx) / 2, (miny + maxy) / 2)
+    inside = pyogrio.read_dataframe(path, layer=ROADS_LAYER, bbox=box)
+    assert sorted(inside["id"]) == sorted(roads.cx[box[0]:box[2], box[1]:box[3]]["id"])
+    assert 0 < len(inside) < len(roads)
+
+
+def test_postgis_store_has_a_spatial_index(request: pytest.FixtureRequest) -> None:
+    import psycopg
+
+    url = fresh_schema_url(request.getfixturevalue("postgis_server"))
+    conninfo, _, schema = url.partition("#")
+    init_store(url, source=ROOT / "data", message="bundled")
+    try:
+        with psycopg.connect(conninfo) as conn:
+            indexed = {row[0] for row in conn.execute(
+                "SELECT tablename FROM pg_indexes WHERE schemaname = %s AND indexdef LIKE "
+                "'%%USING gist (geom)%%'", (schema,))}
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    assert indexed == {f"{name}_history" for name in LAYER_NAMES}

@@ -201,20 +201,26 @@ class Store:
         StoreError
             Another accept held the store longer than ``wait_s``.
         """
-        delivery, report = _read_delivery(source, allow_errors, "the store was not changed")
+        delivery, report, claims = _read_delivery(source, allow_errors,
+                                                  "the store was not changed")
         with self._open(wait_s) as conn:
             self.backend.begin_write(conn, wait_s)
             revision = self._record(conn, delivery, message=message, author=author,
                                     allow_errors=not report.ok, source=_describe(source),
-                                    tolerance_m=tolerance_m)
+                                    tolerance_m=tolerance_m, claims=claims)
             _pause_for_tests()
             conn.commit_or_rollback(revision is not None)
         return revision
 
     def _record(self, conn: Any, delivery: Inventory, *, message: str, author: str | None,
-                allow_errors: bool, source: str | None,
-                tolerance_m: float | None) -> Revision | None:
-        """Write the changes ``delivery`` makes as the next revision, in the open transaction."""
+                allow_errors: bool, source: str | None, tolerance_m: float | None,
+                claims: list[Any] | None = None) -> Revision | None:
+        """Write the changes ``delivery`` makes as the next revision, in the open transaction.
+
+        ``claims`` are the claims validation measured on ``delivery``: they are the
+        revision's when the delivery holds every layer the store holds (else measured
+        again on the merged inventory).
+        """
         from ..diff import DEFAULT_TOLERANCE_M, diff_layer
         from ..inventory import Inventory
         from ..validation.claims import measure_claims
@@ -238,16 +244,19 @@ class Store:
         if not counts:
             return None
         merged = {name: frame for name, frame in current.items() if len(frame)}
+        whole = set(merged) <= set(delivery.layers)
         merged.update(delivery.layers)
-        claims = [c.to_dict() for c in measure_claims(Inventory(layers=merged))]
+        if claims is None or not whole:  # the delivery's claims are not the revision's
+            claims = measure_claims(Inventory(layers=merged))
+        claim_dicts = [c.to_dict() for c in claims]
         revision = Revision(rev=rev, time=_now(), author=author, message=message,
                             allow_errors=allow_errors, source=source, counts=counts,
-                            claims=claims)
+                            claims=claim_dicts)
         marks = ", ".join([b.param] * len(REVISION_COLUMNS))
         b.execute(conn, f"INSERT INTO {b.table(REVISIONS_TABLE)} ({', '.join(REVISION_COLUMNS)}) "
                         f"VALUES ({marks})",
                   (rev, revision.time, author, message, allow_errors, source,
-                   json.dumps(counts), json.dumps(claims, ensure_ascii=False, default=str)))
+                   json.dumps(counts), json.dumps(claim_dicts, ensure_ascii=False, default=str)))
         return revision
 
 
@@ -317,16 +326,16 @@ def _describe(source: Any) -> str | None:
 
 
 def _read_delivery(source: Any, allow_errors: bool, untouched: str
-                   ) -> tuple[Inventory, ValidationReport]:
-    """The delivery's inventory and its validation report; refused when it has errors
-    and ``allow_errors`` is False (``untouched`` says what that left alone)."""
+                   ) -> tuple[Inventory, ValidationReport, list[Any] | None]:
+    """The delivery's inventory, its validation report and the claims measured on that
+    inventory (None when they were not); refused when it has errors and ``allow_errors``
+    is False (``untouched`` says what that left alone)."""
     import kimson_geo
 
-    from ..inventory import Inventory
-    from ..validation import validate_inventory
+    from ..validation import validate_and_load
 
-    report = (validate_inventory(source) if isinstance(source, Inventory)
-              else kimson_geo.validate(source))
+    # read once: the frames validation read are the delivery (not validate, then load)
+    report, delivery = validate_and_load(source)
     if report.nothing_read:
         first = next(iter(report.unreadable.items()))
         raise DeliveryRefused(f"{first[0]}: {first[1]}", report)
@@ -335,8 +344,9 @@ def _read_delivery(source: Any, allow_errors: bool, untouched: str
         raise DeliveryRefused(
             f"{_describe(source)}: {s['errors']} validation error(s); {untouched} (fix the "
             "delivery, or record it anyway with --allow-errors)", report)
-    delivery = source if isinstance(source, Inventory) else kimson_geo.load(source)
-    return delivery, report
+    if delivery is None:  # validation skipped a file load() reads (with --allow-errors)
+        return kimson_geo.load(source), report, None
+    return delivery, report, report.claims if report.claims else None
 
 
 def open_store(location: str | os.PathLike[str]) -> Store:
@@ -365,9 +375,10 @@ def init_store(location: str | os.PathLike[str], *, source: Any = None,
     backend = backend_for(location)
     if backend.exists():
         raise StoreError(f"{backend.location}: is already a store")
-    delivery = report = None
+    delivery = report = claims = None
     if source is not None:
-        delivery, report = _read_delivery(source, allow_errors, "no store was created")
+        delivery, report, claims = _read_delivery(source, allow_errors,
+                                                  "no store was created")
     with backend.creating() as conn:
         b = backend
         b.execute_ddl(conn, [*b.meta_ddl(), revisions_ddl(b)]
@@ -382,6 +393,6 @@ def init_store(location: str | os.PathLike[str], *, source: Any = None,
             store.backend = backend
             store._record(conn, delivery, message=message or "initial inventory",
                           author=author, allow_errors=not report.ok,  # type: ignore[union-attr]
-                          source=_describe(source), tolerance_m=None)
+                          source=_describe(source), tolerance_m=None, claims=claims)
     return Store(backend)
 

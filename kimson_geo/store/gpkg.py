@@ -6,6 +6,12 @@ store's tables are then made by the shared SQL of :mod:`.model` and registered i
 layers (views) and the history tables.  Geometries are GeoPackage binary blobs (a small
 header before standard WKB), written here because a store write must stay inside one
 sqlite transaction, which GDAL's own writer cannot join.
+
+Each history table has the GeoPackage RTree spatial index (``rtree_<table>_geom`` and the
+triggers of the GeoPackage 1.2 spec, Annex F.3); GDAL, and so QGIS, filters the current
+layers (views straight over those tables) through it.  The triggers call ``ST_MinX`` &c.,
+which GDAL provides; :meth:`GpkgBackend.connect` gives the store's own connections the same
+functions, read from the geometry header.
 """
 
 from __future__ import annotations
@@ -115,6 +121,7 @@ class GpkgBackend:
                                    isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot be opened as a store: {exc}") from None
+        _add_rtree_functions(conn)
         return conn
 
     def begin_write(self, conn: sqlite3.Connection, wait_s: float) -> None:
@@ -146,6 +153,7 @@ class GpkgBackend:
         try:
             _create_container(tmp)
             conn = sqlite3.connect(tmp, isolation_level=None)
+            _add_rtree_functions(conn)
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 yield conn
@@ -171,6 +179,10 @@ class GpkgBackend:
                 conn.execute("INSERT INTO gpkg_geometry_columns (table_name, column_name, "
                              "geometry_type_name, srs_id, z, m) VALUES (?, ?, 'GEOMETRY', ?, "
                              "0, 0)", (name, GEOM, _SRS_ID))
+        conn.execute(_EXTENSIONS_DDL)
+        for spec in all_layer_specs():
+            for statement in _rtree_ddl(history_table(spec.name)):
+                conn.execute(statement)
 
     def meta_ddl(self) -> list[str]:
         return []  # GDAL created the meta table with the container
@@ -217,3 +229,81 @@ def _create_container(path: Path) -> None:
     meta = pd.DataFrame({"key": pd.Series([], dtype=object),
                          "value": pd.Series([], dtype=object)})
     pyogrio.write_dataframe(meta, path, layer=META_TABLE, driver="GPKG", VERSION="1.2")
+
+
+# ------------------------------------------------------------------ the RTree index
+
+_EXTENSIONS_DDL = ("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, "
+                   "column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL, "
+                   "scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, "
+                   "extension_name))")
+
+
+def _rtree_ddl(table: str) -> list[str]:
+    """The RTree of ``table``'s geometry: the virtual table, its triggers (GeoPackage 1.2,
+    Annex F.3: insert, geometry update, fid update, delete) and the extension's row."""
+    t, g, rt = f'"{table}"', f'"{GEOM}"', f'"rtree_{table}_{GEOM}"'
+    name = f"rtree_{table}_{GEOM}"
+    box = f"ST_MinX(NEW.{g}), ST_MaxX(NEW.{g}), ST_MinY(NEW.{g}), ST_MaxY(NEW.{g})"
+    present = f"(NEW.{g} NOT NULL AND NOT ST_IsEmpty(NEW.{g}))"
+    absent = f"(NEW.{g} ISNULL OR ST_IsEmpty(NEW.{g}))"
+    return [
+        f"CREATE VIRTUAL TABLE {rt} USING rtree(id, minx, maxx, miny, maxy)",
+        f'CREATE TRIGGER "{name}_insert" AFTER INSERT ON {t} WHEN {present} '
+        f"BEGIN INSERT OR REPLACE INTO {rt} VALUES (NEW.fid, {box}); END",
+        f'CREATE TRIGGER "{name}_update1" AFTER UPDATE OF {g} ON {t} WHEN OLD.fid = NEW.fid '
+        f"AND {present} BEGIN INSERT OR REPLACE INTO {rt} VALUES (NEW.fid, {box}); END",
+        f'CREATE TRIGGER "{name}_update2" AFTER UPDATE OF {g} ON {t} WHEN OLD.fid = NEW.fid '
+        f"AND {absent} BEGIN DELETE FROM {rt} WHERE id = OLD.fid; END",
+        f'CREATE TRIGGER "{name}_update3" AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid '
+        f"AND {present} BEGIN DELETE FROM {rt} WHERE id = OLD.fid; "
+        f"INSERT OR REPLACE INTO {rt} VALUES (NEW.fid, {box}); END",
+        f'CREATE TRIGGER "{name}_update4" AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid '
+        f"AND {absent} BEGIN DELETE FROM {rt} WHERE id IN (OLD.fid, NEW.fid); END",
+        f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON {t} WHEN OLD.{g} NOT NULL '
+        f"BEGIN DELETE FROM {rt} WHERE id = OLD.fid; END",
+        "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, "
+        f"scope) VALUES ('{table}', '{GEOM}', 'gpkg_rtree_index', "
+        "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+    ]
+
+
+def _envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
+    """(minx, maxx, miny, maxy) of a GeoPackage geometry blob; None when empty or absent.
+
+    From the header's envelope when it has one, else (a point) from the WKB."""
+    if blob is None or len(blob) < 8:
+        return None
+    flags = blob[3]
+    if flags & 0b1_0000:
+        return None
+    little = flags & 0b1
+    code = (flags >> 1) & 0b111
+    if code:
+        return struct.unpack_from("<4d" if little else ">4d", blob, 8)
+    wkb = memoryview(blob)[8:]
+    order = "<" if wkb[0] == 1 else ">"
+    (kind,) = struct.unpack_from(f"{order}I", wkb, 1)
+    if kind % 1000 != 1:  # not a point and no envelope: ask shapely
+        import shapely
+
+        geom = shapely.from_wkb(bytes(wkb))
+        if geom.is_empty:
+            return None
+        minx, miny, maxx, maxy = geom.bounds
+        return minx, maxx, miny, maxy
+    x, y = struct.unpack_from(f"{order}2d", wkb, 5)
+    if x != x or y != y:  # NaN coordinates: an empty point
+        return None
+    return x, x, y, y
+
+
+def _add_rtree_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the RTree triggers call, as GDAL defines them."""
+    def part(k: int) -> Any:
+        return lambda blob: (box := _envelope(blob)) and box[k]
+
+    for k, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
+        conn.create_function(name, 1, part(k), deterministic=True)
+    conn.create_function("ST_IsEmpty", 1, lambda blob: None if blob is None
+                         else int(_envelope(blob) is None), deterministic=True)

@@ -36,8 +36,9 @@ __all__ = [
     "select_sql", "insert_sql", "close_sql", "frame_from_rows", "rows_from_frame",
 ]
 
-#: Version of this model; a store written by a newer version is refused.
-SCHEMA_VERSION = 1
+#: Version of this model; a store written by a newer version is refused.  2: the history
+#: tables carry a spatial index (GeoPackage RTree and its triggers; PostGIS GiST)
+SCHEMA_VERSION = 2
 META_TABLE = "kimson_meta"
 REVISIONS_TABLE = "kimson_revisions"
 HISTORY_SUFFIX = "_history"
@@ -145,8 +146,8 @@ def frame_from_rows(d: Dialect, spec: LayerSpec, rows: list[tuple[Any, ...]]
         if f.type == "str":
             data[f.name] = column.astype(object).where(column.notna(), None)
         elif f.type == "bool":
-            data[f.name] = column.astype(object).map(
-                lambda v: pd.NA if pd.isna(v) else bool(v)).astype("boolean")
+            # sqlite gives 0/1, PostgreSQL True/False, both None for NULL
+            data[f.name] = column.astype(object).astype("boolean")
         else:
             data[f.name] = pd.to_numeric(column).astype(_DTYPES[f.type])
     geoms = d.decode_geometries(raw[GEOM].tolist())

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from ..inventory import Inventory
     from ..io.sources import LayerSource
 
-__all__ = ["validate", "validate_inventory", "ValidationReport", "Issue", "list_rules"]
+__all__ = ["validate", "validate_inventory", "validate_and_load", "ValidationReport", "Issue",
+           "list_rules"]
 
 _RAW_JSON_SUFFIXES = {".geojson", ".json"}
 
@@ -151,17 +152,50 @@ def validate(
         When nothing at ``source`` can be read as a layer (see
         :func:`~kimson_geo.io.sources.resolve`).
     """
+    return _validate(source, layer=layer, src_crs=src_crs)[0]
+
+
+def validate_and_load(
+    source: str | os.PathLike[str] | Inventory | None = None,
+    *,
+    layer: str | None = None,
+    src_crs: object | None = None,
+) -> tuple[ValidationReport, Inventory | None]:
+    """Validate ``source`` as :func:`validate` does and keep the inventory it read.
+
+    The store's accept uses this to read a delivery once instead of twice (validate, then
+    load).  The frames are the ones :func:`kimson_geo.load` returns: read by the same
+    :func:`~kimson_geo.io.read.read_layer`, after the same raw-file structure checks.
+
+    Returns
+    -------
+    tuple
+        The report, and the inventory; None when validation could not read every layer it
+        found as a registry layer (a file with structure errors, or a single file whose
+        layer it was not told), where :func:`kimson_geo.load` reads differently.
+    """
+    return _validate(source, layer=layer, src_crs=src_crs)
+
+
+def _validate(
+    source: str | os.PathLike[str] | Inventory | None,
+    *,
+    layer: str | None,
+    src_crs: object | None,
+) -> tuple[ValidationReport, Inventory | None]:
     from ..inventory import Inventory
     from ..io.sources import resolve
     from ..paths import bundled_data_dir
+    from ..registry import LAYER_NAMES
 
     if isinstance(source, Inventory):
-        return validate_inventory(source)
+        return validate_inventory(source), source
     from ..store import parse_ref
 
     ref = parse_ref(source) if source is not None else None
     if ref is not None:  # a store (revision): its layers are checked as loaded
-        return validate_inventory(ref.load(layer=layer))
+        inv = ref.load(layer=layer)
+        return validate_inventory(inv), inv
     root = Path(source) if source is not None else bundled_data_dir()
     found = resolve(root, layer, from_name=False)
     layer_known = found.known
@@ -176,11 +210,18 @@ def validate(
             _note_encoding(frame, report, src.layer)
     report.layers = list(frames)
     if not frames:
-        return report
+        return report, None
     inv = Inventory(layers=frames, source=root, files=files)
     _check_rules(inv, layer_known=layer_known, files=files, report=report)
     if found.kind != "file" and layer is None:
         from .claims import measure_claims
 
         report.claims = measure_claims(inv)
-    return report
+    if not layer_known or len(frames) < len(found.layers):
+        return report, None
+    # as load() returns it: registry order, each layer's file from where it was read
+    ordered = {name: frames[name] for name in LAYER_NAMES if name in frames}
+    loaded = Inventory(layers=ordered, source=root,
+                       files={name: Path(f.attrs.get("source", root))
+                              for name, f in ordered.items()})
+    return report, loaded
