@@ -348,3 +348,27 @@ def test_a_geometry_geos_cannot_test_is_a_finding_not_a_crash(monkeypatch) -> No
     issues = _run("line-self-crossing", from_frames({ROADS_LAYER: roads}))
     assert [(i.feature, i.message) for i in issues] == [
         (1, "line could not be noded: TopologyException: side location conflict")]
+
+
+def test_a_long_scribble_is_not_left_to_is_simple_and_a_long_arc_still_is(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+    import shapely
+
+    import kimson_geo.validation.geometry as geometry
+
+    tested: list[int] = []
+    real = shapely.is_simple
+
+    def counting(geoms, *args, **kwargs):  # type: ignore[no-untyped-def]
+        tested.extend(shapely.get_num_coordinates(np.atleast_1d(geoms)).tolist())
+        return real(geoms, *args, **kwargs)
+
+    monkeypatch.setattr(geometry.shapely, "is_simple", counting)
+    rng = np.random.default_rng(3)
+    scribble = LineString(rng.uniform(0, 300, (geometry.LONG_LINE_VERTICES * 3, 2)))
+    angle = np.linspace(0, 1.5 * np.pi, geometry.LONG_LINE_VERTICES * 2)  # simple, turns in x and y
+    arc = LineString(np.column_stack([100 * np.cos(angle), 100 * np.sin(angle)]))
+    issues = _run("line-self-crossing", from_frames({ROADS_LAYER: _frame([scribble, arc])}))
+    assert [(i.feature, " at " in i.message) for i in issues] == [(0, True)]
+    # the scribble's crossing came from the segment search; only the arc went to GEOS
+    assert tested == [len(arc.coords)]
