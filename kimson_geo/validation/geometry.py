@@ -454,7 +454,8 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
         # a long scribble: its first crossing is found in a moment, where GEOS's is_simple
         # walks every crossing (78 s for a random 1,000,000-vertex line)
         found: dict[int, tuple[float, float]] = {}
-        for part in (~simple & (shapely.get_num_coordinates(parts) > LONG_LINE_VERTICES)).nonzero()[0]:
+        long_lines = ~simple & (shapely.get_num_coordinates(parts) > LONG_LINE_VERTICES)
+        for part in long_lines.nonzero()[0]:
             try:
                 point = crossing_point(parts[part])
             except shapely.errors.GEOSException:
