@@ -28,7 +28,6 @@ from kimson_geo.registry import (
     SURFACE,
     SURVEYED,
     WIDTH,
-    layer_spec,
 )
 
 import _deliveries as D
@@ -214,22 +213,3 @@ def test_validate_warns_once_for_missing_provenance(tmp_path: Path) -> None:
     assert len(warned) == 1 and "kimson-geo import" in warned[0].message
     assert not any(i.rule == "required-field" and i.field in PROVENANCE_FIELDS
                    for i in report.issues)
-
-
-def test_import_without_pyarrow_gives_the_same_layers(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    # pyarrow is optional: the plain pyogrio path must import the same delivery alike
-    import kimson_geo.intake.readers as readers
-    import kimson_geo.io.arrow as arrow
-    import kimson_geo.io.write as write
-
-    shp = D.road_shapefile(tmp_path / "in", encoding="TCVN3")
-    fast = import_delivery(shp, tmp_path / "fast").layers[ROADS_LAYER]
-    for module in (readers, arrow, write):
-        monkeypatch.setattr(module, "arrow_available", lambda: False)
-    plain = import_delivery(shp, tmp_path / "plain").layers[ROADS_LAYER]
-    assert fast.drop(columns="geometry").astype(object).equals(
-        plain.drop(columns="geometry").astype(object))
-    assert fast.geometry.geom_equals_exact(plain.geometry, tolerance=0).all()
-    name = layer_spec(ROADS_LAYER).file_name
-    assert (tmp_path / "fast" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()

@@ -140,13 +140,6 @@ def _plain_text(spec: FieldSpec, series: pd.Series) -> bool:
 def _text_column(series: pd.Series) -> np.ndarray:
     """A text column as :func:`_text` makes each value: stripped, blanks as None (the
     readers have already put it in NFC)."""
-    from ..io.arrow import arrow_available
-
-    if not arrow_available():
-        stripped = series.astype(object).where(series.notna(), None).str.strip()
-        values = stripped.to_numpy(dtype=object, copy=True)
-        values[pd.isna(values) | (values == "")] = None
-        return values
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataSourceError
-from ..io.arrow import arrow_available
 from ..io.sources import check_input, list_source_layers
 from ..text import normalize_frame_text
 from .dictionary import Dictionary, fold
@@ -96,7 +95,7 @@ def gdal_frame(path: Path, layer: str | None = None, *, normalize: bool = True,
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
             warnings.filterwarnings("ignore", message="Could not parse column")
-            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=arrow_available(),
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True,
                                            **options)
     except (OgrSourceError, DataLayerError) as exc:
         reason = " ".join(str(exc).split())

@@ -26,7 +26,6 @@ import pandas as pd
 from ..crs import resolve_crs
 from ..errors import DataLossWarning, ExportError
 from ..registry import SHAPEFILE_FIELD_WIDTH, WGS84
-from .arrow import arrow_available
 from .atomic import atomic_path, is_stdout, staging
 
 if TYPE_CHECKING:
@@ -248,7 +247,7 @@ def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
 
     driver = FORMATS[key][0]
     extra: dict[str, object] = {"promote_to_multi": True} if key == "shp" else {}
-    if key == "geojson" and arrow_available() and _arrow_safe(frame):
+    if key == "geojson" and _arrow_safe(frame):
         extra["use_arrow"] = True  # the same file, about a third faster
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from kimson_geo.render.offline import CDN_PREFIXES
+
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node_modules"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,19 +40,8 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 
-#: CDN URL prefix -> folder in node_modules serving it.  Every version here is the exact one
-#: package.json pins (checked before the tests run).
-CDN_PREFIXES: dict[str, str] = {
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/": "leaflet/",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/":
-        "@fortawesome/fontawesome-free/",
-    "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/": "leaflet-search/",
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/": "leaflet.fullscreen/",
-    "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/": "leaflet-measure/",
-    "https://cdn.jsdelivr.net/npm/leaflet-mouse-position@1.2.0/": "leaflet-mouse-position/",
-    # cdnjs lays leaflet-minimap out as the package's src/ folder
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/": "leaflet-minimap/src/",
-}
+#: CDN URL prefix -> package folder (in node_modules here) serving it: the offline map's own
+#: table.  Every version in it is the exact one package.json pins (checked before the tests run).
 TILE_HOSTS = ("tile.openstreetmap.org", "basemaps.cartocdn.com")
 
 

@@ -17,28 +17,14 @@ import kimson_geo
 from kimson_geo.registry import layer_spec
 from kimson_geo.render import render_map
 
+from _scripts import COUNT_DRAWN
+
 pytestmark = pytest.mark.browser
 
 
 IMG = '<img src=x onerror="window.__pwned=1">'
 SCRIPT = "<script>window.__pwned=2</script>"
 
-# Leaf layers drawn per overlay of the layer control (names are the control's HTML labels).
-COUNT_DRAWN = """() => {
-  const key = Object.keys(window).find(k => /^layer_control_[0-9a-f]+_layers$/.test(k));
-  const out = {};
-  for (const [name, group] of Object.entries(window[key].overlays)) {
-    let n = 0;
-    const walk = (layer) => {
-      if (layer instanceof L.LayerGroup) { layer.eachLayer(walk); return; }
-      const node = layer._icon || layer._path;
-      if (layer._map && ((node && node.isConnected) || layer._renderer instanceof L.Canvas)) n++;
-    };
-    group.eachLayer(walk);
-    out[name] = n;
-  }
-  return out;
-}"""
 
 # Mark the marker (or shape) of the feature whose escaped name is given, centre the map on
 # it, and return a CSS selector for its element.
