@@ -98,15 +98,7 @@ def _read_source(src: LayerSource, layer_known: bool, src_crs: object | None,
                  report: ValidationReport) -> gpd.GeoDataFrame | None:
     """One layer read and checked as every command reads it: text no command can read
     (a NUL, a lone surrogate, a value over the limit) makes the file unreadable here too
-    (screened before the structure checks; :func:`~kimson_geo.io.read.read_layer` checks
-    the values' lengths)."""
-    from ..io.limits import screen_geojson_text
-
-    try:
-        screen_geojson_text(src.path)
-    except DataSourceError as exc:
-        _unreadable(src.path, exc, report, src.layer)
-        return None
+    (:func:`~kimson_geo.io.read.read_layer` refuses it)."""
     return _read_checked(src.path, src.layer if layer_known else None, src.source_layer,
                          src_crs, report, src.layer)
 
