@@ -290,23 +290,23 @@ def test_context_metric_is_to_crs_bit_for_bit() -> None:
                                   equal_nan=True)
 
 
-def test_lines_running_one_way_are_simple() -> None:
+def test_self_crossing_matches_geos_on_random_lines() -> None:
+    """Lines that run one way in x or y are taken as simple without GEOS: the findings
+    must still be exactly the lines GEOS finds not simple."""
     import numpy as np
     import shapely
 
-    from kimson_geo.validation.geometry import _monotone
-
     rng = np.random.default_rng(5)
-    lines = [shapely.linestrings(rng.uniform(0, 1, (int(rng.integers(2, 6)), 2)))
+    lines = [LineString(rng.uniform(0, 100, (int(rng.integers(2, 6)), 2)))
              for _ in range(3000)]
-    lines += [LineString([(0, 0), (1, 1), (2, 0)]), LineString([(0, 0), (1, 0), (0.5, 0)]),
-              LineString([(0, 0), (1, 1), (0, 0)])]
-    geoms = np.asarray(lines, dtype=object)
-    coords, owner = shapely.get_coordinates(geoms, return_index=True)
-    one_way = _monotone(coords, owner, len(geoms))
-    assert one_way.any() and not one_way.all()
-    assert shapely.is_simple(geoms[one_way]).all()
-    assert one_way[-3] and not one_way[-2] and not one_way[-1]
+    lines += [LineString([(0, 0), (100, 100), (200, 0)]), LineString([(0, 0), (100, 100), (0, 0)])]
+    roads = _frame(lines)
+    geoms = np.asarray(roads.geometry.array, dtype=object)
+    expected = (shapely.is_valid(geoms) & ~shapely.is_simple(geoms)).nonzero()[0].tolist()
+    issues = _run("line-self-crossing", from_frames({ROADS_LAYER: roads}))
+    assert [i.feature for i in issues] == expected
+    assert 0 < len(expected) < len(lines) * 0.9
+    assert expected[-1] == len(lines) - 1 and len(lines) - 2 not in expected
 
 
 def test_a_scribble_of_thousands_of_crossings_is_one_finding_with_its_point() -> None:

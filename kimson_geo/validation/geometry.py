@@ -175,23 +175,9 @@ def _to_wgs84():  # type: ignore[no-untyped-def]
     return Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
 
 
-def lonlat(x: float, y: float) -> tuple[float, float] | None:
-    """A metric (EPSG:5899) position as rounded ``(lon, lat)``, or None if not finite."""
-    if not (np.isfinite(x) and np.isfinite(y)):
-        return None
-    lon, lat = _to_wgs84().transform(x, y)
-    return (round(float(lon), 7), round(float(lat), 7))
-
-
 def lonlats(xy: np.ndarray) -> list[tuple[float, float] | None]:
     """Metric (EPSG:5899) positions, an ``(n, 2)`` array, as rounded ``(lon, lat)``."""
-    if len(xy) == 0:
-        return []
-    lon, lat = _to_wgs84().transform(xy[:, 0], xy[:, 1])
-    lon, lat = np.round(lon, 7), np.round(lat, 7)
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    return [(float(a), float(b)) if good else None
-            for a, b, good in zip(lon.tolist(), lat.tolist(), ok.tolist(), strict=True)]
+    return [(lon, lat) if lon == lon else None for lon, lat in lonlat_array(xy).tolist()]
 
 
 def lonlat_array(xy: np.ndarray) -> np.ndarray:
@@ -221,29 +207,6 @@ def guarded(func: Callable[[np.ndarray], np.ndarray], geoms: np.ndarray, fill: o
         except shapely.errors.GEOSException as exc:
             errors[i] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return (out.astype(bool) if isinstance(fill, bool) else out), errors
-
-
-def feature_locations(ctx: Context, layer: str,
-                      indices: np.ndarray) -> list[tuple[float, float] | None]:
-    """A point on each feature ``indices`` of ``layer`` as ``(lon, lat)``, vectorised (the
-    same point :meth:`Context.location` gives one feature at a time)."""
-    geoms = geometry_array(ctx, layer)[indices]
-    xy = np.full((len(geoms), 2), np.nan)
-    present = present_mask(geoms)
-    if present.any():
-        xy[present] = shapely.get_coordinates(shapely.point_on_surface(geoms[present]))
-    xy = np.round(xy, 7)
-    return [(float(x), float(y)) if np.isfinite(x) and np.isfinite(y) else None
-            for x, y in xy.tolist()]
-
-
-def point_lonlat(point: shapely.Geometry | None) -> tuple[float, float] | None:
-    """A metric point (or any geometry's representative point) as ``(lon, lat)``."""
-    if point is None or point.is_empty:
-        return None
-    if point.geom_type != "Point":
-        point = point.representative_point()
-    return lonlat(point.x, point.y)
 
 
 def farthest_outside(geom: shapely.Geometry, area: shapely.Geometry,
@@ -634,7 +597,7 @@ def outside_ward(ctx: Context) -> Iterator[Findings | Issue]:
         if name == BOUNDARY_LAYER:
             continue
         geoms = repaired(geometry_array(ctx, name, metric=True))
-        rows, messages, location = [], [], []
+        rows, messages, xy = [], [], []
         for index in _not_covered(geoms, inside_zone, edge_tree).tolist():
             try:
                 distance, point = farthest_outside(geoms[index], boundary, tolerance / 10)
@@ -647,7 +610,7 @@ def outside_ward(ctx: Context) -> Iterator[Findings | Issue]:
             rows.append(index)
             messages.append(f"feature lies up to {_fmt_m(distance)} outside the ward "
                             f"boundary (tolerance {tolerance:g} m)")
-            location.append(point_lonlat(point) or (np.nan, np.nan))
+            xy.append((point.x, point.y))
         if rows:
             yield ctx.flag("outside-ward", name, rows, messages,
-                           location=np.asarray(location, dtype=float))
+                           location=lonlat_array(np.asarray(xy, dtype=float)))
