@@ -13,7 +13,6 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from kimson_geo.cli import main as cli_main
 from kimson_geo.cli.main import cli
 from kimson_geo.cli.output import cell, jsonable, print_json
 from kimson_geo.errors import QueryError
@@ -135,8 +134,7 @@ def test_library_warnings_do_not_leak(monkeypatch: pytest.MonkeyPatch) -> None:
         warnings.warn("Layer has \x1b[31m no geometry", UserWarning, stacklevel=1)
         warnings.warn("Layer has \x1b[31m no geometry", UserWarning, stacklevel=1)
 
-    monkeypatch.setitem(cli_main._COMMANDS, "noisy", ("tests_noisy", "noisy"))
-    monkeypatch.setitem(sys.modules, "tests_noisy", types.SimpleNamespace(noisy=noisy))
+    monkeypatch.setitem(cli.commands, "noisy", noisy)
     result = CliRunner().invoke(cli, ["noisy"])
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
@@ -172,8 +170,7 @@ def test_package_errors_keep_exit_code_and_one_line(monkeypatch: pytest.MonkeyPa
     def failing() -> None:
         raise QueryError("bad\nthing\x1b[2J")
 
-    monkeypatch.setitem(cli_main._COMMANDS, "failing", ("tests_failing", "failing"))
-    monkeypatch.setitem(sys.modules, "tests_failing", types.SimpleNamespace(failing=failing))
+    monkeypatch.setitem(cli.commands, "failing", failing)
     result = CliRunner().invoke(cli, ["failing"])
     assert result.exit_code == 2
     assert result.stderr == "kimson-geo: error: bad thing\\x1b[2J\n"

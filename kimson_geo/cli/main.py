@@ -48,11 +48,11 @@ class KimsonGroup(click.Group):
     """Loads each command's module on demand and turns every error into one line."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(_COMMANDS)
+        return [*_COMMANDS, *self.commands]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in _COMMANDS:
-            return None
+        if cmd_name not in _COMMANDS:  # one added with click's add_command
+            return super().get_command(ctx, cmd_name)
         from importlib import import_module
 
         module, attr = _COMMANDS[cmd_name]
