@@ -19,7 +19,6 @@ revisions and the revision's counts always agree.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,13 +26,14 @@ import numpy as np
 import pandas as pd
 
 from .registry import ID, LAYER_NAMES, NAME, WGS84, layer_spec
+from .text import plain_value
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from .inventory import Inventory
 
-__all__ = ["LayerDiff", "InventoryDiff", "diff_layer", "diff_inventories", "plain",
+__all__ = ["LayerDiff", "InventoryDiff", "diff_layer", "diff_inventories",
            "DEFAULT_TOLERANCE_M", "GEOMETRY_TOLERANCE_DEG"]
 
 #: Features without a matching id are paired when their geometries lie this close (metres).
@@ -41,17 +41,6 @@ DEFAULT_TOLERANCE_M = 1.0
 #: Geometries closer than this (degrees, about 0.1 mm) are the same geometry.
 GEOMETRY_TOLERANCE_DEG = 1e-9
 _FLOAT_TOLERANCE = 1e-9
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready Python value: numpy scalars unwrapped, NA/NaN as None."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 @dataclass
@@ -115,7 +104,7 @@ class InventoryDiff:
             for k in range(len(d.modified_new)):
                 out["modified"].append({
                     "layer": name, "id": ids[k], "name": names[k],
-                    "changes": {f: [plain(a), plain(b)] for f, (a, b) in d.changes[k].items()},
+                    "changes": {f: list(pair) for f, pair in d.changes[k].items()},
                     "moved_m": round(float(d.moved_m[k]), 3),
                     "matched_by": "geometry" if d.by_geometry[k] else "id",
                 })
@@ -188,7 +177,7 @@ def _show(value: Any) -> str:
 def _column(frame: pd.DataFrame, name: str, rows: np.ndarray) -> list[Any]:
     if name not in frame.columns:
         return [None] * len(rows)
-    return [plain(v) for v in frame[name].to_numpy(dtype=object)[rows]]
+    return [plain_value(v) for v in frame[name].to_numpy(dtype=object)[rows]]
 
 
 def _usable_ids(frame: pd.DataFrame) -> np.ndarray:
@@ -233,8 +222,6 @@ def _match_by_geometry(old_geoms: np.ndarray, new_geoms: np.ndarray,
     old_m, new_m = to_metric_array(old_geoms, WGS84), to_metric_array(new_geoms, WGS84)
     tree = shapely.STRtree(old_m)
     new_idx, old_idx = tree.query(new_m, predicate="dwithin", distance=tolerance_m)
-    if not len(new_idx):
-        return np.empty(0, dtype=int), np.empty(0, dtype=int)
     dist = shapely.hausdorff_distance(old_m[old_idx], new_m[new_idx])
     order = np.argsort(dist, kind="stable")
     used_old: set[int] = set()
@@ -248,9 +235,7 @@ def _match_by_geometry(old_geoms: np.ndarray, new_geoms: np.ndarray,
             used_old.add(o)
             used_new.add(n)
             pairs.append((o, n))
-    if not pairs:
-        return np.empty(0, dtype=int), np.empty(0, dtype=int)
-    arr = np.array(pairs, dtype=int)
+    arr = np.array(pairs, dtype=int).reshape(-1, 2)
     return arr[:, 0], arr[:, 1]
 
 
@@ -278,7 +263,7 @@ def diff_layer(name: str, old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *,
     via_geometry = np.concatenate([np.zeros(by_id, dtype=bool), np.ones(len(geo_old), bool)])
 
     fields = [f for f in spec.fields if f.name in old.columns or f.name in new.columns]
-    differs: dict[str, np.ndarray] = {}
+    differs: dict[str, tuple[np.ndarray, pd.Series, pd.Series]] = {}
     for f in fields:
         a = (old[f.name] if f.name in old.columns
              else pd.Series([None] * len(old), dtype=object)).iloc[m_old].reset_index(drop=True)
@@ -286,7 +271,7 @@ def diff_layer(name: str, old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *,
              else pd.Series([None] * len(new), dtype=object)).iloc[m_new].reset_index(drop=True)
         d = _values_differ(a, b, f.type)
         if d.any():
-            differs[f.name] = d
+            differs[f.name] = (d, a, b)
     a_geom, b_geom = old_geoms[m_old], new_geoms[m_new]
     # most pairs are unchanged and equal as stored; only the rest are normalised (ring
     # start, orientation) before they count as changed
@@ -298,7 +283,7 @@ def diff_layer(name: str, old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *,
             shapely.normalize(a_geom[check]), shapely.normalize(b_geom[check]),
             tolerance=GEOMETRY_TOLERANCE_DEG)
     changed = ~same_geom
-    for d in differs.values():
+    for d, _, _ in differs.values():
         changed = changed | d
     rows = np.flatnonzero(changed)
     moved = np.zeros(len(rows))
@@ -309,16 +294,8 @@ def diff_layer(name: str, old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *,
         dist = shapely.hausdorff_distance(to_metric_array(a_geom[geom_rows], WGS84),
                                           to_metric_array(b_geom[geom_rows], WGS84))
         moved[np.searchsorted(rows, geom_rows)] = np.nan_to_num(dist, nan=0.0)
-    changes: list[dict[str, tuple[Any, Any]]] = []
-    for r in rows:
-        entry = {}
-        for fname, d in differs.items():
-            if d[r]:
-                entry[fname] = (plain(old[fname].iloc[m_old[r]]) if fname in old.columns
-                                else None,
-                                plain(new[fname].iloc[m_new[r]]) if fname in new.columns
-                                else None)
-        changes.append(entry)
+    changes = [{name: (plain_value(a.iloc[r]), plain_value(b.iloc[r]))
+                for name, (d, a, b) in differs.items() if d[r]} for r in rows]
     return LayerDiff(
         layer=name, old=old, new=new,
         added=np.setdiff1d(rest_new, geo_new), removed=np.setdiff1d(rest_old, geo_old),

@@ -7,7 +7,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-__all__ = ["nfc", "is_nfc", "is_text_dtype", "normalize_frame_text", "string_columns", "as_text"]
+__all__ = ["nfc", "is_nfc", "is_text_dtype", "normalize_frame_text", "string_columns", "as_text",
+           "is_missing", "plain_value"]
 
 
 def nfc(value: object) -> object:
@@ -92,6 +93,19 @@ def normalize_frame_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def is_missing(value: object) -> bool:
+    """True for a cell with no value: None, NaN, pandas' NA and NaT."""
+    return (value is None or value is pd.NA or value is pd.NaT
+            or (isinstance(value, (float, np.floating)) and value != value))
+
+
+def plain_value(value: object) -> object:
+    """A cell as a plain Python value: numpy scalars unwrapped, missing values as None."""
+    if is_missing(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def as_text(value: object) -> str | None:
     """One cell as display text: None for a missing value, arrays and objects as JSON.
 
@@ -111,13 +125,8 @@ def as_text(value: object) -> str | None:
         import json
 
         return json.dumps(_plain_json(value), ensure_ascii=False, default=str)
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (float, np.floating)) and value != value:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    return str(value)
+    value = plain_value(value)
+    return None if value is None else str(value)
 
 
 def _plain_json(value: object) -> object:

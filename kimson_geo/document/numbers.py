@@ -14,27 +14,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-__all__ = ["number", "integer", "percent", "km", "metres", "hectares", "is_missing", "DASH"]
+from ..text import is_missing
+
+__all__ = ["number", "integer", "percent", "km", "metres", "hectares", "DASH"]
 
 #: Shown where a value is missing.
 DASH = "–"
-
-
-def is_missing(value: Any) -> bool:
-    """True for None, NaN and pandas' missing values."""
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    try:
-        import pandas as pd
-
-        return bool(value is pd.NA or value is pd.NaT)
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        return False
 
 
 def _marks(text: str, lang: str) -> str:

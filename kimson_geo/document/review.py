@@ -15,7 +15,8 @@ from ..registry import (
     SOURCE_FIELD,
     layer_spec,
 )
-from .numbers import DASH, integer, is_missing, number, percent
+from ..text import is_missing
+from .numbers import DASH, integer, number, percent
 from .texts import text
 
 if TYPE_CHECKING:

@@ -38,7 +38,8 @@ from ..registry import (
     WIDTH,
     layer_spec,
 )
-from .numbers import DASH, hectares, integer, is_missing, km, metres, number, percent
+from ..text import is_missing
+from .numbers import DASH, hectares, integer, km, metres, number, percent
 from .texts import text
 
 if TYPE_CHECKING:

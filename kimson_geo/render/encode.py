@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..registry import METRIC_CRS, WGS84, LayerSpec
-from ..text import as_text
+from ..text import as_text, plain_value
 from .style import LayerStyle, StyleKey
 from .text import esc, format_value, unit_text
 
@@ -295,7 +295,7 @@ def encode_layer(
         else:
             key_columns.append([None] * n)
     keys: list[StyleKey] = [
-        (_clean(a), _clean(b), _clean(c), _clean(d), bool(p))
+        (plain_value(a), plain_value(b), plain_value(c), plain_value(d), bool(p))
         for a, b, c, d, p in zip(*key_columns, is_point.tolist(), strict=True)
     ]
     table: dict[StyleKey, int] = {}
@@ -330,19 +330,3 @@ def encode_layer(
     return EncodedLayer(spec.name, payload, n, legend, schematic, bounds)  # type: ignore[arg-type]
 
 
-def _clean(value: Any) -> Any:
-    """A style-driving value as a hashable Python scalar (missing values as None)."""
-    if value is None:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if type(value).__name__ == "bool_":
-        return bool(value)
-    try:
-        import pandas as pd
-
-        if value is pd.NA:
-            return None
-    except ImportError:  # pragma: no cover - pandas comes with geopandas
-        pass
-    return value

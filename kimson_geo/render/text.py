@@ -154,16 +154,6 @@ def unit_text(unit: str | None, lang: str) -> str:
     return esc(_UNIT_TEXT[lang].get(unit, unit))
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    import pandas as pd
-
-    return value is pd.NA or value is pd.NaT
-
-
 def _format_number(value: Real, lang: str) -> str:
     """``value`` with the grouping and decimal marks of ``lang`` (vi: 1.500.000,5)."""
     if isinstance(value, Integral):
@@ -184,7 +174,9 @@ def format_value(value: Any, lang: str, *, codes: Any = None) -> str | None:
     its label (``codes`` is a :class:`~kimson_geo.registry.FieldSpec`-like object with
     ``code_label``).
     """
-    if _is_missing(value):
+    from ..text import is_missing
+
+    if is_missing(value):
         return None
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return ui("yes" if value else "no", lang)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import LAYER_NAMES, WGS84, LayerSpec, layer_spec
+from ..text import plain_value
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -179,12 +180,9 @@ def rows_from_frame(d: Dialect, spec: LayerSpec, frame: gpd.GeoDataFrame, positi
 
 def _sql_value(value: Any, kind: str) -> Any:
     """``value`` as the column's type holds it; ValueError/TypeError when it cannot be."""
-    if value is None or value is pd.NA:
+    value = plain_value(value)
+    if value is None:
         return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
     if kind == "bool":
         if not isinstance(value, bool | int):
             raise TypeError(value)
