@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
     from pyproj import CRS, Transformer
 
-__all__ = ["resolve_crs", "ensure_wgs84", "to_metric", "PROJECTED_HINT", "DEGREES_HINT",
-           "metric_transformer",
+__all__ = ["resolve_crs", "ensure_wgs84", "PROJECTED_HINT", "DEGREES_HINT", "metric_transformer",
            "to_metric_array", "to_metric_xy", "metres_per_degree"]
 
 PROJECTED_HINT = "VN-2000? pass --src-crs EPSG:5899"
@@ -102,11 +101,6 @@ def _lon_lat_range(frame: gpd.GeoDataFrame) -> bool:
     return bool(-180.0 <= west <= east <= 180.0 and -90.0 <= south <= north <= 90.0)
 
 
-def to_metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``frame`` in the metric CRS (EPSG:5899) for lengths, areas and distances."""
-    return frame.to_crs(METRIC_CRS)
-
-
 # ------------------------------------------------------------ measuring in the metric CRS
 # ``GeoSeries.to_crs`` builds (and caches) one ``Transformer.from_crs(src, dst, always_xy=True)``
 # and runs it on the flat coordinate array of the 2-D geometries, then on that of the 3-D
@@ -116,17 +110,12 @@ def to_metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 @lru_cache(maxsize=16)
-def _transformer(src: CRS) -> Transformer:
-    from pyproj import CRS, Transformer
-
-    return Transformer.from_crs(src, CRS.from_user_input(METRIC_CRS), always_xy=True)
-
-
 def metric_transformer(src: Any) -> Transformer:
     """The (cached) transformer from ``src`` to the metric CRS that ``to_crs`` uses."""
-    from pyproj import CRS
+    from pyproj import CRS, Transformer
 
-    return _transformer(CRS.from_user_input(src))
+    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(METRIC_CRS),
+                                always_xy=True)
 
 
 def to_metric_array(geoms: np.ndarray, src: Any) -> np.ndarray:

@@ -81,10 +81,7 @@ def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np
     back = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
 
     def project(transformer: Transformer) -> Any:
-        def apply(coords: np.ndarray) -> np.ndarray:
-            x, y = transformer.transform(coords[:, 0], coords[:, 1])
-            return np.column_stack([x, y])
-        return apply
+        return lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
 
     metric = shapely.transform(geoms[todo], project(forward))
     finite = np.isfinite(shapely.bounds(metric)).all(axis=1)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
+    from .elements import DataLayer
     from .encode import EncodedLayer
 
 __all__ = ["to_map", "render_map", "check_tiles", "ASSET_URLS", "CANVAS_THRESHOLD"]
@@ -309,6 +310,24 @@ def _legend_html(sections: list[tuple[str, str, str]], lang: str) -> str:
             f"<div{columns}>{body}</div></details>")
 
 
+def _with_assets(element: Any, key: str) -> Any:
+    """``element`` loading its scripts and styles from :data:`ASSET_URLS` ``[key]``."""
+    element.default_js = list(ASSET_URLS[key]["js"])
+    element.default_css = list(ASSET_URLS[key]["css"])
+    return element
+
+
+def _overlay(m: folium.Map, label: str, payload: dict[str, Any], layer: str,
+             legend_id: str) -> Any:
+    """A toggleable overlay of ``m`` drawing ``payload``; the :class:`DataLayer` added."""
+    import folium
+
+    from .elements import DataLayer
+
+    group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True).add_to(m)
+    return DataLayer(payload, layer=layer, legend_id=legend_id).add_to(group)
+
+
 def _add_plugins(m: folium.Map, search_index: Any, lang: str) -> None:
     from folium import plugins
 
@@ -317,23 +336,18 @@ def _add_plugins(m: folium.Map, search_index: Any, lang: str) -> None:
     fullscreen = plugins.Fullscreen(title=ui("fullscreen", lang),
                                     title_cancel=ui("exit_fullscreen", lang))
     fullscreen.add_to(m)
-    measure = plugins.MeasureControl(
+    _with_assets(plugins.MeasureControl(
         position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
         primary_area_unit="sqmeters", secondary_area_unit="hectares",
-    )
-    measure.default_js = list(ASSET_URLS["measure"]["js"])
-    measure.default_css = list(ASSET_URLS["measure"]["css"])
-    measure.add_to(m)
+    ), "measure").add_to(m)
     if search_index is not None:
         plugins.Search(layer=search_index, search_label=registry.NAME, search_zoom=17,
                        geom_type="Point", position="topleft", collapsed=True,
                        placeholder=_single_quote_safe(ui("search", lang))).add_to(m)
         SearchHook(search_index).add_to(m)
-    mouse = plugins.MousePosition(position="bottomleft", separator=" | ", num_digits=6,
-                                  prefix="WGS 84:", empty_string="WGS 84")
-    mouse.default_js = list(ASSET_URLS["mouse_position"]["js"])
-    mouse.default_css = list(ASSET_URLS["mouse_position"]["css"])
-    mouse.add_to(m)
+    _with_assets(plugins.MousePosition(position="bottomleft", separator=" | ", num_digits=6,
+                                       prefix="WGS 84:", empty_string="WGS 84"),
+                 "mouse_position").add_to(m)
     plugins.MiniMap(position="bottomleft", toggle_display=True, width=130, height=130,
                     zoom_level_offset=-5).add_to(m)
 
@@ -394,7 +408,7 @@ def to_map(
     """
     import folium
 
-    from .elements import DataLayer, Panel, Runtime, SearchIndex, Title
+    from .elements import Panel, Runtime, SearchIndex, Title
     from .encode import encode_layer
 
     lang = check_lang(lang)
@@ -427,10 +441,8 @@ def to_map(
     else:  # nothing to frame: the ward's approximate position
         west = east = _FALLBACK_CENTRE[1]
         south = north = _FALLBACK_CENTRE[0]
-    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
-                   control_scale=True, prefer_canvas=canvas, zoom_start=15)
-    m.default_js = list(ASSET_URLS["map"]["js"])
-    m.default_css = list(ASSET_URLS["map"]["css"])
+    m = _with_assets(folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
+                                control_scale=True, prefer_canvas=canvas, zoom_start=15), "map")
     root: Any = m.get_root()  # a branca Figure
     root.title = esc(title) if title else ui("page_title", lang)
 
@@ -447,29 +459,20 @@ def to_map(
     members: list[DataLayer] = []
     sections: list[tuple[str, str, str]] = []
     for layer in encoded:
-        label = layer_spec(layer.name).label(lang)
-        group = folium.FeatureGroup(name=esc(label), overlay=True, control=True, show=True)
-        group.add_to(m)
-        section_id = f"ks-{layer.name}"
-        member = DataLayer(layer.payload, layer=layer.name, legend_id=section_id)
-        member.add_to(group)
-        members.append(member)
-        sections.append((section_id, esc(label), layer.legend))
+        label = esc(layer_spec(layer.name).label(lang))
+        members.append(_overlay(m, label, layer.payload, layer.name, f"ks-{layer.name}"))
+        sections.append((f"ks-{layer.name}", label, layer.legend))
 
     if problems is not None:
         payload, count, legend = _problem_layer(problems, lang)
         label = f"{ui('problems', lang)} ({count})"
-        group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True)
-        group.add_to(m)
-        DataLayer(payload, layer="problems", legend_id="ks-problems").add_to(group)
+        _overlay(m, label, payload, "problems", "ks-problems")
         sections.append(("ks-problems", label, legend))
 
     if change_overlay is not None:
         payload, count, legend, _ = change_overlay
         label = f"{esc(payload['label'])} ({count})"
-        group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True)
-        group.add_to(m)
-        DataLayer(payload, layer="changes", legend_id="ks-changes").add_to(group)
+        _overlay(m, label, payload, "changes", "ks-changes")
         sections.append(("ks-changes", label, legend))
 
     search_index = None
