@@ -78,18 +78,14 @@ GRAMMAR = r"""
 ?start: or_expr
 ?or_expr: and_expr (_OR and_expr)*
 ?and_expr: not_expr (_AND not_expr)*
-?not_expr: _NOT not_expr -> negate
+?not_expr: NOT not_expr -> negate
          | atom
 ?atom: "(" or_expr ")"
      | value COMPARE value -> compare
-     | value _IN items -> isin
-     | value _NOT _IN items -> notin
-     | value _BETWEEN value _AND value -> between
-     | value _NOT _BETWEEN value _AND value -> notbetween
-     | value _IS NULL -> isnull
-     | value _IS _NOT NULL -> notnull
-     | value textop value -> textmatch
-     | value _NOT textop value -> nottextmatch
+     | value [NOT] _IN items -> isin
+     | value [NOT] _BETWEEN value _AND value -> between
+     | value _IS [NOT] NULL -> isnull
+     | value [NOT] textop value -> textmatch
      | value -> truth
 items: "(" literal ("," literal)* [","] ")"
 textop: CONTAINS | STARTSWITH | ENDSWITH | ICONTAINS | ISTARTSWITH | IENDSWITH
@@ -105,7 +101,7 @@ textop: CONTAINS | STARTSWITH | ENDSWITH | ICONTAINS | ISTARTSWITH | IENDSWITH
 COMPARE: "==" | "!=" | "<=" | ">=" | "<" | ">" | "="
 _OR: "or"i
 _AND: "and"i
-_NOT: "not"i
+NOT: "not"i
 _IN: "in"i
 _BETWEEN: "between"i
 _IS: "is"i
@@ -255,41 +251,27 @@ def _parser():  # type: ignore[no-untyped-def]
             op = "==" if str(c[1]) == "=" else str(c[1])
             return Compare(pos(c[1]), op, c[0], c[2])
 
+        # c[1] of the predicates below is the optional NOT (None when absent)
         def isin(self, c: list[Any]) -> In:
-            return In(first(c[0]), c[0], c[1])
-
-        def notin(self, c: list[Any]) -> In:
-            return In(first(c[0]), c[0], c[1], negate=True)
+            return In(first(c[0]), c[0], c[2], negate=c[1] is not None)
 
         def between(self, c: list[Any]) -> Between:
-            return Between(first(c[0]), c[0], c[1], c[2])
-
-        def notbetween(self, c: list[Any]) -> Between:
-            return Between(first(c[0]), c[0], c[1], c[2], negate=True)
+            return Between(first(c[0]), c[0], c[2], c[3], negate=c[1] is not None)
 
         def isnull(self, c: list[Any]) -> IsNull:
-            return IsNull(first(c[0]), c[0])
-
-        def notnull(self, c: list[Any]) -> IsNull:
-            return IsNull(first(c[0]), c[0], negate=True)
-
-        def _text(self, c: list[Any], negate: bool) -> TextMatch:
-            op = c[1]
-            ignore = op.startswith("i")
-            return TextMatch(first(c[0]), op[1:] if ignore else op, c[0], c[2],
-                             ignore_case=ignore, negate=negate)
+            return IsNull(first(c[0]), c[0], negate=c[1] is not None)
 
         def textmatch(self, c: list[Any]) -> TextMatch:
-            return self._text(c, False)
-
-        def nottextmatch(self, c: list[Any]) -> TextMatch:
-            return self._text(c, True)
+            op = c[2]
+            ignore = op.startswith("i")
+            return TextMatch(first(c[0]), op[1:] if ignore else op, c[0], c[3],
+                             ignore_case=ignore, negate=c[1] is not None)
 
         def truth(self, c: list[Any]) -> Truth:
             return Truth(first(c[0]), c[0])
 
         def negate(self, c: list[Any]) -> Not:
-            return Not(c[0].position, c[0])
+            return Not(c[1].position, c[1])
 
         def or_expr(self, c: list[Any]) -> Logical:
             return Logical(c[0].position, "or", tuple(c))
