@@ -33,6 +33,7 @@ from .texts import text
 
 if TYPE_CHECKING:
     from ..inventory import Inventory
+    from ..render.style import LayerStyle
 
 __all__ = ["printed_map", "POINT_MARKERS", "scale_length"]
 
@@ -41,6 +42,9 @@ POINT_MARKERS = {CULTURAL_HOUSES_LAYER: "s", SPORTS_AREAS_LAYER: "^",
                  ENTERPRISES_LAYER: "D", WHARVES_LAYER: "v"}
 #: Lengths a scale bar may show, in metres.
 _SCALE_STEPS = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000)
+#: Area and line layers in drawing order (the points are drawn last, over them).
+_POLYGON_LAYERS = (KHU_LAYER, PROJECTS_LAYER, CLUSTERS_LAYER, BOUNDARY_LAYER)
+_LINE_LAYERS = (DRAINAGE_LAYER, ROADS_LAYER)
 #: Points of a line weight in the interactive map's pixels.
 _PX_TO_PT = 0.45
 
@@ -87,15 +91,11 @@ def _codes(frame: Any, field: str) -> list[str]:
     return [v if isinstance(v, str) and v else NONE_KEY for v in frame[field].astype(object)]
 
 
-def _draw_polygons(ax: Any, inv: Inventory, layer: str, lang: str, handles: list[Any]) -> None:
+def _draw_polygons(ax: Any, frame: Any, style: LayerStyle, lang: str,
+                   handles: list[Any]) -> None:
     from matplotlib.patches import Patch, PathPatch
 
-    from ..render.style import LayerStyle
-
-    frame = inv.layers.get(layer)
-    if frame is None or len(frame) == 0:
-        return
-    style = LayerStyle(layer_spec(layer), lang)
+    layer = style.spec.name
     geoms = metric_geometry(frame).tolist()
     color_field, indicator = style.color_field, style.indicator_field
     colors = _codes(frame, color_field.name) if color_field else [None] * len(frame)
@@ -137,16 +137,11 @@ def _rgba(color: str, alpha: float) -> tuple[float, float, float, float]:
     return to_rgba(color, min(1.0, alpha))
 
 
-def _draw_lines(ax: Any, inv: Inventory, layer: str, lang: str, handles: list[Any]) -> None:
+def _draw_lines(ax: Any, frame: Any, style: LayerStyle, lang: str, handles: list[Any]) -> None:
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
 
-    from ..render.style import LayerStyle
-
-    frame = inv.layers.get(layer)
-    if frame is None or len(frame) == 0:
-        return
-    style = LayerStyle(layer_spec(layer), lang)
+    layer = style.spec.name
     geoms = metric_geometry(frame).tolist()
     cfield, wfield = style.color_field, style.weight_field
     colors = _codes(frame, cfield.name) if cfield else [None] * len(frame)
@@ -167,15 +162,11 @@ def _draw_lines(ax: Any, inv: Inventory, layer: str, lang: str, handles: list[An
             handles.append(Line2D([], [], color=style.color(code), linewidth=2.2, label=label))
 
 
-def _draw_points(ax: Any, inv: Inventory, layer: str, lang: str, handles: list[Any]) -> None:
+def _draw_points(ax: Any, frame: Any, style: LayerStyle, lang: str,
+                 handles: list[Any]) -> None:
     from matplotlib.lines import Line2D
 
-    from ..render.style import LayerStyle
-
-    frame = inv.layers.get(layer)
-    if frame is None or len(frame) == 0:
-        return
-    style = LayerStyle(layer_spec(layer), lang)
+    layer = style.spec.name
     marker = POINT_MARKERS.get(layer, "o")
     kinds = _codes(frame, KIND)
     for geom, kind in zip(metric_geometry(frame).tolist(), kinds, strict=True):
@@ -225,6 +216,8 @@ def printed_map(inv: Inventory, lang: str) -> str | None:
 
     import matplotlib as mpl
 
+    from ..render.style import LayerStyle
+
     bounds = []
     for name in LAYER_NAMES:
         frame = inv.layers.get(name)
@@ -241,12 +234,12 @@ def printed_map(inv: Inventory, lang: str) -> str | None:
         fig = new_figure(6.9, 7.6)
         ax = fig.add_subplot()
         handles: list[Any] = []
-        for layer in (KHU_LAYER, PROJECTS_LAYER, CLUSTERS_LAYER, BOUNDARY_LAYER):
-            _draw_polygons(ax, inv, layer, lang, handles)
-        for layer in (DRAINAGE_LAYER, ROADS_LAYER):
-            _draw_lines(ax, inv, layer, lang, handles)
-        for layer in POINT_MARKERS:
-            _draw_points(ax, inv, layer, lang, handles)
+        for draw, layers in ((_draw_polygons, _POLYGON_LAYERS), (_draw_lines, _LINE_LAYERS),
+                             (_draw_points, tuple(POINT_MARKERS))):
+            for layer in layers:
+                frame = inv.layers.get(layer)
+                if frame is not None and len(frame):
+                    draw(ax, frame, LayerStyle(layer_spec(layer), lang), lang, handles)
         khu = inv.layers.get(KHU_LAYER)
         if khu is not None and NAME in khu.columns:
             for geom, name in zip(metric_geometry(khu).tolist(), khu[NAME], strict=True):
