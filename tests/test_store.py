@@ -268,7 +268,7 @@ def _sql(location: str, statement: str) -> None:
     text = statement.format(meta=backend.table("kimson_meta"))
     conn = backend.connect()
     try:
-        backend.execute(conn, text, ())
+        conn.execute(text)
         backend.commit(conn) if not isinstance(conn, sqlite3.Connection) else None
     finally:
         conn.close()

@@ -253,10 +253,10 @@ class Store:
                             allow_errors=allow_errors, source=source, counts=counts,
                             claims=claim_dicts)
         marks = ", ".join([b.param] * len(REVISION_COLUMNS))
-        b.execute(conn, f"INSERT INTO {b.table(REVISIONS_TABLE)} ({', '.join(REVISION_COLUMNS)}) "
-                        f"VALUES ({marks})",
-                  (rev, revision.time, author, message, allow_errors, source,
-                   json.dumps(counts), json.dumps(claim_dicts, ensure_ascii=False, default=str)))
+        conn.execute(f"INSERT INTO {b.table(REVISIONS_TABLE)} ({', '.join(REVISION_COLUMNS)}) "
+                     f"VALUES ({marks})",
+                     (rev, revision.time, author, message, allow_errors, source, json.dumps(counts),
+                      json.dumps(claim_dicts, ensure_ascii=False, default=str)))
         return revision
 
 
@@ -381,13 +381,13 @@ def init_store(location: str | os.PathLike[str], *, source: Any = None,
                                                   "no store was created")
     with backend.creating() as conn:
         b = backend
-        b.execute_ddl(conn, [*b.meta_ddl(), revisions_ddl(b)]
-                      + [s for spec in all_layer_specs() for s in layer_ddl(b, spec)])
+        for statement in [*b.meta_ddl(), revisions_ddl(b),
+                          *(s for spec in all_layer_specs() for s in layer_ddl(b, spec))]:
+            conn.execute(statement)
         b.register(conn)
-        b.execute(conn, f"INSERT INTO {b.table(META_TABLE)} (key, value) VALUES "
-                        f"({b.param}, {b.param})", ("schema_version", str(SCHEMA_VERSION)))
-        b.execute(conn, f"INSERT INTO {b.table(META_TABLE)} (key, value) VALUES "
-                        f"({b.param}, {b.param})", ("created", _now()))
+        b.executemany(conn, f"INSERT INTO {b.table(META_TABLE)} (key, value) VALUES "
+                            f"({b.param}, {b.param})",
+                      [("schema_version", str(SCHEMA_VERSION)), ("created", _now())])
         if delivery is not None:
             store = Store.__new__(Store)
             store.backend = backend

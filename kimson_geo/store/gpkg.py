@@ -187,19 +187,12 @@ class GpkgBackend:
     def meta_ddl(self) -> list[str]:
         return []  # GDAL created the meta table with the container
 
-    def execute_ddl(self, conn: Any, statements: list[str]) -> None:
-        for statement in statements:
-            conn.execute(statement)
-
     # ---------------------------------------------------------------- statements
     def query(self, conn: Any, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         try:
             return conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
             raise _busy_or(exc, self.path) from None
-
-    def execute(self, conn: Any, sql: str, params: tuple[Any, ...]) -> None:
-        conn.execute(sql, params)
 
     def executemany(self, conn: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:

@@ -131,16 +131,9 @@ class PostgisBackend:
             conn.execute(f'CREATE INDEX "{hist}_{GEOM}" ON {self.table(hist)} '
                          f'USING GIST ("{GEOM}")')
 
-    def execute_ddl(self, conn: Any, statements: list[str]) -> None:
-        for statement in statements:
-            conn.execute(statement)
-
     # ---------------------------------------------------------------- statements
     def query(self, conn: Any, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         return conn.execute(sql, params).fetchall()
-
-    def execute(self, conn: Any, sql: str, params: tuple[Any, ...]) -> None:
-        conn.execute(sql, params)
 
     def executemany(self, conn: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
