@@ -38,13 +38,13 @@ def change_layer(collection: Mapping[str, Any], lang: str
     """The encoded overlay, its feature count, its legend section and its bounds."""
     import numpy as np
     import shapely
+    import shapely.geometry
 
     from .encode import encode_geometries
 
     labels = _LABELS.get(lang, _LABELS["en"])
     features = [f for f in collection.get("features", []) if f.get("geometry")]
-    geoms = np.array([shapely.from_geojson(_dumps(f["geometry"])) for f in features],
-                     dtype=object)
+    geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)
     props = [f.get("properties") or {} for f in features]
     kinds = [p.get("change", "modified") for p in props]
     levels = [k for k in CHANGE_COLORS if k in kinds]
@@ -77,9 +77,3 @@ def change_layer(collection: Mapping[str, Any], lang: str
     )
     bounds = tuple(float(b) for b in shapely.total_bounds(geoms)) if len(geoms) else None
     return payload, len(features), legend, bounds
-
-
-def _dumps(geometry: Any) -> str:
-    import json
-
-    return json.dumps(geometry)

@@ -19,7 +19,7 @@ end the ``<script>`` element it sits in.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -190,7 +190,6 @@ class EncodedLayer:
     legend: str
     schematic: int = 0
     bounds: tuple[float, float, float, float] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _present(frame: pd.DataFrame, style: LayerStyle) -> dict[str, set[Any]]:
