@@ -137,8 +137,8 @@ def validation_section(report: ValidationReport, lang: str) -> dict[str, Any]:
 
 def provenance_section(inv: Inventory, lang: str) -> dict[str, Any]:
     """Per layer: features, share schematic, counts by confidence, number of sources."""
-    confidence_codes = list(layer_spec(LAYER_NAMES[0]).field(CONFIDENCE_FIELD).codes or {})
     conf_field = layer_spec(LAYER_NAMES[0]).field(CONFIDENCE_FIELD)
+    confidence_codes = list(conf_field.codes or {})
     head = [text("layer", lang), text("features", lang), text("schematic", lang),
             *[f"{conf_field.label(lang)}: {conf_field.code_label(c, lang)}"
               for c in confidence_codes], text("sources", lang)]

@@ -349,16 +349,11 @@ def facilities_section(inv: Inventory, lang: str) -> dict[str, Any]:
             key = str(ref) if not is_missing(ref) and str(ref) else ""
             served.setdefault(key, {}).setdefault(layer, []).append(
                 f"{name} ({_use(use, lang)})")
-    rows = []
-    keys = list(names) + [k for k in served if k and k not in names]
-    for key in keys:
-        rows.append([names.get(key, key),
-                     *["; ".join(served.get(key, {}).get(layer, [])) or text("none", lang)
-                       for layer in layers]])
-    if "" in served:
-        rows.append([text("ward_level", lang),
-                     *["; ".join(served[""].get(layer, [])) or text("none", lang)
-                       for layer in layers]])
+    khus = [(names.get(k, k), k) for k in [*names, *(k for k in served if k and k not in names)]]
+    if "" in served:  # the ward's own facilities, serving no one khu
+        khus.append((text("ward_level", lang), ""))
+    rows = [[label, *["; ".join(served.get(key, {}).get(layer, [])) or text("none", lang)
+                      for layer in layers]] for label, key in khus]
     head = [text("khu", lang), *[layer_spec(layer).label(lang) for layer in layers]]
     return {"head": head, "rows": rows}
 

@@ -301,10 +301,8 @@ def _as_of_limit(as_of: str | dt.date) -> dt.datetime:
     """The first instant after ``as_of`` (a date counts whole)."""
     if isinstance(as_of, dt.datetime):
         moment = as_of
-    elif isinstance(as_of, dt.date):
-        moment = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
     else:
-        text = str(as_of).strip()
+        text = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of).strip()
         try:
             if len(text) == 10:
                 moment = dt.datetime.combine(dt.date.fromisoformat(text)

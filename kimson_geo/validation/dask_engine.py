@@ -225,10 +225,10 @@ def _read_small(source: LayerSource, layer_known: bool, src_crs: object | None,
         if path.suffix.lower() == ".parquet":
             return _finish_frame(gpd.read_parquet(path), layer, str(path), src_crs)
         if path.suffix.lower() in _GEOJSON:
-            raw, ok, first = _structure(str(path), name, src_crs is None)
+            raw, problem = _structure(str(path), name, src_crs is None)
             report.extend(raw)
-            if not ok:
-                report.unreadable[str(path)] = first or "cannot be parsed"
+            if problem:
+                report.unreadable[str(path)] = problem
                 return None
         return read_layer(path, layer, source_layer=source.source_layer, src_crs=src_crs)
     except (OSError, ValueError, DataSourceError, CRSError) as exc:
@@ -254,13 +254,14 @@ def _geojson_to_parquet(path: str, out: str, rows: int) -> str:
     return out
 
 
-def _structure(path: str, layer: str, wgs84: bool) -> tuple[list[Issue], bool, str | None]:
-    """The raw structure check of a GeoJSON file: issues, readable, first error."""
+def _structure(path: str, layer: str, wgs84: bool) -> tuple[list[Issue], str | None]:
+    """The raw structure check of a GeoJSON file: its issues, and why it cannot be read
+    (its first error), or None when it can."""
     from .structure import check_file
 
     issues, parsed = check_file(path, layer=layer, wgs84=wgs84)
-    first = next((i for i in issues if i.severity == "error"), None)
-    return issues, parsed and first is None, first.message if first else None
+    first = next((i.message for i in issues if i.severity == "error"), None)
+    return issues, None if parsed and first is None else first or "cannot be parsed"
 
 
 @contextmanager
@@ -429,10 +430,10 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
             readable[name] = path
             continue
         check, convert = pending[name]
-        raw, ok, first = _gather(client, [check], str(path))[0]
+        raw, problem = _gather(client, [check], str(path))[0]
         found.extend(raw)
-        if not ok:
-            report.unreadable[str(path)] = first or "cannot be parsed"
+        if problem:
+            report.unreadable[str(path)] = problem
             convert.cancel()
             continue
         readable[name] = Path(_gather(client, [convert], str(path))[0])
