@@ -139,10 +139,6 @@ class LayerSpec:
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
-    @property
-    def required_fields(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields if f.required)
-
     def field(self, name: str) -> FieldSpec:
         """The :class:`FieldSpec` called ``name``."""
         for spec in self.fields:

@@ -7,7 +7,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-__all__ = ["nfc", "is_nfc", "is_text_dtype", "normalize_frame_text", "string_columns", "as_text",
+__all__ = ["nfc", "is_text_dtype", "normalize_frame_text", "string_columns", "as_text",
            "is_missing", "plain_value"]
 
 
@@ -20,11 +20,6 @@ def nfc(value: object) -> object:
     True
     """
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
-
-
-def is_nfc(value: str) -> bool:
-    """Whether ``value`` is already in NFC."""
-    return unicodedata.is_normalized("NFC", value)
 
 
 def is_text_dtype(dtype: object) -> bool:
@@ -48,8 +43,6 @@ def _nfc_column(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     Only text that is not ASCII can change, and each distinct value is normalised once, so
     a column of a million ids or codes costs one vectorised ASCII test and one factorize.
     """
-    import unicodedata
-
     present = series.notna().to_numpy(dtype=bool)
     try:
         ascii_ = series.str.isascii().to_numpy(dtype=bool, na_value=True)

@@ -10,13 +10,15 @@ import click
 from .options import layer_opt, path_arg, src_crs_opt
 from .output import cell, console, print_json
 
+_table_or_json = click.option("--format", "fmt", type=click.Choice(["table", "json"]),
+                              default="table", show_default=True)
+
 
 @click.command()
 @path_arg
 @layer_opt
 @src_crs_opt
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@_table_or_json
 def info(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> None:
     """List every layer with feature count, geometry type, CRS and extent.
 
@@ -72,8 +74,7 @@ def describe(inv) -> list[dict]:  # type: ignore[no-untyped-def]
 @path_arg
 @layer_opt
 @src_crs_opt
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@_table_or_json
 def summary(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> None:
     """Counts, lengths (m) and areas (ha) by kind and surface, measured in EPSG:5899.
 

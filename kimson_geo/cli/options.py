@@ -25,8 +25,6 @@ class InventoryPath(click.Path):
         return super().convert(value, param, ctx)
 
 
-
-
 def rev_opts(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--rev N`` and ``--as-of DATE`` for a command whose PATH (or ``--data``) may be a
     store: they turn PATH into ``STORE@N`` / ``STORE@DATE``, the one syntax everywhere."""
@@ -59,8 +57,6 @@ class LayerChoice(click.Choice):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
-            import os
-
             if isinstance(value, str) and os.path.exists(value):
                 command = ctx.command_path if ctx else "kimson-geo"
                 self.fail(f"{value!r} is a path, not a layer: LAYER comes first, then PATH "

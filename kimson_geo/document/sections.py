@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from ..inventory import Inventory
 
 __all__ = ["RoadSection", "roads_section", "drainage_section", "facilities_section",
-           "economy_section", "facts_section", "label_of", "code_label", "yes_no", "is_true",
+           "economy_section", "facts_section", "code_label", "yes_no", "is_true",
            "metric_geometry"]
 
 #: The key of road length that lies in no khu.
@@ -88,11 +88,6 @@ def code_label(layer: str, field_name: str, value: Any, lang: str) -> str:
     if spec.has_field(field_name):
         return spec.field(field_name).code_label(value, lang)
     return str(value)
-
-
-def label_of(layer: str, field_name: str, lang: str) -> str:
-    """A field's registry label in ``lang``."""
-    return layer_spec(layer).field(field_name).label(lang)
 
 
 def is_bool(value: Any) -> bool:

@@ -501,8 +501,6 @@ def _unescape_non_ascii(text: str) -> str:
     Only escapes of characters from U+00A0 up (not U+2028/U+2029, not surrogates) that are
     not themselves escaped are touched, so ``<``, ``>`` and quotes stay escaped.
     """
-    import re
-
     def repl(match: re.Match[str]) -> str:
         slashes, code = match.group(1), int(match.group(2), 16)
         if len(slashes) % 2 == 0 or code < 0xA0 or 0xD800 <= code <= 0xDFFF \

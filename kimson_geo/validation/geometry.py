@@ -66,19 +66,11 @@ def explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return all_parts[order], all_owner[order]
 
 
-def finite(geoms: np.ndarray, valid: tuple[np.ndarray, np.ndarray] | None = None
-           ) -> np.ndarray:
+def finite(geoms: np.ndarray) -> np.ndarray:
     """``geoms`` with None for those that have NaN or infinite coordinates (which
-    geometry-invalid reports; measuring them would only produce NaN and warnings).
-
-    ``valid``: the ``(present, valid)`` masks of ``geoms`` when already known
-    (:func:`validity`)."""
-    if valid is None:
-        bad = present_mask(geoms)
-        bad[bad] = ~shapely.is_valid(geoms[bad])  # non-finite coordinates are never valid
-    else:
-        present, ok = valid
-        bad = present & ~ok
+    geometry-invalid reports; measuring them would only produce NaN and warnings)."""
+    bad = present_mask(geoms)
+    bad[bad] = ~shapely.is_valid(geoms[bad])  # non-finite coordinates are never valid
     if not bad.any():
         return geoms
     coords, owner = shapely.get_coordinates(geoms[bad], return_index=True)
@@ -339,22 +331,18 @@ def geometry_invalid(ctx: Context) -> Iterator[Findings]:
                        location=location.reshape(len(rows), 2))
 
 
-def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Line parts of the valid geometries and the feature index of each part.
 
-    ``feature_valid``: which features are valid, when known; a line that is a whole
-    feature (not a part of a collection) then is not tested again.
+    ``feature_valid``: which features are valid; a line that is a whole feature (not a
+    part of a collection) is not tested again.
     """
     parts, owner = explode(geoms)
     lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
     parts, owner = parts[lines], owner[lines]
-    if feature_valid is None:
-        valid = guarded(shapely.is_valid, parts, False)[0]
-    else:
-        whole = np.isin(shapely.get_type_id(geoms[owner]), _LINE_TYPES)
-        valid = feature_valid[owner]
-        valid[~whole] = guarded(shapely.is_valid, parts[~whole], False)[0]
+    whole = np.isin(shapely.get_type_id(geoms[owner]), _LINE_TYPES)
+    valid = feature_valid[owner]
+    valid[~whole] = guarded(shapely.is_valid, parts[~whole], False)[0]
     return parts[valid], owner[valid]
 
 
