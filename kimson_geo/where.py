@@ -568,9 +568,8 @@ def _evaluate(frame: pd.DataFrame, node: Expr, absent: Mapping[str, str]) -> pd.
         if a.kind != _BOOL:
             raise QueryError(f"{a.label} at position {node.position} is not true/false; "
                              "compare it, e.g. kind == 'main'")
-        if not a.is_column:
-            return pd.Series(a.series, index=frame.index, dtype="boolean")
-        return pd.Series(a.series.to_numpy(), index=frame.index, dtype="boolean")
+        return pd.Series(a.series.to_numpy() if a.is_column else a.series, index=frame.index,
+                         dtype="boolean")
     raise QueryError(f"unsupported expression at position {node.position}")
 
 

@@ -129,18 +129,13 @@ def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
     chains: list[list[int]] = [flat[2 * (e - c):2 * e]
                                for c, e in zip(counts.tolist(), ends.tolist(), strict=True)]
     # group chains into parts, parts into geometries
-    part_items: list[Any] = [None] * len(parts)
-    chain_parts = chain_part.tolist()
-    for chain, part in zip(chains, chain_parts, strict=True):
+    # a polygon is the list of its rings (empty when it has none), any other part its chain
+    part_items: list[Any] = [[] if polygon else None for polygon in part_is_polygon.tolist()]
+    for chain, part in zip(chains, chain_part.tolist(), strict=True):
         if part_is_polygon[part]:
-            if part_items[part] is None:
-                part_items[part] = []
             part_items[part].append(chain)
         else:
             part_items[part] = chain
-    for index in poly_idx.tolist():  # a polygon with no rings at all
-        if part_items[index] is None:
-            part_items[index] = []
     out: list[Any] = [[] for _ in range(n)]
     for item, owner in zip(part_items, part_owner.tolist(), strict=True):
         out[owner].append(item)
