@@ -57,24 +57,23 @@ def ensure_wgs84(
         frame = frame.set_crs(src_crs, allow_override=True)
     # no position at all (no rows, missing or empty geometries): nothing to check
     has_positions = _has_positions(frame)
+    bounds = frame.total_bounds if has_positions else None
+    lon_lat = bounds is not None and _lon_lat_range(bounds)
     if frame.crs is None:
         # a CSV or a Shapefile without .prj: longitude/latitude is assumed only when the
         # coordinates can be longitude/latitude
-        if not has_positions or _lon_lat_range(frame):
+        if not has_positions or lon_lat:
             return frame.set_crs(WGS84)
         raise CRSError(f"{source}: has no CRS and its coordinates are not longitude/latitude "
                        f"({PROJECTED_HINT})")
-    if frame.crs.is_geographic and has_positions:
-        bounds = frame.total_bounds
-        if not _lon_lat_range(frame):
-            raise CRSError(
-                f"{source}: coordinates up to ({bounds[2]:.0f}, {bounds[3]:.0f}) are not "
-                f"longitude/latitude; they look like projected metres ({PROJECTED_HINT})"
-            )
-    if frame.crs.is_projected and has_positions and _lon_lat_range(frame):
+    if frame.crs.is_geographic and bounds is not None and not lon_lat:
+        raise CRSError(
+            f"{source}: coordinates up to ({bounds[2]:.0f}, {bounds[3]:.0f}) are not "
+            f"longitude/latitude; they look like projected metres ({PROJECTED_HINT})"
+        )
+    if frame.crs.is_projected and lon_lat:
         # a VN-2000 .prj copied beside a file exported in degrees: metres near the false
         # origin are never where a Vietnamese ward is, degrees always are
-        bounds = frame.total_bounds
         raise CRSError(
             f"{source}: coordinates up to ({bounds[2]:.4g}, {bounds[3]:.4g}) look like "
             f"degrees (longitude/latitude), but the file says {_crs_label(frame.crs)}; "
@@ -96,8 +95,8 @@ def _has_positions(frame: gpd.GeoDataFrame) -> bool:
     return bool((~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)).any())
 
 
-def _lon_lat_range(frame: gpd.GeoDataFrame) -> bool:
-    west, south, east, north = frame.total_bounds
+def _lon_lat_range(bounds: np.ndarray) -> bool:
+    west, south, east, north = bounds
     return bool(-180.0 <= west <= east <= 180.0 and -90.0 <= south <= north <= 90.0)
 
 

@@ -157,10 +157,9 @@ class InventoryDiff:
         for name, c in counts.items():
             lines.append(f"{name}: {c['added']} added, {c['removed']} removed, "
                          f"{c['modified']} modified")
-        for r in records["added"]:
-            lines.append(f"+ {r['layer']} {r['id']} {r['name'] or ''}".rstrip())
-        for r in records["removed"]:
-            lines.append(f"- {r['layer']} {r['id']} {r['name'] or ''}".rstrip())
+        for sign, kind in (("+", "added"), ("-", "removed")):
+            lines.extend(f"{sign} {r['layer']} {r['id']} {r['name'] or ''}".rstrip()
+                         for r in records[kind])
         for r in records["modified"]:
             parts = [f"{f} {_show(a)} → {_show(b)}" for f, (a, b) in r["changes"].items()]
             if r["moved_m"]:

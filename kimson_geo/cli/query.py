@@ -41,7 +41,6 @@ def run_query(path, src_crs, layer, where, within_khu, near, bbox):  # type: ign
 
     near_value = parse_near(near) if near else None  # bad filters fail before any reading
     bbox_value = parse_bbox(bbox) if bbox else None
-    inv = None
     if path is not None and Path(path).is_file():
         try:
             inv = kimson_geo.load(path, src_crs=src_crs)

@@ -132,14 +132,7 @@ def render_pdf(html: str) -> bytes:
             "works without them") from exc
 
     # every figure is a data URI: nothing is fetched from a network or a file
-    if hasattr(weasyprint, "URLFetcher"):  # WeasyPrint 68 and later
-        fetcher: Any = weasyprint.URLFetcher(allowed_protocols={"data"})
-    else:
-        def fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-            if url.startswith("data:"):
-                return weasyprint.default_url_fetcher(url, *args, **kwargs)
-            raise ValueError(f"the report fetches nothing: {url[:80]}")
-
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
     import logging
 
     logger = logging.getLogger("weasyprint")
