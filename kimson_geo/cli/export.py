@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import (
-    bbox_opt,
-    data_opt,
-    layer_arg,
-    near_opt,
-    rev_opts,
-    source_arg,
-    src_crs_opt,
-    where_opt,
-    within_khu_opt,
-)
+from .options import data_opt, filter_opts, layer_arg, rev_opts, source_arg, src_crs_opt
 from .output import warn
 from .query import run_query, source_path
 
@@ -25,10 +15,7 @@ from .query import run_query, source_path
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Output file; the suffix picks the format unless --format is given. "
               "- writes GeoJSON (or --format csv/kml) to standard output.")
-@where_opt
-@within_khu_opt
-@near_opt
-@bbox_opt
+@filter_opts
 @click.option("--format", "fmt",
               type=click.Choice(["geojson", "gpkg", "shp", "csv", "kml", "fgb"]),
               default=None, help="Output format (default: from the suffix).")

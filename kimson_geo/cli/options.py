@@ -93,6 +93,15 @@ near_opt = click.option(
 bbox_opt = click.option(
     "--bbox", default=None, metavar="W,S,E,N", help="Features intersecting this lon/lat box.",
 )
+
+
+def filter_opts(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--where``, ``--within-khu``, ``--near`` and ``--bbox``, in that order (query, export)."""
+    for option in (bbox_opt, near_opt, within_khu_opt, where_opt):
+        func = option(func)
+    return func
+
+
 data_opt = click.option(
     "--data", "data_path", default=None, type=InventoryPath(), hidden=True,
     help="Deprecated: give PATH after LAYER instead.",

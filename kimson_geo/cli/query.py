@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import (
-    bbox_opt,
-    data_opt,
-    layer_arg,
-    near_opt,
-    path_arg,
-    src_crs_opt,
-    where_opt,
-    within_khu_opt,
-)
+from .options import data_opt, filter_opts, layer_arg, path_arg, src_crs_opt
 from .output import cell, console, warn
 
 
@@ -57,10 +48,7 @@ def run_query(path, src_crs, layer, where, within_khu, near, bbox):  # type: ign
 @click.command()
 @layer_arg
 @path_arg
-@where_opt
-@within_khu_opt
-@near_opt
-@bbox_opt
+@filter_opts
 @src_crs_opt
 @click.option("--format", "fmt", type=click.Choice(["table", "geojson", "csv"]),
               default="table", show_default=True)
