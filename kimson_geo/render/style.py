@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..registry import FieldSpec, LayerSpec
+from ..registry import Code, FieldSpec, LayerSpec
 from .text import esc, ui
 
 __all__ = ["LayerStyle", "StyleKey", "PROBLEM_COLORS", "hatch_css"]
@@ -103,28 +103,24 @@ class LayerStyle:
     def _hint(self, key: str, default: Any = None) -> Any:
         return self.spec.style.get(key, default)
 
+    @staticmethod
+    def _code(field: FieldSpec | None, code: Any) -> Code | None:
+        return field.codes.get(code) if field is not None and field.codes else None
+
     # ---------------------------------------------------------------------- colours
     def color(self, code: Any) -> str:
-        field = self.color_field
-        if field is not None and field.codes and code in field.codes:
-            color = field.codes[code].color
-            if color:
-                return color
-        return str(self._hint("color", _DEFAULT_COLOR))
+        found = self._code(self.color_field, code)
+        return found.color if found and found.color else str(self._hint("color", _DEFAULT_COLOR))
 
     def weight(self, code: Any, *, point: bool = False) -> float:
-        field = self.weight_field
-        if field is not None and field.codes and code in field.codes:
-            weight = field.codes[code].weight
-            if weight is not None:
-                return float(weight)
+        found = self._code(self.weight_field, code)
+        if found is not None and found.weight is not None:
+            return float(found.weight)
         return float(self._hint("weight", 2 if point else 3))
 
     def icon(self, code: Any) -> str | None:
-        field = self.icon_field
-        if field is not None and field.codes and code in field.codes:
-            return field.codes[code].icon
-        return None
+        found = self._code(self.icon_field, code)
+        return found.icon if found else None
 
     def indicator_color(self, value: Any, bins: Sequence[float] = ()) -> str:
         """Fill colour of an indicator value (booleans, codes with colours, numbers)."""
