@@ -121,12 +121,10 @@ class KimsonGroup(click.Group):
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
-        except click.UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-            click.echo(f"kimson-geo: error: {one_line(exc.format_message())}{hint}", err=True)
-            sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            click.echo(f"kimson-geo: error: {one_line(exc.format_message())}", err=True)
+            ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            click.echo(f"kimson-geo: error: {one_line(exc.format_message())}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("kimson-geo: aborted", err=True)
