@@ -60,9 +60,7 @@ def is_store(location: str | os.PathLike[str]) -> bool:
     from .gpkg import is_gpkg_store
 
     text = os.fspath(location)
-    if text.startswith(("postgresql://", "postgres://")):
-        return True
-    return is_gpkg_store(Path(text))
+    return text.startswith(("postgresql://", "postgres://")) or is_gpkg_store(Path(text))
 
 
 def parse_ref(source: object, *, rev: int | None = None,
