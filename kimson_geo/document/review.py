@@ -94,6 +94,7 @@ def validation_section(report: ValidationReport, lang: str) -> dict[str, Any]:
     """Errors and warnings by rule and layer, the worst first; the first problems listed."""
     table = report.table
     rows: list[dict[str, Any]] = []
+    listed: list[dict[str, Any]] = []
     if len(table):
         layers = table["layer"].astype(object).where(table["layer"].notna(), "-")
         counts = table.groupby([table["rule"].astype(str), layers.astype(str),
@@ -106,8 +107,6 @@ def validation_section(report: ValidationReport, lang: str) -> dict[str, Any]:
             rows.append({"rule": rule, "layer": _layer_label(layer, lang),
                          "errors": integer(errors, lang), "warnings": integer(warnings, lang),
                          "severity": "error" if errors else "warning"})
-    listed = []
-    if len(table):
         order = table.assign(_rank=(table["severity"] != "error").astype(int))
         order = order.sort_values("_rank", kind="stable").head(MAX_PROBLEMS_LISTED)
         for rec in order.itertuples(index=False):
