@@ -71,7 +71,7 @@ def ensure_wgs84(
             f"{source}: coordinates up to ({bounds[2]:.0f}, {bounds[3]:.0f}) are not "
             f"longitude/latitude; they look like projected metres ({PROJECTED_HINT})"
         )
-    if frame.crs.is_projected and lon_lat:
+    if frame.crs.is_projected and bounds is not None and lon_lat:
         # a VN-2000 .prj copied beside a file exported in degrees: metres near the false
         # origin are never where a Vietnamese ward is, degrees always are
         raise CRSError(

@@ -598,7 +598,7 @@ def outside_ward(ctx: Context) -> Iterator[Findings | Issue]:
             rows.append(index)
             messages.append(f"feature lies up to {_fmt_m(distance)} outside the ward "
                             f"boundary (tolerance {tolerance:g} m)")
-            xy.append((point.x, point.y))
+            xy.append(shapely.get_coordinates(point)[0])
         if rows:
             yield ctx.flag("outside-ward", name, rows, messages,
                            location=lonlat_array(np.asarray(xy, dtype=float)))
