@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS", "STREAMABLE", "FORMULA_PREFIXES", "format_for", "write_layer", "write_layers",
+    "write_geopackage",
     "cut_utf8", "shapefile_field_names", "neutralise_formulas", "verify_written",
 ]
 
@@ -276,8 +277,8 @@ def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
     options = _options(key)
     if key == "geojson":
         frame, options["layer_options"] = _geojson_layout(frame)
-        if _arrow_safe(frame):
-            extra["use_arrow"] = True  # the same file, about a third faster
+    if key in ("geojson", "gpkg") and _arrow_safe(frame):
+        extra["use_arrow"] = True  # the same file, a third (GeoJSON) to 60 % (GPKG) faster
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # GeoJSON is WGS 84 without saying so (RFC 7946): no CRS given on purpose
@@ -465,6 +466,25 @@ def write_layer(
     with atomic_path(path, name=f"{stem}{suffix}", sidecars=sidecars) as staged:
         _write_gdal(out, staged, key, name, target)
         verify_written(staged, key, len(out), layer=name, target=target)
+    return Path(path)
+
+
+def write_geopackage(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str]
+                     ) -> Path:
+    """Write every layer into the one GeoPackage ``path`` (layers named by their keys),
+    all or nothing: the file is staged whole and renamed into place.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    target = _check_destination(path, "gpkg")
+    with atomic_path(path) as staged:
+        for name, frame in layers.items():
+            out = _frame_for(frame, "gpkg", None, target)
+            _write_gdal(out, staged, "gpkg", name, target)
+            verify_written(staged, "gpkg", len(out), layer=name, target=target)
     return Path(path)
 
 
