@@ -51,7 +51,8 @@ def _nfc_column(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     candidates = (present & ~ascii_).nonzero()[0]
     if not len(candidates):
         return series, candidates
-    codes, uniques = pd.factorize(series.iloc[candidates])
+    codes, found = pd.factorize(series.iloc[candidates])
+    uniques = np.asarray(found, dtype=object)  # iterating an Arrow array is slow
     normal = [unicodedata.normalize("NFC", u) if isinstance(u, str) else u for u in uniques]
     differs = np.fromiter((a != b for a, b in zip(uniques, normal, strict=True)), dtype=bool,
                           count=len(normal))

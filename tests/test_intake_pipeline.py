@@ -80,7 +80,37 @@ def test_tcvn3_shapefile_without_cpg_is_decoded_and_reported(tmp_path: Path) -> 
     assert roads[SURFACE].tolist() == [e[1] for e in D.ROADS_EXPECTED]
     assert roads[NAME].iloc[0] == "Đường Kim Thành"
     assert result.plan.sources["giao_thong.shp"].encoding == "TCVN3 (ABC)"
-    assert any("TCVN3" in n for n in result.notes)
+    [note] = [n for n in result.notes if "TCVN3" in n]  # one note, not two near-duplicates
+    assert "no .cpg" in note
+
+
+def test_a_byte_that_is_not_utf8_after_the_sampled_features_becomes_fffd(
+        tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from kimson_geo.io.encoding import SAMPLE_FEATURES
+
+    n = SAMPLE_FEATURES + 2  # the sample reads as UTF-8, the last record does not
+    x = 371_987.0 + 30.0 * np.arange(n)
+    frame = gpd.GeoDataFrame({
+        "TEN_DUONG": [f"Đường số {i}" for i in range(n)],
+        "KET_CAU": ["BTXM"] * n,
+    }, geometry=shapely.linestrings(np.stack([np.column_stack([x, np.full(n, 2_331_199.0)]),
+                                              np.column_stack([x + 30.0,
+                                                               np.full(n, 2_331_199.0)])],
+                                             axis=1)))
+    shp = tmp_path / "in" / "giao_thong.shp"
+    shp.parent.mkdir()
+    D.write_bare_shapefile(frame, shp)
+    dbf = shp.with_suffix(".dbf")
+    data = dbf.read_bytes()
+    at = data.rindex("Đường số".encode())
+    dbf.write_bytes(data[:at] + b"\xd0 " + data[at + 2:])  # "Đ" (C4 90) -> a lone D0
+    result = import_delivery(shp, None, dry_run=True)
+    names = result.layers[ROADS_LAYER][NAME]
+    assert len(names) == n and names.iloc[0] == "Đường số 0"
+    assert names.iloc[-1] == f"\ufffd ường số {n - 1}"
 
 
 def test_houses_spreadsheet_in_vietnamese_xy_order_lands_within_centimetres(

@@ -56,6 +56,43 @@ def test_geojson_is_rfc7946(small_dir: Path, tmp_path: Path) -> None:
             assert len(repr(x).split(".")[-1]) <= 7 and len(repr(y).split(".")[-1]) <= 7
 
 
+def test_geojson_rings_follow_the_right_hand_rule_holes_included(tmp_path: Path) -> None:
+    import shapely
+
+    square = [(106.0, 21.0), (106.0, 21.001), (106.001, 21.001), (106.001, 21.0)]  # clockwise
+    hole = [(106.0002, 21.0002), (106.0004, 21.0002), (106.0004, 21.0004)]  # counter-clockwise
+    frame = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[
+        shapely.Polygon(square, holes=[hole]),
+        shapely.MultiPolygon([shapely.Polygon(square, holes=[hole])])], crs="EPSG:4326")
+    out = write_module.write_layer(frame, tmp_path / "areas.geojson")
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert "crs" not in document
+    single, multi = (f["geometry"]["coordinates"] for f in document["features"])
+    for rings in (single, multi[0]):
+        assert shapely.LinearRing(rings[0]).is_ccw and not shapely.LinearRing(rings[1]).is_ccw
+
+
+def test_geojson_line_across_the_antimeridian_is_cut_there(tmp_path: Path) -> None:
+    import shapely
+
+    frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[
+        shapely.LineString([(179.0, 0.0), (-179.0, 0.5)])], crs="EPSG:4326")
+    out = write_module.write_layer(frame, tmp_path / "line.geojson")
+    geometry = json.loads(out.read_text(encoding="utf-8"))["features"][0]["geometry"]
+    assert geometry["type"] == "MultiLineString"
+    assert [part[-1][0] for part in geometry["coordinates"]] == [180.0, -179.0]
+
+
+def test_geojson_of_coordinates_outside_wgs84_is_refused(tmp_path: Path) -> None:
+    import shapely
+
+    # metres with no CRS said: written as they are they would land off the globe
+    frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(371_987.0, 2_331_199.0)])
+    with pytest.raises(ExportError, match=r"outside of \[-180.0,180.0\]"):
+        write_module.write_layer(frame, tmp_path / "far.geojson")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_geojson_refuses_other_crs(small_dir: Path, tmp_path: Path) -> None:
     inv = kimson_geo.load(small_dir)
     with pytest.raises(ExportError, match="WGS 84"):
@@ -224,6 +261,34 @@ def test_geopackage_is_version_1_2(small_roads, tmp_path: Path) -> None:  # type
     with sqlite3.connect(out) as con:
         assert con.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # 'GPKG'
         assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
+
+
+def test_geopackage_of_several_layers_is_one_file_written_whole(  # type: ignore[no-untyped-def]
+        small_roads, small_khu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    import pyogrio
+
+    out = tmp_path / "survey.gpkg"
+    write_module.write_geopackage({"roads": small_roads, "khu": small_khu}, out)
+    assert [name for name, _ in pyogrio.list_layers(out)] == ["roads", "khu"]
+    for name, frame in (("roads", small_roads), ("khu", small_khu)):
+        _same_attributes(frame, kimson_geo.load(out, layer=name)[name])
+    with closing(sqlite3.connect(out)) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (10200,)  # 1.2
+    before = tree_snapshot(tmp_path)
+    real = pyogrio.write_dataframe
+
+    def second_fails(frame, path, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("layer") == "khu":
+            raise pyogrio.errors.DataSourceError("disk full")
+        real(frame, path, **kwargs)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", second_fails)
+    with pytest.raises(ExportError, match="survey.gpkg: cannot write gpkg: disk full"):
+        write_module.write_geopackage({"roads": small_roads.head(1), "khu": small_khu}, out)
+    assert tree_snapshot(tmp_path) == before
 
 
 def test_flatgeobuf_round_trip(small_roads, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -48,6 +48,8 @@ _HOW_RANK = {"mapping": 0, "registry": 1, "dictionary": 2, "shapefile-cut": 3}
 #: fields the import fills itself when the source does not give them
 _PROVENANCE = (NAME_KNOWN, SOURCE_FIELD, CONFIDENCE_FIELD, POSITION_FIELD)
 _SLUG = re.compile(r"[^0-9A-Za-z]+")
+#: pandas' text dtype, the one GDAL's and the registry's text columns have
+_TEXT = pd.StringDtype(na_value=np.nan)
 
 
 @dataclass
@@ -137,16 +139,17 @@ def _plain_text(spec: FieldSpec, series: pd.Series) -> bool:
         series, skipna=True) in ("string", "empty")
 
 
-def _text_column(series: pd.Series) -> np.ndarray:
-    """A text column as :func:`_text` makes each value: stripped, blanks as None (the
-    readers have already put it in NFC)."""
+def _text_column(series: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """A text column as :func:`_text` makes each value: stripped, blanks missing (the
+    readers have already put it in NFC); Arrow-backed, so never one Python string each."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.array(series.astype(object).where(series.notna(), None), type=pa.string())
+    text = pa.array(series.astype(object).where(series.notna(), None), type=pa.string()) \
+        if pd.api.types.is_object_dtype(series.dtype) else pa.array(series, type=pa.string())
     text = pc.utf8_trim_whitespace(text)
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    return text.to_numpy(zero_copy_only=False).astype(object)
+    return pd.array(text, dtype=_TEXT)
 
 
 def _geometries(table: SourceTable, spec: LayerSpec) -> tuple[np.ndarray, list[Rejected]]:
@@ -156,8 +159,9 @@ def _geometries(table: SourceTable, spec: LayerSpec) -> tuple[np.ndarray, list[R
 
     geoms = np.asarray(table.frame.geometry.to_numpy(), dtype=object).copy()
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if present.any():
-        geoms[present] = shapely.force_2d(geoms[present])
+    solid = present & shapely.has_z(geoms)  # force_2d rebuilds even a flat geometry
+    if solid.any():
+        geoms[solid] = shapely.force_2d(geoms[solid])
     types = np.full(len(geoms), -1, dtype=np.int64)
     types[present] = shapely.get_type_id(geoms[present])
     wants_area = not any(t.endswith(("Point", "LineString")) for t in spec.geometry_types)
@@ -274,9 +278,10 @@ def map_table(table: SourceTable, guess: LayerGuess, dictionary: Dictionary,
             column[pd.isna(column)] = value
     # ids: the source's own, else derived from the source and its record number
     slug = _slug(table.label)
-    derived = np.array([f"{slug}-{r}" for r in table.records], dtype=object)
-    ids = out.get(ID)
-    ids = derived if ids is None else np.where(pd.isna(ids), derived, ids)
+    given = out.get(ID)
+    ids = np.empty(n, dtype=object) if given is None else np.array(given, dtype=object)
+    derive = np.ones(n, dtype=bool) if given is None else pd.isna(ids)
+    ids[derive] = [f"{slug}-{r}" for r in table.records[derive]]
     out[ID] = ids
     names = out.get(NAME)
     named = ~pd.isna(names) if names is not None else np.zeros(n, dtype=bool)
@@ -287,8 +292,12 @@ def map_table(table: SourceTable, guess: LayerGuess, dictionary: Dictionary,
         out[NAME_KNOWN] = named
     where = table.path.name + (f", {table.part}" if table.part else "")
     if SOURCE_FIELD not in out:
-        out[SOURCE_FIELD] = np.array([f"{where}, record {r}" for r in table.records],
-                                     dtype=object)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        records = pa.array(table.records).cast(pa.string())
+        out[SOURCE_FIELD] = pd.array(pc.binary_join_element_wise(
+            f"{where}, record ", records, ""), dtype=_TEXT)
     if POSITION_FIELD not in out:
         out[POSITION_FIELD] = np.full(n, SURVEYED, dtype=object)
     if CONFIDENCE_FIELD not in out:

@@ -144,19 +144,50 @@ def read_gdal(path: Path, dictionary: Dictionary, *, src_crs: object | None = No
 def _shapefile(path: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, str | None]:
     """A Shapefile read in the encoding its .cpg names or its text shows.
 
-    The file is read once, as Latin-1 (every byte one character); the encoding is found
-    from that frame's text and the text decoded from it.
+    The encoding is found from the first features' bytes (read as Latin-1, every byte one
+    character).  UTF-8 text GDAL decodes as it reads; any other encoding, or a byte that
+    is not UTF-8 past those first features, is read as Latin-1 and decoded here.
     """
-    from ..io.encoding import READ_AS, encoding_label, shapefile_encoding, transcode_frame
+    from ..io.encoding import (
+        READ_AS,
+        SAMPLE_FEATURES,
+        encoding_label,
+        shapefile_encoding,
+        transcode_frame,
+    )
 
-    frame = gdal_frame(path, normalize=False, encoding=READ_AS)
-    found = shapefile_encoding(path, frame)
+    sample = gdal_frame(path, normalize=False, encoding=READ_AS, read_geometry=False,
+                        max_features=SAMPLE_FEATURES)
+    found = shapefile_encoding(path, sample)
     if found.note:
         notes.append(found.note)
     name = "utf-8" if found.name == "ascii" else found.name
-    frame = transcode_frame(frame, name)  # which puts the text in NFC too
-    frame.attrs["nfc_changed"] = {}
+    if name == "utf-8":
+        frame = _utf8_frame(path)
+        if frame is not None:
+            return frame, None
+    frame = transcode_frame(gdal_frame(path, normalize=False, encoding=READ_AS), name)
+    frame.attrs["nfc_changed"] = {}  # transcode_frame puts the text in NFC too
     return frame, None if name == "utf-8" else encoding_label(name)
+
+
+def _utf8_frame(path: Path) -> gpd.GeoDataFrame | None:
+    """The Shapefile with GDAL decoding its text as UTF-8, in NFC; None when some of it is
+    not UTF-8 (GDAL then passes the bytes on, or pyogrio fails on them)."""
+    import pyarrow as pa
+
+    from ..text import string_columns
+
+    try:
+        frame = gdal_frame(path, normalize=False, encoding="UTF-8")
+        for column in string_columns(frame):
+            if isinstance(frame[column].dtype, pd.StringDtype):
+                pa.array(frame[column]).validate(full=True)
+    except (UnicodeDecodeError, pa.ArrowInvalid):
+        return None
+    frame = normalize_frame_text(frame)
+    frame.attrs["nfc_changed"] = {}
+    return frame
 
 
 def repair_text(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
