@@ -75,6 +75,18 @@ def test_diff_formats(two_revisions: str, tmp_path: Path) -> None:
     assert WIDENED in html
 
 
+def test_diff_written_to_a_file(two_revisions: str, tmp_path: Path) -> None:
+    old, new = f"{two_revisions}@1", f"{two_revisions}@2"
+    for fmt, name in (("json", "changes.json"), ("geojson", "changes.geojson"),
+                      ("text", "changes.txt")):
+        target = tmp_path / name
+        code, out, err = run("diff", old, new, "--format", fmt, "-o", str(target))
+        assert code == 0, err
+        assert out == "" and f"wrote {target}" in err
+        _, printed, _ = run("diff", old, new, "--format", fmt)
+        assert target.read_text(encoding="utf-8") == printed
+
+
 def test_diff_of_a_folder_and_a_store_at_a_revision(two_revisions: str) -> None:
     code, out, _ = run("diff", str(ROOT / "data"), f"{two_revisions}@1")
     assert (code, out.strip()) == (0, "no changes")

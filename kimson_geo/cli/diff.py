@@ -64,7 +64,7 @@ def diff(old: str, new: str, fmt: str, output: str | None, tolerance_m: float,
     if output is None:
         click.echo(text)
     else:
-        from ..io.write import atomic_write_text
+        from ..io.atomic import write_text
 
-        atomic_write_text(output, text + "\n")
+        write_text(output, text + "\n")
         click.echo(f"wrote {output}", err=True)
