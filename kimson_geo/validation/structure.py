@@ -8,9 +8,11 @@ duplicate members anywhere, NaN/Infinity and numbers too big for a double.
 
 Libraries do the parsing:
 
-* the standard library's ``json.loads`` builds the document; its hooks report duplicate
-  members (``object_pairs_hook``), NaN/Infinity (``parse_constant``) and numbers beyond a
-  double (``parse_float``/``parse_int``);
+* jiter builds the document and orjson vouches for its numbers: when both take the text
+  as it is (no duplicate member, NaN or number beyond a double), that is the whole parse;
+* otherwise the standard library's ``json.loads`` names every problem: its hooks report
+  duplicate members (``object_pairs_hook``), NaN/Infinity (``parse_constant``) and numbers
+  beyond a double (``parse_float``/``parse_int``);
 * when it refuses the text, ``orjson`` explains why, with the line and column;
 * a file over :data:`STREAM_BYTES` is streamed with ``ijson`` (yajl), features a batch at a
   time, so that the peak memory is one batch, not the document.
@@ -101,6 +103,7 @@ STREAM_BYTES = 200 * 2**20
 STREAM_BATCH = 20_000
 
 _BOM = b"\xef\xbb\xbf"
+_REFUSED = object()
 
 
 # --------------------------------------------------------------------------------------
@@ -214,10 +217,33 @@ def gc_paused() -> Iterator[None]:
 # whole documents
 # --------------------------------------------------------------------------------------
 
+def _parse_clean(buf: bytes) -> Any:
+    """The document of ``buf`` when it is JSON with nothing for the parse rules to report
+    (no duplicate member, no NaN, no number beyond a double), else :data:`_REFUSED`.
+
+    jiter builds the document and refuses duplicate members (at the first one); orjson
+    refuses the numbers jiter would read as infinity.  Both take the same JSON as
+    ``json.loads`` otherwise, at a third of its cost with the hooks below."""
+    import jiter
+    import orjson
+
+    try:
+        orjson.loads(buf)
+        return jiter.from_json(buf, allow_inf_nan=False, catch_duplicate_keys=True,
+                               cache_mode="keys")
+    except (ValueError, RecursionError):  # (orjson's and jiter's errors are ValueErrors)
+        return _REFUSED
+
+
 def _check_whole(buf: bytes, checker: Checker) -> bool:
     """Parse ``buf`` and check it; False when it is not JSON at all."""
     if buf.startswith(_BOM):
         buf = buf[len(_BOM):]
+    doc = _parse_clean(buf)
+    if doc is not _REFUSED:
+        checker.document(doc)
+        return True
+    # the standard library's parser, with hooks, names every problem jiter stopped at
     try:
         text = buf.decode("utf-8")
     except UnicodeDecodeError as exc:
