@@ -296,7 +296,8 @@ class Checker:
                       f"{bad + offset} is {_jtype(features[bad])})", bad,
                       ("features", bad + offset))
             where = [i for i, ok in enumerate(objs) if ok]
-        self._feature_columns([features[i] for i in where], where,
+        feats = features if len(where) == len(features) else [features[i] for i in where]
+        self._feature_columns(list(feats), where,
                               Paths(lambda n: ("features", where[n] + offset), len(where)),
                               in_collection=True)
         self._features, self._offset = (), 0
@@ -416,9 +417,12 @@ class Checker:
                     self._geometry_type(kind, owners[n], paths[n])
         members: tuple[list[Any], list[Any], list[Path]] = ([], [], [])
         for kind, where in groups.items():
-            objs = [geoms[n] for n in where]
-            gowners = [owners[n] for n in where]
-            gpaths = paths.pick(where)
+            if len(where) == len(geoms):  # one type (the usual layer): no selection
+                objs, gowners, gpaths = geoms, owners, paths
+            else:
+                objs = [geoms[n] for n in where]
+                gowners = [owners[n] for n in where]
+                gpaths = paths.pick(where)
             self._common(objs, gowners, gpaths, f"a {kind} geometry", _GEOMETRY_FORBIDDEN)
             if kind == "GeometryCollection":
                 for obj, owner, path in zip(objs, gowners, gpaths, strict=True):
@@ -474,7 +478,10 @@ class Checker:
         coords = list(map(methodcaller("get", "coordinates", _MISSING), geoms))
         keep: list[int] = []
         if set(map(type, coords)) == {list}:
-            keep = [n for n, c in enumerate(coords) if c]  # [] is an empty geometry (3.1)
+            if all(coords):  # the common case: no empty geometry ([], RFC 7946 3.1)
+                _Walk(self, kind, coords, owners, paths).run()
+                return
+            keep = [n for n, c in enumerate(coords) if c]
         else:
             for n, c in enumerate(coords):
                 if c is _MISSING:
@@ -524,6 +531,7 @@ class _Walk:
         self.base = np.arange(len(coords))  # level 0: node -> geometry
         self.links: list[tuple[np.ndarray, np.ndarray]] = []
         self.bad = np.zeros(len(coords), dtype=bool)  # geometries with an error
+        self.sizes: np.ndarray | None = None  # lengths of the nodes, once measured
 
     def locate(self, level: int, node: int) -> tuple[int, Path]:
         """The geometry and JSON path of node ``node`` at nesting level ``level``."""
@@ -545,6 +553,7 @@ class _Walk:
         """Keep only the nodes of the current level where ``keep`` is True."""
         if keep.all():
             return
+        self.sizes = None if self.sizes is None else self.sizes[keep]
         self.nodes = list(compress(self.nodes, keep.tolist()))
         if self.links:
             parent, index = self.links[-1]
@@ -552,12 +561,19 @@ class _Walk:
         else:
             self.base = self.base[keep]
 
+    def measure(self) -> np.ndarray:
+        """The length of every node of the current level (kept until the level changes)."""
+        if self.sizes is None:
+            self.sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        return self.sizes
+
     def descend(self) -> None:
         """Replace the nodes (arrays) by their elements."""
-        counts = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        counts = self.measure()
         parent = np.repeat(np.arange(len(self.nodes)), counts)
         index = np.arange(len(parent)) - np.repeat(np.cumsum(counts) - counts, counts)
         self.nodes = list(chain.from_iterable(self.nodes))
+        self.sizes = None
         self.links.append((parent, index))
 
     def run(self) -> None:
@@ -593,7 +609,7 @@ class _Walk:
         self.select(is_list)
 
     def _lines(self, level: int) -> None:
-        sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        sizes = self.measure()
         short = sizes < 2
         for n in np.flatnonzero(short).tolist():
             where = _valid_location(self.nodes[n][0]) if sizes[n] else None
@@ -602,7 +618,7 @@ class _Walk:
         self.select(~short)
 
     def _rings(self, level: int) -> None:
-        sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        sizes = self.measure()
         empty = sizes == 0
         for n in np.flatnonzero(empty).tolist():
             self.emit("ring-too-short", "a linear ring needs 4 or more positions, found 0",
@@ -626,7 +642,7 @@ class _Walk:
                           "starts with", level, n, where)
 
     def _positions(self, level: int) -> None:
-        sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        sizes = self.measure()
         for n in np.flatnonzero(sizes < 2).tolist():
             self.emit("position-arity", "a position must have 2 or 3 numbers [longitude, "
                       f"latitude(, altitude)], found {sizes[n]} element(s)", level, n)
@@ -635,7 +651,7 @@ class _Walk:
                       f"[longitude, latitude, altitude], found {sizes[n]}", level, n,
                       error=False)
         self.select(sizes >= 2)
-        sizes = sizes[sizes >= 2]
+        sizes = self.measure()
         values = list(chain.from_iterable(self.nodes))
         if not set(map(type, values)) <= {int, float}:
             numeric = np.fromiter((type(v) in _NUMBER for v in values), dtype=bool,
@@ -647,11 +663,13 @@ class _Walk:
                 self.emit("position-number", "every element of a position must be a number, "
                           f"found {_jtype(wrong)}", level, n)
             self.select(good)
+            sizes = self.measure()
+            values = list(chain.from_iterable(self.nodes))
         if not self.c.wgs84 or not self.nodes:
             return
-        count = len(self.nodes)
-        xs = np.fromiter(map(itemgetter(0), self.nodes), dtype=np.float64, count=count)
-        ys = np.fromiter(map(itemgetter(1), self.nodes), dtype=np.float64, count=count)
+        numbers = np.fromiter(values, dtype=np.float64, count=len(values))
+        first = np.cumsum(sizes) - sizes
+        xs, ys = numbers[first], numbers[first + 1]
         outside = ~((xs >= -180) & (xs <= 180) & (ys >= -90) & (ys <= 90))
         for n in np.flatnonzero(outside).tolist():
             g, path = self.locate(level, n)
