@@ -8,8 +8,9 @@ duplicate members anywhere, NaN/Infinity and numbers too big for a double.
 
 Libraries do the parsing:
 
-* jiter builds the document and orjson vouches for its numbers: when both take the text
-  as it is (no duplicate member, NaN or number beyond a double), that is the whole parse;
+* jiter builds the document, refusing duplicate members and NaN; orjson, writing it back,
+  shows whether a number was beyond a double.  When neither finds anything, that is the
+  whole parse;
 * otherwise the standard library's ``json.loads`` names every problem: its hooks report
   duplicate members (``object_pairs_hook``), NaN/Infinity (``parse_constant``) and numbers
   beyond a double (``parse_float``/``parse_int``);
@@ -221,18 +222,22 @@ def _parse_clean(buf: bytes) -> Any:
     """The document of ``buf`` when it is JSON with nothing for the parse rules to report
     (no duplicate member, no NaN, no number beyond a double), else :data:`_REFUSED`.
 
-    jiter builds the document and refuses duplicate members (at the first one); orjson
-    refuses the numbers jiter would read as infinity.  Both take the same JSON as
-    ``json.loads`` otherwise, at a third of its cost with the hooks below."""
+    jiter builds the document and refuses duplicate members (at the first one) and NaN;
+    it takes the same JSON as ``json.loads`` otherwise, at half its cost with the hooks
+    below.  It reads a number beyond a double as infinity, which orjson writes as null
+    (and an integer beyond 64 bits it refuses to write): more nulls written than read
+    means such a number, at a fifth of the cost of a second parse."""
     import jiter
     import orjson
 
     try:
-        orjson.loads(buf)
-        return jiter.from_json(buf, allow_inf_nan=False, catch_duplicate_keys=True,
-                               cache_mode="keys")
-    except (ValueError, RecursionError):  # (orjson's and jiter's errors are ValueErrors)
+        doc = jiter.from_json(buf, allow_inf_nan=False, catch_duplicate_keys=True,
+                              cache_mode="keys")
+        if orjson.dumps(doc).count(b"null") != buf.count(b"null"):
+            return _REFUSED
+    except (ValueError, RecursionError, orjson.JSONEncodeError):
         return _REFUSED
+    return doc
 
 
 def _check_whole(buf: bytes, checker: Checker) -> bool:
