@@ -39,6 +39,8 @@ _GEOMETRY_FORBIDDEN = ("properties", "geometry", "features")
 _NUMBER = (int, float)
 _ID_TYPES = (str, int, float)
 _MISSING = object()
+_NO_GEOMETRY_TYPE = 'a geometry must have a "type" member'
+_NOT_GEOMETRY = f"a geometry must be one of {', '.join(sorted(_GEOMETRY_TYPES))}; found a "
 
 Path = tuple[Any, ...]
 
@@ -261,27 +263,29 @@ class Checker:
             self._geometries([doc], [None], Paths.of([()]))
 
     def _type(self, obj: dict[str, Any], what: str) -> str | None:
-        if "type" not in obj:
-            self.emit("missing-member", f'{what} must have a "type" member', None, ())
-            return None
-        value = obj["type"]
-        if type(value) is not str:
-            self.emit("member-type", f'"type" member must be a string, found {_jtype(value)}',
-                      None, ())
-            return None
-        if value not in _TYPES:
-            self._unknown_type(value, None, ())
-            return None
-        return value
+        value = obj.get("type", _MISSING)
+        if type(value) is str and value in _TYPES:
+            return value
+        self._bad_type(value, None, (), f'{what} must have a "type" member', None)
+        return None
 
-    def _unknown_type(self, value: str, feature: int | None, path: Path) -> None:
-        right = _TYPES_BY_LOWER.get(value.lower())
-        if right is not None:
-            message = (f'"type" is {_q(value)}: GeoJSON types are case-sensitive, '
-                       f'write {_q(right)}')
+    def _bad_type(self, value: object, feature: int | None, path: Path, missing: str,
+                  wrong: str | None) -> None:
+        """Report a "type" member that is missing, not a string, another GeoJSON type than
+        expected (``wrong``, the message that the type name completes) or none at all."""
+        if value is _MISSING:
+            self.emit("missing-member", missing, feature, path)
+        elif type(value) is not str:
+            self.emit("member-type", f'"type" member must be a string, found {_jtype(value)}',
+                      feature, path)
+        elif value in _TYPES and wrong is not None:
+            self.emit("wrong-type", wrong + value, feature, path)
         else:
-            message = f'"type" is {_q(value)}, which is not a GeoJSON type'
-        self.emit("unknown-type", message, feature, path)
+            right = _TYPES_BY_LOWER.get(value.lower())
+            message = (f'"type" is {_q(value)}: GeoJSON types are case-sensitive, write '
+                       f'{_q(right)}' if right is not None
+                       else f'"type" is {_q(value)}, which is not a GeoJSON type')
+            self.emit("unknown-type", message, feature, path)
 
     def features(self, features: Sequence[Any], offset: int) -> None:
         """Check the members of a FeatureCollection's ``features`` array; ``offset`` is the
@@ -353,7 +357,9 @@ class Checker:
             kinds = list(map(methodcaller("get", "type", _MISSING), feats))
             if kinds.count("Feature") != len(kinds):
                 for value, owner, path in zip(kinds, owners, paths, strict=True):
-                    self._feature_type(value, owner, path)
+                    if value != "Feature":
+                        self._bad_type(value, owner, path, 'a Feature must have "type": '
+                                       '"Feature"', '"features" must hold Features, found a ')
         props = list(map(methodcaller("get", "properties", _MISSING), feats))
         if not set(map(type, props)) <= {*self.obj_types, type(None)}:
             for value, owner, path in zip(props, owners, paths, strict=True):
@@ -380,20 +386,6 @@ class Checker:
         self._geometries([geoms[n] for n in keep], [owners[n] for n in keep],
                          paths.pick(keep).child("geometry"))
 
-    def _feature_type(self, value: object, owner: int | None, path: Path) -> None:
-        if value == "Feature":
-            return
-        if value is _MISSING:
-            self.emit("missing-member", 'a Feature must have "type": "Feature"', owner, path)
-        elif type(value) is not str:
-            self.emit("member-type", f'"type" member must be a string, found {_jtype(value)}',
-                      owner, path)
-        elif value in _TYPES:
-            self.emit("wrong-type", f'"features" must hold Features, found a {value}', owner,
-                      path)
-        else:
-            self._unknown_type(value, owner, path)
-
     # -- geometries --------------------------------------------------------------------
     def _geometries(self, geoms: list[dict[str, Any]], owners: list[Any],
                     paths: Paths) -> None:
@@ -414,7 +406,7 @@ class Checker:
                 if type(kind) is str and kind in _GEOMETRY_TYPES:
                     groups.setdefault(kind, []).append(n)
                 else:
-                    self._geometry_type(kind, owners[n], paths[n])
+                    self._bad_type(kind, owners[n], paths[n], _NO_GEOMETRY_TYPE, _NOT_GEOMETRY)
         members: tuple[list[Any], list[Any], list[Path]] = ([], [], [])
         for kind, where in groups.items():
             if len(where) == len(geoms):  # one type (the usual layer): no selection
@@ -430,18 +422,6 @@ class Checker:
             else:
                 self._coordinates(kind, objs, gowners, gpaths)
         return members[0], members[1], Paths.of(members[2])
-
-    def _geometry_type(self, kind: object, owner: int | None, path: Path) -> None:
-        if kind is _MISSING:
-            self.emit("missing-member", 'a geometry must have a "type" member', owner, path)
-        elif type(kind) is not str:
-            self.emit("member-type", f'"type" member must be a string, found {_jtype(kind)}',
-                      owner, path)
-        elif kind in _TYPES:
-            self.emit("wrong-type", f"a geometry must be one of "
-                      f"{', '.join(sorted(_GEOMETRY_TYPES))}; found a {kind}", owner, path)
-        else:
-            self._unknown_type(kind, owner, path)
 
     def _collection_members(self, gc: dict[str, Any], owner: int | None, path: Path,
                             out: tuple[list[Any], list[Any], list[Path]]) -> None:
