@@ -10,7 +10,9 @@ import pytest
 
 from kimson_geo.inventory import Inventory
 from kimson_geo.io.read import read_layer
-from kimson_geo.validation.rules import Context, run_rules
+from kimson_geo.registry import ID, KHU_LAYER, KIND, NAME, ROADS_LAYER, SURFACE, WIDTH, layer_spec
+from kimson_geo.validation.attributes import type_errors
+from kimson_geo.validation.rules import Context, check, run_rules
 
 from _support import write_geojson
 
@@ -109,54 +111,95 @@ def _odd_values(n: int = 3000) -> pd.Series:
     return pd.Series([pool[k] for k in rng.integers(0, len(pool), n)], dtype=object)
 
 
-def test_type_and_blank_tests_per_type_match_tests_per_value() -> None:
-    from kimson_geo.validation.attributes import _blank, _typed_ok
+def _layer_of(layer: str, column: str, values: pd.Series) -> Context:
+    """A context holding one layer whose ``column`` holds ``values`` (no geometry)."""
+    frame = gpd.GeoDataFrame({column: values}, geometry=[None] * len(values), crs="EPSG:4326")
+    return Context({layer: frame})
 
-    values = _odd_values()
+
+def _field_of_type(layer: str, kind: str) -> str:
+    return next(f.name for f in layer_spec(layer).fields if f.type == kind)
+
+
+@pytest.mark.parametrize("layer,kind", [(ROADS_LAYER, "str"), (ROADS_LAYER, "bool"),
+                                        (KHU_LAYER, "int"), (ROADS_LAYER, "float")])
+def test_type_errors_tested_per_type_match_a_test_per_value(layer: str, kind: str) -> None:
     fits = {"str": lambda v: isinstance(v, str), "bool": lambda v: isinstance(v, bool),
             "int": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
             "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)}
-    for kind, fit in fits.items():
-        expected = values.isna() | values.map(fit)
-        assert (_typed_ok(values, kind) == expected).all(), kind
+    values = _odd_values()
+    field = _field_of_type(layer, kind)
+    expected = ~(values.isna() | values.map(fits[kind])).to_numpy(dtype=bool)
+    found = type_errors(_layer_of(layer, field, values), layer, field)
+    assert found.tolist() == expected.tolist()
+    assert 0 < found.sum() < len(values)
+
+
+@pytest.mark.parametrize("values", [
+    _odd_values(),                                               # few texts: value by value
+    _odd_values(9000),                                           # many: through ``.str``
+    pd.Series([1.5] * 500 + [" ", "a", None, "", True], dtype=object),
+    pd.Series(["a", " ", "\t", "b", None] * 600, dtype=object),  # text only
+], ids=["few-texts", "many-texts", "mostly-numbers", "text-only"])
+def test_required_text_is_empty_where_null_or_blank(values: pd.Series) -> None:
     blank = values.map(lambda v: isinstance(v, str) and not v.strip())
-    assert (_blank(values) == blank).all()
-    few_texts = pd.Series([1.5] * 500 + [" ", "a", None, "", True], dtype=object)
-    assert _blank(few_texts).tolist() == [False] * 500 + [True, False, False, True, False]
+    expected = (values.isna() | blank).to_numpy(dtype=bool).nonzero()[0].tolist()
+    table = check(_layer_of(ROADS_LAYER, NAME, values), only=["required-field"]).table
+    table = table[table["field"] == NAME]
+    assert table["index"].tolist() == expected and expected
 
 
-def test_pandera_on_the_failing_values_reports_what_it_reports_on_the_layer(
-        small_roads) -> None:
+def _pandera_oracle(frame: pd.DataFrame, layer: str) -> set[tuple[str, int, str]]:
+    """(field, row, value) of every code and range failure that pandera finds when it
+    validates the whole layer against the registry's codes and ranges."""
     import pandera.pandas as pa
 
-    from kimson_geo.validation.attributes import _run_schema, _schema
+    columns = {}
+    for field in layer_spec(layer).fields:
+        if field.name not in frame.columns:
+            continue
+        if field.codes:
+            columns[field.name] = pa.Column(checks=pa.Check.isin(list(field.codes)),
+                                            nullable=True, required=False)
+        elif field.range is not None:
+            columns[field.name] = pa.Column(checks=pa.Check.in_range(*field.range),
+                                            nullable=True, required=False)
+    data = pd.DataFrame(frame.drop(columns="geometry"))
+    for name in columns:  # values of another type are field-type's, not these rules'
+        bad = type_errors(Context({layer: frame}), layer, name)
+        data[name] = data[name].astype(object).where(~bad)
+        if layer_spec(layer).field(name).type in ("int", "float"):
+            data[name] = pd.to_numeric(data[name], errors="coerce")
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        pa.DataFrameSchema(columns).validate(data, lazy=True)
+    cases = caught.value.failure_cases
+    return {(str(c), int(i), str(v)) for c, i, v in
+            zip(cases["column"], cases["index"], cases["failure_case"], strict=True)}
 
+
+def test_code_and_range_issues_are_what_pandera_finds_on_the_whole_layer(small_roads) -> None:
     rng = np.random.default_rng(8)
     roads = pd.concat([small_roads] * 50, ignore_index=True)
-    roads["id"] = [f"r{k}" for k in range(len(roads))]
-    roads["kind"] = rng.choice(["main", "alley", "street", None], len(roads), p=[.5, .4, .05, .05])
+    roads[ID] = [f"r{k}" for k in range(len(roads))]
+    roads[KIND] = rng.choice(["main", "alley", "street", None], len(roads), p=[.5, .4, .05, .05])
     width = rng.choice([3.0, 75.0, 0.1, np.nan], len(roads), p=[.8, .1, .05, .05]).astype(object)
     width[rng.integers(0, len(roads), 5)] = "5,5"
-    roads["width_m"] = width
-    roads["surface"] = rng.choice(["asphalt", "nhựa"], len(roads), p=[.95, .05])
+    roads[WIDTH] = width
+    roads[SURFACE] = rng.choice(["asphalt", "nhựa"], len(roads), p=[.95, .05])
     frame = gpd.GeoDataFrame(roads, geometry="geometry", crs=small_roads.crs)
 
-    # what the rules read before: the whole layer through the whole schema
-    data = pd.DataFrame(frame.drop(columns="geometry"))
-    data["width_m"] = pd.to_numeric(data["width_m"], errors="coerce")
-    with pytest.raises(pa.errors.SchemaErrors) as caught:
-        _schema("roads").validate(data, lazy=True)
-    whole = caught.value.failure_cases
-    wanted = whole["check"].astype(str).str.startswith(("isin(", "in_range("))
-    expected = whole[wanted][["column", "check", "failure_case", "index"]]
-
-    found = _run_schema(Context(Inventory(layers={"roads": frame})), "roads")
-    found = found[found["check"].astype(str).str.startswith(("isin(", "in_range("))]
-    assert len(expected) > 20
-    assert found[["column", "check", "failure_case", "index"]].astype(str).values.tolist() \
-        == expected.astype(str).values.tolist()
-    clean = Context(Inventory(layers={"roads": small_roads}))
-    assert _run_schema(clean, "roads").empty
+    expected = _pandera_oracle(frame, ROADS_LAYER)
+    table = check(Context({ROADS_LAYER: frame}), only=["unknown-code", "value-range"]).table
+    found = set()
+    for field, row, message in zip(table["field"], table["index"], table["message"],
+                                   strict=True):
+        value = next(v for f, r, v in expected if (f, r) == (field, row))
+        assert message.startswith((repr(value), value)), message
+        found.add((field, int(row), value))
+    assert len(expected) > 20 and found == expected
+    assert set(table["rule"]) == {"unknown-code", "value-range"}
+    assert check(Context({ROADS_LAYER: small_roads}),
+                 only=["unknown-code", "value-range"]).table.empty
 
 
 # --------------------------------------------- any value of any type: field-type, never a crash
@@ -193,9 +236,6 @@ def _fits(value: object, kind: str) -> bool:
                                      for f in _FIELDS}))
 def test_any_value_of_any_type_is_a_field_type_issue_on_that_feature_only(
         small_roads, values: dict[str, list]) -> None:  # type: ignore[type-arg]
-    from kimson_geo.registry import layer_spec
-    from kimson_geo.validation.rules import check
-
     roads = small_roads.copy()
     for name, column in values.items():
         roads[name] = pd.Series(column, dtype=object, index=roads.index)

@@ -310,6 +310,30 @@ def test_huge_numbers_are_one_line_errors(number: bytes) -> None:
     assert "line 2, column 25" in issues[0].message and len(issues[0].message) < 200
 
 
+@pytest.mark.parametrize("where", [
+    '"properties": {"a": null, "deep": [{"x": NUM}]}, "geometry": null',
+    '"properties": null, "geometry": null, "foreign": {"n": [null, NUM]}',
+    '"properties": {}, "geometry": {"type": "Point", "coordinates": [1, 2], '
+    '"bbox": [NUM, 0, 1, 1]}',
+    '"properties": {"t": "null"}, "geometry": {"type": "LineString", '
+    '"coordinates": [[1, 2], [3, NUM]]}',
+])
+@pytest.mark.parametrize("number", ["1e309", "-2E+400", "1" + "0" * 309])
+def test_a_number_beyond_a_double_is_found_in_any_member(where: str, number: str) -> None:
+    data = ('{"type": "FeatureCollection", "features": [{"type": "Feature", '
+            + where.replace("NUM", number) + "}]}").encode()
+    issues, parsed = check_bytes(data)
+    assert not parsed and [i.rule for i in issues] == ["number-out-of-range"]
+    finite = data.replace(number.encode(), b"18446744073709551617")  # beyond 64 bits only
+    issues, parsed = check_bytes(finite)
+    assert parsed and "number-out-of-range" not in {i.rule for i in issues}
+
+
+def test_null_spelled_with_an_escape_is_text() -> None:
+    doc = b'{"type": "Feature", "properties": {"\\u006eull": "\\u006eull"}, "geometry": null}'
+    assert check_bytes(doc) == ([], True)
+
+
 def test_nan_and_infinity_are_errors_with_lines() -> None:
     doc = fc(feature(point(), {"w": 1}, id="a"), feature(point(), {"w": 2}, id="b"))
     text = json.dumps(doc, indent=2)

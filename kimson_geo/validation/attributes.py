@@ -293,8 +293,6 @@ def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
     not given would give it nothing to report to unknown-code and value-range (its checks
     are per value), and the frame it sees is small (no copy of the whole layer).
     """
-    import pandera.pandas as pa
-
     frame = ctx.frame(name)
     spec = layer_spec(name)
     columns: dict[str, pd.Series] = {}
@@ -314,6 +312,8 @@ def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
     empty = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
     if not columns:
         return empty
+    import pandera.pandas as pa  # only now: its import costs 0.2 s, and clean values need none
+
     where = rows.nonzero()[0]
     data = pd.DataFrame({c: series.iloc[where].reset_index(drop=True)
                          for c, series in columns.items()})

@@ -39,6 +39,8 @@ _GEOMETRY_FORBIDDEN = ("properties", "geometry", "features")
 _NUMBER = (int, float)
 _ID_TYPES = (str, int, float)
 _MISSING = object()
+_NO_GEOMETRY_TYPE = 'a geometry must have a "type" member'
+_NOT_GEOMETRY = f"a geometry must be one of {', '.join(sorted(_GEOMETRY_TYPES))}; found a "
 
 Path = tuple[Any, ...]
 
@@ -261,27 +263,29 @@ class Checker:
             self._geometries([doc], [None], Paths.of([()]))
 
     def _type(self, obj: dict[str, Any], what: str) -> str | None:
-        if "type" not in obj:
-            self.emit("missing-member", f'{what} must have a "type" member', None, ())
-            return None
-        value = obj["type"]
-        if type(value) is not str:
-            self.emit("member-type", f'"type" member must be a string, found {_jtype(value)}',
-                      None, ())
-            return None
-        if value not in _TYPES:
-            self._unknown_type(value, None, ())
-            return None
-        return value
+        value = obj.get("type", _MISSING)
+        if type(value) is str and value in _TYPES:
+            return value
+        self._bad_type(value, None, (), f'{what} must have a "type" member', None)
+        return None
 
-    def _unknown_type(self, value: str, feature: int | None, path: Path) -> None:
-        right = _TYPES_BY_LOWER.get(value.lower())
-        if right is not None:
-            message = (f'"type" is {_q(value)}: GeoJSON types are case-sensitive, '
-                       f'write {_q(right)}')
+    def _bad_type(self, value: object, feature: int | None, path: Path, missing: str,
+                  wrong: str | None) -> None:
+        """Report a "type" member that is missing, not a string, another GeoJSON type than
+        expected (``wrong``, the message that the type name completes) or none at all."""
+        if value is _MISSING:
+            self.emit("missing-member", missing, feature, path)
+        elif type(value) is not str:
+            self.emit("member-type", f'"type" member must be a string, found {_jtype(value)}',
+                      feature, path)
+        elif value in _TYPES and wrong is not None:
+            self.emit("wrong-type", wrong + value, feature, path)
         else:
-            message = f'"type" is {_q(value)}, which is not a GeoJSON type'
-        self.emit("unknown-type", message, feature, path)
+            right = _TYPES_BY_LOWER.get(value.lower())
+            message = (f'"type" is {_q(value)}: GeoJSON types are case-sensitive, write '
+                       f'{_q(right)}' if right is not None
+                       else f'"type" is {_q(value)}, which is not a GeoJSON type')
+            self.emit("unknown-type", message, feature, path)
 
     def features(self, features: Sequence[Any], offset: int) -> None:
         """Check the members of a FeatureCollection's ``features`` array; ``offset`` is the
@@ -296,7 +300,8 @@ class Checker:
                       f"{bad + offset} is {_jtype(features[bad])})", bad,
                       ("features", bad + offset))
             where = [i for i, ok in enumerate(objs) if ok]
-        self._feature_columns([features[i] for i in where], where,
+        feats = features if len(where) == len(features) else [features[i] for i in where]
+        self._feature_columns(list(feats), where,
                               Paths(lambda n: ("features", where[n] + offset), len(where)),
                               in_collection=True)
         self._features, self._offset = (), 0
@@ -352,7 +357,9 @@ class Checker:
             kinds = list(map(methodcaller("get", "type", _MISSING), feats))
             if kinds.count("Feature") != len(kinds):
                 for value, owner, path in zip(kinds, owners, paths, strict=True):
-                    self._feature_type(value, owner, path)
+                    if value != "Feature":
+                        self._bad_type(value, owner, path, 'a Feature must have "type": '
+                                       '"Feature"', '"features" must hold Features, found a ')
         props = list(map(methodcaller("get", "properties", _MISSING), feats))
         if not set(map(type, props)) <= {*self.obj_types, type(None)}:
             for value, owner, path in zip(props, owners, paths, strict=True):
@@ -379,20 +386,6 @@ class Checker:
         self._geometries([geoms[n] for n in keep], [owners[n] for n in keep],
                          paths.pick(keep).child("geometry"))
 
-    def _feature_type(self, value: object, owner: int | None, path: Path) -> None:
-        if value == "Feature":
-            return
-        if value is _MISSING:
-            self.emit("missing-member", 'a Feature must have "type": "Feature"', owner, path)
-        elif type(value) is not str:
-            self.emit("member-type", f'"type" member must be a string, found {_jtype(value)}',
-                      owner, path)
-        elif value in _TYPES:
-            self.emit("wrong-type", f'"features" must hold Features, found a {value}', owner,
-                      path)
-        else:
-            self._unknown_type(value, owner, path)
-
     # -- geometries --------------------------------------------------------------------
     def _geometries(self, geoms: list[dict[str, Any]], owners: list[Any],
                     paths: Paths) -> None:
@@ -413,12 +406,15 @@ class Checker:
                 if type(kind) is str and kind in _GEOMETRY_TYPES:
                     groups.setdefault(kind, []).append(n)
                 else:
-                    self._geometry_type(kind, owners[n], paths[n])
+                    self._bad_type(kind, owners[n], paths[n], _NO_GEOMETRY_TYPE, _NOT_GEOMETRY)
         members: tuple[list[Any], list[Any], list[Path]] = ([], [], [])
         for kind, where in groups.items():
-            objs = [geoms[n] for n in where]
-            gowners = [owners[n] for n in where]
-            gpaths = paths.pick(where)
+            if len(where) == len(geoms):  # one type (the usual layer): no selection
+                objs, gowners, gpaths = geoms, owners, paths
+            else:
+                objs = [geoms[n] for n in where]
+                gowners = [owners[n] for n in where]
+                gpaths = paths.pick(where)
             self._common(objs, gowners, gpaths, f"a {kind} geometry", _GEOMETRY_FORBIDDEN)
             if kind == "GeometryCollection":
                 for obj, owner, path in zip(objs, gowners, gpaths, strict=True):
@@ -426,18 +422,6 @@ class Checker:
             else:
                 self._coordinates(kind, objs, gowners, gpaths)
         return members[0], members[1], Paths.of(members[2])
-
-    def _geometry_type(self, kind: object, owner: int | None, path: Path) -> None:
-        if kind is _MISSING:
-            self.emit("missing-member", 'a geometry must have a "type" member', owner, path)
-        elif type(kind) is not str:
-            self.emit("member-type", f'"type" member must be a string, found {_jtype(kind)}',
-                      owner, path)
-        elif kind in _TYPES:
-            self.emit("wrong-type", f"a geometry must be one of "
-                      f"{', '.join(sorted(_GEOMETRY_TYPES))}; found a {kind}", owner, path)
-        else:
-            self._unknown_type(kind, owner, path)
 
     def _collection_members(self, gc: dict[str, Any], owner: int | None, path: Path,
                             out: tuple[list[Any], list[Any], list[Path]]) -> None:
@@ -474,7 +458,10 @@ class Checker:
         coords = list(map(methodcaller("get", "coordinates", _MISSING), geoms))
         keep: list[int] = []
         if set(map(type, coords)) == {list}:
-            keep = [n for n, c in enumerate(coords) if c]  # [] is an empty geometry (3.1)
+            if all(coords):  # the common case: no empty geometry ([], RFC 7946 3.1)
+                _Walk(self, kind, coords, owners, paths).run()
+                return
+            keep = [n for n, c in enumerate(coords) if c]
         else:
             for n, c in enumerate(coords):
                 if c is _MISSING:
@@ -524,6 +511,7 @@ class _Walk:
         self.base = np.arange(len(coords))  # level 0: node -> geometry
         self.links: list[tuple[np.ndarray, np.ndarray]] = []
         self.bad = np.zeros(len(coords), dtype=bool)  # geometries with an error
+        self.sizes: np.ndarray | None = None  # lengths of the nodes, once measured
 
     def locate(self, level: int, node: int) -> tuple[int, Path]:
         """The geometry and JSON path of node ``node`` at nesting level ``level``."""
@@ -545,6 +533,7 @@ class _Walk:
         """Keep only the nodes of the current level where ``keep`` is True."""
         if keep.all():
             return
+        self.sizes = None if self.sizes is None else self.sizes[keep]
         self.nodes = list(compress(self.nodes, keep.tolist()))
         if self.links:
             parent, index = self.links[-1]
@@ -552,12 +541,19 @@ class _Walk:
         else:
             self.base = self.base[keep]
 
+    def measure(self) -> np.ndarray:
+        """The length of every node of the current level (kept until the level changes)."""
+        if self.sizes is None:
+            self.sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        return self.sizes
+
     def descend(self) -> None:
         """Replace the nodes (arrays) by their elements."""
-        counts = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        counts = self.measure()
         parent = np.repeat(np.arange(len(self.nodes)), counts)
         index = np.arange(len(parent)) - np.repeat(np.cumsum(counts) - counts, counts)
         self.nodes = list(chain.from_iterable(self.nodes))
+        self.sizes = None
         self.links.append((parent, index))
 
     def run(self) -> None:
@@ -593,7 +589,7 @@ class _Walk:
         self.select(is_list)
 
     def _lines(self, level: int) -> None:
-        sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        sizes = self.measure()
         short = sizes < 2
         for n in np.flatnonzero(short).tolist():
             where = _valid_location(self.nodes[n][0]) if sizes[n] else None
@@ -602,7 +598,7 @@ class _Walk:
         self.select(~short)
 
     def _rings(self, level: int) -> None:
-        sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        sizes = self.measure()
         empty = sizes == 0
         for n in np.flatnonzero(empty).tolist():
             self.emit("ring-too-short", "a linear ring needs 4 or more positions, found 0",
@@ -626,7 +622,7 @@ class _Walk:
                           "starts with", level, n, where)
 
     def _positions(self, level: int) -> None:
-        sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
+        sizes = self.measure()
         for n in np.flatnonzero(sizes < 2).tolist():
             self.emit("position-arity", "a position must have 2 or 3 numbers [longitude, "
                       f"latitude(, altitude)], found {sizes[n]} element(s)", level, n)
@@ -635,7 +631,7 @@ class _Walk:
                       f"[longitude, latitude, altitude], found {sizes[n]}", level, n,
                       error=False)
         self.select(sizes >= 2)
-        sizes = sizes[sizes >= 2]
+        sizes = self.measure()
         values = list(chain.from_iterable(self.nodes))
         if not set(map(type, values)) <= {int, float}:
             numeric = np.fromiter((type(v) in _NUMBER for v in values), dtype=bool,
@@ -647,11 +643,13 @@ class _Walk:
                 self.emit("position-number", "every element of a position must be a number, "
                           f"found {_jtype(wrong)}", level, n)
             self.select(good)
+            sizes = self.measure()
+            values = list(chain.from_iterable(self.nodes))
         if not self.c.wgs84 or not self.nodes:
             return
-        count = len(self.nodes)
-        xs = np.fromiter(map(itemgetter(0), self.nodes), dtype=np.float64, count=count)
-        ys = np.fromiter(map(itemgetter(1), self.nodes), dtype=np.float64, count=count)
+        numbers = np.fromiter(values, dtype=np.float64, count=len(values))
+        first = np.cumsum(sizes) - sizes
+        xs, ys = numbers[first], numbers[first + 1]
         outside = ~((xs >= -180) & (xs <= 180) & (ys >= -90) & (ys <= 90))
         for n in np.flatnonzero(outside).tolist():
             g, path = self.locate(level, n)

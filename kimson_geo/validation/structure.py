@@ -8,9 +8,12 @@ duplicate members anywhere, NaN/Infinity and numbers too big for a double.
 
 Libraries do the parsing:
 
-* the standard library's ``json.loads`` builds the document; its hooks report duplicate
-  members (``object_pairs_hook``), NaN/Infinity (``parse_constant``) and numbers beyond a
-  double (``parse_float``/``parse_int``);
+* jiter builds the document, refusing duplicate members and NaN; orjson, writing it back,
+  shows whether a number was beyond a double.  When neither finds anything, that is the
+  whole parse;
+* otherwise the standard library's ``json.loads`` names every problem: its hooks report
+  duplicate members (``object_pairs_hook``), NaN/Infinity (``parse_constant``) and numbers
+  beyond a double (``parse_float``/``parse_int``);
 * when it refuses the text, ``orjson`` explains why, with the line and column;
 * a file over :data:`STREAM_BYTES` is streamed with ``ijson`` (yajl), features a batch at a
   time, so that the peak memory is one batch, not the document.
@@ -101,6 +104,7 @@ STREAM_BYTES = 200 * 2**20
 STREAM_BATCH = 20_000
 
 _BOM = b"\xef\xbb\xbf"
+_REFUSED = object()
 
 
 # --------------------------------------------------------------------------------------
@@ -214,10 +218,37 @@ def gc_paused() -> Iterator[None]:
 # whole documents
 # --------------------------------------------------------------------------------------
 
+def _parse_clean(buf: bytes) -> Any:
+    """The document of ``buf`` when it is JSON with nothing for the parse rules to report
+    (no duplicate member, no NaN, no number beyond a double), else :data:`_REFUSED`.
+
+    jiter builds the document and refuses duplicate members (at the first one) and NaN;
+    it takes the same JSON as ``json.loads`` otherwise, at half its cost with the hooks
+    below.  It reads a number beyond a double as infinity, which orjson writes as null
+    (and an integer beyond 64 bits it refuses to write): more nulls written than read
+    means such a number, at a fifth of the cost of a second parse."""
+    import jiter
+    import orjson
+
+    try:
+        doc = jiter.from_json(buf, allow_inf_nan=False, catch_duplicate_keys=True,
+                              cache_mode="keys")
+        if orjson.dumps(doc).count(b"null") != buf.count(b"null"):
+            return _REFUSED
+    except (ValueError, RecursionError, orjson.JSONEncodeError):
+        return _REFUSED
+    return doc
+
+
 def _check_whole(buf: bytes, checker: Checker) -> bool:
     """Parse ``buf`` and check it; False when it is not JSON at all."""
     if buf.startswith(_BOM):
         buf = buf[len(_BOM):]
+    doc = _parse_clean(buf)
+    if doc is not _REFUSED:
+        checker.document(doc)
+        return True
+    # the standard library's parser, with hooks, names every problem jiter stopped at
     try:
         text = buf.decode("utf-8")
     except UnicodeDecodeError as exc:
