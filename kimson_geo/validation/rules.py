@@ -257,22 +257,22 @@ class Context:
             return None
         return self.metric(name).union_all()
 
-    def _ids(self, layer: str) -> np.ndarray | None:
-        key = ("ids", layer)
-        if key not in self.cache:
-            frame = self.layers[layer]
-            self.cache[key] = frame[ID].to_numpy(dtype=object) if ID in frame.columns else None
-        return self.cache[key]
+    def _id_values(self, layer: str, rows: np.ndarray) -> np.ndarray | None:
+        """The ``id`` values of features ``rows`` (an object array), None without ids."""
+        frame = self.layers[layer]
+        if ID not in frame.columns:
+            return None
+        # only the rows asked for: a million ids as Python text take some 70 MB
+        return frame[ID].take(rows).to_numpy(dtype=object)
 
     def feature_ids(self, layer: str, rows: np.ndarray) -> np.ndarray:
         """The ``id`` of features ``rows`` of ``layer`` as text, None where unknown."""
         import pandas as pd
 
-        ids = self._ids(layer)
         out = np.full(len(rows), None, dtype=object)
-        if ids is None or not len(rows):
+        values = self._id_values(layer, rows) if len(rows) else None
+        if values is None:
             return out
-        values = ids[rows]
         known = ~pd.isna(values)
         out[known] = [v if type(v) is str else str(v) for v in values[known]]
         return out
@@ -281,8 +281,8 @@ class Context:
         """The ``id`` of feature ``index`` of ``layer``."""
         import pandas as pd
 
-        ids = self._ids(layer)
-        value = None if ids is None else ids[index]
+        values = self._id_values(layer, np.asarray([index], dtype=np.int64))
+        value = None if values is None else values[0]
         if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
             return None
         return str(value)
