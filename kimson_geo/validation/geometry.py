@@ -386,7 +386,8 @@ def crossing_point(line: shapely.Geometry) -> tuple[float, float] | None:
 
 
 @rule("line-self-crossing", severity="error", family=FAMILY, layers=(ANY_LAYER,),
-      description="Lines do not cross or touch themselves (OGC validity does not check lines)")
+      description="Lines do not cross or touch themselves (OGC validity does not check lines)",
+      uses=("coordinates",))
 def line_self_crossing(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
         geoms = geometry_array(ctx, name)
@@ -487,7 +488,8 @@ def _short_in_degrees(coords: np.ndarray, owner: np.ndarray, scale: tuple[float,
 
 
 @rule("repeated-vertex", severity="warning", family=FAMILY, layers=(ANY_LAYER,),
-      description="No consecutive repeated vertices (zero-length segments)")
+      description="No consecutive repeated vertices (zero-length segments)",
+      uses=("coordinates",))
 def repeated_vertex(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
         present = validity(ctx, name)[0]

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -30,11 +31,19 @@ import shapely
 if TYPE_CHECKING:
     from .rules import Context
 
-__all__ = ["Network", "PartFinder", "PartIndex", "build_network", "network_from_ends",
-           "line_parts", "end_points", "snap_nodes", "layer_network", "set_layer_network"]
+__all__ = ["NETWORK", "PARTS", "Network", "PartFinder", "PartIndex", "build_network",
+           "network_from_ends", "line_parts", "end_points", "snap_nodes", "layer_network",
+           "layer_parts", "set_layer_network"]
 
+#: kind of the :attr:`~kimson_geo.validation.rules.Context.cache` entries holding networks
+NETWORK = "network"
+#: kind of the entries holding a layer's line parts in metres (a :class:`PartIndex`):
+#: what :meth:`Network.nearest_other` searches, let go while the network may still be used
+PARTS = "network-parts"
 _LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
 _EMPTY = np.zeros(0, dtype=np.int64)
+#: points made into geometries at a time when querying the parts (memory, not speed)
+POINT_CHUNK = 65_536
 
 
 class PartFinder(Protocol):
@@ -60,9 +69,14 @@ class PartIndex:
             return _EMPTY, _EMPTY, np.zeros(0)
         if self._tree is None:
             self._tree = shapely.STRtree(self.parts)
-        points = shapely.points(xy)
-        point, part = self._tree.query(points, predicate="dwithin", distance=distance)
-        return point, part, shapely.distance(points[point], self.parts[part])
+        # a chunk of points at a time: a million GEOS points would take some 200 MB
+        found = []
+        for at in range(0, len(xy), POINT_CHUNK):
+            points = shapely.points(xy[at:at + POINT_CHUNK])
+            point, part = self._tree.query(points, predicate="dwithin", distance=distance)
+            found.append((point + at, part, shapely.distance(points[point], self.parts[part])))
+        point, part, gap = (np.concatenate(column) for column in zip(*found, strict=True))
+        return point, part, gap
 
 
 @dataclass(frozen=True)
@@ -250,7 +264,34 @@ def build_network(lines_metric: np.ndarray, tolerance_m: float) -> Network:
 
 
 def _key(layer: str) -> tuple[str, str]:
-    return ("network", layer)
+    return (NETWORK, layer)
+
+
+class _LayerParts:
+    """The :class:`PartFinder` of a network built by :func:`layer_network`: the layer's
+    :class:`PartIndex` in the context's cache (kind :data:`PARTS`), so that the parts can
+    be let go while the network is still used (and are found again if asked for)."""
+
+    def __init__(self, ctx: Context, layer: str) -> None:
+        self._ctx = weakref.ref(ctx)  # the context's cache holds the network: no cycle
+        self._layer = layer
+
+    def pairs_within(self, xy: np.ndarray, distance: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ctx = self._ctx()
+        if ctx is None:
+            raise RuntimeError("the validation context of this network is gone")
+        return layer_parts(ctx, self._layer).pairs_within(xy, distance)
+
+
+def layer_parts(ctx: Context, layer: str) -> PartIndex:
+    """The line parts of ``layer`` in metres, numbered as its network numbers them (kept in
+    ``ctx.cache``, kind :data:`PARTS`)."""
+    key = (PARTS, layer)
+    if key not in ctx.cache:
+        parts, _ = line_parts(np.asarray(ctx.metric(layer).array, dtype=object))
+        ctx.cache[key] = PartIndex(parts)
+    return ctx.cache[key]
 
 
 def layer_network(ctx: Context, layer: str) -> Network:
@@ -258,9 +299,15 @@ def layer_network(ctx: Context, layer: str) -> Network:
     key = _key(layer)
     if key not in ctx.cache:
         from ..registry import WARD_RULES
+        from .rules import trim_heap
 
         lines = np.asarray(ctx.metric(layer).array, dtype=object)
-        ctx.cache[key] = build_network(lines, WARD_RULES.snap_tolerance_m)
+        parts, owner = line_parts(lines)
+        start_xy, end_xy = end_points(parts)
+        ctx.cache[(PARTS, layer)] = PartIndex(parts)
+        ctx.cache[key] = network_from_ends(owner, start_xy, end_xy, len(lines),
+                                           WARD_RULES.snap_tolerance_m, _LayerParts(ctx, layer))
+        trim_heap()  # what building it freed (GEOS points, coordinates): some 100 MB a million
     return ctx.cache[key]
 
 

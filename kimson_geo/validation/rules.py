@@ -16,10 +16,11 @@ Examples
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,12 +36,17 @@ if TYPE_CHECKING:
     from .report import ValidationReport
 
 __all__ = ["Rule", "RULES", "Context", "rule", "load_rule_modules", "ANY_LAYER",
-           "RULE_SKIPPED", "check", "run_rules", "run_findings"]
+           "RULE_SKIPPED", "METRIC", "check", "run_rules", "run_findings", "trim_heap"]
 
 #: ``layers`` value of a rule that runs on every layer present, whatever it is
 ANY_LAYER = "*"
 #: id of the warning that a rule could not run (a field it reads is missing)
 RULE_SKIPPED = "rule-skipped"
+#: kind of the :attr:`Context.cache` entries holding a layer in EPSG:5899
+METRIC = "metric"
+
+#: features whose locations are computed at a time (memory, not speed)
+LOCATION_CHUNK = 65_536
 
 RuleFunc = Callable[["Context"], Iterable["Findings | Issue"]]
 
@@ -55,6 +61,10 @@ class Rule:
     family: str
     layers: tuple[str, ...]
     func: RuleFunc | None = None
+    #: kinds of shared results the rule reads (the first item of their
+    #: :attr:`Context.cache` keys, such as :data:`METRIC`): each is let go after the last
+    #: rule that uses it (a million roads in metres take some 300 MB)
+    uses: tuple[str, ...] = ()
 
     @property
     def needs_registry_layer(self) -> bool:
@@ -81,17 +91,20 @@ def rule(
     family: str,
     layers: tuple[str, ...] = (ANY_LAYER,),
     description: str | None = None,
+    uses: tuple[str, ...] = (),
 ) -> Callable[[RuleFunc], RuleFunc]:
     """Register the decorated function as rule ``rule_id``.
 
     The first line of the function's docstring is the description unless one is given.
+    ``uses``: the kinds of :attr:`Context.cache` entries the rule reads (see
+    :attr:`Rule.uses`).
     """
 
     def decorate(func: RuleFunc) -> RuleFunc:
         if rule_id in RULES and RULES[rule_id].func is not func:
             raise ValueError(f"rule {rule_id!r} is registered twice")
         text = description or (func.__doc__ or rule_id).strip().splitlines()[0]
-        RULES[rule_id] = Rule(rule_id, severity, text, family, layers, func)
+        RULES[rule_id] = Rule(rule_id, severity, text, family, layers, func, tuple(uses))
         return func
 
     return decorate
@@ -132,13 +145,21 @@ class Context:
     layer_known: bool = True
     files: dict[str, Path] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
-    #: results several rules share (a schema run, an endpoint graph), computed once
+    #: results several rules share (a schema run, an endpoint graph), computed once; keys
+    #: are tuples whose first item is their kind (see :meth:`release`)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
-    _metric: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.layers, Mapping) and hasattr(self.layers, "layers"):
             self.layers = self.layers.layers  # an Inventory
+
+    def release(self, kinds: Iterable[str]) -> None:
+        """Let go of the cached results of ``kinds`` (they are computed again if asked
+        for) and give the freed memory back to the system."""
+        kinds = set(kinds)
+        for key in [k for k in self.cache if isinstance(k, tuple) and k and k[0] in kinds]:
+            del self.cache[key]
+        trim_heap()
 
     def has(self, *names: str) -> bool:
         return all(n in self.layers for n in names)
@@ -159,21 +180,21 @@ class Context:
                      layer=layer, field=next(iter(missing), None))
 
     def metric(self, name: str) -> gpd.GeoSeries:
-        """The layer's geometry in EPSG:5899 (cached)."""
-        if name not in self._metric:
+        """The layer's geometry in EPSG:5899 (cached, kind :data:`METRIC`)."""
+        key = (METRIC, name)
+        if key not in self.cache:
             import geopandas as gpd
-            import numpy as np
 
             from ..crs import to_metric_array
 
             geometry = self.layers[name].geometry
             if geometry.crs is None:  # what to_crs says
-                self._metric[name] = geometry.to_crs(METRIC_CRS)
+                self.cache[key] = geometry.to_crs(METRIC_CRS)
             else:
-                self._metric[name] = gpd.GeoSeries(
+                self.cache[key] = gpd.GeoSeries(
                     to_metric_array(np.asarray(geometry.array, dtype=object), geometry.crs),
                     index=geometry.index, crs=METRIC_CRS, name=geometry.name)
-        return self._metric[name]
+        return self.cache[key]
 
     def metric_at(self, name: str, indices: np.ndarray) -> np.ndarray:
         """The geometries of features ``indices`` of the layer in EPSG:5899, an object array.
@@ -181,10 +202,8 @@ class Context:
         The same geometries as ``metric(name)`` (the same transformation), but only those
         are transformed unless the whole layer already is.
         """
-        import numpy as np
-
-        if name in self._metric:
-            return np.asarray(self._metric[name].array, dtype=object)[indices]
+        if (METRIC, name) in self.cache:
+            return np.asarray(self.metric(name).array, dtype=object)[indices]
         from ..crs import to_metric_array
 
         geometry = self.layers[name].geometry
@@ -238,22 +257,22 @@ class Context:
             return None
         return self.metric(name).union_all()
 
-    def _ids(self, layer: str) -> np.ndarray | None:
-        key = ("ids", layer)
-        if key not in self.cache:
-            frame = self.layers[layer]
-            self.cache[key] = frame[ID].to_numpy(dtype=object) if ID in frame.columns else None
-        return self.cache[key]
+    def _id_values(self, layer: str, rows: np.ndarray) -> np.ndarray | None:
+        """The ``id`` values of features ``rows`` (an object array), None without ids."""
+        frame = self.layers[layer]
+        if ID not in frame.columns:
+            return None
+        # only the rows asked for: a million ids as Python text take some 70 MB
+        return frame[ID].take(rows).to_numpy(dtype=object)
 
     def feature_ids(self, layer: str, rows: np.ndarray) -> np.ndarray:
         """The ``id`` of features ``rows`` of ``layer`` as text, None where unknown."""
         import pandas as pd
 
-        ids = self._ids(layer)
         out = np.full(len(rows), None, dtype=object)
-        if ids is None or not len(rows):
+        values = self._id_values(layer, rows) if len(rows) else None
+        if values is None:
             return out
-        values = ids[rows]
         known = ~pd.isna(values)
         out[known] = [v if type(v) is str else str(v) for v in values[known]]
         return out
@@ -262,8 +281,8 @@ class Context:
         """The ``id`` of feature ``index`` of ``layer``."""
         import pandas as pd
 
-        ids = self._ids(layer)
-        value = None if ids is None else ids[index]
+        values = self._id_values(layer, np.asarray([index], dtype=np.int64))
+        value = None if values is None else values[0]
         if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
             return None
         return str(value)
@@ -290,7 +309,11 @@ class Context:
         need = rows[~done[rows]]
         if len(need):
             need = np.unique(need)
-            xy[need] = _points_on(self.geometries(layer)[need])
+            geoms = self.geometries(layer)
+            # a chunk at a time: the points are GEOS objects (some 200 MB a million)
+            for at in range(0, len(need), LOCATION_CHUNK):
+                chunk = need[at:at + LOCATION_CHUNK]
+                xy[chunk] = _points_on(geoms[chunk])
             done[need] = True
         return xy[rows]
 
@@ -391,19 +414,52 @@ def _points_on(geoms: np.ndarray) -> np.ndarray:
         return np.round(xy, 7)
 
 
+def trim_heap() -> None:
+    """Give the memory freed so far back to the system.
+
+    glibc keeps freed small blocks (GEOS geometries, Python objects) in its heap, and
+    Arrow's allocator what its computations freed, so the process's size stays at its
+    high-water mark: ``malloc_trim`` (where there is glibc) and Arrow's
+    ``release_unused`` return the free pages."""
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
 def run_findings(ctx: Context, *, only: Iterable[str] | None = None
                  ) -> Iterator[Findings | Issue]:
     """What every applicable registered rule finds (except structure, which reads raw
     files), with ids and locations filled in, in rule order."""
     load_rule_modules()
     wanted = set(only) if only is not None else None
-    for current in list(RULES.values()):
-        if current.func is None or (wanted is not None and current.id not in wanted):
-            continue
-        if not current.applies_to(ctx.layers, layer_known=ctx.layer_known):
-            continue
-        for item in current.func(ctx):
+    todo = [r for r in RULES.values()
+            if r.func is not None and (wanted is None or r.id in wanted)
+            and r.applies_to(ctx.layers, layer_known=ctx.layer_known)]
+    # what each rule uses is let go after the last rule that uses it (memory)
+    last = {kind: k for k, r in enumerate(todo) for kind in r.uses}
+    trim_heap()  # what reading the layers freed
+    for k, current in enumerate(todo):
+        for item in current.func(ctx):  # type: ignore[misc]
             yield ctx.complete(item)
+        # what each rule uses is large (or it would not be shared): give back what the
+        # rule freed, and what no later rule uses
+        if current.uses:
+            ctx.release([kind for kind, at in last.items() if at == k])
 
 
 def check(ctx: Context, *, only: Iterable[str] | None = None,

@@ -33,8 +33,8 @@ from ..registry import (
 )
 from .geometry import farthest_outside, lonlats, polygonal, present_mask, repaired, ward_boundary
 from .issue import Findings, Issue
-from .network import Network, layer_network
-from .rules import Context, rule
+from .network import NETWORK, PARTS, Network, layer_network
+from .rules import METRIC, Context, rule
 
 FAMILY = "topology"
 
@@ -167,7 +167,8 @@ def _label(layer: str) -> str:
 # ------------------------------------------------------------------------ polygons
 
 @rule("khu-overlap", severity="error", family=FAMILY, layers=(KHU_LAYER,),
-      description="Khu do not overlap one another")
+      description="Khu do not overlap one another",
+      uses=(METRIC,))
 def khu_overlap(ctx: Context) -> Found:
     geoms = _areas(ctx, KHU_LAYER)
     where = present_mask(geoms).nonzero()[0]
@@ -192,7 +193,8 @@ def khu_overlap(ctx: Context) -> Found:
 
 
 @rule("khu-gap", severity="error", family=FAMILY, layers=(KHU_LAYER, BOUNDARY_LAYER),
-      description="The khu cover the ward boundary with no gaps and do not extend beyond it")
+      description="The khu cover the ward boundary with no gaps and do not extend beyond it",
+      uses=(METRIC,))
 def khu_gap(ctx: Context) -> Found:
     boundary = ward_boundary(ctx)
     if boundary is None:
@@ -243,7 +245,8 @@ def _dangles(ctx: Context, net: Network) -> tuple[np.ndarray, np.ndarray]:
 
 @rule("road-dangle", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description="Road ends meet another road unless the segment is marked dead_end "
-                  "(roads cut off from the network are reported by road-isolated)")
+                  "(roads cut off from the network are reported by road-isolated)",
+      uses=(METRIC, NETWORK, PARTS))
 def road_dangle(ctx: Context) -> Found:
     missing = ctx.missing(ROADS_LAYER, DEAD_END)
     if missing:
@@ -267,7 +270,8 @@ def road_dangle(ctx: Context) -> Found:
 
 
 @rule("road-undernoded", severity="warning", family=FAMILY, layers=(ROADS_LAYER,),
-      description="Road ends that meet another road mid-segment share a vertex (a node) there")
+      description="Road ends that meet another road mid-segment share a vertex (a node) there",
+      uses=(NETWORK,))
 def road_undernoded(ctx: Context) -> Found:
     net = layer_network(ctx, ROADS_LAYER)
     if not len(net.touch_part):
@@ -284,7 +288,8 @@ def road_undernoded(ctx: Context) -> Found:
 
 
 @rule("road-isolated", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
-      description="The road network is one connected whole")
+      description="The road network is one connected whole",
+      uses=(NETWORK,))
 def road_isolated(ctx: Context) -> Found:
     net = layer_network(ctx, ROADS_LAYER)
     cut = net.isolated_features().nonzero()[0]
@@ -293,13 +298,16 @@ def road_isolated(ctx: Context) -> Found:
     labels, sizes = net.component_sizes()
     size = pd.Series(sizes, index=labels)[net.feature_component[cut]].to_numpy()
     main = f"road is not connected to the main network ({sizes[0]:,} segments);"
-    messages = [f"{main} its own piece has {s:,} segment{'s' if s != 1 else ''}"
-                for s in size.tolist()]
-    yield ctx.flag("road-isolated", ROADS_LAYER, cut, messages)
+    # one text per piece size, shared by the rows (a dirty delivery has 100,000s of them)
+    unique, inverse = np.unique(size, return_inverse=True)
+    texts = np.asarray([f"{main} its own piece has {s:,} segment{'s' if s != 1 else ''}"
+                        for s in unique.tolist()], dtype=object)
+    yield ctx.flag("road-isolated", ROADS_LAYER, cut, texts[inverse.reshape(-1)])
 
 
 @rule("drainage-no-outfall", severity="error", family=FAMILY, layers=(DRAINAGE_LAYER,),
-      description="Every connected drainage network has a segment marked outfall")
+      description="Every connected drainage network has a segment marked outfall",
+      uses=(METRIC, NETWORK, PARTS))
 def drainage_no_outfall(ctx: Context) -> Found:
     missing = ctx.missing(DRAINAGE_LAYER, OUTFALL)
     if missing:
@@ -429,7 +437,8 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
 
 
 @rule("service-outside-khu", severity="error", family=FAMILY, layers=(KHU_LAYER,),
-      description="Cultural houses and sports areas lie in the khu their 'khu' field names")
+      description="Cultural houses and sports areas lie in the khu their 'khu' field names",
+      uses=(METRIC,))
 def service_outside_khu(ctx: Context) -> Found:
     for layer in WARD_RULES.khu_service_layers:
         if ctx.has(layer):
@@ -439,7 +448,8 @@ def service_outside_khu(ctx: Context) -> Found:
 
 @rule("enterprise-outside-cluster", severity="warning", family=FAMILY,
       layers=(ENTERPRISES_LAYER, CLUSTERS_LAYER),
-      description="Enterprises lie in a cluster, and in the one their 'cluster' field names")
+      description="Enterprises lie in a cluster, and in the one their 'cluster' field names",
+      uses=(METRIC,))
 def enterprise_outside_cluster(ctx: Context) -> Found:
     yield from _containment(ctx, "enterprise-outside-cluster", ENTERPRISES_LAYER, CLUSTER_REF,
                             CLUSTERS_LAYER, must_be_in_one=True)

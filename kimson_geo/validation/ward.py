@@ -28,7 +28,7 @@ from ..registry import (
 from .attributes import type_errors, typed_column
 from .geometry import polygonal, repaired
 from .issue import Findings, Issue
-from .rules import Context, rule
+from .rules import METRIC, Context, rule
 
 FAMILY = "ward"
 
@@ -56,9 +56,14 @@ def main_road_width(ctx: Context) -> Iterator[Findings | Issue]:
     bad = (main & width.notna() & ~width.between(low, high)).to_numpy(dtype=bool)
     rows = bad.nonzero()[0]
     if len(rows):
-        yield ctx.flag("main-road-width", ROADS_LAYER, rows,
-                       [f"main road is {w:g} m wide; the ward's rule is {low:g}–{high:g} m"
-                        for w in width.to_numpy(dtype=float)[rows].tolist()], field=WIDTH)
+        # one text per width (by its bits: -0.0 is not 0.0 in text), shared by the rows
+        widths = width.to_numpy(dtype=float)[rows]
+        _, first, inverse = np.unique(widths.view(np.int64), return_index=True,
+                                         return_inverse=True)
+        texts = np.asarray([f"main road is {w:g} m wide; the ward's rule is {low:g}–{high:g} m"
+                            for w in widths[first].tolist()], dtype=object)
+        yield ctx.flag("main-road-width", ROADS_LAYER, rows, texts[inverse.reshape(-1)],
+                       field=WIDTH)
 
 
 @rule("road-not-concrete", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
@@ -81,8 +86,15 @@ def road_not_concrete(ctx: Context) -> Iterator[Findings | Issue]:
     kinds = _lower_labels(ROADS_LAYER, KIND, kind.iloc[rows])
     surfaces = _lower_labels(ROADS_LAYER, SURFACE, surface.iloc[rows]).replace("", "missing")
     should = layer_spec(ROADS_LAYER).field(SURFACE).code_label(wanted, "en").lower()
-    messages = kinds + " has surface " + surfaces + f"; it should be {should}"
-    yield ctx.flag("road-not-concrete", ROADS_LAYER, rows, messages.to_numpy(dtype=object),
+    # one text per (kind, surface), shared by the rows (a dirty delivery has 100,000s)
+    kind_code, kind_text = pd.factorize(kinds)
+    surface_code, surface_text = pd.factorize(surfaces)
+    pairs, inverse = np.unique(kind_code * len(surface_text) + surface_code,
+                               return_inverse=True)
+    texts = np.asarray([f"{kind_text[p // len(surface_text)]} has surface "
+                        f"{surface_text[p % len(surface_text)]}; it should be {should}"
+                        for p in pairs.tolist()], dtype=object)
+    yield ctx.flag("road-not-concrete", ROADS_LAYER, rows, texts[inverse.reshape(-1)],
                    field=SURFACE)
 
 
@@ -127,7 +139,8 @@ def khu_has_sports_area(ctx: Context) -> Iterator[Issue]:
 
 @rule("environment-watch", severity="warning", family=FAMILY,
       layers=(ENTERPRISES_LAYER, KHU_LAYER),
-      description="Enterprises near homes (khu land outside the clusters) are put on watch")
+      description="Enterprises near homes (khu land outside the clusters) are put on watch",
+      uses=(METRIC,))
 def environment_watch(ctx: Context) -> Iterator[Findings]:
     enterprises = np.asarray(ctx.metric(ENTERPRISES_LAYER).array, dtype=object)
     # broken khu or cluster polygons are repaired first: their union would fail
