@@ -14,7 +14,14 @@ import geopandas as gpd
 from pyproj import Transformer
 from shapely.geometry import LineString
 
-from kimson_geo.registry import METRIC_CRS, WGS84
+from kimson_geo.registry import (
+    CULTURAL_HOUSES_LAYER,
+    KIND,
+    METRIC_CRS,
+    NAME,
+    SOURCE_FIELD,
+    WGS84,
+)
 
 from _support import ORIGIN_LAT, ORIGIN_LON
 
@@ -114,6 +121,23 @@ def houses_rows(*, xy: bool = True) -> list[list[object]]:
     for i, (title, kind, de, dn, cost, year) in enumerate(HOUSES, start=1):
         rows.append([i, title, kind, round(N0 + dn, 3), round(E0 + de, 3), cost, year])
     return rows
+
+
+def assert_houses_imported(result, source: str) -> None:
+    """The cultural houses of :data:`HOUSES` as an import made them: names, kinds, money
+    and years mapped, every house within a centimetre of its surveyed place (X northing,
+    Y easting), the survey order noted, and ``source`` on the first one."""
+    houses = result.layers[CULTURAL_HOUSES_LAYER]
+    assert houses[NAME].tolist() == [h[0] for h in HOUSES]
+    assert houses[KIND].tolist() == ["khu", "khu", "ward"]
+    assert houses["cost_vnd_over"].tolist() == [1_500_000_000, 1_200_000_000, 3_000_000_000]
+    assert houses["built_year"].tolist() == [2017, 2015, 2012]
+    metric = houses.to_crs(METRIC_CRS).geometry
+    for point, house in zip(metric, HOUSES, strict=True):
+        assert abs(point.x - (E0 + house[2])) < 0.01
+        assert abs(point.y - (N0 + house[3])) < 0.01
+    assert any("Vietnamese survey order" in n for n in result.notes)
+    assert houses[SOURCE_FIELD].iloc[0] == source
 
 
 def houses_workbook(folder: Path, *, xy: bool = True, name: str = "nha_van_hoa") -> Path:

@@ -117,17 +117,7 @@ def test_houses_spreadsheet_in_vietnamese_xy_order_lands_within_centimetres(
         tmp_path: Path) -> None:
     book = D.houses_workbook(tmp_path / "in")
     result = import_delivery(book, tmp_path / "out.gpkg")
-    houses = result.layers[CULTURAL_HOUSES_LAYER]
-    assert houses[NAME].tolist() == [h[0] for h in D.HOUSES]
-    assert houses[KIND].tolist() == ["khu", "khu", "ward"]
-    assert houses["cost_vnd_over"].tolist() == [1_500_000_000, 1_200_000_000, 3_000_000_000]
-    assert houses["built_year"].tolist() == [2017, 2015, 2012]
-    metric = houses.to_crs(METRIC_CRS).geometry
-    for point, house in zip(metric, D.HOUSES, strict=True):
-        assert abs(point.x - (D.E0 + house[2])) < 0.01
-        assert abs(point.y - (D.N0 + house[3])) < 0.01
-    assert any("Vietnamese survey order" in n for n in result.notes)
-    assert houses[SOURCE_FIELD].iloc[0] == "nha_van_hoa.xlsx, record 3"
+    D.assert_houses_imported(result, "nha_van_hoa.xlsx, record 3")
     assert "required-field" not in _rules(result)
     assert kimson_geo.load(tmp_path / "out.gpkg")[CULTURAL_HOUSES_LAYER].shape[0] == 3
 

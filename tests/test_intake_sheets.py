@@ -13,10 +13,7 @@ from kimson_geo.intake.dictionary import builtin_dictionary
 from kimson_geo.intake.sheets import read_sheets, sheet_rows
 from kimson_geo.registry import (
     CULTURAL_HOUSES_LAYER,
-    KIND,
     METRIC_CRS,
-    NAME,
-    SOURCE_FIELD,
     layer_spec,
 )
 
@@ -39,17 +36,7 @@ def test_houses_in_xy_survey_order_land_within_centimetres(tmp_path: Path,
                                                            suffix: str) -> None:
     path = D.houses_table(tmp_path / "in", suffix)
     result = import_delivery(path, tmp_path / "out")
-    houses = result.layers[CULTURAL_HOUSES_LAYER]
-    assert houses[NAME].tolist() == [h[0] for h in D.HOUSES]
-    assert houses[KIND].tolist() == ["khu", "khu", "ward"]
-    assert houses["cost_vnd_over"].tolist() == [1_500_000_000, 1_200_000_000, 3_000_000_000]
-    assert houses["built_year"].tolist() == [2017, 2015, 2012]
-    metric = houses.to_crs(METRIC_CRS).geometry
-    for point, house in zip(metric, D.HOUSES, strict=True):
-        assert abs(point.x - (D.E0 + house[2])) < 0.01
-        assert abs(point.y - (D.N0 + house[3])) < 0.01
-    assert any("Vietnamese survey order" in n for n in result.notes)
-    assert houses[SOURCE_FIELD].iloc[0] == f"nha_van_hoa{suffix}, record 3"
+    D.assert_houses_imported(result, f"nha_van_hoa{suffix}, record 3")
     assert result.report is not None and not result.report.errors
     assert result.written == [tmp_path / "out" / layer_spec(CULTURAL_HOUSES_LAYER).file_name]
 

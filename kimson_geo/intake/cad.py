@@ -19,7 +19,7 @@ import pandas as pd
 from ..registry import NAME, WIDTH
 from .dictionary import Dictionary
 from .place import settle_crs
-from .readers import gdal_frame, repair_text
+from .readers import decoded_note, gdal_frame, repair_text
 from .source_table import Rejected, SourceTable
 from .values import parse_number
 
@@ -124,5 +124,6 @@ def read_dxf(path: Path, dictionary: Dictionary, *, src_crs: object | None = Non
             frame=gpd.GeoDataFrame(shapes.reset_index(drop=True), geometry="geometry",
                                    crs=frame.crs),
             records=records, names=(str(cad_layer),), part=f"CAD layer {cad_layer!r}",
-            crs_note=note, encoding=encoding, rejected=rejected))
+            crs_note=note, encoding=encoding, rejected=rejected,
+            notes=[decoded_note(f"{label}:{cad_layer}", encoding)] if encoding else []))
     return tables

@@ -225,9 +225,6 @@ def import_delivery(
         plan.fields.setdefault(guess.layer, {}).update(mapped.fields)
         plan.add_values(guess.layer, mapped.values)
         result.rejected.extend(mapped.rejected)
-        if table.encoding and not any(table.encoding in n for n in table.notes):
-            # one note per encoding: the reader's own (why it was detected) when it gave one
-            result.notes.append(f"{table.label}: text decoded from {table.encoding}")
         if "assumed" in table.crs_note:
             result.notes.append(f"{table.label}: {table.crs_note}")
         if len(mapped.frame):

@@ -114,16 +114,18 @@ def read_gdal(path: Path, dictionary: Dictionary, *, src_crs: object | None = No
     tables = []
     for name in inner:
         notes: list[str] = []
+        part_label = f"{label}:{name}" if many else label
         if _suffix(path) == ".shp":  # the one Shapefile encoding detector (.cpg, TCVN3...)
             frame, encoding = _shapefile(path, notes)
         else:
             frame = gdal_frame(path, name if many or _suffix(path) in (".kml", ".kmz")
                                else None)
             frame, encoding = repair_text(frame)
+            if encoding:
+                notes.append(decoded_note(part_label, encoding))
         if _suffix(path) in (".kml", ".kmz"):
             frame = description_columns(frame.drop(
                 columns=[c for c in _KML_DRAWING if c in frame.columns]))
-        part_label = f"{label}:{name}" if many else label
         source = part_label
         if not len(frame):
             continue
@@ -159,9 +161,12 @@ def _shapefile(path: Path, notes: list[str]) -> tuple[gpd.GeoDataFrame, str | No
     sample = gdal_frame(path, normalize=False, encoding=READ_AS, read_geometry=False,
                         max_features=SAMPLE_FEATURES)
     found = shapefile_encoding(path, sample)
-    if found.note:
-        notes.append(found.note)
     name = "utf-8" if found.name == "ascii" else found.name
+    # one note: why the encoding was taken when there is doubt, else which one it was
+    note = found.note or (None if name == "utf-8"
+                          else decoded_note(path.name, encoding_label(name)))
+    if note:
+        notes.append(note)
     if name == "utf-8":
         frame = _utf8_frame(path)
         if frame is not None:
@@ -188,6 +193,11 @@ def _utf8_frame(path: Path) -> gpd.GeoDataFrame | None:
     frame = normalize_frame_text(frame)
     frame.attrs["nfc_changed"] = {}
     return frame
+
+
+def decoded_note(label: str, encoding: str) -> str:
+    """The import's note that the text of ``label`` was decoded from ``encoding``."""
+    return f"{label}: text decoded from {encoding}"
 
 
 def repair_text(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
