@@ -3,12 +3,13 @@ arrays) and, for one-off problems and the Python API, an :class:`Issue`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["Findings", "Issue", "Severity"]
+__all__ = ["Findings", "Issue", "Severity", "shared_messages"]
 
 Severity = Literal["error", "warning"]
 
@@ -97,3 +98,15 @@ class Findings:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+def shared_messages(keys: np.ndarray, text: Callable[[int], str]) -> np.ndarray:
+    """A message per row, made once per distinct key and shared by the rows that have it
+    (a dirty delivery has 100,000s of rows and a handful of distinct messages).
+
+    ``keys``: one per row (numbers; the bits of floats where -0.0 must stay apart from
+    0.0); ``text(i)``: the message of row ``i``, called for the first row of each key.
+    """
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    texts = np.asarray([text(i) for i in first.tolist()], dtype=object)
+    return texts[inverse.reshape(-1)]

@@ -32,7 +32,7 @@ from ..registry import (
     layer_spec,
 )
 from .geometry import farthest_outside, lonlats, polygonal, present_mask, repaired, ward_boundary
-from .issue import Findings, Issue
+from .issue import Findings, Issue, shared_messages
 from .network import NETWORK, PARTS, Network, layer_network
 from .rules import METRIC, Context, rule
 
@@ -298,11 +298,9 @@ def road_isolated(ctx: Context) -> Found:
     labels, sizes = net.component_sizes()
     size = pd.Series(sizes, index=labels)[net.feature_component[cut]].to_numpy()
     main = f"road is not connected to the main network ({sizes[0]:,} segments);"
-    # one text per piece size, shared by the rows (a dirty delivery has 100,000s of them)
-    unique, inverse = np.unique(size, return_inverse=True)
-    texts = np.asarray([f"{main} its own piece has {s:,} segment{'s' if s != 1 else ''}"
-                        for s in unique.tolist()], dtype=object)
-    yield ctx.flag("road-isolated", ROADS_LAYER, cut, texts[inverse.reshape(-1)])
+    messages = shared_messages(size, lambda i: f"{main} its own piece has {size[i]:,} "
+                               f"segment{'s' if size[i] != 1 else ''}")
+    yield ctx.flag("road-isolated", ROADS_LAYER, cut, messages)
 
 
 @rule("drainage-no-outfall", severity="error", family=FAMILY, layers=(DRAINAGE_LAYER,),

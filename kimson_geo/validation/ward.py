@@ -27,7 +27,7 @@ from ..registry import (
 )
 from .attributes import type_errors, typed_column
 from .geometry import polygonal, repaired
-from .issue import Findings, Issue
+from .issue import Findings, Issue, shared_messages
 from .rules import METRIC, Context, rule
 
 FAMILY = "ward"
@@ -56,14 +56,11 @@ def main_road_width(ctx: Context) -> Iterator[Findings | Issue]:
     bad = (main & width.notna() & ~width.between(low, high)).to_numpy(dtype=bool)
     rows = bad.nonzero()[0]
     if len(rows):
-        # one text per width (by its bits: -0.0 is not 0.0 in text), shared by the rows
-        widths = width.to_numpy(dtype=float)[rows]
-        _, first, inverse = np.unique(widths.view(np.int64), return_index=True,
-                                         return_inverse=True)
-        texts = np.asarray([f"main road is {w:g} m wide; the ward's rule is {low:g}–{high:g} m"
-                            for w in widths[first].tolist()], dtype=object)
-        yield ctx.flag("main-road-width", ROADS_LAYER, rows, texts[inverse.reshape(-1)],
-                       field=WIDTH)
+        widths = width.to_numpy(dtype=float)[rows].tolist()
+        messages = shared_messages(  # keyed by the bits: -0.0 is not 0.0 in text
+            np.asarray(widths).view(np.int64),
+            lambda i: f"main road is {widths[i]:g} m wide; the ward's rule is {low:g}–{high:g} m")
+        yield ctx.flag("main-road-width", ROADS_LAYER, rows, messages, field=WIDTH)
 
 
 @rule("road-not-concrete", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
@@ -86,16 +83,12 @@ def road_not_concrete(ctx: Context) -> Iterator[Findings | Issue]:
     kinds = _lower_labels(ROADS_LAYER, KIND, kind.iloc[rows])
     surfaces = _lower_labels(ROADS_LAYER, SURFACE, surface.iloc[rows]).replace("", "missing")
     should = layer_spec(ROADS_LAYER).field(SURFACE).code_label(wanted, "en").lower()
-    # one text per (kind, surface), shared by the rows (a dirty delivery has 100,000s)
-    kind_code, kind_text = pd.factorize(kinds)
-    surface_code, surface_text = pd.factorize(surfaces)
-    pairs, inverse = np.unique(kind_code * len(surface_text) + surface_code,
-                               return_inverse=True)
-    texts = np.asarray([f"{kind_text[p // len(surface_text)]} has surface "
-                        f"{surface_text[p % len(surface_text)]}; it should be {should}"
-                        for p in pairs.tolist()], dtype=object)
-    yield ctx.flag("road-not-concrete", ROADS_LAYER, rows, texts[inverse.reshape(-1)],
-                   field=SURFACE)
+    kind_code, surface_code = pd.factorize(kinds)[0], pd.factorize(surfaces)[0]
+    kinds, surfaces = kinds.tolist(), surfaces.tolist()
+    messages = shared_messages(  # one per (kind, surface)
+        kind_code * (surface_code.max() + 1) + surface_code,
+        lambda i: f"{kinds[i]} has surface {surfaces[i]}; it should be {should}")
+    yield ctx.flag("road-not-concrete", ROADS_LAYER, rows, messages, field=SURFACE)
 
 
 def _khu_without(ctx: Context, service_layer: str, rule_id: str) -> Iterator[Findings | Issue]:
