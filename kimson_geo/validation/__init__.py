@@ -62,45 +62,70 @@ def validate_inventory(inv: Inventory) -> ValidationReport:
     return _check_rules(inv, layer_known=True, files=dict(inv.files), report=report)
 
 
-def _read_checked(
-    path: Path, layer: str | None, source_layer: str | None, src_crs: object | None,
-    report: ValidationReport, key: str,
-) -> gpd.GeoDataFrame | None:
-    """Structure-check a raw GeoJSON file, then read it with GDAL; record what cannot be read."""
+def _structure_issues(src: LayerSource, src_crs: object | None) -> list[Issue]:
+    """The raw-file structure checks of a GeoJSON layer file (none for other formats)."""
+    if src.path.suffix.lower() not in _RAW_JSON_SUFFIXES or src.source_layer is not None:
+        return []
+    from .structure import check_file
+
+    # with --src-crs the coordinates are projected on purpose: no WGS 84 range check
+    return check_file(src.path, layer=src.layer, wgs84=src_crs is None)[0]
+
+
+def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object | None,
+                  report: ValidationReport) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer structure-checked and read as every command reads it; what cannot be
+    read is recorded in ``report``.
+
+    GDAL reads the files in a worker thread while this one parses the raw GeoJSON for the
+    structure checks and imports the rules: GDAL's read runs without the GIL, so on two
+    cores the check costs almost no wall-clock time.  A layer with structure errors is
+    not used (GDAL would read it only partly or wrongly), and text no command can read (a
+    NUL, a lone surrogate, a value over the limit) makes its file unreadable here too
+    (:func:`~kimson_geo.io.read.read_layer` refuses it).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..io.read import read_layer
+    from .rules import load_rule_modules
+    from .structure import PARSE_RULES
 
-    if path.suffix.lower() in _RAW_JSON_SUFFIXES and source_layer is None:
-        from .structure import PARSE_RULES, check_file
-
-        # with --src-crs the coordinates are projected on purpose: no WGS 84 range check
-        issues, _ = check_file(path, layer=key, wgs84=src_crs is None)
-        report.extend(issues)
-        first = next((i for i in issues if i.severity == "error"), None)
-        if first is not None:
-            if first.rule in PARSE_RULES:
-                report.unreadable[str(path)] = first.message
-            return None  # reported; GDAL would read it only partly or wrongly
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kimson-geo-read")
     try:
-        return read_layer(path, layer, source_layer=source_layer, src_crs=src_crs)
-    except (DataSourceError, CRSError) as exc:
-        _unreadable(path, exc, report, key)
-        return None
+        reads = [pool.submit(read_layer, src.path, src.layer if layer_known else None,
+                             source_layer=src.source_layer, src_crs=src_crs)
+                 for src in sources]
+        checked = []
+        for src, read in zip(sources, reads, strict=True):
+            issues = _structure_issues(src, src_crs)
+            first = next((i for i in issues if i.severity == "error"), None)
+            if first is not None:
+                read.cancel()  # (when GDAL has not started on it yet)
+            checked.append((issues, first))
+        load_rule_modules()
+        for src, read, (issues, first) in zip(sources, reads, checked, strict=True):
+            report.extend(issues)
+            if first is not None:
+                if first.rule in PARSE_RULES:
+                    report.unreadable[str(src.path)] = first.message
+                continue
+            try:
+                frame = read.result()
+            except (DataSourceError, CRSError) as exc:
+                _unreadable(src.path, exc, report, src.layer)
+                continue
+            frames[src.layer] = frame
+            _note_encoding(frame, report, src.layer)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return frames
 
 
 def _unreadable(path: Path, exc: Exception, report: ValidationReport, key: str) -> None:
     """Record a file that cannot be read."""
     report.unreadable[str(path)] = str(exc)
     report.add(Issue("unreadable", "error", str(exc), layer=key))
-    return None
-
-
-def _read_source(src: LayerSource, layer_known: bool, src_crs: object | None,
-                 report: ValidationReport) -> gpd.GeoDataFrame | None:
-    """One layer read and checked as every command reads it: text no command can read
-    (a NUL, a lone surrogate, a value over the limit) makes the file unreadable here too
-    (:func:`~kimson_geo.io.read.read_layer` refuses it)."""
-    return _read_checked(src.path, src.layer if layer_known else None, src.source_layer,
-                         src_crs, report, src.layer)
 
 
 def _note_encoding(frame: gpd.GeoDataFrame, report: ValidationReport, key: str) -> None:
@@ -192,14 +217,8 @@ def _validate(
     found = resolve(root, layer, from_name=False)
     layer_known = found.known
     report = ValidationReport(source=str(root))
-    frames: dict[str, gpd.GeoDataFrame] = {}
-    files: dict[str, Path] = {}
-    for src in found:
-        files[src.layer] = src.path
-        frame = _read_source(src, layer_known, src_crs, report)
-        if frame is not None:
-            frames[src.layer] = frame
-            _note_encoding(frame, report, src.layer)
+    files = {src.layer: src.path for src in found}
+    frames = _read_sources(list(found), layer_known, src_crs, report)
     report.layers = list(frames)
     if not frames:
         return report, None

@@ -28,6 +28,12 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import shapely
 
+# at module level: the rule modules load while GDAL reads the layers (see
+# ``validation._read_sources``), so these imports cost no time on the way to the findings
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
 if TYPE_CHECKING:
     from .rules import Context
 
@@ -199,10 +205,6 @@ def snap_nodes(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
     inverse = inverse.reshape(-1)
     if tolerance_m <= 0 or len(unique) < 2:
         return inverse
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
-
     pairs = cKDTree(unique).query_pairs(tolerance_m, output_type="ndarray")
     if not len(pairs):
         return inverse
@@ -216,9 +218,6 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
                       n_features: int, tolerance_m: float, finder: PartFinder) -> Network:
     """The network of line parts given by their owners and metric end points; ``finder``
     locates the parts (for T-junctions)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     n = len(owner)
     nodes = snap_nodes(np.concatenate([start_xy, end_xy]), tolerance_m)
     start, end = nodes[:n], nodes[n:]

@@ -31,7 +31,14 @@ from ..registry import (
     WARD_RULES,
     layer_spec,
 )
-from .geometry import farthest_outside, lonlats, polygonal, present_mask, repaired, ward_boundary
+from .geometry import (
+    farthest_outside,
+    lonlat_array,
+    polygonal,
+    present_mask,
+    repaired,
+    ward_boundary,
+)
 from .issue import Findings, Issue, shared_messages
 from .network import NETWORK, PARTS, Network, layer_network
 from .rules import METRIC, Context, rule
@@ -90,12 +97,6 @@ def _m2(area: float) -> str:
 
 def _m(distance: float) -> str:
     return f"{distance:,.2f} m" if distance < 100 else f"{distance:,.0f} m"
-
-
-def _lonlat(xy: np.ndarray) -> np.ndarray:
-    """Metric positions as an ``(n, 2)`` lon/lat array (NaN where not finite)."""
-    return np.array([(np.nan, np.nan) if p is None else p for p in lonlats(xy)],
-                    dtype=float).reshape(-1, 2)
 
 
 def _point_xy(geoms: np.ndarray) -> np.ndarray:
@@ -189,7 +190,7 @@ def khu_overlap(ctx: Context) -> Found:
     messages = [f"khu {a} overlaps khu {b} by {_m2(s)}" for a, b, s in zip(
         _names(ids, left[big]), _names(ids, right[big]), area[big].tolist(), strict=True)]
     yield ctx.flag("khu-overlap", KHU_LAYER, left[big], messages,
-                   location=_lonlat(_point_xy(overlap[big])))
+                   location=lonlat_array(_point_xy(overlap[big])))
 
 
 @rule("khu-gap", severity="error", family=FAMILY, layers=(KHU_LAYER, BOUNDARY_LAYER),
@@ -211,7 +212,7 @@ def khu_gap(ctx: Context) -> Found:
     for k in np.argsort(-gap_area, kind="stable"):
         if gap_area[k] < MIN_GAP_M2:
             break
-        lon, lat = _lonlat(_point_xy(gaps[k:k + 1]))[0].tolist()
+        lon, lat = lonlat_array(_point_xy(gaps[k:k + 1]))[0].tolist()
         yield ctx.issue("khu-gap", f"{_m2(gap_area[k])} of the ward is not covered by any khu",
                         layer=KHU_LAYER, location=None if lon != lon else (lon, lat))
     where = present.nonzero()[0]
@@ -229,7 +230,7 @@ def khu_gap(ctx: Context) -> Found:
         largest.append(pieces[int(np.argmax(shapely.area(pieces)))])
     yield ctx.flag("khu-gap", KHU_LAYER, where[out],
                    [f"khu extends {_m2(a)} beyond the ward boundary" for a in area[out].tolist()],
-                   location=_lonlat(_point_xy(np.asarray(largest, dtype=object))))
+                   location=lonlat_array(_point_xy(np.asarray(largest, dtype=object))))
 
 
 # ------------------------------------------------------------------------- networks
@@ -266,7 +267,7 @@ def road_dangle(ctx: Context) -> Found:
         + f"); snap it to the road it meets or set {DEAD_END} = true"
         for w, g in zip(which.tolist(), gap.tolist(), strict=True)]
     yield ctx.flag("road-dangle", ROADS_LAYER, net.owner[part], messages,
-                   location=_lonlat(xy))
+                   location=lonlat_array(xy))
 
 
 @rule("road-undernoded", severity="warning", family=FAMILY, layers=(ROADS_LAYER,),
@@ -284,7 +285,7 @@ def road_undernoded(ctx: Context) -> Found:
                 f"shared vertex; split that road there"
                 for w, name in zip(which.tolist(), names, strict=True)]
     yield ctx.flag("road-undernoded", ROADS_LAYER, net.owner[part], messages,
-                   location=_lonlat(net.end_xy_of(part, which)))
+                   location=lonlat_array(net.end_xy_of(part, which)))
 
 
 @rule("road-isolated", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
@@ -339,7 +340,7 @@ def drainage_no_outfall(ctx: Context) -> Found:
                 f"({_id_list(ids, m)}) has no segment with {OUTFALL} = true"
                 for m in members_of.values()]
     yield ctx.flag("drainage-no-outfall", DRAINAGE_LAYER, net.owner[outlets], messages,
-                   location=_lonlat(net.end_xy[outlets]))
+                   location=lonlat_array(net.end_xy[outlets]))
 
 
 def _groups(labels: np.ndarray, mask: np.ndarray) -> dict[int, np.ndarray]:
