@@ -87,7 +87,7 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
     from concurrent.futures import ThreadPoolExecutor
 
     from ..io.read import read_layer
-    from .rules import load_rule_modules
+    from .rules import load_rule_modules, warm_up
     from .structure import PARSE_RULES
 
     frames: dict[str, gpd.GeoDataFrame] = {}
@@ -104,6 +104,8 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
                 read.cancel()  # (when GDAL has not started on it yet)
             checked.append((issues, first))
         load_rule_modules()
+        if not all(read.done() for read in reads):
+            warm_up()  # GDAL is still reading
         for src, read, (issues, first) in zip(sources, reads, checked, strict=True):
             report.extend(issues)
             if first is not None:

@@ -119,6 +119,18 @@ register_static(RULE_SKIPPED, "warning", "attributes",
                 "A rule could not run because a field it reads is missing from the layer")
 
 
+#: what rules import only when they find something (kept off the path of clean data):
+#: :func:`warm_up` imports it ahead when there is time to spare
+LAZY_IMPORTS = ("pandera.pandas",)
+
+
+def warm_up() -> None:
+    """Import :data:`LAZY_IMPORTS` now (validation calls this while GDAL is still reading
+    the layers in another thread, when it costs no wall-clock time)."""
+    for name in LAZY_IMPORTS:
+        import_module(name)
+
+
 def load_rule_modules() -> None:
     """Import every rule module so that the registry is complete."""
     for name in _RULE_MODULES:
