@@ -176,6 +176,24 @@ def test_package_errors_keep_exit_code_and_one_line(monkeypatch: pytest.MonkeyPa
     assert result.stderr == "kimson-geo: error: bad thing\\x1b[2J\n"
 
 
+@pytest.mark.parametrize("wrapped", [True, False])
+def test_ctrl_c_is_interrupted_even_inside_a_c_extension(
+        monkeypatch: pytest.MonkeyPatch, wrapped: bool) -> None:
+    @click.command()
+    def stopped() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            if wrapped:  # what ijson's C parser turns it into
+                raise SystemError("returned a result with an exception set") from None
+            raise
+
+    monkeypatch.setitem(cli.commands, "stopped", stopped)
+    result = CliRunner().invoke(cli, ["stopped"])
+    assert result.exit_code == 130
+    assert result.stderr == "kimson-geo: interrupted\n"
+
+
 def test_odd_data_in_every_reading_command(tmp_path: Path) -> None:
     """Missing columns and arrays/objects in text fields: no internal error anywhere."""
     from _support import copy_bundled

@@ -81,3 +81,31 @@ def test_a_file_that_is_not_json_is_unreadable_with_the_parser_s_reason(tmp_path
     assert report.nothing_read and list(report.unreadable) == [str(path)]
     assert "line 1" in report.unreadable[str(path)]
     assert json.loads(report.to_json())["summary"]["errors"] >= 1
+
+
+def test_an_interrupted_validation_does_not_wait_for_gdal(
+        tmp_path: Path, small_roads, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_geojson(tmp_path / f"{ROADS_LAYER}.geojson", small_roads)
+    release, started = threading.Event(), threading.Event()
+    read_layer = kimson_geo.io.read.read_layer
+
+    def slow_read(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.set()
+        release.wait(timeout=60)  # (a bound, so that a regression fails instead of hanging)
+        return read_layer(*args, **kwargs)
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.wait(timeout=60)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kimson_geo.io.read, "read_layer", slow_read)
+    monkeypatch.setattr(structure, "check_file", interrupted)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            validate(tmp_path)
+        # validate returned while GDAL was still reading (in a daemon thread)
+        assert not release.is_set()
+        [reader] = [t for t in threading.enumerate() if t.name == "kimson-geo-read"]
+        assert reader.daemon
+    finally:
+        release.set()

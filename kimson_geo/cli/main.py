@@ -104,6 +104,9 @@ class KimsonGroup(click.Group):
                 click.echo("kimson-geo: interrupted", err=True)
                 ctx.exit(130)
             except Exception as exc:
+                if _interrupted(exc):  # Ctrl-C inside a C extension (ijson) arrives wrapped
+                    click.echo("kimson-geo: interrupted", err=True)
+                    ctx.exit(130)
                 if _debug(ctx):
                     raise
                 click.echo(
@@ -133,6 +136,19 @@ class KimsonGroup(click.Group):
             quiet_stdout()
             sys.exit(0)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` was caused by a KeyboardInterrupt (a C extension may raise a
+    SystemError around one)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def library_warnings_as_lines() -> None:

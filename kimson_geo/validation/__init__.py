@@ -10,8 +10,11 @@ and the article's claims measured from the data.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CRSError, DataSourceError
 from .issue import Issue
@@ -84,18 +87,17 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
     NUL, a lone surrogate, a value over the limit) makes its file unreadable here too
     (:func:`~kimson_geo.io.read.read_layer` refuses it).
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
 
     from ..io.read import read_layer
     from .rules import load_rule_modules, warm_up
     from .structure import PARSE_RULES
 
     frames: dict[str, gpd.GeoDataFrame] = {}
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kimson-geo-read")
+    reads = _in_background([
+        partial(read_layer, src.path, src.layer if layer_known else None,
+                source_layer=src.source_layer, src_crs=src_crs) for src in sources])
     try:
-        reads = [pool.submit(read_layer, src.path, src.layer if layer_known else None,
-                             source_layer=src.source_layer, src_crs=src_crs)
-                 for src in sources]
         checked = []
         for src, read in zip(sources, reads, strict=True):
             issues = _structure_issues(src, src_crs)
@@ -120,8 +122,28 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
             frames[src.layer] = frame
             _note_encoding(frame, report, src.layer)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for read in reads:  # (interrupted: GDAL stops after the file it is reading)
+            read.cancel()
     return frames
+
+
+def _in_background(jobs: list[Callable[[], Any]]) -> list[Future[Any]]:
+    """Run ``jobs`` one after the other in a daemon thread; their futures, in order.
+
+    A daemon thread, not an executor's: an interrupted validation (Ctrl-C) exits at once
+    instead of waiting for GDAL to finish reading a large file."""
+    futures: list[Future[Any]] = [Future() for _ in jobs]
+
+    def work() -> None:
+        for future, job in zip(futures, jobs, strict=True):
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(job())
+                except BaseException as exc:  # handed to the caller by result()
+                    future.set_exception(exc)
+
+    threading.Thread(target=work, name="kimson-geo-read", daemon=True).start()
+    return futures
 
 
 def _unreadable(path: Path, exc: Exception, report: ValidationReport, key: str) -> None:
