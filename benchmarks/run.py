@@ -41,6 +41,7 @@ dask
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -495,9 +496,15 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
                         help="where <size>.json and <size>.md go")
     parser.add_argument("--only", default=None, help="comma-separated stages to run")
     parser.add_argument("--skip", default="", help="comma-separated stages to skip")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="runs of each timing, best taken (default: the preset's)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     preset = PRESETS[args.size]
+    if args.repeats is not None:
+        if args.repeats < 1:
+            parser.error("--repeats must be at least 1")
+        preset = dataclasses.replace(preset, repeats=args.repeats)
     stages = [s for s in (args.only.split(",") if args.only else preset.stages)
               if s and s not in args.skip.split(",")]
     unknown = set(stages) - set(STAGES)
