@@ -232,7 +232,7 @@ def _parse_clean(buf: bytes) -> Any:
 
     try:
         doc = jiter.from_json(buf, allow_inf_nan=False, catch_duplicate_keys=True,
-                              cache_mode="keys")
+                              cache_mode="all")  # repeated short values too: less to free
         if orjson.dumps(doc).count(b"null") != buf.count(b"null"):
             return _REFUSED
     except (ValueError, RecursionError, orjson.JSONEncodeError):
