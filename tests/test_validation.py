@@ -109,3 +109,32 @@ def test_an_interrupted_validation_does_not_wait_for_gdal(
         assert reader.daemon
     finally:
         release.set()
+
+
+def test_a_read_begun_on_a_broken_file_ends_before_the_rules_run(
+        tmp_path: Path, small_roads, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GDAL's read sets process-wide warning filters: it must not overlap the rules
+    write_geojson(tmp_path / f"{ROADS_LAYER}.geojson", small_roads)
+    _with_duplicate_member(tmp_path / f"{ROADS_LAYER}.geojson")
+    started, finished = threading.Event(), threading.Event()
+    read_layer, check_file = kimson_geo.io.read.read_layer, structure.check_file
+
+    def slow_read(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.set()
+        release = threading.Event()
+        threading.Timer(0.5, release.set).start()
+        release.wait(timeout=60)
+        try:
+            return read_layer(*args, **kwargs)
+        finally:
+            finished.set()
+
+    def checking(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.wait(timeout=60)  # GDAL has begun: the read cannot be cancelled
+        return check_file(*args, **kwargs)
+
+    monkeypatch.setattr(kimson_geo.io.read, "read_layer", slow_read)
+    monkeypatch.setattr(structure, "check_file", checking)
+    report = validate(tmp_path)
+    assert finished.is_set()
+    assert report.layers == [] and [i.rule for i in report.issues] == ["duplicate-member"]

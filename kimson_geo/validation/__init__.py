@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,6 +121,9 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
                 continue
             frames[src.layer] = frame
             _note_encoding(frame, report, src.layer)
+        # a file with structure errors GDAL had begun: let it finish before the rules run
+        # (the warning filters its read sets are process-wide)
+        wait(reads)
     finally:
         for read in reads:  # (interrupted: GDAL stops after the file it is reading)
             read.cancel()
