@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -120,15 +121,19 @@ register_static(RULE_SKIPPED, "warning", "attributes",
 
 
 #: what rules import only when they find something (kept off the path of clean data):
-#: :func:`warm_up` imports it ahead when there is time to spare
-LAZY_IMPORTS = ("pandera.pandas",)
+#: :func:`warm_up` imports it ahead when there is time to spare.  pandera imports the
+#: backend of its checks on the first ``validate`` (0.1 s, with hypothesis)
+LAZY_IMPORTS = ("pandera.pandas", "pandera.backends.pandas.builtin_checks",
+                "pandera.backends.pandas.builtin_hypotheses")
 
 
 def warm_up() -> None:
     """Import :data:`LAZY_IMPORTS` now (validation calls this while GDAL is still reading
     the layers in another thread, when it costs no wall-clock time)."""
     for name in LAZY_IMPORTS:
-        import_module(name)
+        # (a module another pandera version lays out otherwise: only a head start is lost)
+        with contextlib.suppress(ImportError):
+            import_module(name)
 
 
 def load_rule_modules() -> None:
