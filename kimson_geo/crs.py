@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pyproj import CRS, Transformer
 
 __all__ = ["resolve_crs", "ensure_wgs84", "PROJECTED_HINT", "DEGREES_HINT", "metric_transformer",
-           "to_metric_array", "to_metric_xy", "metres_per_degree"]
+           "to_metric_array", "metres_per_degree"]
 
 PROJECTED_HINT = "VN-2000? pass --src-crs EPSG:5899"
 #: what to do when a projected CRS is declared for coordinates in degrees
@@ -136,16 +136,6 @@ def to_metric_array(geoms: np.ndarray, src: Any) -> np.ndarray:
         moved = transform(*(coords[:, k] for k in range(coords.shape[1])))
         out[flat] = shapely.set_coordinates(geoms[flat].copy(), np.column_stack(moved))
     return out
-
-
-def to_metric_xy(xy: np.ndarray, src: Any) -> np.ndarray:
-    """Positions ``(n, 2)`` of ``src`` in the metric CRS (as ``to_crs`` moves 2-D vertices)."""
-    import numpy as np
-
-    if len(xy) == 0:
-        return np.zeros((0, 2))
-    x, y = metric_transformer(src).transform(xy[:, 0], xy[:, 1])
-    return np.column_stack([x, y])
 
 
 #: metres per degree of latitude, at least (the meridian arc at the equator, 110,574 m),

@@ -45,8 +45,6 @@ __all__ = ["MappedTable", "ValueUse", "map_table", "CONFIDENCE_ORDER"]
 CONFIDENCE_ORDER = ("low", "medium", "high")
 _RANK = {name: i for i, name in enumerate(CONFIDENCE_ORDER)}
 _HOW_RANK = {"mapping": 0, "registry": 1, "dictionary": 2, "shapefile-cut": 3}
-#: fields the import fills itself when the source does not give them
-_PROVENANCE = (NAME_KNOWN, SOURCE_FIELD, CONFIDENCE_FIELD, POSITION_FIELD)
 _SLUG = re.compile(r"[^0-9A-Za-z]+")
 #: pandas' text dtype, the one GDAL's and the registry's text columns have
 _TEXT = pd.StringDtype(na_value=np.nan)

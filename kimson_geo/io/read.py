@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..crs import ensure_wgs84, resolve_crs
 from ..errors import DataSourceError, LayerError
-from ..registry import LAYER_NAMES, WGS84, LayerSpec, layer_spec
+from ..registry import LAYER_NAMES, LayerSpec, layer_spec
 from ..text import is_text_dtype, nfc, normalize_frame_text
 from .encoding import READ_AS, shapefile_encoding, transcode_frame
 from .limits import check_text_values, max_property_chars, screen_geojson_text
@@ -286,8 +286,4 @@ def iter_features(
     except FionaError as exc:
         raise DataSourceError(f"{path}: cannot be read: {exc}") from exc
 
-
-def empty_layer() -> gpd.GeoDataFrame:
-    """An empty WGS 84 GeoDataFrame."""
-    return gpd.GeoDataFrame({"geometry": gpd.GeoSeries([], crs=WGS84)}, crs=WGS84)
 

@@ -66,11 +66,6 @@ class Rule:
     #: rule that uses it (a million roads in metres take some 300 MB)
     uses: tuple[str, ...] = ()
 
-    @property
-    def needs_registry_layer(self) -> bool:
-        """False for rules that run on any file, such as geometry validity."""
-        return self.layers != (ANY_LAYER,)
-
     def applies_to(self, present: Iterable[str], *, layer_known: bool = True) -> bool:
         """Whether every layer the rule reads is present."""
         if self.layers == (ANY_LAYER,):
@@ -210,12 +205,6 @@ class Context:
         if geometry.crs is None:
             return np.asarray(self.metric(name).array, dtype=object)[indices]
         return to_metric_array(np.asarray(geometry.array, dtype=object)[indices], geometry.crs)
-
-    def metric_xy(self, name: str, xy: np.ndarray) -> np.ndarray:
-        """Positions ``(n, 2)`` of the layer's 2-D vertices in EPSG:5899 (as ``metric``)."""
-        from ..crs import to_metric_xy
-
-        return to_metric_xy(xy, self.layers[name].geometry.crs)
 
     def metres_per_degree(self, name: str) -> tuple[float, float] | None:
         """Lower bounds of the metres in a degree of longitude and of latitude over the
