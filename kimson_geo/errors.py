@@ -12,22 +12,9 @@ Messages name the file, the feature (index and id) and the field where they are 
 
 from __future__ import annotations
 
-__all__ = [
-    "KimsonGeoError",
-    "DataSourceError",
-    "LayerError",
-    "SchemaError",
-    "CRSError",
-    "QueryError",
-    "ExportError",
-    "StoreError",
-    "DeliveryRefused",
-    "PdfEngineError",
-    "OfflineAssetsError",
-    "locate",
-    "KimsonGeoWarning",
-    "DataLossWarning",
-]
+__all__ = ["KimsonGeoError", "DataSourceError", "LayerError", "SchemaError", "CRSError",
+           "QueryError", "ExportError", "StoreError", "DeliveryRefused", "PdfEngineError",
+           "OfflineAssetsError", "locate", "KimsonGeoWarning", "DataLossWarning"]
 
 
 def locate(

@@ -31,16 +31,8 @@ from typing import Any
 from ..errors import SchemaError
 from ..registry import LAYER_NAMES, SHAPEFILE_FIELD_WIDTH, layer_spec
 
-__all__ = [
-    "fold",
-    "field_key",
-    "Dictionary",
-    "LayerGuess",
-    "FieldMatch",
-    "builtin_dictionary",
-    "BUILTIN_PATH",
-    "load_toml",
-]
+__all__ = ["fold", "field_key", "Dictionary", "LayerGuess", "FieldMatch", "builtin_dictionary",
+           "BUILTIN_PATH", "load_toml"]
 
 BUILTIN_PATH = Path(__file__).with_name("vi_mapping.toml")
 

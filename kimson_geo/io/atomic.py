@@ -44,17 +44,8 @@ from typing import IO, Any
 
 from ..errors import ExportError
 
-__all__ = [
-    "STDOUT",
-    "is_stdout",
-    "check_target",
-    "Staging",
-    "staging",
-    "atomic_path",
-    "atomic_open",
-    "write_bytes",
-    "write_text",
-]
+__all__ = ["STDOUT", "is_stdout", "check_target", "Staging", "staging", "atomic_path",
+           "atomic_open", "write_bytes", "write_text"]
 
 #: The name that means standard output (``-o -``).
 STDOUT = "-"

@@ -33,17 +33,8 @@ from .vn_encodings import decode_tcvn3, decode_vni
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = [
-    "TextEncoding",
-    "READ_AS",
-    "codec_for_codepage",
-    "decode_bytes",
-    "detect_encoding",
-    "encoding_label",
-    "shapefile_encoding",
-    "transcode_frame",
-    "vietnamese_score",
-]
+__all__ = ["TextEncoding", "READ_AS", "codec_for_codepage", "decode_bytes", "detect_encoding",
+           "encoding_label", "shapefile_encoding", "transcode_frame", "vietnamese_score"]
 
 #: the encoding GDAL is asked to read with, so that every byte comes back as one character
 READ_AS = "ISO-8859-1"

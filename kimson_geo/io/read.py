@@ -25,14 +25,8 @@ from .encoding import READ_AS, shapefile_encoding, transcode_frame
 from .limits import check_text_values, max_property_chars, screen_geojson_text
 from .sources import READABLE_SUFFIXES, check_input, resolve
 
-__all__ = [
-    "READABLE_SUFFIXES",
-    "TEXT_ENCODING",
-    "read_layer",
-    "read_layers",
-    "iter_features",
-    "coerce_to_registry",
-]
+__all__ = ["READABLE_SUFFIXES", "TEXT_ENCODING", "read_layer", "read_layers", "iter_features",
+           "coerce_to_registry"]
 
 #: ``frame.attrs`` key of a Shapefile's :class:`~kimson_geo.io.encoding.TextEncoding`
 TEXT_ENCODING = "text_encoding"

@@ -26,20 +26,9 @@ from ..errors import DataSourceError
 from ..registry import LAYER_NAMES, layer_spec
 from ..text import nfc
 
-__all__ = [
-    "READABLE_SUFFIXES",
-    "MULTI_LAYER_SUFFIXES",
-    "MAX_FILE_BYTES_ENV",
-    "LayerSource",
-    "Sources",
-    "resolve",
-    "registry_layer",
-    "check_regular_file",
-    "check_input",
-    "list_source_layers",
-    "dxf_layers",
-    "max_file_bytes",
-]
+__all__ = ["READABLE_SUFFIXES", "MULTI_LAYER_SUFFIXES", "MAX_FILE_BYTES_ENV", "LayerSource",
+           "Sources", "resolve", "registry_layer", "check_regular_file", "check_input",
+           "list_source_layers", "dxf_layers", "max_file_bytes"]
 
 #: File suffixes looked for in an inventory folder.
 READABLE_SUFFIXES: tuple[str, ...] = (

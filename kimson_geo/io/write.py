@@ -31,11 +31,9 @@ from .atomic import atomic_path, is_stdout, staging
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = [
-    "FORMATS", "STREAMABLE", "FORMULA_PREFIXES", "format_for", "write_layer", "write_layers",
-    "write_geopackage",
-    "cut_utf8", "shapefile_field_names", "neutralise_formulas", "verify_written",
-]
+__all__ = ["FORMATS", "STREAMABLE", "FORMULA_PREFIXES", "format_for", "write_layer", "write_layers",
+           "write_geopackage", "cut_utf8", "shapefile_field_names", "neutralise_formulas",
+           "verify_written"]
 
 #: Export formats: name -> (GDAL driver, default suffix, sidecar suffixes).
 FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {

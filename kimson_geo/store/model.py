@@ -31,11 +31,9 @@ from ..text import plain_value
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = [
-    "SCHEMA_VERSION", "META_TABLE", "REVISIONS_TABLE", "HISTORY_SUFFIX", "REV_FROM", "REV_TO",
-    "FID", "GEOM", "Dialect", "history_table", "layer_ddl", "revisions_ddl",
-    "select_sql", "insert_sql", "close_sql", "frame_from_rows", "rows_from_frame",
-]
+__all__ = ["SCHEMA_VERSION", "META_TABLE", "REVISIONS_TABLE", "HISTORY_SUFFIX", "REV_FROM",
+           "REV_TO", "FID", "GEOM", "Dialect", "history_table", "layer_ddl", "revisions_ddl",
+           "select_sql", "insert_sql", "close_sql", "frame_from_rows", "rows_from_frame"]
 
 #: Version of this model; a store written by a newer version is refused.  2: the history
 #: tables carry a spatial index (GeoPackage RTree and its triggers; PostGIS GiST)
