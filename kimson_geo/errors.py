@@ -17,13 +17,8 @@ __all__ = ["KimsonGeoError", "DataSourceError", "LayerError", "SchemaError", "CR
            "OfflineAssetsError", "locate", "KimsonGeoWarning", "DataLossWarning"]
 
 
-def locate(
-    file: object | None = None,
-    *,
-    feature: int | None = None,
-    feature_id: object | None = None,
-    field: str | None = None,
-) -> str:
+def locate(file: object | None = None, *, feature: int | None = None,
+           feature_id: object | None = None, field: str | None = None) -> str:
     """Build the ``file: feature N (id X): field 'f'`` prefix used by every message.
 
     Examples

@@ -100,15 +100,9 @@ def _check_near(near: tuple[float, float, float]) -> None:
         raise QueryError(f"near: distance {metres} must be a non-negative number of metres")
 
 
-def query(
-    inv: Inventory,
-    layer: str,
-    *,
-    where: str | None = None,
-    within_khu: str | None = None,
-    near: tuple[float, float, float] | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
-) -> gpd.GeoDataFrame:
+def query(inv: Inventory, layer: str, *, where: str | None = None, within_khu: str | None = None,
+          near: tuple[float, float, float] | None = None,
+          bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
     """Features of ``layer`` that meet every filter given.
 
     Parameters

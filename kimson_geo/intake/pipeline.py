@@ -137,15 +137,11 @@ def _merge(parts: list[MappedTable]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(merged, geometry=merged.geometry.name, crs=WGS84)
 
 
-def import_delivery(
-    sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-    out: str | os.PathLike[str] | None = None,
-    *,
-    mapping: str | os.PathLike[str] | Mapping[str, Any] | None = None,
-    src_crs: object | None = None,
-    layer: str | None = None,
-    dry_run: bool = False,
-) -> ImportResult:
+def import_delivery(sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+                    out: str | os.PathLike[str] | None = None, *,
+                    mapping: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+                    src_crs: object | None = None, layer: str | None = None, dry_run: bool = False
+                    ) -> ImportResult:
     """Import a survey delivery into registry layers, validate them and write them.
 
     Parameters

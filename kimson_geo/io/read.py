@@ -181,13 +181,8 @@ def _from_dxf(frame: gpd.GeoDataFrame, cad_layer: str | None) -> gpd.GeoDataFram
     return frame.drop(columns=drop)
 
 
-def read_layer(
-    path: str | os.PathLike[str],
-    layer: str | None = None,
-    *,
-    source_layer: str | None = None,
-    src_crs: object | None = None,
-) -> gpd.GeoDataFrame:
+def read_layer(path: str | os.PathLike[str], layer: str | None = None, *,
+               source_layer: str | None = None, src_crs: object | None = None) -> gpd.GeoDataFrame:
     """Read one layer file into a WGS 84 GeoDataFrame with NFC text.
 
     Parameters
@@ -230,12 +225,8 @@ def read_layer(
     return frame
 
 
-def read_layers(
-    path: str | os.PathLike[str],
-    *,
-    layer: str | None = None,
-    src_crs: object | None = None,
-) -> dict[str, gpd.GeoDataFrame]:
+def read_layers(path: str | os.PathLike[str], *, layer: str | None = None,
+                src_crs: object | None = None) -> dict[str, gpd.GeoDataFrame]:
     """Read every registry layer found at ``path``.
 
     ``path`` may be a folder holding one file per layer, a multi-layer file (GeoPackage)

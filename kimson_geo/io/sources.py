@@ -285,14 +285,8 @@ def dxf_layers(path: Path) -> list[str]:
     return sorted({str(nfc(v)) for v in table["Layer"].dropna().unique()})
 
 
-def resolve(
-    path: str | os.PathLike[str],
-    layer: str | None = None,
-    *,
-    prefer: tuple[str, ...] = (),
-    from_name: bool = True,
-    max_bytes: int | None = None,
-) -> Sources:
+def resolve(path: str | os.PathLike[str], layer: str | None = None, *, prefer: tuple[str, ...] = (),
+            from_name: bool = True, max_bytes: int | None = None) -> Sources:
     """Which registry layer comes from which file (and which layer inside it) at ``path``.
 
     Parameters

@@ -418,14 +418,8 @@ def _check_destination(path: str | os.PathLike[str], key: str) -> str:
     return target
 
 
-def write_layer(
-    frame: gpd.GeoDataFrame,
-    path: str | os.PathLike[str],
-    *,
-    fmt: str | None = None,
-    crs: object | None = None,
-    layer_name: str | None = None,
-) -> Path:
+def write_layer(frame: gpd.GeoDataFrame, path: str | os.PathLike[str], *, fmt: str | None = None,
+                crs: object | None = None, layer_name: str | None = None) -> Path:
     """Write ``frame`` to ``path`` (or ``-``, standard output) atomically.
 
     Parameters

@@ -213,17 +213,10 @@ def _indicator_bins(frame: pd.DataFrame, style: LayerStyle) -> list[float]:
     return list(np.linspace(low, high, 6))
 
 
-def encode_layer(
-    frame: gpd.GeoDataFrame,
-    spec: LayerSpec,
-    *,
-    lang: str = "vi",
-    label_field: str,
-    position_field: str | None = None,
-    schematic_code: str | None = None,
-    hatch_patterns: bool = True,
-    tolerance_m: float = SIMPLIFY_TOLERANCE_M,
-) -> EncodedLayer:
+def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", label_field: str,
+                 position_field: str | None = None, schematic_code: str | None = None,
+                 hatch_patterns: bool = True, tolerance_m: float = SIMPLIFY_TOLERANCE_M
+                 ) -> EncodedLayer:
     """Encode one registry layer for :mod:`kimson_geo.render.map`.
 
     Parameters

@@ -357,17 +357,10 @@ def _single_quote_safe(text: str) -> str:
     return text.replace("\\", "").replace("'", "&#x27;")
 
 
-def to_map(
-    inv: Any,
-    *,
-    layers: Sequence[str] | None = None,
-    tiles: str = "OpenStreetMap",
-    title: str | None = None,
-    lang: str = "vi",
-    problems: Mapping[str, Any] | None = None,
-    claims: Sequence[Any] | None = None,
-    changes: Mapping[str, Any] | None = None,
-) -> folium.Map:
+def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenStreetMap",
+           title: str | None = None, lang: str = "vi", problems: Mapping[str, Any] | None = None,
+           claims: Sequence[Any] | None = None, changes: Mapping[str, Any] | None = None
+           ) -> folium.Map:
     """An interactive folium map of the inventory's layers.
 
     Parameters

@@ -293,14 +293,9 @@ def _client(scheduler: Any) -> Iterator[Any]:
 
 # -------------------------------------------------------------------------------- API
 
-def validate_dask(
-    source: str | os.PathLike[str] | None = None,
-    *,
-    layer: str | None = None,
-    src_crs: object | None = None,
-    scheduler: Any = None,
-    npartitions: int | None = None,
-) -> ValidationReport:
+def validate_dask(source: str | os.PathLike[str] | None = None, *, layer: str | None = None,
+                  src_crs: object | None = None, scheduler: Any = None,
+                  npartitions: int | None = None) -> ValidationReport:
     """Validate an inventory on a dask.distributed cluster; the same findings as
     :func:`kimson_geo.validation.validate`.
 

@@ -79,15 +79,9 @@ RULES: dict[str, Rule] = {}
 _RULE_MODULES = ("attributes", "geometry", "topology", "ward")
 
 
-def rule(
-    rule_id: str,
-    *,
-    severity: Severity,
-    family: str,
-    layers: tuple[str, ...] = (ANY_LAYER,),
-    description: str | None = None,
-    uses: tuple[str, ...] = (),
-) -> Callable[[RuleFunc], RuleFunc]:
+def rule(rule_id: str, *, severity: Severity, family: str, layers: tuple[str, ...] = (ANY_LAYER,),
+         description: str | None = None, uses: tuple[str, ...] = ()
+         ) -> Callable[[RuleFunc], RuleFunc]:
     """Register the decorated function as rule ``rule_id``.
 
     The first line of the function's docstring is the description unless one is given.
@@ -311,17 +305,9 @@ class Context:
         x, y = self.locations(layer, np.asarray([index], dtype=np.int64))[0]
         return None if np.isnan(x) or np.isnan(y) else (float(x), float(y))
 
-    def flag(
-        self,
-        rule_id: str,
-        layer: str,
-        rows: Any,
-        message: str | Iterable[str],
-        *,
-        field: str | Iterable[str] | None = None,
-        location: np.ndarray | None = None,
-        severity: Severity | None = None,
-    ) -> Findings:
+    def flag(self, rule_id: str, layer: str, rows: Any, message: str | Iterable[str], *,
+             field: str | Iterable[str] | None = None, location: np.ndarray | None = None,
+             severity: Severity | None = None) -> Findings:
         """:class:`Findings` of ``rule_id``: features ``rows`` of ``layer`` are at fault.
 
         Parameters
@@ -361,17 +347,9 @@ class Context:
                         field=item.field, location=location, line=item.line,
                         feature_id=self.feature_ids(item.layer, item.rows))
 
-    def issue(
-        self,
-        rule_id: str,
-        message: str,
-        *,
-        layer: str,
-        index: int | None = None,
-        field: str | None = None,
-        location: tuple[float, float] | None = None,
-        severity: Severity | None = None,
-    ) -> Issue:
+    def issue(self, rule_id: str, message: str, *, layer: str, index: int | None = None,
+              field: str | None = None, location: tuple[float, float] | None = None,
+              severity: Severity | None = None) -> Issue:
         """An :class:`Issue` for ``rule_id``, filling in the feature id and location."""
         sev = severity or RULES[rule_id].severity
         feature_id = self.feature_id(layer, index) if index is not None else None
