@@ -67,18 +67,14 @@ def ensure_wgs84(
         raise CRSError(f"{source}: has no CRS and its coordinates are not longitude/latitude "
                        f"({PROJECTED_HINT})")
     if frame.crs.is_geographic and bounds is not None and not lon_lat:
-        raise CRSError(
-            f"{source}: coordinates up to ({bounds[2]:.0f}, {bounds[3]:.0f}) are not "
-            f"longitude/latitude; they look like projected metres ({PROJECTED_HINT})"
-        )
+        raise CRSError(f"{source}: coordinates up to ({bounds[2]:.0f}, {bounds[3]:.0f}) are not "
+                       f"longitude/latitude; they look like projected metres ({PROJECTED_HINT})")
     if frame.crs.is_projected and bounds is not None and lon_lat:
         # a VN-2000 .prj copied beside a file exported in degrees: metres near the false
         # origin are never where a Vietnamese ward is, degrees always are
-        raise CRSError(
-            f"{source}: coordinates up to ({bounds[2]:.4g}, {bounds[3]:.4g}) look like "
-            f"degrees (longitude/latitude), but the file says {_crs_label(frame.crs)}; "
-            f"{DEGREES_HINT}"
-        )
+        raise CRSError(f"{source}: coordinates up to ({bounds[2]:.4g}, {bounds[3]:.4g}) look like "
+                       f"degrees (longitude/latitude), but the file says {_crs_label(frame.crs)}; "
+                       f"{DEGREES_HINT}")
     if frame.crs.equals(WGS84) or frame.crs.to_epsg() == 4326:
         return frame.set_crs(WGS84, allow_override=True) if frame.crs != WGS84 else frame
     try:

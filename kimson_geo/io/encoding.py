@@ -115,11 +115,9 @@ _NUCLEI_TEXT = ("a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê
                 "ua uâ uê ui uô uơ uy ưa ưi ươ ưu yê iêu oai oao oay oeo uây uôi uya uyê uyu "
                 "ươi ươu yêu")
 _NUCLEI = sorted(_NUCLEI_TEXT.split(), key=len, reverse=True)
-_SYLLABLE = re.compile(
-    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
-    rf"(?:{'|'.join(_NUCLEI)})"
-    r"(?:ch|ng|nh|[cmnpt])?"
-)
+_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
+                       rf"(?:{'|'.join(_NUCLEI)})"
+                       r"(?:ch|ng|nh|[cmnpt])?")
 _WORD = re.compile(r"[^\W\d_]+")
 
 

@@ -106,9 +106,7 @@ def _coerce_bool(series: pd.Series) -> pd.Series:
     known = text.dropna()
     if not known.map(lambda v: v in _TRUE or v in _FALSE).all():
         return series
-    return text.map(lambda v: None if v is None or v is np.nan else v in _TRUE).astype(
-        "boolean"
-    )
+    return text.map(lambda v: None if v is None or v is np.nan else v in _TRUE).astype("boolean")
 
 
 def _coerce_number(series: pd.Series, kind: str) -> pd.Series:
@@ -236,10 +234,8 @@ def read_layers(path: str | os.PathLike[str], *, layer: str | None = None,
     """
     found = resolve(path, layer)
     if not found.known:
-        raise LayerError(
-            f"{found.root}: cannot tell which layer this file is; pass --layer "
-            f"(one of: {', '.join(LAYER_NAMES)})"
-        )
+        raise LayerError(f"{found.root}: cannot tell which layer this file is; pass --layer "
+                         f"(one of: {', '.join(LAYER_NAMES)})")
     return {s.layer: read_layer(s.path, s.layer, source_layer=s.source_layer, src_crs=src_crs)
             for s in found}
 

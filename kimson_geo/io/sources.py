@@ -46,11 +46,9 @@ MAX_FILE_BYTES_ENV = "KIMSON_GEO_MAX_FILE_BYTES"
 #: and past what a GeoDataFrame of it would fit into on most machines).
 _DEFAULT_MAX_FILE_BYTES = 16 * 1024**3
 
-_KINDS = (
-    (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
 
 
 @dataclass(frozen=True)
@@ -167,10 +165,8 @@ def check_regular_file(path: Path, *, max_bytes: int | None = None) -> os.stat_r
         raise DataSourceError(f"{path}: is {kind}, not a regular file; refusing to read it")
     limit = max_file_bytes() if max_bytes is None else max_bytes
     if info.st_size > limit:
-        raise DataSourceError(
-            f"{path}: is {info.st_size:,} bytes, over the limit of {limit:,} "
-            f"(raise it with {MAX_FILE_BYTES_ENV})"
-        )
+        raise DataSourceError(f"{path}: is {info.st_size:,} bytes, over the limit of {limit:,} "
+                              f"(raise it with {MAX_FILE_BYTES_ENV})")
     return info
 
 

@@ -90,10 +90,8 @@ def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
         return "geojson"
     suffix = Path(path).suffix.lower()
     if suffix not in _SUFFIX_TO_FORMAT:
-        raise ExportError(
-            f"{path}: cannot tell the format from the suffix {suffix or '(none)'!r}; "
-            f"pass --format ({', '.join(FORMATS)})"
-        )
+        raise ExportError(f"{path}: cannot tell the format from the suffix {suffix or '(none)'!r}; "
+                          f"pass --format ({', '.join(FORMATS)})")
     return _SUFFIX_TO_FORMAT[suffix]
 
 

@@ -304,12 +304,10 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     schematic = 0
     if position_field and schematic_code and position_field in frame.columns:
         schematic = int((_hashable(frame[position_field]) == schematic_code).sum())
-    legend = style.legend_html(
-        _present(frame, style),
-        has_points=bool(is_point.any()),
-        has_areas=any(t in (_POLYGON, _MULTIPOLYGON) for t in types),
-        bins=bins,
-    )
+    legend = style.legend_html(_present(frame, style),
+                               has_points=bool(is_point.any()),
+                               has_areas=any(t in (_POLYGON, _MULTIPOLYGON) for t in types),
+                               bins=bins)
     bounds = tuple(float(v) for v in shapely.total_bounds(geoms)) if n else None
     return EncodedLayer(spec.name, payload, n, legend, schematic, bounds)  # type: ignore[arg-type]
 

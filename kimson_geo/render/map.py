@@ -92,12 +92,10 @@ ASSET_URLS: dict[str, dict[str, list[tuple[str, str]]]] = {
 _OSM = "OpenStreetMap"
 _POSITRON = "CartoDB Positron"
 _BASE_TILES: dict[str, tuple[str, str, str, int]] = {
-    _OSM.lower(): (
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-        "contributors",
-        "abc", 19,
-    ),
+    _OSM.lower(): ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                   '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+                   "contributors",
+                   "abc", 19),
     _POSITRON.lower(): (
         "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
@@ -408,10 +406,8 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
     frames = _frames(inv)
     names = _select(frames, layers)
 
-    area_or_line = sum(
-        int((~frames[name].geometry.geom_type.isin(["Point", "MultiPoint"])).sum())
-        for name in names
-    )
+    area_or_line = sum(int((~frames[name].geometry.geom_type.isin(["Point", "MultiPoint"])).sum())
+                       for name in names)
     canvas = area_or_line > CANVAS_THRESHOLD
     encoded: list[EncodedLayer] = [
         encode_layer(frames[name], layer_spec(name), lang=lang, label_field=registry.NAME,
