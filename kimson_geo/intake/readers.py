@@ -22,6 +22,7 @@ from ..errors import DataSourceError
 from ..io.sources import check_input, list_source_layers
 from ..text import normalize_frame_text
 from .dictionary import Dictionary, fold
+from .encoding import repair_frame_text
 from .place import settle_crs
 from .source_table import SourceTable
 
@@ -120,7 +121,7 @@ def read_gdal(path: Path, dictionary: Dictionary, *, src_crs: object | None = No
         else:
             frame = gdal_frame(path, name if many or _suffix(path) in (".kml", ".kmz")
                                else None)
-            frame, encoding = repair_text(frame)
+            frame, encoding = repair_frame_text(frame)
             if encoding:
                 notes.append(decoded_note(part_label, encoding))
         if _suffix(path) in (".kml", ".kmz"):
@@ -198,13 +199,6 @@ def _utf8_frame(path: Path) -> gpd.GeoDataFrame | None:
 def decoded_note(label: str, encoding: str) -> str:
     """The import's note that the text of ``label`` was decoded from ``encoding``."""
     return f"{label}: text decoded from {encoding}"
-
-
-def repair_text(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
-    """Text GDAL decoded with the wrong code page, decoded again (see :mod:`.encoding`)."""
-    from .encoding import repair_frame_text
-
-    return repair_frame_text(frame)
 
 
 # --------------------------------------------------------------------------- KML tables

@@ -265,7 +265,7 @@ class Staging:
         return made
 
     def stage(self, target: str | os.PathLike[str], name: str | None = None, *,
-              optional: bool = False) -> Path:
+              optional: bool = False, sidecars: tuple[str, ...] = ()) -> Path:
         """A path in the staging folder that becomes ``target`` on commit.
 
         Parameters
@@ -278,6 +278,9 @@ class Staging:
         optional
             When the writer does not produce this file, a file of that name left by an
             earlier write is removed (a stale sidecar), instead of failing.
+        sidecars
+            Suffixes of the files the writer puts beside it (a Shapefile's ``.shx``,
+            ``.dbf``...): staged as optional files that move with it as one set.
         """
         if is_stdout(target):
             if self._members:
@@ -291,6 +294,8 @@ class Staging:
             raise ExportError(f"{final}: {folder} is not a folder")
         staged = self._ensure_dir(folder) / (name or final.name)
         self._members.append((staged, final, optional))
+        for suffix in sidecars:
+            self.stage(final.with_suffix(suffix), staged.with_suffix(suffix).name, optional=True)
         return staged
 
     def commit(self) -> None:
@@ -389,11 +394,7 @@ def atomic_path(path: str | os.PathLike[str], *, name: str | None = None,
     lacks is removed.
     """
     with staging() as st:
-        staged = st.stage(path, name)
-        for suffix in sidecars:
-            st.stage(Path(path).with_suffix(suffix), staged.with_suffix(suffix).name,
-                     optional=True)
-        yield staged
+        yield st.stage(path, name, sidecars=sidecars)
 
 
 @contextlib.contextmanager

@@ -35,12 +35,6 @@ _TRUE = {"true", "t", "yes", "y", "1", "có", "co", "đúng"}
 _FALSE = {"false", "f", "no", "n", "0", "không", "khong", "sai"}
 
 
-def _gdal_open_options(path: Path) -> dict[str, Any]:
-    if path.suffix.lower() == ".csv":
-        return {"GEOM_POSSIBLE_NAMES": "geometry,WKT,wkt", "KEEP_GEOM_COLUMNS": "NO"}
-    return {}
-
-
 def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     import pyogrio
     from pyogrio.errors import DataLayerError
@@ -52,8 +46,10 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     screen_geojson_text(path)
     encoding = None
     try:
-        kwargs: dict[str, Any] = _gdal_open_options(path)
-        if path.suffix.lower() == ".shp":
+        kwargs: dict[str, Any] = {}
+        if path.suffix.lower() == ".csv":
+            kwargs.update(GEOM_POSSIBLE_NAMES="geometry,WKT,wkt", KEEP_GEOM_COLUMNS="NO")
+        elif path.suffix.lower() == ".shp":
             # GDAL misreads several .cpg names (and loses a character per value in
             # Windows-1258): read the bytes as Latin-1 and decode them here
             encoding = shapefile_encoding(path)

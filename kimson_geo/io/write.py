@@ -46,10 +46,7 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 #: Text formats that may go to standard output (``-o -``).
 STREAMABLE = ("geojson", "csv", "kml")
-_SUFFIX_TO_FORMAT = {
-    ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".shp": "shp",
-    ".csv": "csv", ".kml": "kml", ".fgb": "fgb",
-}
+_SUFFIX_TO_FORMAT = {suffix: key for key, (_, suffix, _) in FORMATS.items()} | {".json": "geojson"}
 #: Longest text a Shapefile (dBase) field holds, in bytes.
 DBF_TEXT_BYTES = 254
 #: Decimals kept in GeoJSON coordinates (1e-7 degree is about 1 cm).
@@ -497,9 +494,7 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], folder: str | os.PathLi
     with staging() as st:
         for name, frame in layers.items():
             target = base / f"{name}{suffix}"
-            staged = st.stage(target)
-            for extra in sidecars:
-                st.stage(target.with_suffix(extra), staged.with_suffix(extra).name, optional=True)
+            staged = st.stage(target, sidecars=sidecars)
             out = _frame_for(frame, key, None, str(target))
             _write_gdal(out, staged, key, name, str(target))
             verify_written(staged, key, len(out), layer=name, target=str(target))
