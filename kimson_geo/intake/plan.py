@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..registry import LAYER_NAMES
 from .mapping import ValueUse
 
 __all__ = ["MappingPlan", "SourceUse", "toml_string"]
@@ -113,7 +114,7 @@ class MappingPlan:
             lines.append(f"[sources.{toml_string(label)}]")
             if use.layer is None:
                 lines.append('layer = ""  # no layer recognised: name one '
-                             "(" + ", ".join(_layer_names()) + ")")
+                             "(" + ", ".join(LAYER_NAMES) + ")")
             else:
                 lines.append(f"layer = {toml_string(use.layer)}  # {_comment(use.how)}")
             if use.pinned_crs:
@@ -138,9 +139,3 @@ class MappingPlan:
                                  f"# {count}{why}")
                 lines.append("")
         return "\n".join(lines).rstrip() + "\n"
-
-
-def _layer_names() -> tuple[str, ...]:
-    from ..registry import LAYER_NAMES
-
-    return LAYER_NAMES

@@ -9,7 +9,6 @@ a file that cannot be read is a :class:`DataSourceError` naming it, never a skip
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataSourceError
+from ..io.read import gdal_frame as read_frame
 from ..io.sources import check_input, list_source_layers
 from ..text import normalize_frame_text
 from .dictionary import Dictionary, fold
@@ -86,23 +86,9 @@ def read_delivery_file(path: Path, dictionary: Dictionary, *, src_crs: object | 
 
 def gdal_frame(path: Path, layer: str | None = None, *, normalize: bool = True,
                **options: object) -> gpd.GeoDataFrame:
-    """One layer of ``path`` through pyogrio (by Arrow when pyarrow is installed), text in
-    NFC unless ``normalize`` is false; GDAL's failure as one line."""
-    import pyogrio
-    from pyogrio.errors import DataLayerError
-    from pyogrio.errors import DataSourceError as OgrSourceError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
-            warnings.filterwarnings("ignore", message="Could not parse column")
-            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True,
-                                           **options)
-    except (OgrSourceError, DataLayerError) as exc:
-        reason = " ".join(str(exc).split())
-        raise DataSourceError(f"{path}: cannot be read: {reason}") from None
-    if not isinstance(frame, gpd.GeoDataFrame):
-        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
+    """One layer of ``path`` (:func:`kimson_geo.io.read.gdal_frame`), text in NFC unless
+    ``normalize`` is false."""
+    frame = read_frame(path, layer, what="", **options)
     return normalize_frame_text(frame) if normalize else frame
 
 

@@ -219,10 +219,6 @@ def _locked(folder: Path, name: str) -> Iterator[None]:
         os.close(fd)
 
 
-def _stdout_binary() -> IO[bytes]:
-    return getattr(sys.stdout, "buffer", sys.stdout)  # type: ignore[return-value]
-
-
 def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
@@ -349,7 +345,7 @@ class Staging:
 
     @staticmethod
     def _copy_to_stdout(staged: Path) -> None:
-        out = _stdout_binary()
+        out: IO[bytes] = getattr(sys.stdout, "buffer", sys.stdout)  # type: ignore[assignment]
         with open(staged, "rb") as source:
             while chunk := source.read(_COPY_CHUNK):
                 out.write(chunk)

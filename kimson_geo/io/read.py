@@ -21,7 +21,7 @@ from ..crs import ensure_wgs84, resolve_crs
 from ..errors import DataSourceError, LayerError
 from ..registry import LAYER_NAMES, LayerSpec, layer_spec
 from ..text import is_text_dtype, nfc, normalize_frame_text
-from .encoding import READ_AS, shapefile_encoding, transcode_frame
+from .encoding import READ_AS, SAMPLE_FEATURES, shapefile_encoding, transcode_frame
 from .limits import check_text_values, max_property_chars, screen_geojson_text
 from .sources import READABLE_SUFFIXES, check_input, resolve
 
@@ -35,44 +35,54 @@ _TRUE = {"true", "t", "yes", "y", "1", "có", "co", "đúng"}
 _FALSE = {"false", "f", "no", "n", "0", "không", "khong", "sai"}
 
 
-def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+def gdal_frame(path: Path, layer: str | None = None, *, what: str = " as a vector layer",
+               **options: Any) -> gpd.GeoDataFrame:
+    """One layer of ``path`` through pyogrio (``options`` are its own); GDAL's failure is one
+    :class:`DataSourceError` line, ``{path}: cannot be read{what}: …``."""
     import pyogrio
     from pyogrio.errors import DataLayerError
     from pyogrio.errors import DataSourceError as OgrSourceError
 
+    try:
+        with warnings.catch_warnings():
+            # a column of mixed numbers and text stays text; the registry types it later
+            warnings.filterwarnings("ignore", message="Could not parse column")
+            # GDAL's notes on what it dropped; the structure checks report them properly
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
+            # through Arrow: a third less CPU than pyogrio's per-field NumPy path
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **options)
+    except (OgrSourceError, DataLayerError) as exc:
+        reason = " ".join(str(exc).split())
+        if "Too many characters" in reason:  # json-c's own limit on one value
+            reason += f" (a value far over the limit of {max_property_chars():,} characters)"
+        raise DataSourceError(f"{path}: cannot be read{what}: {reason}") from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
+    return frame
+
+
+def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     check_input(path)
     if path.suffix.lower() == ".parquet":
         return _read_parquet(path)
     screen_geojson_text(path)
     encoding = None
+    kwargs: dict[str, Any] = {}
+    if path.suffix.lower() == ".csv":
+        kwargs.update(GEOM_POSSIBLE_NAMES="geometry,WKT,wkt", KEEP_GEOM_COLUMNS="NO")
+    elif path.suffix.lower() == ".shp":
+        # GDAL misreads several .cpg names (and loses a character per value in
+        # Windows-1258): read the bytes as Latin-1 and decode them here
+        encoding = shapefile_encoding(path, gdal_frame(
+            path, read_geometry=False, encoding=READ_AS, max_features=SAMPLE_FEATURES))
+        plain = encoding.name in ("ascii", "utf-8")
+        kwargs["encoding"] = "UTF-8" if plain else READ_AS
     try:
-        kwargs: dict[str, Any] = {}
-        if path.suffix.lower() == ".csv":
-            kwargs.update(GEOM_POSSIBLE_NAMES="geometry,WKT,wkt", KEEP_GEOM_COLUMNS="NO")
-        elif path.suffix.lower() == ".shp":
-            # GDAL misreads several .cpg names (and loses a character per value in
-            # Windows-1258): read the bytes as Latin-1 and decode them here
-            encoding = shapefile_encoding(path)
-            plain = encoding.name in ("ascii", "utf-8")
-            kwargs["encoding"] = "UTF-8" if plain else READ_AS
-        with warnings.catch_warnings():
-            # a column of mixed numbers and text stays text; the registry types it below
-            warnings.filterwarnings("ignore", message="Could not parse column")
-            # GDAL's notes on what it dropped; the structure checks report them properly
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
-            # through Arrow: a third less CPU than pyogrio's per-field NumPy path
-            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **kwargs)
-    except (OgrSourceError, DataLayerError) as exc:
-        reason = " ".join(str(exc).split())
-        if "Too many characters" in reason:  # json-c's own limit on one value
-            reason += f" (a value far over the limit of {max_property_chars():,} characters)"
-        raise DataSourceError(f"{path}: cannot be read as a vector layer: {reason}") from exc
+        frame = gdal_frame(path, layer, **kwargs)
     except UnicodeDecodeError as exc:
         raise DataSourceError(
             f"{path}: text is not UTF-8 (Windows-1258 or TCVN3?); re-save it as UTF-8"
         ) from exc
-    if not isinstance(frame, gpd.GeoDataFrame):
-        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
     if encoding is not None:
         if kwargs["encoding"] == READ_AS:
             frame = transcode_frame(frame, encoding.name)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from ..errors import DataSourceError
 from ..registry import LAYER_NAMES, layer_spec
@@ -37,6 +37,7 @@ READABLE_SUFFIXES: tuple[str, ...] = (
 #: Files that hold several layers, each named inside the file.
 MULTI_LAYER_SUFFIXES: frozenset[str] = frozenset({".gpkg", ".sqlite"})
 _DXF = ".dxf"
+T = TypeVar("T")
 #: A Shapefile is read with these beside it; each must be a regular file too.
 _SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
@@ -188,29 +189,30 @@ def _shapefile_sidecars(path: Path) -> list[Path]:
     return sorted(found)
 
 
-def _ambiguous(root: Path, layer: str, paths: list[Path]) -> DataSourceError:
-    both = " and ".join(p.name for p in paths)
-    return DataSourceError(f"{root}: {both} both hold layer {layer!r}; keep one of them")
+def _by_layer(items: Iterable[tuple[str, T]], layer: str | None) -> dict[str, list[T]]:
+    """The items whose name spells a registry layer (``layer`` only, when given), grouped
+    by that layer in registry order."""
+    found: dict[str, list[T]] = {}
+    for spelled, item in items:
+        name = registry_layer(spelled)
+        if name is not None and (layer is None or name == layer):
+            found.setdefault(name, []).append(item)
+    return {name: found[name] for name in LAYER_NAMES if name in found}
 
 
 def _folder(root: Path, layer: str | None, prefer: tuple[str, ...]) -> list[LayerSource]:
-    by_layer: dict[str, list[Path]] = {}
-    for entry in sorted(root.iterdir()):
-        if entry.suffix.lower() not in READABLE_SUFFIXES or entry.is_dir():
-            continue
-        name = registry_layer(entry.stem)
-        if name is not None and (layer is None or name == layer):
-            by_layer.setdefault(name, []).append(entry)
+    entries = [(e.stem, e) for e in sorted(root.iterdir())
+               if e.suffix.lower() in READABLE_SUFFIXES and not e.is_dir()]
     found = []
-    for name in LAYER_NAMES:
-        candidates = by_layer.get(name, [])
+    for name, candidates in _by_layer(entries, layer).items():
         if len(candidates) > 1:
             preferred = [p for p in candidates if p.suffix.lower() in prefer]
             if len(preferred) != 1:
-                raise _ambiguous(root, name, candidates)
+                both = " and ".join(p.name for p in candidates)
+                raise DataSourceError(f"{root}: {both} both hold layer {name!r}; keep one of "
+                                      "them")
             candidates = preferred
-        if candidates:
-            found.append(LayerSource(name, candidates[0]))
+        found.append(LayerSource(name, candidates[0]))
     if not found:
         wanted = f"{layer}.geojson" if layer else ", ".join(f"{n}.geojson" for n in LAYER_NAMES[:3])
         raise DataSourceError(
@@ -234,21 +236,12 @@ def list_source_layers(path: Path) -> list[str]:
 
 def _match_inner(path: Path, inner: list[str], layer: str | None) -> list[LayerSource]:
     """Registry layers among the layers inside ``path`` (a GeoPackage or a drawing)."""
-    by_layer: dict[str, list[str]] = {}
-    for spelled in inner:
-        name = registry_layer(spelled)
-        if name is not None and (layer is None or name == layer):
-            by_layer.setdefault(name, []).append(spelled)
     found = []
-    for name in LAYER_NAMES:
-        spellings = by_layer.get(name, [])
+    for name, spellings in _by_layer(((s, s) for s in inner), layer).items():
         if len(spellings) > 1:
-            raise DataSourceError(
-                f"{path}: layers {' and '.join(repr(s) for s in spellings)} both hold "
-                f"layer {name!r}; keep one of them"
-            )
-        if spellings:
-            found.append(LayerSource(name, path, spellings[0]))
+            raise DataSourceError(f"{path}: layers {' and '.join(repr(s) for s in spellings)} "
+                                  f"both hold layer {name!r}; keep one of them")
+        found.append(LayerSource(name, path, spellings[0]))
     return found
 
 

@@ -31,10 +31,6 @@ FAMILY = "attributes"
 _DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 
 
-def _is_text(series: pd.Series) -> bool:
-    return is_text_dtype(series.dtype)
-
-
 def _registry_layers(ctx: Context) -> Iterator[tuple[str, LayerSpec]]:
     if not ctx.layer_known:
         return
@@ -245,20 +241,12 @@ def required_field(ctx: Context) -> Iterator[Findings | Issue]:
             series = frame[field.name]
             empty = series.isna()
             # blank text counts as empty in a text field; in another it is field-type's
-            if field.type == "str" and _is_text(series):
+            if field.type == "str" and is_text_dtype(series.dtype):
                 empty |= _blank(series, _types(ctx, name, series))
             rows = np.asarray(empty, dtype=bool).nonzero()[0]
             if len(rows):
                 yield ctx.flag("required-field", name, rows, "required value is empty",
                                field=field.name)
-
-
-def _schema_failures(ctx: Context, name: str) -> pd.DataFrame:
-    """pandera's failure cases for layer ``name`` (run once per layer, shared by rules)."""
-    key = ("schema-failures", name)
-    if key not in ctx.cache:
-        ctx.cache[key] = _run_schema(ctx, name)
-    return ctx.cache[key]
 
 
 def _checked(field: FieldSpec) -> bool:
@@ -356,7 +344,10 @@ def unique_id(ctx: Context) -> Iterator[Findings | Issue]:
 
 def _from_schema(ctx: Context, prefix: str, rule_id: str) -> Iterator[Findings]:
     for name, spec in _registry_layers(ctx):
-        failures = _schema_failures(ctx, name)
+        key = ("schema-failures", name)  # run once per layer, shared by two rules
+        if key not in ctx.cache:
+            ctx.cache[key] = _run_schema(ctx, name)
+        failures = ctx.cache[key]
         if failures.empty:
             continue
         hits = failures[failures["check"].astype(str).str.startswith(prefix)]
