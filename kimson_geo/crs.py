@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
     from pyproj import CRS, Transformer
 
-__all__ = ["resolve_crs", "ensure_wgs84", "PROJECTED_HINT", "DEGREES_HINT", "metric_transformer",
+__all__ = ["resolve_crs", "ensure_wgs84", "PROJECTED_HINT", "DEGREES_HINT", "transformer",
            "to_metric_array", "metres_per_degree"]
 
 PROJECTED_HINT = "VN-2000? pass --src-crs EPSG:5899"
@@ -104,12 +104,13 @@ def _lon_lat_range(bounds: np.ndarray) -> bool:
 # that only need a few features (or only the end points) in metres transform only those.
 
 
-@lru_cache(maxsize=16)
-def metric_transformer(src: Any) -> Transformer:
-    """The (cached) transformer from ``src`` to the metric CRS that ``to_crs`` uses."""
+@lru_cache(maxsize=64)
+def transformer(src: Any, dst: Any = METRIC_CRS) -> Transformer:
+    """The (cached) transformer from ``src`` to the metric CRS (or ``dst``) that ``to_crs``
+    uses."""
     from pyproj import CRS, Transformer
 
-    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(METRIC_CRS),
+    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst),
                                 always_xy=True)
 
 
@@ -120,7 +121,7 @@ def to_metric_array(geoms: np.ndarray, src: Any) -> np.ndarray:
     import shapely
 
     geoms = np.asarray(geoms, dtype=object)
-    transform = metric_transformer(src).transform
+    transform = transformer(src).transform
     has_z = shapely.has_z(geoms)
     if not has_z.any():
         coords = shapely.get_coordinates(geoms)

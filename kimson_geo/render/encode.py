@@ -70,6 +70,8 @@ def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np
     import shapely
     from pyproj import Transformer
 
+    from ..crs import transformer
+
     geoms = np.asarray(geoms, dtype=object)
     if tolerance_m <= 0 or len(geoms) == 0:
         return geoms
@@ -77,11 +79,10 @@ def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np
     todo = np.flatnonzero((types > 0) & (types != 4) & ~shapely.is_empty(geoms))
     if len(todo) == 0:
         return geoms
-    forward = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
-    back = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
+    forward, back = transformer(WGS84), transformer(METRIC_CRS, WGS84)
 
-    def project(transformer: Transformer) -> Any:
-        return lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    def project(move: Transformer) -> Any:
+        return lambda xy: np.column_stack(move.transform(xy[:, 0], xy[:, 1]))
 
     metric = shapely.transform(geoms[todo], project(forward))
     finite = np.isfinite(shapely.bounds(metric)).all(axis=1)
