@@ -13,7 +13,7 @@ mapping.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..registry import LAYER_NAMES
@@ -46,11 +46,11 @@ class SourceUse:
     layer: str | None
     features: int
     crs: str = ""
-    encoding: str | None = None
-    how: str = ""
     #: the CRS the table was read in when it was assumed or given (``crs`` in the TOML,
     #: which ``--mapping`` then honours); None when the file names its own
     pinned_crs: str | None = None
+    encoding: str | None = None
+    how: str = ""
 
 
 @dataclass
@@ -92,18 +92,7 @@ class MappingPlan:
         return [label for label, use in self.sources.items() if use.layer is None]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "sources": {k: {"layer": v.layer, "features": v.features, "crs": v.crs,
-                            "pinned_crs": v.pinned_crs, "encoding": v.encoding, "how": v.how}
-                        for k, v in self.sources.items()},
-            "fields": {layer: {c: t for c, t in table.items()}
-                       for layer, table in self.fields.items()},
-            "values": {layer: {name: {raw: {"target": u.target, "count": u.count,
-                                            "reason": u.reason}
-                                      for raw, u in table.items()}
-                               for name, table in fields.items()}
-                       for layer, fields in self.values.items()},
-        }
+        return asdict(self)
 
     def to_toml(self) -> str:
         """The plan as a mapping file (see the module docstring)."""

@@ -19,7 +19,7 @@ locking) lives in the backend modules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -231,9 +231,7 @@ class Revision:
     claims: list[dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rev": self.rev, "time": self.time, "author": self.author,
-                "message": self.message, "allow_errors": self.allow_errors,
-                "source": self.source, "counts": self.counts, "claims": self.claims}
+        return asdict(self)
 
 
 def all_layer_specs() -> list[LayerSpec]:
