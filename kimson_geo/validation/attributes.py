@@ -83,12 +83,10 @@ class _Types:
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 
 
-def _types(ctx: Context | None, layer: str, series: pd.Series) -> _Types | None:
+def _types(ctx: Context, layer: str, series: pd.Series) -> _Types | None:
     """The :class:`_Types` of an object column (computed once per context), else None."""
     if series.dtype != object:
         return None
-    if ctx is None:
-        return _Types(series)
     key = ("value-types", layer, series.name)
     if key not in ctx.cache:
         ctx.cache[key] = _Types(series)
@@ -103,14 +101,14 @@ def _isinstance(series: pd.Series, types: _Types | None,
     return pd.Series(types.mask(test), index=series.index)
 
 
-def _typed_ok(series: pd.Series, kind: str,
-              get_types: Callable[[], _Types | None] | None = None) -> pd.Series:
+def _typed_ok(series: pd.Series, kind: str, get_types: Callable[[], _Types | None]
+              ) -> pd.Series:
     """Boolean mask of the values whose type fits ``kind`` (nulls count as fitting).
 
     ``get_types``: gives the column's :class:`_Types` (cached) when it is needed."""
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _ALL_FIT[kind]:
         return pd.Series(True, index=series.index)
-    types = get_types() if get_types is not None else _types(None, "", series)
+    types = get_types()
     if kind == "str":
         if isinstance(series.dtype, pd.StringDtype):
             return pd.Series(True, index=series.index)
