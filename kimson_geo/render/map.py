@@ -36,7 +36,6 @@ from .text import check_lang, esc, format_value, ui
 
 if TYPE_CHECKING:
     import folium
-    import geopandas as gpd
 
     from .elements import DataLayer
     from .encode import EncodedLayer
@@ -103,13 +102,6 @@ _BASE_TILES: dict[str, tuple[str, str, str, int]] = {
         "abcd", 20,
     ),
 }
-
-
-def _frames(inv: Any) -> Mapping[str, gpd.GeoDataFrame]:
-    layers = getattr(inv, "layers", inv)
-    if not isinstance(layers, Mapping):
-        raise TypeError("to_map needs an Inventory (or a mapping of layer name to frame)")
-    return layers
 
 
 def _select(frames: Mapping[str, Any], layers: Sequence[str] | None) -> list[str]:
@@ -403,7 +395,9 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
     from .encode import encode_layer
 
     lang = check_lang(lang)
-    frames = _frames(inv)
+    frames = getattr(inv, "layers", inv)
+    if not isinstance(frames, Mapping):
+        raise TypeError("to_map needs an Inventory (or a mapping of layer name to frame)")
     names = _select(frames, layers)
 
     area_or_line = sum(int((~frames[name].geometry.geom_type.isin(["Point", "MultiPoint"])).sum())
