@@ -196,9 +196,7 @@ def write_report(source: str | os.PathLike[str] | Inventory | None, path: str | 
 
 
 def _format_from_suffix(path: str | os.PathLike[str]) -> str:
-    suffix = Path(str(path)).suffix.lower()
-    if suffix == ".pdf":
-        return "pdf"
-    if suffix in (".html", ".htm"):
-        return "html"
+    found = {".pdf": "pdf", ".html": "html", ".htm": "html"}.get(Path(str(path)).suffix.lower())
+    if found is not None:
+        return found
     raise ExportError(f"{path}: cannot tell the report format from the name; give pdf or html")

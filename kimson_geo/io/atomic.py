@@ -104,13 +104,6 @@ _PREVIOUS: dict[int, Any] = {}
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def _remove_live() -> None:
-    with _LIVE_LOCK:
-        for folder in list(_LIVE):
-            shutil.rmtree(folder, ignore_errors=True)
-        _LIVE.clear()
-
-
 def _restore_handlers() -> None:
     for signum, previous in _PREVIOUS.items():
         with contextlib.suppress(ValueError, OSError):
@@ -122,7 +115,9 @@ def _on_signal(signum: int, frame: Any) -> None:
     # remove what is staged, then behave as the process would have without us
     previous = _PREVIOUS.get(signum, signal.SIG_DFL)
     with _LIVE_LOCK:
-        _remove_live()
+        for folder in list(_LIVE):
+            shutil.rmtree(folder, ignore_errors=True)
+        _LIVE.clear()
         _restore_handlers()
     if callable(previous):
         previous(signum, frame)

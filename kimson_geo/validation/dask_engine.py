@@ -348,15 +348,12 @@ def validate_dask(source: str | os.PathLike[str] | None = None, *, layer: str | 
              Path(tmp), report, found, claim_sources)
         if sources.kind != "file" and layer is None:
             report.claims = _claims(claim_sources, src_crs)
-    for item in sorted(found, key=_rule_order):  # stable: each rule's findings in order
-        report.add(item)
-    return report
-
-
-def _rule_order(item: Findings | Issue) -> int:
     from .rules import RULES
 
-    return list(RULES).index(item.rule) if item.rule in RULES else -1
+    order = {rule_id: k for k, rule_id in enumerate(RULES)}
+    for item in sorted(found, key=lambda i: order.get(i.rule, -1)):  # stable: rule by rule
+        report.add(item)
+    return report
 
 
 def _claims(sources: dict[str, Any], src_crs: object | None) -> list[Any]:
