@@ -79,14 +79,12 @@ where_opt = click.option(
     help="Filter on attributes, e.g. \"kind == 'main' and width_m < 5\" (parsed, never run: "
          "comparisons, and/or/not, in (…), between, is null, contains).",
 )
-within_khu_opt = click.option(
-    "--within-khu", default=None, metavar="KHU", help="Khu id or name (e.g. 'Kim Thành').",
-)
+within_khu_opt = click.option("--within-khu", default=None, metavar="KHU",
+                              help="Khu id or name (e.g. 'Kim Thành').")
 near_opt = click.option("--near", default=None, metavar="LAT,LON,M",
                         help="Features within M metres of LAT,LON (measured in EPSG:5899).")
-bbox_opt = click.option(
-    "--bbox", default=None, metavar="W,S,E,N", help="Features intersecting this lon/lat box.",
-)
+bbox_opt = click.option("--bbox", default=None, metavar="W,S,E,N",
+                        help="Features intersecting this lon/lat box.")
 
 
 def filter_opts(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -42,10 +42,8 @@ def _environment() -> Any:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("kimson_geo.document", "templates"),
-                             autoescape=True,
-                             undefined=jinja2.StrictUndefined,
-                             trim_blocks=False,
-                             lstrip_blocks=False)
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=False, lstrip_blocks=False)
     env.filters["css_string"] = css_string
     return env
 
