@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .errors import QueryError
-from .registry import ID, KHU_LAYER, METRIC_CRS, NAME, WGS84
+from .registry import ID, KHU_LAYER, METRIC_CRS, NAME, WGS84, layer_spec
 from .text import nfc
 
 if TYPE_CHECKING:
@@ -133,7 +133,6 @@ def query(inv: Inventory, layer: str, *, where: str | None = None, within_khu: s
     frame = inv[layer]
     mask = np.ones(len(frame), dtype=bool)
     if where is not None:
-        from .registry import layer_spec
         from .where import where_mask
 
         # a registry field the file leaves out is all null, not an unknown column

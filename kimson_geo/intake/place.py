@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..crs import transformer
+from ..crs import resolve_crs, transformer
 from ..errors import CRSError
 from ..registry import WGS84
 
@@ -141,8 +141,6 @@ def settle_crs(frame: gpd.GeoDataFrame, dictionary: Dictionary, *, source: str,
     CRS on coordinates of millions is no CRS at all); then :func:`guess_crs`.
     """
     import shapely
-
-    from ..crs import resolve_crs
 
     if src_crs is not None:
         crs = resolve_crs(src_crs)

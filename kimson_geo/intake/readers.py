@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import DataSourceError
 from ..io.read import gdal_frame as read_frame
 from ..io.sources import check_input, list_source_layers
-from ..text import normalize_frame_text
+from ..text import normalize_frame_text, string_columns
 from .dictionary import Dictionary, fold
 from .encoding import repair_frame_text
 from .place import settle_crs
@@ -167,8 +167,6 @@ def _utf8_frame(path: Path) -> gpd.GeoDataFrame | None:
     """The Shapefile with GDAL decoding its text as UTF-8, in NFC; None when some of it is
     not UTF-8 (GDAL then passes the bytes on, or pyogrio fails on them)."""
     import pyarrow as pa
-
-    from ..text import string_columns
 
     try:
         frame = gdal_frame(path, normalize=False, encoding="UTF-8")

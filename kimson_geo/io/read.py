@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..crs import ensure_wgs84, resolve_crs
 from ..errors import DataSourceError, LayerError
-from ..registry import LAYER_NAMES, LayerSpec, layer_spec
+from ..registry import ID, LAYER_NAMES, NAME, LayerSpec, layer_spec
 from ..text import is_text_dtype, nfc, normalize_frame_text
 from .encoding import READ_AS, SAMPLE_FEATURES, shapefile_encoding, transcode_frame
 from .limits import check_text_values, max_property_chars, screen_geojson_text
@@ -174,8 +174,6 @@ def _from_dxf(frame: gpd.GeoDataFrame, cad_layer: str | None) -> gpd.GeoDataFram
         if mine.any():
             frame = frame[mine.to_numpy(dtype=bool)].reset_index(drop=True)
     renames = {}
-    from ..registry import ID, NAME
-
     if _DXF_HANDLE in frame.columns and ID not in frame.columns:
         renames[_DXF_HANDLE] = ID
     if _DXF_TEXT in frame.columns and NAME not in frame.columns:

@@ -208,7 +208,6 @@ class Context:
         """
         key = ("metres-per-degree", name)
         if key not in self.cache:
-            import numpy as np
             import shapely
 
             from ..crs import metres_per_degree
