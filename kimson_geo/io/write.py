@@ -53,6 +53,11 @@ DBF_TEXT_BYTES = 254
 GEOJSON_PRECISION = 7
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: GDAL options of each format (GeoPackage 1.2: QGIS 3.22 warns on every layer of a 1.4 file)
+_OPTIONS: dict[str, dict[str, object]] = {
+    "shp": {"layer_options": {"ENCODING": "UTF-8"}},
+    "csv": {"layer_options": {"GEOMETRY": "AS_WKT", "GEOMETRY_NAME": "geometry"}},
+    "gpkg": {"dataset_options": {"VERSION": "1.2"}}}
 #: How each text format ends when GDAL finished it; a short write (a full disk) does not.
 _ENDINGS = {"geojson": b"}", "kml": b"</kml>", "csv": b"\n"}
 #: GDAL warnings that mean the write itself failed (pyogrio turns CPLE warnings into these).
@@ -233,17 +238,6 @@ def _geojson_layout(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str
     return plain, options
 
 
-def _options(key: str) -> dict[str, object]:
-    if key == "shp":
-        return {"layer_options": {"ENCODING": "UTF-8"}}
-    if key == "csv":
-        return {"layer_options": {"GEOMETRY": "AS_WKT", "GEOMETRY_NAME": "geometry"}}
-    if key == "gpkg":
-        # 1.2: QGIS 3.22 warns on every layer of a 1.4 file
-        return {"dataset_options": {"VERSION": "1.2"}}
-    return {}
-
-
 def _short(text: str, limit: int = 240) -> str:
     """GDAL's message on one line, cut (it may quote a whole SQL script)."""
     text = " ".join(text.split())
@@ -267,7 +261,7 @@ def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
 
     driver = FORMATS[key][0]
     extra: dict[str, object] = {"promote_to_multi": True} if key == "shp" else {}
-    options = _options(key)
+    options = dict(_OPTIONS.get(key, {}))
     if key == "geojson":
         frame, options["layer_options"] = _geojson_layout(frame)
     if key in ("geojson", "gpkg") and _arrow_safe(frame):
