@@ -325,9 +325,6 @@ class Dictionary:
                 return role
         return None
 
-    def codes_of(self, layer: str, name: str) -> list[str]:
-        return list(layer_spec(layer).field(name).codes or {})
-
 
 def _contains(words: tuple[str, ...], entry: tuple[str, ...]) -> bool:
     """Whether ``entry`` occurs in ``words`` as consecutive whole words."""
