@@ -236,35 +236,23 @@ class Context:
             return None
         return self.metric(name).union_all()
 
-    def _id_values(self, layer: str, rows: np.ndarray) -> np.ndarray | None:
-        """The ``id`` values of features ``rows`` (an object array), None without ids."""
-        frame = self.layers[layer]
-        if ID not in frame.columns:
-            return None
-        # only the rows asked for: a million ids as Python text take some 70 MB
-        return frame[ID].take(rows).to_numpy(dtype=object)
-
     def feature_ids(self, layer: str, rows: np.ndarray) -> np.ndarray:
         """The ``id`` of features ``rows`` of ``layer`` as text, None where unknown."""
         import pandas as pd
 
         out = np.full(len(rows), None, dtype=object)
-        values = self._id_values(layer, rows) if len(rows) else None
-        if values is None:
+        frame = self.layers[layer]
+        if not len(rows) or ID not in frame.columns:
             return out
+        # only the rows asked for: a million ids as Python text take some 70 MB
+        values = frame[ID].take(rows).to_numpy(dtype=object)
         known = ~pd.isna(values)
         out[known] = [v if type(v) is str else str(v) for v in values[known]]
         return out
 
     def feature_id(self, layer: str, index: int) -> str | None:
         """The ``id`` of feature ``index`` of ``layer``."""
-        import pandas as pd
-
-        values = self._id_values(layer, np.asarray([index], dtype=np.int64))
-        value = None if values is None else values[0]
-        if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
-            return None
-        return str(value)
+        return self.feature_ids(layer, np.asarray([index], dtype=np.int64))[0]
 
     def geometries(self, layer: str) -> np.ndarray:
         """The layer's geometries (as read) as a numpy object array (cached)."""
