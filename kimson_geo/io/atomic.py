@@ -44,8 +44,8 @@ from typing import IO, Any
 
 from ..errors import ExportError
 
-__all__ = ["STDOUT", "is_stdout", "check_target", "Staging", "staging", "atomic_path",
-           "atomic_open", "write_bytes", "write_text"]
+__all__ = ["STDOUT", "is_stdout", "check_target", "file_kind", "Staging", "staging",
+           "atomic_path", "atomic_open", "write_bytes", "write_text"]
 
 #: The name that means standard output (``-o -``).
 STDOUT = "-"
@@ -59,7 +59,8 @@ def is_stdout(path: str | os.PathLike[str] | None) -> bool:
     return path is not None and os.fspath(path) == STDOUT
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file of ``mode`` (``st_mode``) is, for a message: ``a folder``, ``a FIFO``..."""
     for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                        (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket")):
@@ -91,7 +92,7 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         raise ExportError(f"{target}: cannot be checked: {exc.strerror}") from exc
     if not stat.S_ISREG(st.st_mode):
-        raise ExportError(f"{target}: is {_kind(st.st_mode)}; kimson-geo only replaces regular "
+        raise ExportError(f"{target}: is {file_kind(st.st_mode)}; kimson-geo only replaces regular "
                           "files (write to standard output with -o -)")
     return target
 

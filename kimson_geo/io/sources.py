@@ -25,6 +25,7 @@ from typing import Literal, TypeVar
 from ..errors import DataSourceError
 from ..registry import LAYER_NAMES, layer_spec
 from ..text import nfc
+from .atomic import file_kind
 
 __all__ = ["READABLE_SUFFIXES", "MULTI_LAYER_SUFFIXES", "MAX_FILE_BYTES_ENV", "LayerSource",
            "Sources", "resolve", "registry_layer", "check_regular_file", "check_input",
@@ -46,10 +47,6 @@ MAX_FILE_BYTES_ENV = "KIMSON_GEO_MAX_FILE_BYTES"
 #: Files larger than this are refused before reading (16 GiB: far past any ward's data,
 #: and past what a GeoDataFrame of it would fit into on most machines).
 _DEFAULT_MAX_FILE_BYTES = 16 * 1024**3
-
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"))
 
 
 @dataclass(frozen=True)
@@ -162,8 +159,8 @@ def check_regular_file(path: Path, *, max_bytes: int | None = None) -> os.stat_r
     except OSError as exc:
         raise DataSourceError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
-        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
-        raise DataSourceError(f"{path}: is {kind}, not a regular file; refusing to read it")
+        raise DataSourceError(f"{path}: is {file_kind(info.st_mode)}, not a regular file; "
+                              "refusing to read it")
     limit = max_file_bytes() if max_bytes is None else max_bytes
     if info.st_size > limit:
         raise DataSourceError(f"{path}: is {info.st_size:,} bytes, over the limit of {limit:,} "
