@@ -188,12 +188,10 @@ class Context:
         The same geometries as ``metric(name)`` (the same transformation), but only those
         are transformed unless the whole layer already is.
         """
-        if (METRIC, name) in self.cache:
-            return np.asarray(self.metric(name).array, dtype=object)[indices]
         from ..crs import to_metric_array
 
         geometry = self.layers[name].geometry
-        if geometry.crs is None:
+        if (METRIC, name) in self.cache or geometry.crs is None:
             return np.asarray(self.metric(name).array, dtype=object)[indices]
         return to_metric_array(np.asarray(geometry.array, dtype=object)[indices], geometry.crs)
 
