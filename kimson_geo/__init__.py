@@ -36,30 +36,10 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CRSError",
-    "DataSourceError",
-    "ExportError",
-    "ImportResult",
-    "Inventory",
-    "KimsonGeoError",
-    "LAYERS",
-    "LAYER_NAMES",
-    "LayerError",
-    "METRIC_CRS",
-    "QueryError",
-    "SchemaError",
-    "ValidationReport",
-    "WGS84",
-    "from_frames",
-    "import_delivery",
-    "layer_spec",
-    "load",
-    "render_map",
-    "validate",
-    "write_report",
-    "__version__",
-]
+__all__ = ["CRSError", "DataSourceError", "ExportError", "ImportResult", "Inventory",
+           "KimsonGeoError", "LAYERS", "LAYER_NAMES", "LayerError", "METRIC_CRS", "QueryError",
+           "SchemaError", "ValidationReport", "WGS84", "from_frames", "import_delivery",
+           "layer_spec", "load", "render_map", "validate", "write_report", "__version__"]
 
 _LAZY = {
     "Inventory": ".inventory",

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     import numpy as np
     from pyproj import CRS, Transformer
 
-__all__ = ["resolve_crs", "ensure_wgs84", "PROJECTED_HINT", "DEGREES_HINT", "metric_transformer",
-           "to_metric_array", "to_metric_xy", "metres_per_degree"]
+__all__ = ["resolve_crs", "ensure_wgs84", "PROJECTED_HINT", "DEGREES_HINT", "transformer",
+           "to_metric_array", "metres_per_degree"]
 
 PROJECTED_HINT = "VN-2000? pass --src-crs EPSG:5899"
 #: what to do when a projected CRS is declared for coordinates in degrees
@@ -67,18 +67,14 @@ def ensure_wgs84(
         raise CRSError(f"{source}: has no CRS and its coordinates are not longitude/latitude "
                        f"({PROJECTED_HINT})")
     if frame.crs.is_geographic and bounds is not None and not lon_lat:
-        raise CRSError(
-            f"{source}: coordinates up to ({bounds[2]:.0f}, {bounds[3]:.0f}) are not "
-            f"longitude/latitude; they look like projected metres ({PROJECTED_HINT})"
-        )
+        raise CRSError(f"{source}: coordinates up to ({bounds[2]:.0f}, {bounds[3]:.0f}) are not "
+                       f"longitude/latitude; they look like projected metres ({PROJECTED_HINT})")
     if frame.crs.is_projected and bounds is not None and lon_lat:
         # a VN-2000 .prj copied beside a file exported in degrees: metres near the false
         # origin are never where a Vietnamese ward is, degrees always are
-        raise CRSError(
-            f"{source}: coordinates up to ({bounds[2]:.4g}, {bounds[3]:.4g}) look like "
-            f"degrees (longitude/latitude), but the file says {_crs_label(frame.crs)}; "
-            f"{DEGREES_HINT}"
-        )
+        raise CRSError(f"{source}: coordinates up to ({bounds[2]:.4g}, {bounds[3]:.4g}) look like "
+                       f"degrees (longitude/latitude), but the file says {_crs_label(frame.crs)}; "
+                       f"{DEGREES_HINT}")
     if frame.crs.equals(WGS84) or frame.crs.to_epsg() == 4326:
         return frame.set_crs(WGS84, allow_override=True) if frame.crs != WGS84 else frame
     try:
@@ -108,12 +104,13 @@ def _lon_lat_range(bounds: np.ndarray) -> bool:
 # that only need a few features (or only the end points) in metres transform only those.
 
 
-@lru_cache(maxsize=16)
-def metric_transformer(src: Any) -> Transformer:
-    """The (cached) transformer from ``src`` to the metric CRS that ``to_crs`` uses."""
+@lru_cache(maxsize=64)
+def transformer(src: Any, dst: Any = METRIC_CRS) -> Transformer:
+    """The (cached) transformer from ``src`` to the metric CRS (or ``dst``) that ``to_crs``
+    uses."""
     from pyproj import CRS, Transformer
 
-    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(METRIC_CRS),
+    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst),
                                 always_xy=True)
 
 
@@ -124,7 +121,7 @@ def to_metric_array(geoms: np.ndarray, src: Any) -> np.ndarray:
     import shapely
 
     geoms = np.asarray(geoms, dtype=object)
-    transform = metric_transformer(src).transform
+    transform = transformer(src).transform
     has_z = shapely.has_z(geoms)
     if not has_z.any():
         coords = shapely.get_coordinates(geoms)
@@ -136,16 +133,6 @@ def to_metric_array(geoms: np.ndarray, src: Any) -> np.ndarray:
         moved = transform(*(coords[:, k] for k in range(coords.shape[1])))
         out[flat] = shapely.set_coordinates(geoms[flat].copy(), np.column_stack(moved))
     return out
-
-
-def to_metric_xy(xy: np.ndarray, src: Any) -> np.ndarray:
-    """Positions ``(n, 2)`` of ``src`` in the metric CRS (as ``to_crs`` moves 2-D vertices)."""
-    import numpy as np
-
-    if len(xy) == 0:
-        return np.zeros((0, 2))
-    x, y = metric_transformer(src).transform(xy[:, 0], xy[:, 1])
-    return np.column_stack([x, y])
 
 
 #: metres per degree of latitude, at least (the meridian arc at the equator, 110,574 m),

@@ -12,31 +12,13 @@ Messages name the file, the feature (index and id) and the field where they are 
 
 from __future__ import annotations
 
-__all__ = [
-    "KimsonGeoError",
-    "DataSourceError",
-    "LayerError",
-    "SchemaError",
-    "CRSError",
-    "QueryError",
-    "ExportError",
-    "StoreError",
-    "DeliveryRefused",
-    "PdfEngineError",
-    "OfflineAssetsError",
-    "locate",
-    "KimsonGeoWarning",
-    "DataLossWarning",
-]
+__all__ = ["KimsonGeoError", "DataSourceError", "LayerError", "SchemaError", "CRSError",
+           "QueryError", "ExportError", "StoreError", "DeliveryRefused", "PdfEngineError",
+           "OfflineAssetsError", "locate", "KimsonGeoWarning", "DataLossWarning"]
 
 
-def locate(
-    file: object | None = None,
-    *,
-    feature: int | None = None,
-    feature_id: object | None = None,
-    field: str | None = None,
-) -> str:
+def locate(file: object | None = None, *, feature: int | None = None,
+           feature_id: object | None = None, field: str | None = None) -> str:
     """Build the ``file: feature N (id X): field 'f'`` prefix used by every message.
 
     Examples

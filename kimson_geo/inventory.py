@@ -61,15 +61,9 @@ class Inventory:
         counts = ", ".join(f"{k}={len(v)}" for k, v in self.layers.items())
         return f"Inventory({counts}; source={str(self.source) if self.source else None!r})"
 
-    def query(
-        self,
-        layer: str,
-        *,
-        where: str | None = None,
-        within_khu: str | None = None,
-        near: tuple[float, float, float] | None = None,
-        bbox: tuple[float, float, float, float] | None = None,
-    ) -> gpd.GeoDataFrame:
+    def query(self, layer: str, *, where: str | None = None, within_khu: str | None = None,
+              near: tuple[float, float, float] | None = None,
+              bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
         """Features of ``layer`` that meet every filter given.
 
         See :func:`kimson_geo.query.query` for the filters' meaning.
@@ -120,14 +114,9 @@ class Inventory:
         return to_map(self, **options)
 
 
-def load(
-    path: str | os.PathLike[str] | None = None,
-    *,
-    layer: str | None = None,
-    src_crs: object | None = None,
-    rev: int | None = None,
-    as_of: str | None = None,
-) -> Inventory:
+def load(path: str | os.PathLike[str] | None = None, *, layer: str | None = None,
+         src_crs: object | None = None, rev: int | None = None, as_of: str | None = None
+         ) -> Inventory:
     """Load an inventory.
 
     Parameters

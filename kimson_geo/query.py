@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .errors import QueryError
-from .registry import ID, KHU_LAYER, METRIC_CRS, NAME, WGS84
+from .registry import ID, KHU_LAYER, METRIC_CRS, NAME, WGS84, layer_spec
 from .text import nfc
 
 if TYPE_CHECKING:
@@ -100,15 +100,9 @@ def _check_near(near: tuple[float, float, float]) -> None:
         raise QueryError(f"near: distance {metres} must be a non-negative number of metres")
 
 
-def query(
-    inv: Inventory,
-    layer: str,
-    *,
-    where: str | None = None,
-    within_khu: str | None = None,
-    near: tuple[float, float, float] | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
-) -> gpd.GeoDataFrame:
+def query(inv: Inventory, layer: str, *, where: str | None = None, within_khu: str | None = None,
+          near: tuple[float, float, float] | None = None,
+          bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
     """Features of ``layer`` that meet every filter given.
 
     Parameters
@@ -133,18 +127,18 @@ def query(
     geopandas.GeoDataFrame
         The matching rows, in the layer's order, with the layer name in ``attrs["layer"]``.
     """
+    import numpy as np
     from shapely.geometry import Point, box
 
     frame = inv[layer]
-    mask = None
+    mask = np.ones(len(frame), dtype=bool)
     if where is not None:
-        from .registry import layer_spec
         from .where import where_mask
 
         # a registry field the file leaves out is all null, not an unknown column
         fields = {f.name: f.type for f in layer_spec(layer).fields}
         try:
-            mask = where_mask(frame, where, absent=fields)
+            mask &= where_mask(frame, where, absent=fields)
         except QueryError as exc:
             raise QueryError(f"--where {_quoted(where)}: {exc}") from None
     if within_khu is not None:
@@ -152,22 +146,18 @@ def query(
 
         area = gpd.GeoSeries([find_khu(inv, within_khu)], crs=WGS84).to_crs(METRIC_CRS)
         core = area.buffer(-EDGE_TOLERANCE_M).iloc[0]
-        inside = frame.geometry.to_crs(METRIC_CRS).intersects(core)
-        mask = inside.to_numpy() if mask is None else mask & inside.to_numpy()
+        mask &= frame.geometry.to_crs(METRIC_CRS).intersects(core).to_numpy()
     if near is not None:
         lat, lon, metres = near
         _check_near(near)
         import geopandas as gpd
 
         centre = gpd.GeoSeries([Point(lon, lat)], crs=WGS84).to_crs(METRIC_CRS).iloc[0]
-        close = frame.geometry.to_crs(METRIC_CRS).distance(centre) <= metres
-        mask = close.to_numpy() if mask is None else mask & close.to_numpy()
+        mask &= (frame.geometry.to_crs(METRIC_CRS).distance(centre) <= metres).to_numpy()
     if bbox is not None:
         west, south, east, north = bbox
         _check_bbox(bbox)
-        hits = frame.intersects(box(west, south, east, north))
-        mask = hits.to_numpy() if mask is None else mask & hits.to_numpy()
-    result = frame if mask is None else frame[mask]
-    result = result.copy()
+        mask &= frame.intersects(box(west, south, east, north)).to_numpy()
+    result = frame[mask].copy()
     result.attrs["layer"] = layer
     return result

@@ -32,18 +32,8 @@ from typing import Literal
 
 from .errors import LayerError
 
-__all__ = [
-    "Code",
-    "FieldSpec",
-    "LayerSpec",
-    "LAYERS",
-    "LAYER_NAMES",
-    "layer_spec",
-    "WGS84",
-    "METRIC_CRS",
-    "SHAPEFILE_FIELD_WIDTH",
-    "COMMON_FIELD_NAMES",
-]
+__all__ = ["Code", "FieldSpec", "LayerSpec", "LAYERS", "LAYER_NAMES", "layer_spec", "WGS84",
+           "METRIC_CRS", "SHAPEFILE_FIELD_WIDTH", "COMMON_FIELD_NAMES"]
 
 #: CRS every layer is held in (RFC 7946 GeoJSON and web maps use it).
 WGS84 = "EPSG:4326"

@@ -50,24 +50,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = [
-    "Expr",
-    "Column",
-    "Literal",
-    "Compare",
-    "Logical",
-    "Not",
-    "In",
-    "Between",
-    "IsNull",
-    "TextMatch",
-    "Truth",
-    "parse_where",
-    "columns_of",
-    "evaluate",
-    "where_mask",
-    "GRAMMAR",
-]
+__all__ = ["Expr", "Column", "Literal", "Compare", "Logical", "Not", "In", "Between", "IsNull",
+           "TextMatch", "Truth", "parse_where", "columns_of", "evaluate", "where_mask", "GRAMMAR"]
 
 #: expressions longer than this are refused before parsing (a filter is a line, not a file)
 MAX_LENGTH = 4000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .options import src_crs_opt
-from .output import console, working
+from .output import console, print_json, working
 
 
 @click.command(name="import")
@@ -53,8 +53,6 @@ def import_(ctx: click.Context, sources: tuple[str, ...], out: str | None, mappi
                                  layer=layer, dry_run=dry_run)
     report = result.report
     if fmt == "json":
-        from .output import print_json
-
         print_json(result.to_dict())
     elif dry_run:
         click.echo(result.plan.to_toml(), nl=False)

@@ -109,11 +109,9 @@ class KimsonGroup(click.Group):
                     ctx.exit(130)
                 if _debug(ctx):
                     raise
-                click.echo(
-                    f"kimson-geo: internal error: {type(exc).__name__}: {one_line(exc)} "
-                    "(run again with --debug for the traceback)",
-                    err=True,
-                )
+                click.echo(f"kimson-geo: internal error: {type(exc).__name__}: {one_line(exc)} "
+                           "(run again with --debug for the traceback)",
+                           err=True)
                 ctx.exit(2)
 
     def main(self, args: Any = None, prog_name: str | None = None,

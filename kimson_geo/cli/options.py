@@ -66,14 +66,10 @@ class LayerChoice(click.Choice):
 
 path_arg = click.argument("path", required=False, type=InventoryPath())
 #: PATH under another parameter name, for commands whose code uses ``path`` for the output
-source_arg = click.argument(
-    "source", metavar="[PATH]", required=False, type=InventoryPath(),
-)
+source_arg = click.argument("source", metavar="[PATH]", required=False, type=InventoryPath())
 layer_arg = click.argument("layer", type=LayerChoice(), metavar="LAYER")
-layer_opt = click.option(
-    "--layer", type=click.Choice(LAYER_NAMES), default=None,
-    help="Read PATH (a single file) as this registry layer.",
-)
+layer_opt = click.option("--layer", type=click.Choice(LAYER_NAMES), default=None,
+                         help="Read PATH (a single file) as this registry layer.")
 src_crs_opt = click.option(
     "--src-crs", default=None, metavar="CRS",
     help="CRS of the source coordinates, e.g. EPSG:5899 (VN-2000 / TM-3 107-45).",
@@ -83,16 +79,12 @@ where_opt = click.option(
     help="Filter on attributes, e.g. \"kind == 'main' and width_m < 5\" (parsed, never run: "
          "comparisons, and/or/not, in (…), between, is null, contains).",
 )
-within_khu_opt = click.option(
-    "--within-khu", default=None, metavar="KHU", help="Khu id or name (e.g. 'Kim Thành').",
-)
-near_opt = click.option(
-    "--near", default=None, metavar="LAT,LON,M",
-    help="Features within M metres of LAT,LON (measured in EPSG:5899).",
-)
-bbox_opt = click.option(
-    "--bbox", default=None, metavar="W,S,E,N", help="Features intersecting this lon/lat box.",
-)
+within_khu_opt = click.option("--within-khu", default=None, metavar="KHU",
+                              help="Khu id or name (e.g. 'Kim Thành').")
+near_opt = click.option("--near", default=None, metavar="LAT,LON,M",
+                        help="Features within M metres of LAT,LON (measured in EPSG:5899).")
+bbox_opt = click.option("--bbox", default=None, metavar="W,S,E,N",
+                        help="Features intersecting this lon/lat box.")
 
 
 def filter_opts(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -102,7 +94,5 @@ def filter_opts(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-data_opt = click.option(
-    "--data", "data_path", default=None, type=InventoryPath(), hidden=True,
-    help="Deprecated: give PATH after LAYER instead.",
-)
+data_opt = click.option("--data", "data_path", default=None, type=InventoryPath(), hidden=True,
+                        help="Deprecated: give PATH after LAYER instead.")

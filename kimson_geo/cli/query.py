@@ -82,8 +82,6 @@ def query(layer: str, path: str | None, where: str | None, within_khu: str | Non
         frame, changed = neutralise_formulas(objects_as_text(result).to_wkt())
         click.echo(frame.to_csv(index=False), nl=False)
         if changed:
-            from .output import warn
-
             warn(f"{changed} text cell(s) starting with = + - @ got a leading ' so that "
                  "spreadsheets show them as text")
     else:

@@ -106,8 +106,8 @@ class _Figures:
 
 
 def build_context(data: ReportInput, *, lang: str = "vi", title: str | None = None,
-                  revision: str | None = None, trend: Revisions | None = None,
-                  today: _dt.date | None = None) -> dict[str, Any]:
+                  revision: str | None = None, trend: Revisions | None = None
+                  ) -> dict[str, Any]:
     """Everything the template shows, as display strings (escaped by the template)."""
     from .charts import drainage_chart, roads_chart, trend_chart, widths_chart
     from .printed_map import printed_map
@@ -142,7 +142,7 @@ def build_context(data: ReportInput, *, lang: str = "vi", title: str | None = No
         "facts": facts["rows"],
         "data_date": _data_date(inv),
         "revision": revision,
-        "generated": (today or _dt.date.today()).strftime("%d/%m/%Y"),
+        "generated": _dt.date.today().strftime("%d/%m/%Y"),
         "source": source,
         "schematic": provenance["schematic"],
         "provenance": provenance,

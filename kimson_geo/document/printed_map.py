@@ -93,6 +93,7 @@ def _codes(frame: Any, field: str) -> list[str]:
 
 def _draw_polygons(ax: Any, frame: Any, style: LayerStyle, lang: str,
                    handles: list[Any]) -> None:
+    from matplotlib.colors import to_rgba
     from matplotlib.patches import Patch, PathPatch
 
     layer = style.spec.name
@@ -116,7 +117,7 @@ def _draw_polygons(ax: Any, frame: Any, style: LayerStyle, lang: str,
                           alpha=None, edgecolor=s["color"], linewidth=s["weight"] * _PX_TO_PT,
                           linestyle=dashed, hatch=hatch, zorder=1)
         if fill:
-            patch.set_facecolor(_rgba(s["fillColor"], s.get("fillOpacity", 0.2) + 0.1))
+            patch.set_facecolor(to_rgba(s["fillColor"], min(1.0, s.get("fillOpacity", 0.2) + 0.1)))
         ax.add_patch(patch)
         key = value if indicator else code
         if key not in seen and layer != BOUNDARY_LAYER:
@@ -129,12 +130,6 @@ def _draw_polygons(ax: Any, frame: Any, style: LayerStyle, lang: str,
             seen[key] = Patch(facecolor=patch.get_facecolor(), edgecolor=s["color"],
                               hatch=hatch, linestyle=dashed, label=label)
     handles.extend(seen.values())
-
-
-def _rgba(color: str, alpha: float) -> tuple[float, float, float, float]:
-    from matplotlib.colors import to_rgba
-
-    return to_rgba(color, min(1.0, alpha))
 
 
 def _draw_lines(ax: Any, frame: Any, style: LayerStyle, lang: str, handles: list[Any]) -> None:

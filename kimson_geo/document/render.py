@@ -41,13 +41,9 @@ def css_string(value: object) -> Any:
 def _environment() -> Any:
     import jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("kimson_geo.document", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=False,
-        lstrip_blocks=False,
-    )
+    env = jinja2.Environment(loader=jinja2.PackageLoader("kimson_geo.document", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=False, lstrip_blocks=False)
     env.filters["css_string"] = css_string
     return env
 
@@ -198,9 +194,7 @@ def write_report(source: str | os.PathLike[str] | Inventory | None, path: str | 
 
 
 def _format_from_suffix(path: str | os.PathLike[str]) -> str:
-    suffix = Path(str(path)).suffix.lower()
-    if suffix == ".pdf":
-        return "pdf"
-    if suffix in (".html", ".htm"):
-        return "html"
+    found = {".pdf": "pdf", ".html": "html", ".htm": "html"}.get(Path(str(path)).suffix.lower())
+    if found is not None:
+        return found
     raise ExportError(f"{path}: cannot tell the report format from the name; give pdf or html")

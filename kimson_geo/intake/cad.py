@@ -18,8 +18,9 @@ import pandas as pd
 
 from ..registry import NAME, WIDTH
 from .dictionary import Dictionary
+from .encoding import repair_frame_text
 from .place import settle_crs
-from .readers import decoded_note, gdal_frame, repair_text
+from .readers import decoded_note, gdal_frame
 from .source_table import Rejected, SourceTable
 from .values import parse_number
 
@@ -98,7 +99,7 @@ def read_dxf(path: Path, dictionary: Dictionary, *, src_crs: object | None = Non
 
     label = label or path.name
     frame = _read_drawing(path)
-    frame, encoding = repair_text(frame)
+    frame, encoding = repair_frame_text(frame)
     frame = frame.drop(columns=[c for c in _DRAWING_COLUMNS if c in frame.columns])
     frame["record"] = np.arange(1, len(frame) + 1)
     frame, note = settle_crs(frame, dictionary, source=str(path), src_crs=src_crs)

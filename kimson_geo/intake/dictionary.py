@@ -31,16 +31,8 @@ from typing import Any
 from ..errors import SchemaError
 from ..registry import LAYER_NAMES, SHAPEFILE_FIELD_WIDTH, layer_spec
 
-__all__ = [
-    "fold",
-    "field_key",
-    "Dictionary",
-    "LayerGuess",
-    "FieldMatch",
-    "builtin_dictionary",
-    "BUILTIN_PATH",
-    "load_toml",
-]
+__all__ = ["fold", "field_key", "Dictionary", "LayerGuess", "FieldMatch", "builtin_dictionary",
+           "BUILTIN_PATH", "load_toml"]
 
 BUILTIN_PATH = Path(__file__).with_name("vi_mapping.toml")
 
@@ -332,9 +324,6 @@ class Dictionary:
             if key in names:
                 return role
         return None
-
-    def codes_of(self, layer: str, name: str) -> list[str]:
-        return list(layer_spec(layer).field(name).codes or {})
 
 
 def _contains(words: tuple[str, ...], entry: tuple[str, ...]) -> bool:

@@ -32,7 +32,7 @@ from ..registry import (
     layer_spec,
 )
 from ..text import nfc
-from .dictionary import Dictionary, LayerGuess
+from .dictionary import Dictionary, LayerGuess, fold
 from .source_table import Rejected, SourceTable
 from .values import parse_int, parse_money, parse_number
 
@@ -45,8 +45,6 @@ __all__ = ["MappedTable", "ValueUse", "map_table", "CONFIDENCE_ORDER"]
 CONFIDENCE_ORDER = ("low", "medium", "high")
 _RANK = {name: i for i, name in enumerate(CONFIDENCE_ORDER)}
 _HOW_RANK = {"mapping": 0, "registry": 1, "dictionary": 2, "shapefile-cut": 3}
-#: fields the import fills itself when the source does not give them
-_PROVENANCE = (NAME_KNOWN, SOURCE_FIELD, CONFIDENCE_FIELD, POSITION_FIELD)
 _SLUG = re.compile(r"[^0-9A-Za-z]+")
 #: pandas' text dtype, the one GDAL's and the registry's text columns have
 _TEXT = pd.StringDtype(na_value=np.nan)
@@ -75,8 +73,6 @@ class MappedTable:
 
 
 def _slug(text: str) -> str:
-    from .dictionary import fold
-
     return _SLUG.sub("_", fold(text)).strip("_") or "source"
 
 
@@ -171,8 +167,7 @@ def _geometries(table: SourceTable, spec: LayerSpec) -> tuple[np.ndarray, list[R
             if geoms[i].is_closed and len(geoms[i].coords) >= 4:
                 geoms[i] = shapely.Polygon(geoms[i].coords)
                 types[i] = shapely.GeometryType.POLYGON
-    allowed = np.array([int(getattr(shapely.GeometryType, _TYPE_IDS[t]))
-                        for t in spec.geometry_types])
+    allowed = np.array([int(shapely.GeometryType[t.upper()]) for t in spec.geometry_types])
     misfit = present & ~np.isin(types, allowed)
     rejected = [Rejected(table.label, int(table.records[i]), "no geometry")
                 for i in (~present).nonzero()[0]]
@@ -182,20 +177,11 @@ def _geometries(table: SourceTable, spec: LayerSpec) -> tuple[np.ndarray, list[R
     return geoms, rejected
 
 
-_TYPE_IDS = {"Point": "POINT", "LineString": "LINESTRING", "Polygon": "POLYGON",
-             "MultiPoint": "MULTIPOINT", "MultiLineString": "MULTILINESTRING",
-             "MultiPolygon": "MULTIPOLYGON"}
-
-
 def _fields(table: SourceTable, layer: str, dictionary: Dictionary) -> dict[str, str | None]:
     """Source column -> registry field; of two columns for one field the surer wins."""
     frame = table.frame
-    matches = {}
-    for column in frame.columns:
-        if column == frame.geometry.name:
-            continue
-        m = dictionary.field_for(layer, str(column))
-        matches[str(column)] = m
+    matches = {str(c): dictionary.field_for(layer, str(c)) for c in frame.columns
+               if c != frame.geometry.name}
     chosen: dict[str, str | None] = {c: None for c in matches}
     by_target: dict[str, list[str]] = {}
     for column, m in matches.items():

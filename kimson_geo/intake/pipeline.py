@@ -137,15 +137,11 @@ def _merge(parts: list[MappedTable]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(merged, geometry=merged.geometry.name, crs=WGS84)
 
 
-def import_delivery(
-    sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-    out: str | os.PathLike[str] | None = None,
-    *,
-    mapping: str | os.PathLike[str] | Mapping[str, Any] | None = None,
-    src_crs: object | None = None,
-    layer: str | None = None,
-    dry_run: bool = False,
-) -> ImportResult:
+def import_delivery(sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+                    out: str | os.PathLike[str] | None = None, *,
+                    mapping: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+                    src_crs: object | None = None, layer: str | None = None, dry_run: bool = False
+                    ) -> ImportResult:
     """Import a survey delivery into registry layers, validate them and write them.
 
     Parameters
@@ -209,7 +205,8 @@ def import_delivery(
         guess = _guess(table, dictionary, layer)
         if guess is None:
             plan.sources[table.label] = SourceUse(None, len(table.frame), table.crs_note,
-                                                  table.encoding, "no layer recognised")
+                                                  encoding=table.encoding,
+                                                  how="no layer recognised")
             result.rejected.extend(Rejected(table.label, int(r), "no layer recognised in "
                                             f"the names {', '.join(map(repr, table.names))}")
                                    for r in table.records)
@@ -221,7 +218,7 @@ def import_delivery(
         pinned = table.frame.crs.to_string() if table.frame.crs is not None and any(
             w in table.crs_note for w in ("assumed", "(--src-crs)", "(the mapping)")) else None
         plan.sources[table.label] = SourceUse(guess.layer, len(mapped.frame), table.crs_note,
-                                              table.encoding, how, pinned)
+                                              pinned, table.encoding, how)
         plan.fields.setdefault(guess.layer, {}).update(mapped.fields)
         plan.add_values(guess.layer, mapped.values)
         result.rejected.extend(mapped.rejected)

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..crs import resolve_crs, transformer
 from ..errors import CRSError
 from ..registry import WGS84
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    from pyproj import Transformer
 
     from .dictionary import Dictionary
 
@@ -56,13 +56,6 @@ class CRSGuess:
     def note(self) -> str:
         return (f"assumed {self.crs} ({_crs_name(self.crs)}): it puts the data "
                 f"{self.distance_km:.1f} km from the ward")
-
-
-@lru_cache(maxsize=64)
-def _to_lonlat(crs: str) -> Transformer:
-    from pyproj import Transformer
-
-    return Transformer.from_crs(crs, WGS84, always_xy=True)
 
 
 @lru_cache(maxsize=64)
@@ -107,7 +100,7 @@ def plausible(readings: Sequence[Reading], dictionary: Dictionary) -> list[CRSGu
                 found.append(CRSGuess(reading, WGS84, distance))
             continue  # degrees are not metres in any projected CRS
         for crs in dictionary.crs_candidates:
-            lon, lat = _to_lonlat(crs).transform(*centre)
+            lon, lat = transformer(crs, WGS84).transform(*centre)
             if not (math.isfinite(lon) and math.isfinite(lat)):
                 continue
             distance = _km(lon, lat, lon0, lat0)
@@ -148,8 +141,6 @@ def settle_crs(frame: gpd.GeoDataFrame, dictionary: Dictionary, *, source: str,
     CRS on coordinates of millions is no CRS at all); then :func:`guess_crs`.
     """
     import shapely
-
-    from ..crs import resolve_crs
 
     if src_crs is not None:
         crs = resolve_crs(src_crs)

@@ -13,9 +13,10 @@ mapping.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..registry import LAYER_NAMES
 from .mapping import ValueUse
 
 __all__ = ["MappingPlan", "SourceUse", "toml_string"]
@@ -45,11 +46,11 @@ class SourceUse:
     layer: str | None
     features: int
     crs: str = ""
-    encoding: str | None = None
-    how: str = ""
     #: the CRS the table was read in when it was assumed or given (``crs`` in the TOML,
     #: which ``--mapping`` then honours); None when the file names its own
     pinned_crs: str | None = None
+    encoding: str | None = None
+    how: str = ""
 
 
 @dataclass
@@ -91,18 +92,7 @@ class MappingPlan:
         return [label for label, use in self.sources.items() if use.layer is None]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "sources": {k: {"layer": v.layer, "features": v.features, "crs": v.crs,
-                            "pinned_crs": v.pinned_crs, "encoding": v.encoding, "how": v.how}
-                        for k, v in self.sources.items()},
-            "fields": {layer: {c: t for c, t in table.items()}
-                       for layer, table in self.fields.items()},
-            "values": {layer: {name: {raw: {"target": u.target, "count": u.count,
-                                            "reason": u.reason}
-                                      for raw, u in table.items()}
-                               for name, table in fields.items()}
-                       for layer, fields in self.values.items()},
-        }
+        return asdict(self)
 
     def to_toml(self) -> str:
         """The plan as a mapping file (see the module docstring)."""
@@ -113,7 +103,7 @@ class MappingPlan:
             lines.append(f"[sources.{toml_string(label)}]")
             if use.layer is None:
                 lines.append('layer = ""  # no layer recognised: name one '
-                             "(" + ", ".join(_layer_names()) + ")")
+                             "(" + ", ".join(LAYER_NAMES) + ")")
             else:
                 lines.append(f"layer = {toml_string(use.layer)}  # {_comment(use.how)}")
             if use.pinned_crs:
@@ -138,9 +128,3 @@ class MappingPlan:
                                  f"# {count}{why}")
                 lines.append("")
         return "\n".join(lines).rstrip() + "\n"
-
-
-def _layer_names() -> tuple[str, ...]:
-    from ..registry import LAYER_NAMES
-
-    return LAYER_NAMES

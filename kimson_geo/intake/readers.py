@@ -9,7 +9,6 @@ a file that cannot be read is a :class:`DataSourceError` naming it, never a skip
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,9 +18,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataSourceError
+from ..io.read import gdal_frame as read_frame
 from ..io.sources import check_input, list_source_layers
-from ..text import normalize_frame_text
+from ..text import normalize_frame_text, string_columns
 from .dictionary import Dictionary, fold
+from .encoding import repair_frame_text
 from .place import settle_crs
 from .source_table import SourceTable
 
@@ -85,23 +86,9 @@ def read_delivery_file(path: Path, dictionary: Dictionary, *, src_crs: object | 
 
 def gdal_frame(path: Path, layer: str | None = None, *, normalize: bool = True,
                **options: object) -> gpd.GeoDataFrame:
-    """One layer of ``path`` through pyogrio (by Arrow when pyarrow is installed), text in
-    NFC unless ``normalize`` is false; GDAL's failure as one line."""
-    import pyogrio
-    from pyogrio.errors import DataLayerError
-    from pyogrio.errors import DataSourceError as OgrSourceError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
-            warnings.filterwarnings("ignore", message="Could not parse column")
-            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True,
-                                           **options)
-    except (OgrSourceError, DataLayerError) as exc:
-        reason = " ".join(str(exc).split())
-        raise DataSourceError(f"{path}: cannot be read: {reason}") from None
-    if not isinstance(frame, gpd.GeoDataFrame):
-        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
+    """One layer of ``path`` (:func:`kimson_geo.io.read.gdal_frame`), text in NFC unless
+    ``normalize`` is false."""
+    frame = read_frame(path, layer, what="", **options)
     return normalize_frame_text(frame) if normalize else frame
 
 
@@ -120,7 +107,7 @@ def read_gdal(path: Path, dictionary: Dictionary, *, src_crs: object | None = No
         else:
             frame = gdal_frame(path, name if many or _suffix(path) in (".kml", ".kmz")
                                else None)
-            frame, encoding = repair_text(frame)
+            frame, encoding = repair_frame_text(frame)
             if encoding:
                 notes.append(decoded_note(part_label, encoding))
         if _suffix(path) in (".kml", ".kmz"):
@@ -181,8 +168,6 @@ def _utf8_frame(path: Path) -> gpd.GeoDataFrame | None:
     not UTF-8 (GDAL then passes the bytes on, or pyogrio fails on them)."""
     import pyarrow as pa
 
-    from ..text import string_columns
-
     try:
         frame = gdal_frame(path, normalize=False, encoding="UTF-8")
         for column in string_columns(frame):
@@ -198,13 +183,6 @@ def _utf8_frame(path: Path) -> gpd.GeoDataFrame | None:
 def decoded_note(label: str, encoding: str) -> str:
     """The import's note that the text of ``label`` was decoded from ``encoding``."""
     return f"{label}: text decoded from {encoding}"
-
-
-def repair_text(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
-    """Text GDAL decoded with the wrong code page, decoded again (see :mod:`.encoding`)."""
-    from .encoding import repair_frame_text
-
-    return repair_frame_text(frame)
 
 
 # --------------------------------------------------------------------------- KML tables

@@ -21,7 +21,7 @@ from ..errors import CRSError, DataSourceError
 from ..registry import WGS84
 from ..text import nfc
 from .dictionary import Dictionary
-from .place import Reading, guess_crs, plausible
+from .place import Reading, guess_crs, plausible, settle_crs
 from .source_table import Rejected, SourceTable
 from .values import parse_number
 
@@ -188,10 +188,7 @@ def read_sheets(path: Path, dictionary: Dictionary, *, src_crs: object | None = 
         if "wkt" in roles:
             geoms = shapely.from_wkt(table[roles["wkt"]].astype(object).to_numpy(),
                                      on_invalid="ignore")
-            crs_note = ""
             frame = gpd.GeoDataFrame(table.drop(columns=[roles["wkt"]]), geometry=geoms)
-            from .place import settle_crs
-
             frame, crs_note = settle_crs(frame, dictionary, source=source, src_crs=src_crs)
         else:
             readings, missing, why = _readings(table, roles)

@@ -9,7 +9,7 @@ names its layer may be guessed from, and what it says about where each row came 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ class Rejected:
     reason: str
 
     def to_dict(self) -> dict[str, object]:
-        return {"source": self.source, "record": self.record, "reason": self.reason}
+        return asdict(self)
 
 
 @dataclass

@@ -62,7 +62,7 @@ def _prepare(raw: object) -> str | float | None:
     words = text.split()
     while words and not words[0][0].isdigit() and fold(words[0]) in _LABEL_WORDS:
         words.pop(0)
-    return " ".join(words)
+    return " ".join(words) or None
 
 
 def _decimal(number: str, *, thousands_dot: bool) -> float | None:
@@ -91,8 +91,6 @@ def parse_number(raw: object) -> tuple[float | None, str | None]:
         return None, None
     if isinstance(text, float):
         return text, None
-    if not text:
-        return None, None
     folded = fold(text)
     if _RANGE.match(text) or _RANGE.match(folded):
         return None, f"a range ({str(raw).strip()}): give one number"
@@ -116,8 +114,6 @@ def parse_int(raw: object) -> tuple[int | None, str | None]:
         return None, None
     if isinstance(text, float):
         return (int(text), None) if text == int(text) else (None, "not a whole number")
-    if not text:
-        return None, None
     if _RANGE.match(text):
         return None, f"a range ({str(raw).strip()}): give one number"
     parts = _split(text)
@@ -136,8 +132,6 @@ def parse_money(raw: object) -> tuple[int | None, str | None]:
         return None, None
     if isinstance(text, float):
         return int(round(text)), None
-    if not text:
-        return None, None
     if _RANGE.match(text) or _RANGE.match(fold(text)):
         return None, f"a range ({str(raw).strip()}): give one amount"
     parts = _split(text)

@@ -44,17 +44,8 @@ from typing import IO, Any
 
 from ..errors import ExportError
 
-__all__ = [
-    "STDOUT",
-    "is_stdout",
-    "check_target",
-    "Staging",
-    "staging",
-    "atomic_path",
-    "atomic_open",
-    "write_bytes",
-    "write_text",
-]
+__all__ = ["STDOUT", "is_stdout", "check_target", "file_kind", "Staging", "staging",
+           "atomic_path", "atomic_open", "write_bytes", "write_text"]
 
 #: The name that means standard output (``-o -``).
 STDOUT = "-"
@@ -68,7 +59,8 @@ def is_stdout(path: str | os.PathLike[str] | None) -> bool:
     return path is not None and os.fspath(path) == STDOUT
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file of ``mode`` (``st_mode``) is, for a message: ``a folder``, ``a FIFO``..."""
     for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                        (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket")):
@@ -100,7 +92,7 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         raise ExportError(f"{target}: cannot be checked: {exc.strerror}") from exc
     if not stat.S_ISREG(st.st_mode):
-        raise ExportError(f"{target}: is {_kind(st.st_mode)}; kimson-geo only replaces regular "
+        raise ExportError(f"{target}: is {file_kind(st.st_mode)}; kimson-geo only replaces regular "
                           "files (write to standard output with -o -)")
     return target
 
@@ -111,13 +103,6 @@ _LIVE: set[Path] = set()
 _LIVE_LOCK = threading.RLock()
 _PREVIOUS: dict[int, Any] = {}
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-def _remove_live() -> None:
-    with _LIVE_LOCK:
-        for folder in list(_LIVE):
-            shutil.rmtree(folder, ignore_errors=True)
-        _LIVE.clear()
 
 
 def _restore_handlers() -> None:
@@ -131,7 +116,9 @@ def _on_signal(signum: int, frame: Any) -> None:
     # remove what is staged, then behave as the process would have without us
     previous = _PREVIOUS.get(signum, signal.SIG_DFL)
     with _LIVE_LOCK:
-        _remove_live()
+        for folder in list(_LIVE):
+            shutil.rmtree(folder, ignore_errors=True)
+        _LIVE.clear()
         _restore_handlers()
     if callable(previous):
         previous(signum, frame)
@@ -228,10 +215,6 @@ def _locked(folder: Path, name: str) -> Iterator[None]:
         os.close(fd)
 
 
-def _stdout_binary() -> IO[bytes]:
-    return getattr(sys.stdout, "buffer", sys.stdout)  # type: ignore[return-value]
-
-
 def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
@@ -274,7 +257,7 @@ class Staging:
         return made
 
     def stage(self, target: str | os.PathLike[str], name: str | None = None, *,
-              optional: bool = False) -> Path:
+              optional: bool = False, sidecars: tuple[str, ...] = ()) -> Path:
         """A path in the staging folder that becomes ``target`` on commit.
 
         Parameters
@@ -287,6 +270,9 @@ class Staging:
         optional
             When the writer does not produce this file, a file of that name left by an
             earlier write is removed (a stale sidecar), instead of failing.
+        sidecars
+            Suffixes of the files the writer puts beside it (a Shapefile's ``.shx``,
+            ``.dbf``...): staged as optional files that move with it as one set.
         """
         if is_stdout(target):
             if self._members:
@@ -300,6 +286,8 @@ class Staging:
             raise ExportError(f"{final}: {folder} is not a folder")
         staged = self._ensure_dir(folder) / (name or final.name)
         self._members.append((staged, final, optional))
+        for suffix in sidecars:
+            self.stage(final.with_suffix(suffix), staged.with_suffix(suffix).name, optional=True)
         return staged
 
     def commit(self) -> None:
@@ -353,7 +341,7 @@ class Staging:
 
     @staticmethod
     def _copy_to_stdout(staged: Path) -> None:
-        out = _stdout_binary()
+        out: IO[bytes] = getattr(sys.stdout, "buffer", sys.stdout)  # type: ignore[assignment]
         with open(staged, "rb") as source:
             while chunk := source.read(_COPY_CHUNK):
                 out.write(chunk)
@@ -398,11 +386,7 @@ def atomic_path(path: str | os.PathLike[str], *, name: str | None = None,
     lacks is removed.
     """
     with staging() as st:
-        staged = st.stage(path, name)
-        for suffix in sidecars:
-            st.stage(Path(path).with_suffix(suffix), staged.with_suffix(suffix).name,
-                     optional=True)
-        yield staged
+        yield st.stage(path, name, sidecars=sidecars)
 
 
 @contextlib.contextmanager

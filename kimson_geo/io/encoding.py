@@ -33,17 +33,8 @@ from .vn_encodings import decode_tcvn3, decode_vni
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = [
-    "TextEncoding",
-    "READ_AS",
-    "codec_for_codepage",
-    "decode_bytes",
-    "detect_encoding",
-    "encoding_label",
-    "shapefile_encoding",
-    "transcode_frame",
-    "vietnamese_score",
-]
+__all__ = ["TextEncoding", "READ_AS", "codec_for_codepage", "decode_bytes", "detect_encoding",
+           "encoding_label", "shapefile_encoding", "transcode_frame", "vietnamese_score"]
 
 #: the encoding GDAL is asked to read with, so that every byte comes back as one character
 READ_AS = "ISO-8859-1"
@@ -124,11 +115,9 @@ _NUCLEI_TEXT = ("a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê
                 "ua uâ uê ui uô uơ uy ưa ưi ươ ưu yê iêu oai oao oay oeo uây uôi uya uyê uyu "
                 "ươi ươu yêu")
 _NUCLEI = sorted(_NUCLEI_TEXT.split(), key=len, reverse=True)
-_SYLLABLE = re.compile(
-    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
-    rf"(?:{'|'.join(_NUCLEI)})"
-    r"(?:ch|ng|nh|[cmnpt])?"
-)
+_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
+                       rf"(?:{'|'.join(_NUCLEI)})"
+                       r"(?:ch|ng|nh|[cmnpt])?")
 _WORD = re.compile(r"[^\W\d_]+")
 
 

@@ -20,13 +20,10 @@ def _clean(value: Any) -> Any:
         return None
     if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
         value = value.item()
-    try:
-        import pandas as pd
+    import pandas as pd
 
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
+    if value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

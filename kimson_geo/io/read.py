@@ -19,20 +19,14 @@ import pandas as pd
 
 from ..crs import ensure_wgs84, resolve_crs
 from ..errors import DataSourceError, LayerError
-from ..registry import LAYER_NAMES, WGS84, LayerSpec, layer_spec
+from ..registry import ID, LAYER_NAMES, NAME, LayerSpec, layer_spec
 from ..text import is_text_dtype, nfc, normalize_frame_text
-from .encoding import READ_AS, shapefile_encoding, transcode_frame
+from .encoding import READ_AS, SAMPLE_FEATURES, shapefile_encoding, transcode_frame
 from .limits import check_text_values, max_property_chars, screen_geojson_text
 from .sources import READABLE_SUFFIXES, check_input, resolve
 
-__all__ = [
-    "READABLE_SUFFIXES",
-    "TEXT_ENCODING",
-    "read_layer",
-    "read_layers",
-    "iter_features",
-    "coerce_to_registry",
-]
+__all__ = ["READABLE_SUFFIXES", "TEXT_ENCODING", "read_layer", "read_layers", "iter_features",
+           "coerce_to_registry"]
 
 #: ``frame.attrs`` key of a Shapefile's :class:`~kimson_geo.io.encoding.TextEncoding`
 TEXT_ENCODING = "text_encoding"
@@ -41,48 +35,54 @@ _TRUE = {"true", "t", "yes", "y", "1", "có", "co", "đúng"}
 _FALSE = {"false", "f", "no", "n", "0", "không", "khong", "sai"}
 
 
-def _gdal_open_options(path: Path) -> dict[str, Any]:
-    if path.suffix.lower() == ".csv":
-        return {"GEOM_POSSIBLE_NAMES": "geometry,WKT,wkt", "KEEP_GEOM_COLUMNS": "NO"}
-    return {}
-
-
-def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+def gdal_frame(path: Path, layer: str | None = None, *, what: str = " as a vector layer",
+               **options: Any) -> gpd.GeoDataFrame:
+    """One layer of ``path`` through pyogrio (``options`` are its own); GDAL's failure is one
+    :class:`DataSourceError` line, ``{path}: cannot be read{what}: …``."""
     import pyogrio
     from pyogrio.errors import DataLayerError
     from pyogrio.errors import DataSourceError as OgrSourceError
 
+    try:
+        with warnings.catch_warnings():
+            # a column of mixed numbers and text stays text; the registry types it later
+            warnings.filterwarnings("ignore", message="Could not parse column")
+            # GDAL's notes on what it dropped; the structure checks report them properly
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
+            # through Arrow: a third less CPU than pyogrio's per-field NumPy path
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **options)
+    except (OgrSourceError, DataLayerError) as exc:
+        reason = " ".join(str(exc).split())
+        if "Too many characters" in reason:  # json-c's own limit on one value
+            reason += f" (a value far over the limit of {max_property_chars():,} characters)"
+        raise DataSourceError(f"{path}: cannot be read{what}: {reason}") from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
+    return frame
+
+
+def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     check_input(path)
     if path.suffix.lower() == ".parquet":
         return _read_parquet(path)
     screen_geojson_text(path)
     encoding = None
+    kwargs: dict[str, Any] = {}
+    if path.suffix.lower() == ".csv":
+        kwargs.update(GEOM_POSSIBLE_NAMES="geometry,WKT,wkt", KEEP_GEOM_COLUMNS="NO")
+    elif path.suffix.lower() == ".shp":
+        # GDAL misreads several .cpg names (and loses a character per value in
+        # Windows-1258): read the bytes as Latin-1 and decode them here
+        encoding = shapefile_encoding(path, gdal_frame(
+            path, read_geometry=False, encoding=READ_AS, max_features=SAMPLE_FEATURES))
+        plain = encoding.name in ("ascii", "utf-8")
+        kwargs["encoding"] = "UTF-8" if plain else READ_AS
     try:
-        kwargs: dict[str, Any] = _gdal_open_options(path)
-        if path.suffix.lower() == ".shp":
-            # GDAL misreads several .cpg names (and loses a character per value in
-            # Windows-1258): read the bytes as Latin-1 and decode them here
-            encoding = shapefile_encoding(path)
-            plain = encoding.name in ("ascii", "utf-8")
-            kwargs["encoding"] = "UTF-8" if plain else READ_AS
-        with warnings.catch_warnings():
-            # a column of mixed numbers and text stays text; the registry types it below
-            warnings.filterwarnings("ignore", message="Could not parse column")
-            # GDAL's notes on what it dropped; the structure checks report them properly
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
-            # through Arrow: a third less CPU than pyogrio's per-field NumPy path
-            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **kwargs)
-    except (OgrSourceError, DataLayerError) as exc:
-        reason = " ".join(str(exc).split())
-        if "Too many characters" in reason:  # json-c's own limit on one value
-            reason += f" (a value far over the limit of {max_property_chars():,} characters)"
-        raise DataSourceError(f"{path}: cannot be read as a vector layer: {reason}") from exc
+        frame = gdal_frame(path, layer, **kwargs)
     except UnicodeDecodeError as exc:
         raise DataSourceError(
             f"{path}: text is not UTF-8 (Windows-1258 or TCVN3?); re-save it as UTF-8"
         ) from exc
-    if not isinstance(frame, gpd.GeoDataFrame):
-        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
     if encoding is not None:
         if kwargs["encoding"] == READ_AS:
             frame = transcode_frame(frame, encoding.name)
@@ -112,9 +112,7 @@ def _coerce_bool(series: pd.Series) -> pd.Series:
     known = text.dropna()
     if not known.map(lambda v: v in _TRUE or v in _FALSE).all():
         return series
-    return text.map(lambda v: None if v is None or v is np.nan else v in _TRUE).astype(
-        "boolean"
-    )
+    return text.map(lambda v: None if v is None or v is np.nan else v in _TRUE).astype("boolean")
 
 
 def _coerce_number(series: pd.Series, kind: str) -> pd.Series:
@@ -176,8 +174,6 @@ def _from_dxf(frame: gpd.GeoDataFrame, cad_layer: str | None) -> gpd.GeoDataFram
         if mine.any():
             frame = frame[mine.to_numpy(dtype=bool)].reset_index(drop=True)
     renames = {}
-    from ..registry import ID, NAME
-
     if _DXF_HANDLE in frame.columns and ID not in frame.columns:
         renames[_DXF_HANDLE] = ID
     if _DXF_TEXT in frame.columns and NAME not in frame.columns:
@@ -187,13 +183,8 @@ def _from_dxf(frame: gpd.GeoDataFrame, cad_layer: str | None) -> gpd.GeoDataFram
     return frame.drop(columns=drop)
 
 
-def read_layer(
-    path: str | os.PathLike[str],
-    layer: str | None = None,
-    *,
-    source_layer: str | None = None,
-    src_crs: object | None = None,
-) -> gpd.GeoDataFrame:
+def read_layer(path: str | os.PathLike[str], layer: str | None = None, *,
+               source_layer: str | None = None, src_crs: object | None = None) -> gpd.GeoDataFrame:
     """Read one layer file into a WGS 84 GeoDataFrame with NFC text.
 
     Parameters
@@ -236,12 +227,8 @@ def read_layer(
     return frame
 
 
-def read_layers(
-    path: str | os.PathLike[str],
-    *,
-    layer: str | None = None,
-    src_crs: object | None = None,
-) -> dict[str, gpd.GeoDataFrame]:
+def read_layers(path: str | os.PathLike[str], *, layer: str | None = None,
+                src_crs: object | None = None) -> dict[str, gpd.GeoDataFrame]:
     """Read every registry layer found at ``path``.
 
     ``path`` may be a folder holding one file per layer, a multi-layer file (GeoPackage)
@@ -251,10 +238,8 @@ def read_layers(
     """
     found = resolve(path, layer)
     if not found.known:
-        raise LayerError(
-            f"{found.root}: cannot tell which layer this file is; pass --layer "
-            f"(one of: {', '.join(LAYER_NAMES)})"
-        )
+        raise LayerError(f"{found.root}: cannot tell which layer this file is; pass --layer "
+                         f"(one of: {', '.join(LAYER_NAMES)})")
     return {s.layer: read_layer(s.path, s.layer, source_layer=s.source_layer, src_crs=src_crs)
             for s in found}
 
@@ -286,8 +271,4 @@ def iter_features(
     except FionaError as exc:
         raise DataSourceError(f"{path}: cannot be read: {exc}") from exc
 
-
-def empty_layer() -> gpd.GeoDataFrame:
-    """An empty WGS 84 GeoDataFrame."""
-    return gpd.GeoDataFrame({"geometry": gpd.GeoSeries([], crs=WGS84)}, crs=WGS84)
 

@@ -17,29 +17,19 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
-from ..errors import DataSourceError, LayerError
+from ..errors import DataSourceError
 from ..registry import LAYER_NAMES, layer_spec
 from ..text import nfc
+from .atomic import file_kind
 
-__all__ = [
-    "READABLE_SUFFIXES",
-    "MULTI_LAYER_SUFFIXES",
-    "MAX_FILE_BYTES_ENV",
-    "LayerSource",
-    "Sources",
-    "resolve",
-    "registry_layer",
-    "check_regular_file",
-    "check_input",
-    "list_source_layers",
-    "dxf_layers",
-    "max_file_bytes",
-]
+__all__ = ["READABLE_SUFFIXES", "MULTI_LAYER_SUFFIXES", "MAX_FILE_BYTES_ENV", "LayerSource",
+           "Sources", "resolve", "registry_layer", "check_regular_file", "check_input",
+           "list_source_layers", "dxf_layers", "max_file_bytes"]
 
 #: File suffixes looked for in an inventory folder.
 READABLE_SUFFIXES: tuple[str, ...] = (
@@ -48,6 +38,7 @@ READABLE_SUFFIXES: tuple[str, ...] = (
 #: Files that hold several layers, each named inside the file.
 MULTI_LAYER_SUFFIXES: frozenset[str] = frozenset({".gpkg", ".sqlite"})
 _DXF = ".dxf"
+T = TypeVar("T")
 #: A Shapefile is read with these beside it; each must be a regular file too.
 _SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
@@ -56,12 +47,6 @@ MAX_FILE_BYTES_ENV = "KIMSON_GEO_MAX_FILE_BYTES"
 #: Files larger than this are refused before reading (16 GiB: far past any ward's data,
 #: and past what a GeoDataFrame of it would fit into on most machines).
 _DEFAULT_MAX_FILE_BYTES = 16 * 1024**3
-
-_KINDS = (
-    (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
 
 
 @dataclass(frozen=True)
@@ -139,7 +124,6 @@ def _canonical_layer(layer: str | None) -> str | None:
     known = registry_layer(layer)
     if known is None:
         layer_spec(layer)  # raises, listing the registry's layers
-        raise LayerError(f"unknown layer {layer!r}")  # pragma: no cover - layer_spec raised
     return known
 
 
@@ -175,14 +159,12 @@ def check_regular_file(path: Path, *, max_bytes: int | None = None) -> os.stat_r
     except OSError as exc:
         raise DataSourceError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
-        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
-        raise DataSourceError(f"{path}: is {kind}, not a regular file; refusing to read it")
+        raise DataSourceError(f"{path}: is {file_kind(info.st_mode)}, not a regular file; "
+                              "refusing to read it")
     limit = max_file_bytes() if max_bytes is None else max_bytes
     if info.st_size > limit:
-        raise DataSourceError(
-            f"{path}: is {info.st_size:,} bytes, over the limit of {limit:,} "
-            f"(raise it with {MAX_FILE_BYTES_ENV})"
-        )
+        raise DataSourceError(f"{path}: is {info.st_size:,} bytes, over the limit of {limit:,} "
+                              f"(raise it with {MAX_FILE_BYTES_ENV})")
     return info
 
 
@@ -204,29 +186,30 @@ def _shapefile_sidecars(path: Path) -> list[Path]:
     return sorted(found)
 
 
-def _ambiguous(root: Path, layer: str, paths: list[Path]) -> DataSourceError:
-    both = " and ".join(p.name for p in paths)
-    return DataSourceError(f"{root}: {both} both hold layer {layer!r}; keep one of them")
+def _by_layer(items: Iterable[tuple[str, T]], layer: str | None) -> dict[str, list[T]]:
+    """The items whose name spells a registry layer (``layer`` only, when given), grouped
+    by that layer in registry order."""
+    found: dict[str, list[T]] = {}
+    for spelled, item in items:
+        name = registry_layer(spelled)
+        if name is not None and (layer is None or name == layer):
+            found.setdefault(name, []).append(item)
+    return {name: found[name] for name in LAYER_NAMES if name in found}
 
 
 def _folder(root: Path, layer: str | None, prefer: tuple[str, ...]) -> list[LayerSource]:
-    by_layer: dict[str, list[Path]] = {}
-    for entry in sorted(root.iterdir()):
-        if entry.suffix.lower() not in READABLE_SUFFIXES or entry.is_dir():
-            continue
-        name = registry_layer(entry.stem)
-        if name is not None and (layer is None or name == layer):
-            by_layer.setdefault(name, []).append(entry)
+    entries = [(e.stem, e) for e in sorted(root.iterdir())
+               if e.suffix.lower() in READABLE_SUFFIXES and not e.is_dir()]
     found = []
-    for name in LAYER_NAMES:
-        candidates = by_layer.get(name, [])
+    for name, candidates in _by_layer(entries, layer).items():
         if len(candidates) > 1:
             preferred = [p for p in candidates if p.suffix.lower() in prefer]
             if len(preferred) != 1:
-                raise _ambiguous(root, name, candidates)
+                both = " and ".join(p.name for p in candidates)
+                raise DataSourceError(f"{root}: {both} both hold layer {name!r}; keep one of "
+                                      "them")
             candidates = preferred
-        if candidates:
-            found.append(LayerSource(name, candidates[0]))
+        found.append(LayerSource(name, candidates[0]))
     if not found:
         wanted = f"{layer}.geojson" if layer else ", ".join(f"{n}.geojson" for n in LAYER_NAMES[:3])
         raise DataSourceError(
@@ -250,21 +233,12 @@ def list_source_layers(path: Path) -> list[str]:
 
 def _match_inner(path: Path, inner: list[str], layer: str | None) -> list[LayerSource]:
     """Registry layers among the layers inside ``path`` (a GeoPackage or a drawing)."""
-    by_layer: dict[str, list[str]] = {}
-    for spelled in inner:
-        name = registry_layer(spelled)
-        if name is not None and (layer is None or name == layer):
-            by_layer.setdefault(name, []).append(spelled)
     found = []
-    for name in LAYER_NAMES:
-        spellings = by_layer.get(name, [])
+    for name, spellings in _by_layer(((s, s) for s in inner), layer).items():
         if len(spellings) > 1:
-            raise DataSourceError(
-                f"{path}: layers {' and '.join(repr(s) for s in spellings)} both hold "
-                f"layer {name!r}; keep one of them"
-            )
-        if spellings:
-            found.append(LayerSource(name, path, spellings[0]))
+            raise DataSourceError(f"{path}: layers {' and '.join(repr(s) for s in spellings)} "
+                                  f"both hold layer {name!r}; keep one of them")
+        found.append(LayerSource(name, path, spellings[0]))
     return found
 
 
@@ -297,14 +271,8 @@ def dxf_layers(path: Path) -> list[str]:
     return sorted({str(nfc(v)) for v in table["Layer"].dropna().unique()})
 
 
-def resolve(
-    path: str | os.PathLike[str],
-    layer: str | None = None,
-    *,
-    prefer: tuple[str, ...] = (),
-    from_name: bool = True,
-    max_bytes: int | None = None,
-) -> Sources:
+def resolve(path: str | os.PathLike[str], layer: str | None = None, *, prefer: tuple[str, ...] = (),
+            from_name: bool = True, max_bytes: int | None = None) -> Sources:
     """Which registry layer comes from which file (and which layer inside it) at ``path``.
 
     Parameters

@@ -31,11 +31,9 @@ from .atomic import atomic_path, is_stdout, staging
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = [
-    "FORMATS", "STREAMABLE", "FORMULA_PREFIXES", "format_for", "write_layer", "write_layers",
-    "write_geopackage",
-    "cut_utf8", "shapefile_field_names", "neutralise_formulas", "verify_written",
-]
+__all__ = ["FORMATS", "STREAMABLE", "FORMULA_PREFIXES", "format_for", "write_layer", "write_layers",
+           "write_geopackage", "cut_utf8", "shapefile_field_names", "neutralise_formulas",
+           "verify_written"]
 
 #: Export formats: name -> (GDAL driver, default suffix, sidecar suffixes).
 FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -48,16 +46,18 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 #: Text formats that may go to standard output (``-o -``).
 STREAMABLE = ("geojson", "csv", "kml")
-_SUFFIX_TO_FORMAT = {
-    ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".shp": "shp",
-    ".csv": "csv", ".kml": "kml", ".fgb": "fgb",
-}
+_SUFFIX_TO_FORMAT = {suffix: key for key, (_, suffix, _) in FORMATS.items()} | {".json": "geojson"}
 #: Longest text a Shapefile (dBase) field holds, in bytes.
 DBF_TEXT_BYTES = 254
 #: Decimals kept in GeoJSON coordinates (1e-7 degree is about 1 cm).
 GEOJSON_PRECISION = 7
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: GDAL options of each format (GeoPackage 1.2: QGIS 3.22 warns on every layer of a 1.4 file)
+_OPTIONS: dict[str, dict[str, object]] = {
+    "shp": {"layer_options": {"ENCODING": "UTF-8"}},
+    "csv": {"layer_options": {"GEOMETRY": "AS_WKT", "GEOMETRY_NAME": "geometry"}},
+    "gpkg": {"dataset_options": {"VERSION": "1.2"}}}
 #: How each text format ends when GDAL finished it; a short write (a full disk) does not.
 _ENDINGS = {"geojson": b"}", "kml": b"</kml>", "csv": b"\n"}
 #: GDAL warnings that mean the write itself failed (pyogrio turns CPLE warnings into these).
@@ -92,10 +92,8 @@ def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
         return "geojson"
     suffix = Path(path).suffix.lower()
     if suffix not in _SUFFIX_TO_FORMAT:
-        raise ExportError(
-            f"{path}: cannot tell the format from the suffix {suffix or '(none)'!r}; "
-            f"pass --format ({', '.join(FORMATS)})"
-        )
+        raise ExportError(f"{path}: cannot tell the format from the suffix {suffix or '(none)'!r}; "
+                          f"pass --format ({', '.join(FORMATS)})")
     return _SUFFIX_TO_FORMAT[suffix]
 
 
@@ -240,17 +238,6 @@ def _geojson_layout(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str
     return plain, options
 
 
-def _options(key: str) -> dict[str, object]:
-    if key == "shp":
-        return {"layer_options": {"ENCODING": "UTF-8"}}
-    if key == "csv":
-        return {"layer_options": {"GEOMETRY": "AS_WKT", "GEOMETRY_NAME": "geometry"}}
-    if key == "gpkg":
-        # 1.2: QGIS 3.22 warns on every layer of a 1.4 file
-        return {"dataset_options": {"VERSION": "1.2"}}
-    return {}
-
-
 def _short(text: str, limit: int = 240) -> str:
     """GDAL's message on one line, cut (it may quote a whole SQL script)."""
     text = " ".join(text.split())
@@ -274,7 +261,7 @@ def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
 
     driver = FORMATS[key][0]
     extra: dict[str, object] = {"promote_to_multi": True} if key == "shp" else {}
-    options = _options(key)
+    options = dict(_OPTIONS.get(key, {}))
     if key == "geojson":
         frame, options["layer_options"] = _geojson_layout(frame)
     if key in ("geojson", "gpkg") and _arrow_safe(frame):
@@ -420,14 +407,8 @@ def _check_destination(path: str | os.PathLike[str], key: str) -> str:
     return target
 
 
-def write_layer(
-    frame: gpd.GeoDataFrame,
-    path: str | os.PathLike[str],
-    *,
-    fmt: str | None = None,
-    crs: object | None = None,
-    layer_name: str | None = None,
-) -> Path:
+def write_layer(frame: gpd.GeoDataFrame, path: str | os.PathLike[str], *, fmt: str | None = None,
+                crs: object | None = None, layer_name: str | None = None) -> Path:
     """Write ``frame`` to ``path`` (or ``-``, standard output) atomically.
 
     Parameters
@@ -507,9 +488,7 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], folder: str | os.PathLi
     with staging() as st:
         for name, frame in layers.items():
             target = base / f"{name}{suffix}"
-            staged = st.stage(target)
-            for extra in sidecars:
-                st.stage(target.with_suffix(extra), staged.with_suffix(extra).name, optional=True)
+            staged = st.stage(target, sidecars=sidecars)
             out = _frame_for(frame, key, None, str(target))
             _write_gdal(out, staged, key, name, str(target))
             verify_written(staged, key, len(out), layer=name, target=str(target))

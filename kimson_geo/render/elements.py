@@ -61,8 +61,7 @@ class Runtime(RawMacroElement):
     Add it to the map before any layer.
     """
 
-    _template = Template(
-        """
+    _template = Template("""
         {% macro header(this, kwargs) %}
         <style>{{ this.css }}</style>
         <script>{{ this.js }}</script>
@@ -70,8 +69,7 @@ class Runtime(RawMacroElement):
         {% macro script(this, kwargs) %}
         ksGeo.setup({{ this._parent.get_name() }}, {{ this.options_js }});
         {% endmacro %}
-        """
-    )
+        """)
 
     def __init__(self, *, attribution: str | None = None, notice: str | None = None) -> None:
         super().__init__()
@@ -89,8 +87,7 @@ class DataLayer(RawMacroElement):
     ``JSON.parse``, faster than a JavaScript literal of the same size).
     """
 
-    _template = Template(
-        """
+    _template = Template("""
         {% macro html(this, kwargs) %}
         <script type="application/json" id="{{ this.get_name() }}_data">
         {{- this.payload_js -}}
@@ -104,8 +101,7 @@ class DataLayer(RawMacroElement):
         ksGeo.section({{ this._parent.get_name() }}, {{ this.legend_js }});
         {%- endif %}
         {% endmacro %}
-        """
-    )
+        """)
 
     def __init__(self, payload: dict[str, Any], *, layer: str, legend_id: str | None) -> None:
         super().__init__()
@@ -123,8 +119,7 @@ class SearchIndex(folium.FeatureGroup):
     nothing new (its members already are).
     """
 
-    _template = Template(
-        """
+    _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.featureGroup([
             {%- for member in this.members %}
@@ -132,8 +127,7 @@ class SearchIndex(folium.FeatureGroup):
             {%- endfor %}
         ]);
         {% endmacro %}
-        """
-    )
+        """)
 
     def __init__(self, members: list[DataLayer]) -> None:
         super().__init__(name="search", overlay=True, control=False, show=False)
@@ -148,13 +142,11 @@ class SearchHook(RawMacroElement):
     so this hands the found feature to ``ksGeo.open``.  Add it after the Search control.
     """
 
-    _template = Template(
-        """
+    _template = Template("""
         {% macro script(this, kwargs) %}
         ksGeo.searchHook({{ this.index.get_name() }}searchControl);
         {% endmacro %}
-        """
-    )
+        """)
 
     def __init__(self, index: SearchIndex) -> None:
         super().__init__()
@@ -165,8 +157,7 @@ class SearchHook(RawMacroElement):
 class Panel(RawMacroElement):
     """A Leaflet control holding escaped HTML written into the page (legend, claims)."""
 
-    _template = Template(
-        """
+    _template = Template("""
         {% macro html(this, kwargs) %}
         <div id="{{ this.get_name() }}" class="ks-panel {{ this.css_class }}"
              style="display:none">{{ this.body }}</div>
@@ -175,8 +166,7 @@ class Panel(RawMacroElement):
         ksGeo.control({{ this._parent.get_name() }}, "{{ this.get_name() }}",
                       {{ this.position_js }});
         {% endmacro %}
-        """
-    )
+        """)
 
     def __init__(self, body: str, *, css_class: str, position: str) -> None:
         super().__init__()
@@ -189,8 +179,7 @@ class Panel(RawMacroElement):
 class Title(RawMacroElement):
     """The map's title (escaped), centred at the top."""
 
-    _template = Template(
-        """
+    _template = Template("""
         {% macro html(this, kwargs) %}
         <div id="{{ this.get_name() }}" class="ks-panel ks-title"
              style="display:none">{{ this.text }}</div>
@@ -198,8 +187,7 @@ class Title(RawMacroElement):
         {% macro script(this, kwargs) %}
         ksGeo.title({{ this._parent.get_name() }}, "{{ this.get_name() }}");
         {% endmacro %}
-        """
-    )
+        """)
 
     def __init__(self, text: str) -> None:
         super().__init__()

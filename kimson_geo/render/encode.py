@@ -70,6 +70,8 @@ def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np
     import shapely
     from pyproj import Transformer
 
+    from ..crs import transformer
+
     geoms = np.asarray(geoms, dtype=object)
     if tolerance_m <= 0 or len(geoms) == 0:
         return geoms
@@ -77,11 +79,10 @@ def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np
     todo = np.flatnonzero((types > 0) & (types != 4) & ~shapely.is_empty(geoms))
     if len(todo) == 0:
         return geoms
-    forward = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
-    back = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
+    forward, back = transformer(WGS84), transformer(METRIC_CRS, WGS84)
 
-    def project(transformer: Transformer) -> Any:
-        return lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    def project(move: Transformer) -> Any:
+        return lambda xy: np.column_stack(move.transform(xy[:, 0], xy[:, 1]))
 
     metric = shapely.transform(geoms[todo], project(forward))
     finite = np.isfinite(shapely.bounds(metric)).all(axis=1)
@@ -213,17 +214,10 @@ def _indicator_bins(frame: pd.DataFrame, style: LayerStyle) -> list[float]:
     return list(np.linspace(low, high, 6))
 
 
-def encode_layer(
-    frame: gpd.GeoDataFrame,
-    spec: LayerSpec,
-    *,
-    lang: str = "vi",
-    label_field: str,
-    position_field: str | None = None,
-    schematic_code: str | None = None,
-    hatch_patterns: bool = True,
-    tolerance_m: float = SIMPLIFY_TOLERANCE_M,
-) -> EncodedLayer:
+def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", label_field: str,
+                 position_field: str | None = None, schematic_code: str | None = None,
+                 hatch_patterns: bool = True, tolerance_m: float = SIMPLIFY_TOLERANCE_M
+                 ) -> EncodedLayer:
     """Encode one registry layer for :mod:`kimson_geo.render.map`.
 
     Parameters
@@ -311,12 +305,10 @@ def encode_layer(
     schematic = 0
     if position_field and schematic_code and position_field in frame.columns:
         schematic = int((_hashable(frame[position_field]) == schematic_code).sum())
-    legend = style.legend_html(
-        _present(frame, style),
-        has_points=bool(is_point.any()),
-        has_areas=any(t in (_POLYGON, _MULTIPOLYGON) for t in types),
-        bins=bins,
-    )
+    legend = style.legend_html(_present(frame, style),
+                               has_points=bool(is_point.any()),
+                               has_areas=any(t in (_POLYGON, _MULTIPOLYGON) for t in types),
+                               bins=bins)
     bounds = tuple(float(v) for v in shapely.total_bounds(geoms)) if n else None
     return EncodedLayer(spec.name, payload, n, legend, schematic, bounds)  # type: ignore[arg-type]
 

@@ -36,7 +36,6 @@ from .text import check_lang, esc, format_value, ui
 
 if TYPE_CHECKING:
     import folium
-    import geopandas as gpd
 
     from .elements import DataLayer
     from .encode import EncodedLayer
@@ -92,12 +91,10 @@ ASSET_URLS: dict[str, dict[str, list[tuple[str, str]]]] = {
 _OSM = "OpenStreetMap"
 _POSITRON = "CartoDB Positron"
 _BASE_TILES: dict[str, tuple[str, str, str, int]] = {
-    _OSM.lower(): (
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-        "contributors",
-        "abc", 19,
-    ),
+    _OSM.lower(): ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                   '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+                   "contributors",
+                   "abc", 19),
     _POSITRON.lower(): (
         "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
@@ -105,13 +102,6 @@ _BASE_TILES: dict[str, tuple[str, str, str, int]] = {
         "abcd", 20,
     ),
 }
-
-
-def _frames(inv: Any) -> Mapping[str, gpd.GeoDataFrame]:
-    layers = getattr(inv, "layers", inv)
-    if not isinstance(layers, Mapping):
-        raise TypeError("to_map needs an Inventory (or a mapping of layer name to frame)")
-    return layers
 
 
 def _select(frames: Mapping[str, Any], layers: Sequence[str] | None) -> list[str]:
@@ -357,17 +347,10 @@ def _single_quote_safe(text: str) -> str:
     return text.replace("\\", "").replace("'", "&#x27;")
 
 
-def to_map(
-    inv: Any,
-    *,
-    layers: Sequence[str] | None = None,
-    tiles: str = "OpenStreetMap",
-    title: str | None = None,
-    lang: str = "vi",
-    problems: Mapping[str, Any] | None = None,
-    claims: Sequence[Any] | None = None,
-    changes: Mapping[str, Any] | None = None,
-) -> folium.Map:
+def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenStreetMap",
+           title: str | None = None, lang: str = "vi", problems: Mapping[str, Any] | None = None,
+           claims: Sequence[Any] | None = None, changes: Mapping[str, Any] | None = None
+           ) -> folium.Map:
     """An interactive folium map of the inventory's layers.
 
     Parameters
@@ -412,13 +395,13 @@ def to_map(
     from .encode import encode_layer
 
     lang = check_lang(lang)
-    frames = _frames(inv)
+    frames = getattr(inv, "layers", inv)
+    if not isinstance(frames, Mapping):
+        raise TypeError("to_map needs an Inventory (or a mapping of layer name to frame)")
     names = _select(frames, layers)
 
-    area_or_line = sum(
-        int((~frames[name].geometry.geom_type.isin(["Point", "MultiPoint"])).sum())
-        for name in names
-    )
+    area_or_line = sum(int((~frames[name].geometry.geom_type.isin(["Point", "MultiPoint"])).sum())
+                       for name in names)
     canvas = area_or_line > CANVAS_THRESHOLD
     encoded: list[EncodedLayer] = [
         encode_layer(frames[name], layer_spec(name), lang=lang, label_field=registry.NAME,

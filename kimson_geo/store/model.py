@@ -19,7 +19,7 @@ locking) lives in the backend modules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -31,11 +31,9 @@ from ..text import plain_value
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = [
-    "SCHEMA_VERSION", "META_TABLE", "REVISIONS_TABLE", "HISTORY_SUFFIX", "REV_FROM", "REV_TO",
-    "FID", "GEOM", "Dialect", "history_table", "layer_ddl", "revisions_ddl",
-    "select_sql", "insert_sql", "close_sql", "frame_from_rows", "rows_from_frame",
-]
+__all__ = ["SCHEMA_VERSION", "META_TABLE", "REVISIONS_TABLE", "HISTORY_SUFFIX", "REV_FROM",
+           "REV_TO", "FID", "GEOM", "Dialect", "history_table", "layer_ddl", "revisions_ddl",
+           "select_sql", "insert_sql", "close_sql", "frame_from_rows", "rows_from_frame"]
 
 #: Version of this model; a store written by a newer version is refused.  2: the history
 #: tables carry a spatial index (GeoPackage RTree and its triggers; PostGIS GiST)
@@ -233,9 +231,7 @@ class Revision:
     claims: list[dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rev": self.rev, "time": self.time, "author": self.author,
-                "message": self.message, "allow_errors": self.allow_errors,
-                "source": self.source, "counts": self.counts, "claims": self.claims}
+        return asdict(self)
 
 
 def all_layer_specs() -> list[LayerSpec]:

@@ -26,15 +26,6 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SRID = 4326
 
 
-def _driver() -> Any:
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        raise StoreError("a postgresql:// store needs psycopg (pip install 'psycopg[binary]')"
-                         ) from None
-    return psycopg
-
-
 class PostgisBackend:
     """A store in a PostgreSQL schema."""
 
@@ -76,7 +67,8 @@ class PostgisBackend:
 
     # ---------------------------------------------------------------- connections
     def connect(self, *, wait_s: float = 30.0) -> Any:
-        psycopg = _driver()
+        import psycopg
+
         try:
             return psycopg.connect(self.conninfo, autocommit=False, connect_timeout=10)
         except psycopg.OperationalError as exc:

@@ -31,10 +31,6 @@ FAMILY = "attributes"
 _DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 
 
-def _is_text(series: pd.Series) -> bool:
-    return is_text_dtype(series.dtype)
-
-
 def _registry_layers(ctx: Context) -> Iterator[tuple[str, LayerSpec]]:
     if not ctx.layer_known:
         return
@@ -87,12 +83,10 @@ class _Types:
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 
 
-def _types(ctx: Context | None, layer: str, series: pd.Series) -> _Types | None:
+def _types(ctx: Context, layer: str, series: pd.Series) -> _Types | None:
     """The :class:`_Types` of an object column (computed once per context), else None."""
     if series.dtype != object:
         return None
-    if ctx is None:
-        return _Types(series)
     key = ("value-types", layer, series.name)
     if key not in ctx.cache:
         ctx.cache[key] = _Types(series)
@@ -107,14 +101,14 @@ def _isinstance(series: pd.Series, types: _Types | None,
     return pd.Series(types.mask(test), index=series.index)
 
 
-def _typed_ok(series: pd.Series, kind: str,
-              get_types: Callable[[], _Types | None] | None = None) -> pd.Series:
+def _typed_ok(series: pd.Series, kind: str, get_types: Callable[[], _Types | None]
+              ) -> pd.Series:
     """Boolean mask of the values whose type fits ``kind`` (nulls count as fitting).
 
     ``get_types``: gives the column's :class:`_Types` (cached) when it is needed."""
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _ALL_FIT[kind]:
         return pd.Series(True, index=series.index)
-    types = get_types() if get_types is not None else _types(None, "", series)
+    types = get_types()
     if kind == "str":
         if isinstance(series.dtype, pd.StringDtype):
             return pd.Series(True, index=series.index)
@@ -245,20 +239,12 @@ def required_field(ctx: Context) -> Iterator[Findings | Issue]:
             series = frame[field.name]
             empty = series.isna()
             # blank text counts as empty in a text field; in another it is field-type's
-            if field.type == "str" and _is_text(series):
+            if field.type == "str" and is_text_dtype(series.dtype):
                 empty |= _blank(series, _types(ctx, name, series))
             rows = np.asarray(empty, dtype=bool).nonzero()[0]
             if len(rows):
                 yield ctx.flag("required-field", name, rows, "required value is empty",
                                field=field.name)
-
-
-def _schema_failures(ctx: Context, name: str) -> pd.DataFrame:
-    """pandera's failure cases for layer ``name`` (run once per layer, shared by rules)."""
-    key = ("schema-failures", name)
-    if key not in ctx.cache:
-        ctx.cache[key] = _run_schema(ctx, name)
-    return ctx.cache[key]
 
 
 def _checked(field: FieldSpec) -> bool:
@@ -356,7 +342,10 @@ def unique_id(ctx: Context) -> Iterator[Findings | Issue]:
 
 def _from_schema(ctx: Context, prefix: str, rule_id: str) -> Iterator[Findings]:
     for name, spec in _registry_layers(ctx):
-        failures = _schema_failures(ctx, name)
+        key = ("schema-failures", name)  # run once per layer, shared by two rules
+        if key not in ctx.cache:
+            ctx.cache[key] = _run_schema(ctx, name)
+        failures = ctx.cache[key]
         if failures.empty:
             continue
         hits = failures[failures["check"].astype(str).str.startswith(prefix)]

@@ -81,6 +81,13 @@ def _ids(frame: pd.DataFrame) -> list[str]:
     return [str(v) for v in frame[ID]] if ID in frame.columns else [str(i) for i in frame.index]
 
 
+def _flags(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A true/false column as booleans: missing values, and a missing column, are false."""
+    if column not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame[column].fillna(False).astype(bool)
+
+
 def _select(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
     for column, values in spec.get("select", {}).items():
         frame = frame[frame[column].isin(values)] if column in frame.columns else frame.iloc[:0]
@@ -136,7 +143,7 @@ def _coverage(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, l
         points = inv[layer]
         points = points[points[KIND] == WARD_RULES.serves_khu_kind]
         if IN_USE in points.columns:
-            points = points[points[IN_USE].fillna(False).astype(bool)]
+            points = points[_flags(points, IN_USE)]
         for position, (kid, geom) in enumerate(zip(khu[ID], khu.geometry, strict=True)):
             serving = points[(points[KHU_REF] == kid)]
             inside = serving.geometry.within(geom) if len(serving) else []
@@ -175,24 +182,15 @@ def _ward_house(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None,
     houses = _select(inv[spec["layer"]], spec)
     if houses.empty:
         return None, False, [], "no ward cultural house"
-    column = spec["fields"][-1]
-    values = houses[column].fillna(False).astype(bool) if column in houses.columns \
-        else pd.Series(False, index=houses.index)
+    values = _flags(houses, spec["fields"][-1])
     passed = bool(values.all())
     return passed, passed == spec["target"], _ids(houses[~values.to_numpy()]), ""
 
 
-def _khu_flag(inv: Inventory, spec: dict[str, Any]) -> tuple[pd.Series, pd.DataFrame]:
-    khu = inv[spec["layer"]]
-    column = spec["fields"][0]
-    flags = khu[column].fillna(False).astype(bool) if column in khu.columns \
-        else pd.Series(False, index=khu.index)
-    return flags, khu
-
-
 @claim("cultural-neighbourhoods")
 def _cultural_khu(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
-    flags, khu = _khu_flag(inv, spec)
+    khu = inv[spec["layer"]]
+    flags = _flags(khu, spec["fields"][0])
     count = int(flags.sum())
     return count, _compare(count, spec["op"], spec["target"]), _ids(khu[~flags.to_numpy()]), \
         f"{count} of {len(khu)} khu"
@@ -200,7 +198,8 @@ def _cultural_khu(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | Non
 
 @claim("civilized-urban")
 def _civilized(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
-    flags, khu = _khu_flag(inv, spec)
+    khu = inv[spec["layer"]]
+    flags = _flags(khu, spec["fields"][0])
     share = float(flags.mean() * 100) if len(flags) else 0.0
     return round(share, 2), _compare(share, spec["op"], spec["target"]), \
         _ids(khu[~flags.to_numpy()]), ""

@@ -293,14 +293,9 @@ def _client(scheduler: Any) -> Iterator[Any]:
 
 # -------------------------------------------------------------------------------- API
 
-def validate_dask(
-    source: str | os.PathLike[str] | None = None,
-    *,
-    layer: str | None = None,
-    src_crs: object | None = None,
-    scheduler: Any = None,
-    npartitions: int | None = None,
-) -> ValidationReport:
+def validate_dask(source: str | os.PathLike[str] | None = None, *, layer: str | None = None,
+                  src_crs: object | None = None, scheduler: Any = None,
+                  npartitions: int | None = None) -> ValidationReport:
     """Validate an inventory on a dask.distributed cluster; the same findings as
     :func:`kimson_geo.validation.validate`.
 
@@ -353,15 +348,12 @@ def validate_dask(
              Path(tmp), report, found, claim_sources)
         if sources.kind != "file" and layer is None:
             report.claims = _claims(claim_sources, src_crs)
-    for item in sorted(found, key=_rule_order):  # stable: each rule's findings in order
-        report.add(item)
-    return report
-
-
-def _rule_order(item: Findings | Issue) -> int:
     from .rules import RULES
 
-    return list(RULES).index(item.rule) if item.rule in RULES else -1
+    order = {rule_id: k for k, rule_id in enumerate(RULES)}
+    for item in sorted(found, key=lambda i: order.get(i.rule, -1)):  # stable: rule by rule
+        report.add(item)
+    return report
 
 
 def _claims(sources: dict[str, Any], src_crs: object | None) -> list[Any]:

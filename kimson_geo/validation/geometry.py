@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import cache
 
 import numpy as np
 import shapely
 
+from ..crs import transformer
 from ..registry import BOUNDARY_LAYER, METRIC_CRS, ROADS_LAYER, WARD_RULES, WGS84, layer_spec
 from .issue import Findings, Issue
 from .rules import ANY_LAYER, Context, rule
@@ -160,13 +160,6 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-@cache
-def _to_wgs84():  # type: ignore[no-untyped-def]
-    from pyproj import Transformer
-
-    return Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
-
-
 def lonlats(xy: np.ndarray) -> list[tuple[float, float] | None]:
     """Metric (EPSG:5899) positions, an ``(n, 2)`` array, as rounded ``(lon, lat)``."""
     return [(lon, lat) if lon == lon else None for lon, lat in lonlat_array(xy).tolist()]
@@ -176,7 +169,7 @@ def lonlat_array(xy: np.ndarray) -> np.ndarray:
     """Metric (EPSG:5899) positions ``(n, 2)`` as rounded lon/lat, NaN where not finite."""
     out = np.full((len(xy), 2), np.nan)
     if len(xy):
-        lon, lat = _to_wgs84().transform(xy[:, 0], xy[:, 1])
+        lon, lat = transformer(METRIC_CRS, WGS84).transform(xy[:, 0], xy[:, 1])
         out[:, 0], out[:, 1] = np.round(lon, 7), np.round(lat, 7)
         out[~np.isfinite(out).all(axis=1)] = np.nan
     return out

@@ -67,11 +67,6 @@ class Rule:
     #: rule that uses it (a million roads in metres take some 300 MB)
     uses: tuple[str, ...] = ()
 
-    @property
-    def needs_registry_layer(self) -> bool:
-        """False for rules that run on any file, such as geometry validity."""
-        return self.layers != (ANY_LAYER,)
-
     def applies_to(self, present: Iterable[str], *, layer_known: bool = True) -> bool:
         """Whether every layer the rule reads is present."""
         if self.layers == (ANY_LAYER,):
@@ -85,15 +80,9 @@ RULES: dict[str, Rule] = {}
 _RULE_MODULES = ("attributes", "geometry", "topology", "ward")
 
 
-def rule(
-    rule_id: str,
-    *,
-    severity: Severity,
-    family: str,
-    layers: tuple[str, ...] = (ANY_LAYER,),
-    description: str | None = None,
-    uses: tuple[str, ...] = (),
-) -> Callable[[RuleFunc], RuleFunc]:
+def rule(rule_id: str, *, severity: Severity, family: str, layers: tuple[str, ...] = (ANY_LAYER,),
+         description: str | None = None, uses: tuple[str, ...] = ()
+         ) -> Callable[[RuleFunc], RuleFunc]:
     """Register the decorated function as rule ``rule_id``.
 
     The first line of the function's docstring is the description unless one is given.
@@ -139,14 +128,11 @@ def warm_up() -> None:
 def load_rule_modules() -> None:
     """Import every rule module so that the registry is complete."""
     for name in _RULE_MODULES:
-        try:
-            import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:  # a family not written yet
-            if exc.name != f"{__package__}.{name}":
-                raise
-    from .structure_rules import register_structure_rules
+        import_module(f"{__package__}.{name}")
+    from .structure import STRUCTURE_RULES  # the raw-file checks, listed for --list-rules
 
-    register_structure_rules()
+    for rule_id, (severity, description) in STRUCTURE_RULES.items():
+        register_static(rule_id, severity, "structure", description)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -219,20 +205,12 @@ class Context:
         The same geometries as ``metric(name)`` (the same transformation), but only those
         are transformed unless the whole layer already is.
         """
-        if (METRIC, name) in self.cache:
-            return np.asarray(self.metric(name).array, dtype=object)[indices]
         from ..crs import to_metric_array
 
         geometry = self.layers[name].geometry
-        if geometry.crs is None:
+        if (METRIC, name) in self.cache or geometry.crs is None:
             return np.asarray(self.metric(name).array, dtype=object)[indices]
         return to_metric_array(np.asarray(geometry.array, dtype=object)[indices], geometry.crs)
-
-    def metric_xy(self, name: str, xy: np.ndarray) -> np.ndarray:
-        """Positions ``(n, 2)`` of the layer's 2-D vertices in EPSG:5899 (as ``metric``)."""
-        from ..crs import to_metric_xy
-
-        return to_metric_xy(xy, self.layers[name].geometry.crs)
 
     def metres_per_degree(self, name: str) -> tuple[float, float] | None:
         """Lower bounds of the metres in a degree of longitude and of latitude over the
@@ -245,7 +223,6 @@ class Context:
         """
         key = ("metres-per-degree", name)
         if key not in self.cache:
-            import numpy as np
             import shapely
 
             from ..crs import metres_per_degree
@@ -274,35 +251,23 @@ class Context:
             return None
         return self.metric(name).union_all()
 
-    def _id_values(self, layer: str, rows: np.ndarray) -> np.ndarray | None:
-        """The ``id`` values of features ``rows`` (an object array), None without ids."""
-        frame = self.layers[layer]
-        if ID not in frame.columns:
-            return None
-        # only the rows asked for: a million ids as Python text take some 70 MB
-        return frame[ID].take(rows).to_numpy(dtype=object)
-
     def feature_ids(self, layer: str, rows: np.ndarray) -> np.ndarray:
         """The ``id`` of features ``rows`` of ``layer`` as text, None where unknown."""
         import pandas as pd
 
         out = np.full(len(rows), None, dtype=object)
-        values = self._id_values(layer, rows) if len(rows) else None
-        if values is None:
+        frame = self.layers[layer]
+        if not len(rows) or ID not in frame.columns:
             return out
+        # only the rows asked for: a million ids as Python text take some 70 MB
+        values = frame[ID].take(rows).to_numpy(dtype=object)
         known = ~pd.isna(values)
         out[known] = [v if type(v) is str else str(v) for v in values[known]]
         return out
 
     def feature_id(self, layer: str, index: int) -> str | None:
         """The ``id`` of feature ``index`` of ``layer``."""
-        import pandas as pd
-
-        values = self._id_values(layer, np.asarray([index], dtype=np.int64))
-        value = None if values is None else values[0]
-        if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
-            return None
-        return str(value)
+        return self.feature_ids(layer, np.asarray([index], dtype=np.int64))[0]
 
     def geometries(self, layer: str) -> np.ndarray:
         """The layer's geometries (as read) as a numpy object array (cached)."""
@@ -339,17 +304,9 @@ class Context:
         x, y = self.locations(layer, np.asarray([index], dtype=np.int64))[0]
         return None if np.isnan(x) or np.isnan(y) else (float(x), float(y))
 
-    def flag(
-        self,
-        rule_id: str,
-        layer: str,
-        rows: Any,
-        message: str | Iterable[str],
-        *,
-        field: str | Iterable[str] | None = None,
-        location: np.ndarray | None = None,
-        severity: Severity | None = None,
-    ) -> Findings:
+    def flag(self, rule_id: str, layer: str, rows: Any, message: str | Iterable[str], *,
+             field: str | Iterable[str] | None = None, location: np.ndarray | None = None,
+             severity: Severity | None = None) -> Findings:
         """:class:`Findings` of ``rule_id``: features ``rows`` of ``layer`` are at fault.
 
         Parameters
@@ -389,17 +346,9 @@ class Context:
                         field=item.field, location=location, line=item.line,
                         feature_id=self.feature_ids(item.layer, item.rows))
 
-    def issue(
-        self,
-        rule_id: str,
-        message: str,
-        *,
-        layer: str,
-        index: int | None = None,
-        field: str | None = None,
-        location: tuple[float, float] | None = None,
-        severity: Severity | None = None,
-    ) -> Issue:
+    def issue(self, rule_id: str, message: str, *, layer: str, index: int | None = None,
+              field: str | None = None, location: tuple[float, float] | None = None,
+              severity: Severity | None = None) -> Issue:
         """An :class:`Issue` for ``rule_id``, filling in the feature id and location."""
         sev = severity or RULES[rule_id].severity
         feature_id = self.feature_id(layer, index) if index is not None else None

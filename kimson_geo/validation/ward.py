@@ -26,7 +26,7 @@ from ..registry import (
     layer_spec,
 )
 from .attributes import type_errors, typed_column
-from .geometry import polygonal, repaired
+from .geometry import geometry_array, polygonal, repaired
 from .issue import Findings, Issue, shared_messages
 from .rules import METRIC, Context, rule
 
@@ -135,14 +135,12 @@ def khu_has_sports_area(ctx: Context) -> Iterator[Issue]:
       description="Enterprises near homes (khu land outside the clusters) are put on watch",
       uses=(METRIC,))
 def environment_watch(ctx: Context) -> Iterator[Findings]:
-    enterprises = np.asarray(ctx.metric(ENTERPRISES_LAYER).array, dtype=object)
+    enterprises = geometry_array(ctx, ENTERPRISES_LAYER, metric=True)
     # broken khu or cluster polygons are repaired first: their union would fail
-    homes = shapely.union_all(polygonal(repaired(np.asarray(ctx.metric(KHU_LAYER).array,
-                                                            dtype=object))))
+    homes = shapely.union_all(polygonal(repaired(geometry_array(ctx, KHU_LAYER, metric=True))))
     if ctx.has(CLUSTERS_LAYER) and len(ctx.frame(CLUSTERS_LAYER)):
-        clusters = shapely.union_all(polygonal(repaired(
-            np.asarray(ctx.metric(CLUSTERS_LAYER).array, dtype=object))))
-        homes = shapely.difference(homes, clusters)
+        clusters = polygonal(repaired(geometry_array(ctx, CLUSTERS_LAYER, metric=True)))
+        homes = shapely.difference(homes, shapely.union_all(clusters))
     if homes is None or homes.is_empty or not len(enterprises):
         return
     limit = WARD_RULES.environment_watch_m
