@@ -160,11 +160,6 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def lonlats(xy: np.ndarray) -> list[tuple[float, float] | None]:
-    """Metric (EPSG:5899) positions, an ``(n, 2)`` array, as rounded ``(lon, lat)``."""
-    return [(lon, lat) if lon == lon else None for lon, lat in lonlat_array(xy).tolist()]
-
-
 def lonlat_array(xy: np.ndarray) -> np.ndarray:
     """Metric (EPSG:5899) positions ``(n, 2)`` as rounded lon/lat, NaN where not finite."""
     out = np.full((len(xy), 2), np.nan)
