@@ -194,6 +194,28 @@ def test_ctrl_c_is_interrupted_even_inside_a_c_extension(
     assert result.stderr == "kimson-geo: interrupted\n"
 
 
+def test_the_command_ends_without_teardown_yet_says_everything(tmp_path: Path) -> None:
+    # ``python -m kimson_geo`` ends with os._exit after flushing: a report of thousands of
+    # problems still arrives whole, and exit codes and error lines are those of click
+    from benchmarks.synth import generate_dirty_roads
+
+    generate_dirty_roads(tmp_path, roads=2_000)
+    roads = tmp_path / "geojson" / "roads.geojson"
+    command = [sys.executable, "-m", "kimson_geo"]
+    done = subprocess.run([*command, "validate", str(roads), "--layer", "roads", "--format",
+                           "json"], capture_output=True, check=False)
+    report = json.loads(done.stdout)
+    assert done.returncode == 1 and len(report["issues"]) == report["summary"]["errors"] + \
+        report["summary"]["warnings"] > 2_000
+    missing = subprocess.run([*command, "validate", str(tmp_path / "nothing.geojson")],
+                             capture_output=True, text=True, check=False)
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    assert missing.stderr.startswith("kimson-geo: error:")
+    version = subprocess.run([*command, "--version"], capture_output=True, text=True,
+                             check=False)
+    assert version.returncode == 0 and version.stdout.startswith("kimson-geo, version")
+
+
 def test_odd_data_in_every_reading_command(tmp_path: Path) -> None:
     """Missing columns and arrays/objects in text fields: no internal error anywhere."""
     from _support import copy_bundled

@@ -212,5 +212,36 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    cli.main(args=argv, prog_name="kimson-geo")
+    """Console-script entry point (``kimson-geo`` and ``python -m kimson_geo``).
+
+    Without ``argv`` (the command itself, reading ``sys.argv``), the process ends with
+    :func:`os._exit` once the output is flushed: the interpreter's teardown of pandas,
+    GDAL and the validated data (0.4 s on a 10,000-road file, up to a second at 100,000)
+    is time the user waits for nothing; mypy ends the same way.  Every file is written
+    and closed before a command returns.  With ``argv`` (tests, embedding) it raises
+    ``SystemExit`` as click does.
+    """
+    if argv is not None:
+        cli.main(args=argv, prog_name="kimson-geo")
+        return
+    try:
+        cli.main(prog_name="kimson-geo")
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    _hard_exit(code)
+
+
+def _hard_exit(code: object) -> None:
+    """Flush stdout and stderr and end the process with ``code`` as ``sys.exit`` would."""
+    import contextlib
+    import os
+
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        # (a closed pipe: nothing more can be said there)
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code or 0)
