@@ -100,11 +100,8 @@ class KimsonGroup(click.Group):
             except BrokenPipeError:
                 quiet_stdout()  # the reader went away (| head): nothing more to say
                 ctx.exit(0)
-            except KeyboardInterrupt:
-                click.echo("kimson-geo: interrupted", err=True)
-                ctx.exit(130)
-            except Exception as exc:
-                if _interrupted(exc):  # Ctrl-C inside a C extension (ijson) arrives wrapped
+            except (KeyboardInterrupt, Exception) as exc:
+                if _interrupted(exc):  # (inside a C extension, such as ijson, it arrives wrapped)
                     click.echo("kimson-geo: interrupted", err=True)
                     ctx.exit(130)
                 if _debug(ctx):
