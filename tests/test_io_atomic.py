@@ -296,7 +296,20 @@ def slow(frame, path, **kwargs):
     while True:
         time.sleep(0.05)
 
+def slow_geojson(frame):  # the GeoJSON written here: its first chunk is on disk
+    from kimson_geo.io.atomic import STAGING_SUFFIX
+
+    yield from real_geojson(frame)
+    target = Path(sys.argv[sys.argv.index("-o") + 1])
+    folder = next(target.parent.glob(f"*{STAGING_SUFFIX}"))
+    print(" ".join(sorted(p.name for p in folder.iterdir())), flush=True)
+    while True:
+        time.sleep(0.05)
+
 pyogrio.write_dataframe = slow
+import kimson_geo.io.write
+real_geojson = kimson_geo.io.write.geojson_chunks
+kimson_geo.io.write.geojson_chunks = slow_geojson
 from kimson_geo.cli.main import main
 main(sys.argv[1:])
 """

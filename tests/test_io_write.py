@@ -72,6 +72,57 @@ def test_geojson_rings_follow_the_right_hand_rule_holes_included(tmp_path: Path)
         assert shapely.LinearRing(rings[0]).is_ccw and not shapely.LinearRing(rings[1]).is_ccw
 
 
+def test_geojson_values_of_every_kind_read_back_as_gdal_wrote_them(tmp_path: Path) -> None:
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    frame = gpd.GeoDataFrame({
+        "text": ["Đường \"trục\" chính\n", None],
+        "extra": ['{"LOAI": "BTXM"}', None],  # JSON-looking text stays text
+        "width": [5.5, np.nan],
+        "far": [np.inf, 1.0],
+        "count": pd.array([3, None], dtype="Int64"),
+        "flag": pd.array([True, None], dtype="boolean"),
+        "when": pd.to_datetime(["2023-01-05 10:00:00", None]),
+        "odd": [np.int64(7), pd.NA],
+        7: ["a column named by a number", "b"],
+    }, geometry=[shapely.Point(106.123456789, 21.0, 3.5), None], crs="EPSG:4326")
+    out = write_module.write_layer(frame, tmp_path / "kinds.geojson")
+    first, second = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert first["properties"] == {
+        "text": "Đường \"trục\" chính\n", "extra": '{"LOAI": "BTXM"}', "width": 5.5,
+        "far": None, "count": 3, "flag": True, "when": "2023-01-05T10:00:00", "odd": 7,
+        "7": "a column named by a number"}
+    assert first["geometry"] == {"type": "Point", "coordinates": [106.1234568, 21.0, 3.5]}
+    assert second["geometry"] is None
+    assert {k: v for k, v in second["properties"].items() if v is not None} == {"far": 1.0,
+                                                                                 "7": "b"}
+    back = pyogrio.read_dataframe(out)
+    assert back["when"].iloc[0] == pd.Timestamp("2023-01-05 10:00:00")
+    assert back["extra"].iloc[0] == '{"LOAI": "BTXM"}'
+
+
+def test_geojson_of_no_features_is_an_empty_collection(small_roads, tmp_path: Path  # type: ignore[no-untyped-def]
+                                                        ) -> None:
+    out = write_module.write_layer(small_roads.head(0), tmp_path / "none.geojson")
+    assert json.loads(out.read_text(encoding="utf-8")) == {"type": "FeatureCollection",
+                                                           "features": []}
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_two_columns_of_one_name_are_an_export_error(tmp_path: Path, suffix: str) -> None:
+    import shapely
+
+    frame = gpd.GeoDataFrame({"a": [1], "b": [2], 7: [3], "7": [4]},
+                             geometry=[shapely.Point(106, 21)], crs="EPSG:4326")
+    for same, name in ((frame.drop(columns=[7, "7"]).rename(columns={"b": "a"}), "a"),
+                       (frame.drop(columns=["a", "b"]), "7")):
+        with pytest.raises(ExportError, match=rf"two columns have the same name \({name}\)"):
+            write_module.write_layer(same, tmp_path / f"twice{suffix}")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_geojson_line_across_the_antimeridian_is_cut_there(tmp_path: Path) -> None:
     import shapely
 
@@ -123,16 +174,14 @@ def test_failed_write_leaves_no_partial_file_and_keeps_the_old_one(
     inv = kimson_geo.load(small_dir)
     out = tmp_path / "roads.geojson"
     out.write_text("previous content", encoding="utf-8")
-    import pyogrio
+    real = write_module.geojson_chunks
 
-    real = pyogrio.write_dataframe
+    def half_then_fail(frame):  # type: ignore[no-untyped-def]
+        yield from list(real(frame))[:2]  # part of the output reaches the disk...
+        raise OSError(28, "No space left on device")  # ...then the write fails midway
 
-    def half_then_fail(frame, path, **kwargs):  # type: ignore[no-untyped-def]
-        real(frame.iloc[:1], path, **kwargs)  # part of the output exists on disk...
-        raise OSError("disk full")  # ...then the write fails midway
-
-    monkeypatch.setattr(pyogrio, "write_dataframe", half_then_fail)
-    with pytest.raises(ExportError, match="disk full"):
+    monkeypatch.setattr(write_module, "geojson_chunks", half_then_fail)
+    with pytest.raises(ExportError, match=f"^{out}: cannot write geojson: .*No space left"):
         inv.export("roads", out)
     assert out.read_text(encoding="utf-8") == "previous content"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inv", "roads.geojson"]
@@ -315,9 +364,16 @@ def test_binary_formats_refuse_stdout(small_roads) -> None:  # type: ignore[no-u
 
 
 def _truncating(monkeypatch: pytest.MonkeyPatch, victim_suffix: str | None) -> None:
-    """GDAL writes, then the file is cut short, as a full disk does without an error."""
+    """The writer writes, then the file is cut short, as a full disk does without an error."""
     import pyogrio
 
+    real_geojson = write_module.geojson_chunks
+
+    def short_geojson(frame):  # type: ignore[no-untyped-def]
+        whole = b"".join(real_geojson(frame))
+        yield whole[:len(whole) * 9 // 10]
+
+    monkeypatch.setattr(write_module, "geojson_chunks", short_geojson)
     real = pyogrio.write_dataframe
 
     def write(frame, path, **kwargs):  # type: ignore[no-untyped-def]
@@ -360,7 +416,7 @@ def test_gdal_failure_warning_is_an_export_error(small_roads, tmp_path: Path,  #
                       stacklevel=2)
 
     monkeypatch.setattr(pyogrio, "write_dataframe", write)
-    out = tmp_path / "roads.geojson"
+    out = tmp_path / "roads.kml"
     with pytest.raises(ExportError, match="GDAL reported a failed write.*No space left"):
         write_module.write_layer(small_roads, out)
     assert list(tmp_path.iterdir()) == []
@@ -368,17 +424,15 @@ def test_gdal_failure_warning_is_an_export_error(small_roads, tmp_path: Path,  #
 
 def test_write_layers_is_all_or_nothing(small_roads, small_khu, tmp_path: Path,  # type: ignore[no-untyped-def]
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import pyogrio
+    real = write_module.geojson_chunks
 
-    real = pyogrio.write_dataframe
+    def second_fails(frame):  # type: ignore[no-untyped-def]
+        if len(frame) == len(small_khu):
+            raise OSError(28, "disk full")
+        return real(frame)
 
-    def second_fails(frame, path, **kwargs):  # type: ignore[no-untyped-def]
-        if Path(path).stem == "khu":
-            raise pyogrio.errors.DataSourceError("disk full")
-        real(frame, path, **kwargs)
-
-    monkeypatch.setattr(pyogrio, "write_dataframe", second_fails)
-    with pytest.raises(ExportError, match="khu.geojson: cannot write geojson: disk full"):
+    monkeypatch.setattr(write_module, "geojson_chunks", second_fails)
+    with pytest.raises(ExportError, match="khu.geojson: cannot write geojson: .*disk full"):
         write_module.write_layers({"roads": small_roads, "khu": small_khu}, tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
 
@@ -387,17 +441,15 @@ def test_a_geojson_missing_whole_features_never_replaces_the_old_one(
         small_roads, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
         ) -> None:
     # well formed to its last byte, one feature short: the count, not the ending, finds it
-    import pyogrio
-
     out = tmp_path / "roads.geojson"
     write_module.write_layer(small_roads.head(1), out)
     before = tree_snapshot(tmp_path)
-    real = pyogrio.write_dataframe
+    real = write_module.geojson_chunks
 
-    def drops_one(frame, path, **kwargs):  # type: ignore[no-untyped-def]
-        real(frame.iloc[1:], path, **kwargs)
+    def drops_one(frame):  # type: ignore[no-untyped-def]
+        return real(frame.iloc[1:])
 
-    monkeypatch.setattr(pyogrio, "write_dataframe", drops_one)
+    monkeypatch.setattr(write_module, "geojson_chunks", drops_one)
     with pytest.raises(ExportError, match=f"{len(small_roads) - 1} of {len(small_roads)} "
                                           "feature"):
         write_module.write_layer(small_roads, out)

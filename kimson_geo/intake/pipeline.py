@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataSourceError
-from ..registry import ID, LAYER_NAMES, WGS84, layer_spec
+from ..registry import ID, LAYER_NAMES, METRIC_CRS, WGS84, layer_spec
 from .dictionary import Dictionary, LayerGuess, builtin_dictionary, load_toml
 from .mapping import MappedTable, map_table
 from .plan import MappingPlan, SourceUse
@@ -137,6 +137,19 @@ def _merge(parts: list[MappedTable]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(merged, geometry=merged.geometry.name, crs=WGS84)
 
 
+def _metric(parts: list[MappedTable], merged: gpd.GeoDataFrame) -> gpd.GeoSeries | None:
+    """The geometry of ``merged`` in EPSG:5899 when every table of it came in EPSG:5899
+    (Quảng Ninh's VN-2000, the usual delivery): validation measures on it, with no
+    reprojection back from WGS 84."""
+    import geopandas as gpd
+    import numpy as np
+
+    if not all(p.frame.crs is not None and p.frame.crs.equals(METRIC_CRS) for p in parts):
+        return None
+    geoms = np.concatenate([np.asarray(p.frame.geometry.array, dtype=object) for p in parts])
+    return gpd.GeoSeries(geoms, index=merged.index, crs=METRIC_CRS, name=merged.geometry.name)
+
+
 def import_delivery(sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
                     out: str | os.PathLike[str] | None = None, *,
                     mapping: str | os.PathLike[str] | Mapping[str, Any] | None = None,
@@ -233,8 +246,10 @@ def import_delivery(sources: str | os.PathLike[str] | Iterable[str | os.PathLike
             + (f" ({'; '.join(reasons)})" if reasons else "")
             + "; name the layer with --layer or a --mapping file")
     result.layers = {name: _merge(by_layer[name]) for name in LAYER_NAMES if name in by_layer}
+    metric = {name: _metric(by_layer[name], frame) for name, frame in result.layers.items()}
     inv = Inventory(layers=dict(result.layers), source=Path(out) if out else None)
-    result.report = validate_inventory(inv)
+    result.report = validate_inventory(inv, metric={k: v for k, v in metric.items()
+                                                    if v is not None})
     if out is not None and not dry_run:
         from .output import write_inventory
 

@@ -45,7 +45,7 @@ from typing import IO, Any
 from ..errors import ExportError
 
 __all__ = ["STDOUT", "is_stdout", "check_target", "file_kind", "Staging", "staging",
-           "atomic_path", "atomic_open", "write_bytes", "write_text"]
+           "atomic_path", "atomic_open", "open_staged", "write_bytes", "write_text"]
 
 #: The name that means standard output (``-o -``).
 STDOUT = "-"
@@ -389,6 +389,13 @@ def atomic_path(path: str | os.PathLike[str], *, name: str | None = None,
         yield st.stage(path, name, sidecars=sidecars)
 
 
+def open_staged(staged: Path) -> io.BufferedWriter:
+    """A new file at the staged path ``staged`` (from :func:`atomic_path`), open for a
+    writer of this package: every write is checked (a short write completed, a full disk
+    an :class:`OSError`)."""
+    return io.BufferedWriter(_CheckedFile(staged), buffer_size=_COPY_CHUNK)
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "wb", *,
                 encoding: str = "utf-8") -> Iterator[IO[Any]]:
@@ -400,8 +407,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb", *,
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open writes only ('wb' or 'w'), not {mode!r}")
     with staging() as st:
-        raw = _CheckedFile(st.stage(path))
-        handle: IO[Any] = io.BufferedWriter(raw, buffer_size=_COPY_CHUNK)
+        handle: IO[Any] = open_staged(st.stage(path))
         if mode == "w":
             handle = io.TextIOWrapper(handle, encoding=encoding, newline="")  # type: ignore[arg-type]
         try:

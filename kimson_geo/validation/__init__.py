@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,26 +48,40 @@ _FAMILY_ORDER = {"structure": 0, "attributes": 1, "geometry": 2, "topology": 3, 
 
 
 def _check_rules(inv: Inventory, *, layer_known: bool, files: dict[str, Path],
-                 report: ValidationReport) -> ValidationReport:
+                 report: ValidationReport,
+                 metric: Mapping[str, gpd.GeoSeries] | None = None) -> ValidationReport:
     from .rules import Context, check
 
     ctx = Context(inv.layers, layer_known=layer_known, files=files)
+    for name, geometry in (metric or {}).items():
+        ctx.set_metric(name, geometry)
     return check(ctx, report=report)
 
 
-def validate_inventory(inv: Inventory) -> ValidationReport:
-    """Validate an inventory already in memory (every rule but the raw-file structure checks)."""
+def validate_inventory(inv: Inventory, *, metric: Mapping[str, gpd.GeoSeries] | None = None
+                       ) -> ValidationReport:
+    """Validate an inventory already in memory (every rule but the raw-file structure checks).
+
+    ``metric`` maps layers to their geometry in EPSG:5899, row for row, where the caller
+    has it (an import of VN-2000 metres): the rules measure on it instead of reprojecting.
+    """
     from .claims import measure_claims
 
     report = ValidationReport(claims=measure_claims(inv),
                               source=str(inv.source) if inv.source else None,
                               layers=list(inv.layers))
-    return _check_rules(inv, layer_known=True, files=dict(inv.files), report=report)
+    return _check_rules(inv, layer_known=True, files=dict(inv.files), report=report,
+                        metric=metric)
+
+
+def _raw_json(src: LayerSource) -> bool:
+    """Whether the raw text of ``src`` gets the structure checks (a GeoJSON layer file)."""
+    return src.path.suffix.lower() in _RAW_JSON_SUFFIXES and src.source_layer is None
 
 
 def _structure_issues(src: LayerSource, src_crs: object | None) -> list[Issue]:
     """The raw-file structure checks of a GeoJSON layer file (none for other formats)."""
-    if src.path.suffix.lower() not in _RAW_JSON_SUFFIXES or src.source_layer is not None:
+    if not _raw_json(src):
         return []
     from .structure import check_file
 
@@ -106,8 +120,12 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
                 read.cancel()  # (when GDAL has not started on it yet)
             checked.append((issues, first))
         load_rule_modules()
-        if not all(read.done() for read in reads):
-            warm_up()  # GDAL is still reading
+        # GDAL is still reading, and nothing else needs this thread: imports the rules may
+        # need cost no wall-clock time now.  After the structure checks of a GeoJSON file
+        # they do: the parse held the interpreter as long as GDAL's read left it free, and
+        # the warm-up's pandera is often not needed at all (a delivery with no bad code)
+        if not any(map(_raw_json, sources)) and not all(read.done() for read in reads):
+            warm_up()
         for src, read, (issues, first) in zip(sources, reads, checked, strict=True):
             report.extend(issues)
             if first is not None:

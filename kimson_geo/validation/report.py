@@ -252,7 +252,7 @@ class ValidationReport:
         member("source", _dumps(self.source, option))
         out.write(nl + b'"issues"' + sep + b"[")
         first = True
-        from .structure import gc_paused
+        from ..io import gc_paused
 
         # the rows' dicts hold no cycles and die with their chunk: the cyclic collector
         # would only rescan them (it doubles the time)

@@ -62,9 +62,10 @@ class Rule:
     family: str
     layers: tuple[str, ...]
     func: RuleFunc | None = None
-    #: kinds of shared results the rule reads (the first item of their
-    #: :attr:`Context.cache` keys, such as :data:`METRIC`): each is let go after the last
-    #: rule that uses it (a million roads in metres take some 300 MB)
+    #: kinds of shared results the rule reads, or may build them from (the first item of
+    #: their :attr:`Context.cache` keys, such as :data:`METRIC`; a rule that may be the
+    #: first to ask for a network uses the metric copy it is built from): each is let go
+    #: after the last rule that uses it (a million roads in metres take some 300 MB)
     uses: tuple[str, ...] = ()
 
     def applies_to(self, present: Iterable[str], *, layer_known: bool = True) -> bool:
@@ -205,6 +206,12 @@ class Context:
                     to_metric_array(np.asarray(geometry.array, dtype=object), geometry.crs),
                     index=geometry.index, crs=METRIC_CRS, name=geometry.name)
         return self.cache[key]
+
+    def set_metric(self, name: str, geometry: gpd.GeoSeries) -> None:
+        """Give the layer's geometry in EPSG:5899, row for row, when the caller has it
+        already (an import of VN-2000 metres): :meth:`metric` returns it instead of
+        reprojecting the layer (until it is released)."""
+        self.cache[(METRIC, name)] = geometry
 
     def metric_at(self, name: str, indices: np.ndarray) -> np.ndarray:
         """The geometries of features ``indices`` of the layer in EPSG:5899, an object array.

@@ -33,20 +33,17 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from ..errors import DataSourceError
+from ..io import gc_paused
 from .geojson_rules import Checker, Problem, feature_ident, json_path
 from .issue import Issue, Severity
 
-__all__ = ["STRUCTURE_RULES", "PARSE_RULES", "STREAM_BYTES", "check_bytes", "check_file",
-           "gc_paused"]
+__all__ = ["STRUCTURE_RULES", "PARSE_RULES", "STREAM_BYTES", "check_bytes", "check_file"]
 
 #: rule id -> (severity, one-line description), for ``validate --list-rules``
 STRUCTURE_RULES: dict[str, tuple[Severity, str]] = {
@@ -199,19 +196,6 @@ def _not_utf8(buf: bytes, exc: UnicodeDecodeError) -> Problem:
     byte = buf[exc.start:exc.start + 1].hex().upper()
     return Problem("not-utf8", f"byte 0x{byte} at line {line}, column {column} is not valid "
                    f"UTF-8: {hint}", line=line)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector while millions of acyclic containers are built (a parsed
-    document, a report's rows): its repeated passes over them cost more than the work."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # --------------------------------------------------------------------------------------

@@ -272,7 +272,7 @@ def road_dangle(ctx: Context) -> Found:
 
 @rule("road-undernoded", severity="warning", family=FAMILY, layers=(ROADS_LAYER,),
       description="Road ends that meet another road mid-segment share a vertex (a node) there",
-      uses=(NETWORK,))
+      uses=(METRIC, NETWORK, PARTS))
 def road_undernoded(ctx: Context) -> Found:
     net = layer_network(ctx, ROADS_LAYER)
     if not len(net.touch_part):
@@ -290,7 +290,7 @@ def road_undernoded(ctx: Context) -> Found:
 
 @rule("road-isolated", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description="The road network is one connected whole",
-      uses=(NETWORK,))
+      uses=(METRIC, NETWORK, PARTS))
 def road_isolated(ctx: Context) -> Found:
     net = layer_network(ctx, ROADS_LAYER)
     cut = net.isolated_features().nonzero()[0]
