@@ -71,6 +71,16 @@ def test_road_shapefile_imports_every_kind_surface_and_width(tmp_path: Path) -> 
     assert {(i.rule, i.feature) for i in written.errors} == errors
 
 
+def test_an_import_in_vn2000_is_validated_on_its_own_metres(tmp_path: Path) -> None:
+    from kimson_geo.inventory import Inventory
+    from kimson_geo.validation import validate_inventory
+
+    shp = D.road_shapefile(tmp_path / "in")
+    result = import_delivery(shp.parent, None, dry_run=True)
+    again = validate_inventory(Inventory(layers=dict(result.layers)))
+    assert result.report.to_json() == again.to_json()  # the same findings, either way
+
+
 def test_tcvn3_shapefile_without_cpg_is_decoded_and_reported(tmp_path: Path) -> None:
     shp = D.road_shapefile(tmp_path / "in", encoding="TCVN3")
     assert not shp.with_suffix(".cpg").exists()

@@ -59,6 +59,29 @@ def test_declared_kinds_are_computed_once_and_let_go(dirty: dict[str, Any]) -> N
     assert not left
 
 
+def test_a_metric_copy_given_serves_a_network_built_late(dirty: dict[str, Any]) -> None:
+    # without dead_end, road-dangle is skipped: road-undernoded builds the network, from
+    # the metric copy the caller gave (an import of VN-2000 metres), not from a second one
+    roads = dirty[ROADS_LAYER].drop(columns="dead_end")
+    cache = _Recording()
+    ctx = Context({ROADS_LAYER: roads}, cache=cache)
+    ctx.set_metric(ROADS_LAYER, roads.geometry.to_crs("EPSG:5899"))
+    table = check(ctx).table
+    assert cache.sets[(METRIC, ROADS_LAYER)] == 1
+    assert "road-isolated" in set(table["rule"]) and "road-dangle" not in set(table["rule"])
+    plain = check(Context({ROADS_LAYER: roads})).table
+    assert table.equals(plain)
+
+
+def test_a_metric_copy_given_is_the_one_measured(dirty: dict[str, Any]) -> None:
+    roads = dirty[ROADS_LAYER]
+    ctx = Context(dirty)
+    given = roads.geometry.to_crs("EPSG:5899").translate(1_000.0)  # moved 1 km east
+    ctx.set_metric(ROADS_LAYER, given)
+    net = layer_network(ctx, ROADS_LAYER)
+    assert net.start_xy[:, 0].min() >= given.bounds["minx"].min() - 1e-6
+
+
 def test_letting_go_changes_no_finding(dirty: dict[str, Any],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     released = _table(dirty)
