@@ -1,8 +1,8 @@
 """Writing layers: GeoJSON (RFC 7946), GeoPackage 1.2, Shapefile, CSV with WKT, KML and
 FlatGeobuf.
 
-GeoJSON is written here (:func:`geojson_chunks`: GEOS for geometries, orjson for
-properties), the other formats by GDAL.  Every write goes through
+GeoJSON is written here (:func:`geojson_chunks`: orjson, from shapely's coordinate
+arrays), the other formats by GDAL.  Every write goes through
 :mod:`kimson_geo.io.atomic`: into a staging folder beside the target; the result is checked
 (every write's error, GDAL's own errors and warnings, then the file is read back: its size,
 its ending and its feature count), and only then renamed into place, a Shapefile's sidecars
@@ -249,7 +249,6 @@ def _json_values(series: pd.Series) -> list[object]:
 def _json_scalar(value: object) -> object:
     """A value of an object column that is not a JSON scalar: a NumPy number as itself,
     a missing value (``pd.NA``, ``NaT``) as null, anything else as its text."""
-
     if isinstance(value, np.generic):
         return value.item()
     with contextlib.suppress(TypeError, ValueError):
