@@ -122,8 +122,8 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
         load_rule_modules()
         if not all(read.done() for read in reads):
             # GDAL is still reading: what the rules may import costs less now than after
-            # (on clean GeoJSON 0.3 s of wall-clock time; on a delivery with no bad code,
-            # pandera's import is CPU spent for nothing)
+            # when GDAL has a core to itself (on a delivery with no bad code, pandera's
+            # import is CPU spent for nothing)
             warm_up()
         for src, read, (issues, first) in zip(sources, reads, checked, strict=True):
             report.extend(issues)
