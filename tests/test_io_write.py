@@ -103,6 +103,23 @@ def test_geojson_values_of_every_kind_read_back_as_gdal_wrote_them(tmp_path: Pat
     assert back["extra"].iloc[0] == '{"LOAI": "BTXM"}'
 
 
+def test_geojson_is_one_feature_a_line_collections_included(tmp_path: Path) -> None:
+    import shapely
+
+    collection = shapely.GeometryCollection([shapely.Point(106, 21), shapely.Point(106.1, 21)])
+    frame = gpd.GeoDataFrame({"id": ["a", "b", "c"]}, geometry=[
+        collection, shapely.LineString([(106, 21), (106.2, 21.1)]), collection],
+        crs="EPSG:4326")
+    out = write_module.write_layer(frame, tmp_path / "mixed.geojson")
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 5  # the collection's opening, three features, its end
+    assert all(line.startswith('{"type":"Feature"') for line in lines[1:-1])
+    document = json.loads("\n".join(lines))
+    assert [f["geometry"]["type"] for f in document["features"]] == [
+        "GeometryCollection", "LineString", "GeometryCollection"]
+    assert len(document["features"][0]["geometry"]["geometries"]) == 2
+
+
 def test_geojson_of_no_features_is_an_empty_collection(small_roads, tmp_path: Path  # type: ignore[no-untyped-def]
                                                         ) -> None:
     out = write_module.write_layer(small_roads.head(0), tmp_path / "none.geojson")

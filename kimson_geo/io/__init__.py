@@ -5,8 +5,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-__all__ = ["gc_paused"]
+__all__ = ["gc_paused", "json_lines"]
 
 
 @contextmanager
@@ -21,3 +22,18 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def json_lines(rows: list[Any], start: bytes, sep: bytes, **dumps: Any) -> bytes:
+    """``rows`` as JSON by one ``orjson.dumps`` call (``dumps`` are its arguments), ``sep``
+    between them instead of a comma, no brackets around them.
+
+    ``start`` is how every row begins (``b'{"rule":'``): it must include a quote and must
+    not begin any object inside a row, since a row is found by ``},`` followed by it (a
+    quote inside a string is escaped, so no string can hold it).  One call for thousands
+    of rows costs a fifth of a call a row.
+    """
+    import orjson
+
+    text = orjson.dumps(rows, **dumps)
+    return text[1:-1].replace(b"}," + start, b"}" + sep + start)

@@ -74,14 +74,9 @@ def validate_inventory(inv: Inventory, *, metric: Mapping[str, gpd.GeoSeries] | 
                         metric=metric)
 
 
-def _raw_json(src: LayerSource) -> bool:
-    """Whether the raw text of ``src`` gets the structure checks (a GeoJSON layer file)."""
-    return src.path.suffix.lower() in _RAW_JSON_SUFFIXES and src.source_layer is None
-
-
 def _structure_issues(src: LayerSource, src_crs: object | None) -> list[Issue]:
     """The raw-file structure checks of a GeoJSON layer file (none for other formats)."""
-    if not _raw_json(src):
+    if src.path.suffix.lower() not in _RAW_JSON_SUFFIXES or src.source_layer is not None:
         return []
     from .structure import check_file
 

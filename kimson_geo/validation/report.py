@@ -409,14 +409,15 @@ def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _rows(rows: list[dict[str, Any]], sep: bytes) -> bytes:
-    """``rows`` (issues as :meth:`Issue.to_dict` gives them) as JSON objects, ``sep``
-    between them, in one orjson call: a row starts with its ``rule`` and holds no object,
-    and a quote inside a string is escaped, so ``},{"rule":`` only ever joins two rows."""
+    """``rows`` (issues as :meth:`Issue.to_dict` gives them, which hold no object) as JSON
+    objects with ``sep`` between them."""
+    from ..io import json_lines
+
     try:
-        text = orjson.dumps(rows, default=_default, option=orjson.OPT_SERIALIZE_NUMPY)
+        return json_lines(rows, b'{"rule":', sep, default=_default,
+                          option=orjson.OPT_SERIALIZE_NUMPY)
     except orjson.JSONEncodeError:  # a lone surrogate: row by row, escaped
         return sep.join([_dumps(row, _OPTIONS) for row in rows])
-    return text[1:-1].replace(b'},{"rule":', b"}" + sep + b'{"rule":')
 
 
 def _default(value: Any) -> Any:
