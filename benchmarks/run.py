@@ -450,10 +450,38 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def keep_earlier(results: dict[str, Any], previous: Path) -> None:
+    """Carry the stages this run left out over from the last results of the same size.
+
+    ``--only process`` then updates the process stage of ``results/full.json`` instead of
+    dropping every other stage; ``runs`` says when each stage was measured."""
+    try:
+        earlier = json.loads(previous.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    earlier_runs = earlier.get("runs") or {}
+    for stage in STAGES[1:]:  # (the generate stage is this run's own)
+        if stage in results["runs"] or not earlier.get(stage):
+            continue
+        results[stage] = earlier[stage]
+        results["runs"][stage] = earlier_runs.get(stage) or {
+            k: earlier.get(k) for k in ("started", "load_start", "load_end")}
+
+
 def table(results: dict[str, Any]) -> str:
-    lines = [f"Run of {results['started']} (--size {results['size']}); load average "
-             f"{results['load_start']} at the start, {results.get('load_end')} at the end.", "",
-             "| goal | target | measured | met | notes |", "| --- | --- | ---: | :---: | --- |"]
+    by_run: dict[str, list[str]] = {}
+    for stage, run in (results.get("runs") or {}).items():
+        if stage != "generate":
+            by_run.setdefault(json.dumps(run, sort_keys=True), []).append(stage)
+    lines = [f"Size {results['size']}. "]
+    for key, stages in by_run.items():
+        run = json.loads(key)
+        lines[0] += (f"{', '.join(stages)}: run of {run['started']} (repeats "
+                     f"{run.get('repeats', '?')}; load average {run['load_start']} at the start, "
+                     f"{run['load_end']} at the end). ")
+    lines[0] = lines[0].rstrip()
+    lines += ["", "| goal | target | measured | met | notes |",
+              "| --- | --- | ---: | :---: | --- |"]
     for row in results["goals"]:
         value = row["value"]
         if value is None:
@@ -559,9 +587,12 @@ def _run_stages(args: argparse.Namespace, preset: Preset, stages: list[str],
         results["map"] = stage_map(mapm, args.data / "maps", log)
     if "dask" in stages:
         results["dask"] = stage_dask(clean[max(clean)], log)
-    results["goals"] = goals(results)
     results["load_end"] = load_average()
     results["seconds"] = time.perf_counter() - started
+    results["runs"] = {stage: {k: results[k] for k in ("started", "load_start", "load_end")}
+                       | {"repeats": preset.repeats} for stage in stages}
+    keep_earlier(results, args.out / f"{args.size}.json")
+    results["goals"] = goals(results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{args.size}.json").write_text(json.dumps(results, indent=1, default=str),
                                                 encoding="utf-8")

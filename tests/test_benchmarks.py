@@ -94,3 +94,25 @@ def test_naive_script_finds_the_same_road_defects(tmp_path: Path) -> None:
 def test_unknown_stage_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         bench.run(["--size", "tiny", "--only", "nope", "--data", str(tmp_path)])
+
+
+def test_a_partial_run_keeps_the_stages_it_did_not_run(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    out.mkdir()
+    earlier = {"size": "tiny", "defects": {"exact": False, "seeded_total": 9, "found_total": 8},
+               "runs": {"defects": {"started": "2026-01-02 03:04:05", "load_start": [1.0],
+                                    "load_end": [1.5], "repeats": 3}}}
+    (out / "tiny.json").write_text(json.dumps(earlier), encoding="utf-8")
+    results = bench.run(["--size", "tiny", "--data", str(tmp_path / "data"), "--out",
+                         str(out), "--quiet", "--only", "generate"])
+    assert results["defects"] == earlier["defects"]
+    assert results["runs"]["defects"] == earlier["runs"]["defects"]
+    assert results["runs"]["generate"]["started"] == results["started"]
+    goals = {g["name"]: g for g in results["goals"]}
+    assert goals["seeded defects found (whole clean inventory, every layer)"]["met"] is False
+    text = (out / "tiny.md").read_text(encoding="utf-8")
+    assert "defects: run of 2026-01-02 03:04:05 (repeats 3" in text
+    # a stage this run measured replaces the earlier one; none is carried over twice
+    again = bench.run(["--size", "tiny", "--data", str(tmp_path / "data"), "--out",
+                       str(out), "--quiet", "--only", "generate"])
+    assert again["runs"]["defects"] == earlier["runs"]["defects"]
