@@ -1,13 +1,11 @@
 """Writing layers: GeoJSON (RFC 7946), GeoPackage 1.2, Shapefile, CSV with WKT, KML and
 FlatGeobuf.
 
-GeoJSON is written here (:func:`geojson_chunks`: orjson, from shapely's coordinate
-arrays), the other formats by GDAL.  Every write goes through
-:mod:`kimson_geo.io.atomic`: into a staging folder beside the target; the result is checked
-(every write's error, GDAL's own errors and warnings, then the file is read back: its size,
-its ending and its feature count), and only then renamed into place, a Shapefile's sidecars
-as one set.  A failed, interrupted or short write (a full disk)
-leaves no partial file and never damages an existing one.
+GeoJSON is written here (:func:`geojson_chunks`), the other formats by GDAL.  Every write
+is staged beside the target (:mod:`kimson_geo.io.atomic`), checked (GDAL's errors and
+warnings, then the file's size, ending and feature count) and only then renamed into
+place, a Shapefile's sidecars as one set: a failed or short write (a full disk) leaves no
+partial file and never damages an existing one.
 
 CSV cells are made safe for spreadsheets: text starting with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return gets a leading ``'`` (as OWASP advises against formula injection),
@@ -198,10 +196,7 @@ def _prepare_shapefile(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame
 def _prepare(frame: gpd.GeoDataFrame, fmt: str, target: str) -> gpd.GeoDataFrame:
     frame = frame.copy()
     for column in frame.columns:
-        if column == frame.geometry.name:
-            continue
-        dtype = frame[column].dtype
-        if isinstance(dtype, pd.BooleanDtype):
+        if column != frame.geometry.name and isinstance(frame[column].dtype, pd.BooleanDtype):
             if fmt in ("geojson", "gpkg", "fgb") and not frame[column].isna().any():
                 frame[column] = frame[column].astype(bool)
             else:
@@ -335,15 +330,15 @@ def _short(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _cannot_write(exc: Exception, staged: Path, key: str, target: str) -> ExportError:
+    reason = _short(str(exc).replace(str(staged), target))
+    return ExportError(f"{target}: cannot write {key}: {reason}; nothing was changed")
+
+
 def _arrow_safe(frame: gpd.GeoDataFrame) -> bool:
     """Whether every object column holds only text (Arrow takes it as it is)."""
-    geometry = frame.geometry.name
-    for column in frame.columns:
-        if column != geometry and pd.api.types.is_object_dtype(frame[column].dtype):
-            values = frame[column].dropna()
-            if not values.map(lambda v: isinstance(v, str)).all():
-                return False
-    return True
+    return all(frame[c].dropna().map(lambda v: isinstance(v, str)).all() for c in frame.columns
+               if c != frame.geometry.name and pd.api.types.is_object_dtype(frame[c].dtype))
 
 
 def _write_file(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, target: str) -> None:
@@ -357,9 +352,7 @@ def _write_file(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
             for chunk in geojson_chunks(frame):
                 out.write(chunk)
     except (OSError, ValueError, TypeError) as exc:
-        reason = _short(str(exc).replace(str(staged), target))
-        raise ExportError(f"{target}: cannot write {key}: {reason}; nothing was "
-                          "changed") from exc
+        raise _cannot_write(exc, staged, key, target) from exc
 
 
 def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, target: str) -> None:
@@ -384,9 +377,7 @@ def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
             pyogrio.write_dataframe(frame, staged, driver=driver, layer=layer,
                                     **options, **extra)
         except (RuntimeError, ValueError, TypeError) as exc:
-            reason = _short(str(exc).replace(str(staged), target))
-            raise ExportError(f"{target}: cannot write {key}: {reason}; nothing was "
-                              "changed") from exc
+            raise _cannot_write(exc, staged, key, target) from exc
     for warning in caught:
         text = _short(str(warning.message).replace(str(staged), target))
         if any(note in text for note in _EXPECTED):
@@ -460,10 +451,8 @@ def verify_written(path: str | os.PathLike[str], fmt: str, expected: int, *,
     hint = "is the disk full? nothing was changed"
     if not staged.is_file() or staged.stat().st_size == 0:
         raise ExportError(f"{name}: the {fmt} writer left an empty file; {hint}")
-    if fmt == "shp":
-        problem = _shapefile_problem(staged, expected)
-        if problem:
-            raise ExportError(f"{name}: the Shapefile is incomplete ({problem}); {hint}")
+    if fmt == "shp" and (problem := _shapefile_problem(staged, expected)):
+        raise ExportError(f"{name}: the Shapefile is incomplete ({problem}); {hint}")
     ending = _ENDINGS.get(fmt)
     if ending is not None:
         with open(staged, "rb") as handle:

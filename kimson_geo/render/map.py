@@ -1,18 +1,9 @@
 """Interactive maps of an inventory: :func:`to_map` builds a folium map, :func:`render_map`
 writes it to an HTML file.
 
-The map has one toggleable overlay (a ``FeatureGroup``) per layer, styled from the
-registry's style hints, with tooltips (the feature's name) and popups (its attributes with
-their labels, units and code labels); a legend for every layer drawn; the validation
-problems as a red overlay and the article's claims as a panel when given; full screen,
-measuring in metres, a mini map, search by name, the mouse position and a scale bar;
-OpenStreetMap and CartoDB Positron as base layers; and an attribution saying that the
-positions are schematic when the features say so.
-
 Every value from the data is HTML-escaped in Python before it reaches the page, and the
 data is embedded as JSON that cannot close its ``<script>`` element, so no attribute value
-can run script in the page.  See :mod:`kimson_geo.render.encode` for how the data is kept
-small.
+can run script in the page (:mod:`kimson_geo.render.encode` also keeps the data small).
 
 Examples
 --------
@@ -246,9 +237,7 @@ def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, An
             shown = values(key)
         return [0, [format_value(v, lang) for v in shown]]
 
-    severities = (props["severity"].astype(object).tolist() if "severity" in props.columns
-                  else ["error"] * n)
-    severity_codes = ["warning" if s == "warning" else "error" for s in severities]
+    severity_codes = ["warning" if s == "warning" else "error" for s in values("severity")]
     levels = sorted(set(severity_codes), key=("error", "warning").index)
     styles = [{"color": "#7f0000", "weight": 1.5, "radius": 7,
                "fillColor": PROBLEM_COLORS[level], "fillOpacity": 0.9} for level in levels]
@@ -256,8 +245,7 @@ def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, An
     payload = {
         "key": "message",
         "label": ui("problems", lang),
-        "n": [format_value(v, lang) or "" for v in
-              (props["message"].tolist() if "message" in props.columns else [""] * n)],
+        "n": [format_value(v, lang) or "" for v in values("message")],
         "t": types,
         "g": coords,
         "f": [[ui(k, lang), ""] for k in keys],
@@ -323,9 +311,8 @@ def _add_plugins(m: folium.Map, search_index: Any, lang: str) -> None:
 
     from .elements import SearchHook
 
-    fullscreen = plugins.Fullscreen(title=ui("fullscreen", lang),
-                                    title_cancel=ui("exit_fullscreen", lang))
-    fullscreen.add_to(m)
+    plugins.Fullscreen(title=ui("fullscreen", lang),
+                       title_cancel=ui("exit_fullscreen", lang)).add_to(m)
     _with_assets(plugins.MeasureControl(
         position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
         primary_area_unit="sqmeters", secondary_area_unit="hectares",
@@ -458,11 +445,7 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         _overlay(m, label, payload, "changes", "ks-changes")
         sections.append(("ks-changes", label, legend))
 
-    search_index = None
-    if members:
-        search_index = SearchIndex(members)
-        search_index.add_to(m)
-    _add_plugins(m, search_index, lang)
+    _add_plugins(m, SearchIndex(members).add_to(m) if members else None, lang)
 
     if title:
         Title(esc(title)).add_to(m)
