@@ -342,27 +342,14 @@ def _columns(item: Findings) -> dict[str, np.ndarray]:
 
 
 def _issue_columns(issues: list[Issue]) -> dict[str, np.ndarray]:
-    """The table columns of a list of :class:`Issue`."""
-
-    def column(values: list[Any], dtype: Any = object) -> np.ndarray:
-        return np.asarray(values, dtype=dtype).reshape(len(issues))
-
-    def number(values: list[Any]) -> np.ndarray:
-        return np.asarray([np.nan if v is None else v for v in values], dtype=float)
-
+    """The table columns of a list of :class:`Issue` (numbers as floats, None as NaN)."""
     location = [i.location or (np.nan, np.nan) for i in issues]
-    return {
-        "rule": column([i.rule for i in issues]),
-        "severity": column([i.severity for i in issues]),
-        "layer": column([i.layer for i in issues]),
-        "index": number([i.feature for i in issues]),
-        "feature_id": column([i.feature_id for i in issues]),
-        "field": column([i.field for i in issues]),
-        "message": column([i.message for i in issues]),
-        "lon": number([xy[0] for xy in location]),
-        "lat": number([xy[1] for xy in location]),
-        "line": number([i.line for i in issues]),
-    }
+    columns = {c: np.asarray([getattr(i, "feature" if c == "index" else c) for i in issues],
+                             dtype=float if c in ("index", "line") else object).reshape(len(issues))
+               for c in COLUMNS if c not in ("lon", "lat")}
+    columns["lon"] = np.asarray([xy[0] for xy in location], dtype=float)
+    columns["lat"] = np.asarray([xy[1] for xy in location], dtype=float)
+    return columns
 
 
 def _concat(arrays: list[np.ndarray], name: str) -> np.ndarray:
