@@ -189,19 +189,15 @@ class EncodedLayer:
 
 
 def _present(frame: pd.DataFrame, style: LayerStyle) -> dict[str, set[Any]]:
-    present: dict[str, set[Any]] = {}
-    for spec in style.driving_fields:
-        if spec is not None and spec.name in frame.columns:
-            present[spec.name] = {v for v in frame[spec.name].dropna().tolist()
-                                  if isinstance(v, str | bool | int | float)}
-    return present
+    return {spec.name: {v for v in frame[spec.name].dropna().tolist()
+                        if isinstance(v, str | bool | int | float)}
+            for spec in style.driving_fields if spec is not None and spec.name in frame.columns}
 
 
 def _indicator_bins(frame: pd.DataFrame, style: LayerStyle) -> list[float]:
     field_spec = style.indicator_field
-    if field_spec is None or field_spec.codes or field_spec.type not in ("int", "float"):
-        return []
-    if field_spec.name not in frame.columns:
+    if (field_spec is None or field_spec.codes or field_spec.type not in ("int", "float")
+            or field_spec.name not in frame.columns):
         return []
     import pandas as pd
 
@@ -246,10 +242,7 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     if frame.crs is not None and not frame.crs.equals(WGS84):
         frame = frame.to_crs(WGS84)
     geoms = np.asarray(frame.geometry.values, dtype=object)
-    drawable = ~(pd.isna(geoms) | shapely.is_empty(geoms)) if len(geoms) else np.array([],
-                                                                                        bool)
-    if len(geoms):
-        drawable &= shapely.get_type_id(geoms) != 7
+    drawable = ~(pd.isna(geoms) | shapely.is_empty(geoms)) & (shapely.get_type_id(geoms) != 7)
     frame = frame[drawable]
     geoms = simplify(geoms[drawable], tolerance_m)
     types, coords = encode_geometries(geoms)
@@ -257,28 +250,21 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     bins = _indicator_bins(frame, style)
 
     n = len(frame)
-    if label_field in frame.columns:
-        names = [esc(as_text(v) or "") for v in frame[label_field].astype(object).tolist()]
-    else:
-        names = [""] * n
+    names = ([esc(as_text(v) or "") for v in frame[label_field].astype(object).tolist()]
+             if label_field in frame.columns else [""] * n)
 
     fields, columns = [], []
     for field_spec in spec.fields:
-        if not field_spec.show or field_spec.name == label_field:
-            continue
-        if field_spec.name not in frame.columns:
+        if (not field_spec.show or field_spec.name == label_field
+                or field_spec.name not in frame.columns):
             continue
         fields.append([esc(field_spec.label(lang)), unit_text(field_spec.unit, lang)])
         columns.append(_column(frame[field_spec.name], field_spec, lang))
 
     # styles: one entry per distinct (colour code, weight code, icon code, indicator, point)
     is_point = np.isin(shapely.get_type_id(geoms), (0, 4)) if n else np.array([], bool)
-    key_columns = []
-    for spec_field in style.driving_fields:
-        if spec_field is not None and spec_field.name in frame.columns:
-            key_columns.append(_hashable(frame[spec_field.name]).tolist())
-        else:
-            key_columns.append([None] * n)
+    key_columns = [_hashable(frame[f.name]).tolist() if f is not None and f.name in frame.columns
+                   else [None] * n for f in style.driving_fields]
     keys: list[StyleKey] = [
         (plain_value(a), plain_value(b), plain_value(c), plain_value(d), bool(p))
         for a, b, c, d, p in zip(*key_columns, is_point.tolist(), strict=True)

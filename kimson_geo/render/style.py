@@ -143,19 +143,14 @@ class LayerStyle:
         """Leaflet path options for a line, polygon or circle marker with this key."""
         color_code, weight_code, _icon, indicator, point = key
         color = self.color(color_code)
-        style: dict[str, Any] = {
-            "color": color,
-            "weight": self.weight(weight_code, point=point),
-            "opacity": 0.9,
-        }
-        dash = self._hint("dash")
-        if dash:
+        style: dict[str, Any] = {"color": color, "weight": self.weight(weight_code, point=point),
+                                 "opacity": 0.9}
+        if dash := self._hint("dash"):
             style["dashArray"] = str(dash)
         if point:
             style.update(radius=6, fillColor=color, fillOpacity=0.8)
             return style
-        fill = bool(self._hint("fill", True))
-        style["fill"] = fill
+        style["fill"] = fill = bool(self._hint("fill", True))
         if fill:
             fill_color = (self.indicator_color(indicator, bins)
                           if self.indicator_field is not None else color)

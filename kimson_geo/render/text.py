@@ -143,15 +143,12 @@ def plain(value: object) -> str:
     >>> plain(None)
     ''
     """
-    text = "" if value is None else str(value)
-    return _UNSAFE.sub(_escape_char, text)
+    return _UNSAFE.sub(_escape_char, "" if value is None else str(value))
 
 
 def unit_text(unit: str | None, lang: str) -> str:
     """The unit as shown after a value in ``lang`` (escaped; empty when none)."""
-    if not unit:
-        return ""
-    return esc(_UNIT_TEXT[lang].get(unit, unit))
+    return esc(_UNIT_TEXT[lang].get(unit, unit)) if unit else ""
 
 
 def _format_number(value: Real, lang: str) -> str:
@@ -182,8 +179,6 @@ def format_value(value: Any, lang: str, *, codes: Any = None) -> str | None:
         return ui("yes" if value else "no", lang)
     if codes is not None:
         return esc(codes.code_label(value, lang))
-    if isinstance(value, Real) and not isinstance(value, bool):
-        if isinstance(value, float) and not math.isfinite(value):
-            return esc(value)
+    if isinstance(value, Real) and not (isinstance(value, float) and not math.isfinite(value)):
         return esc(_format_number(value, lang))
     return esc(value)
