@@ -43,9 +43,8 @@ def resolve_crs(value: object) -> CRS:
         raise CRSError(f"unknown CRS {value!r}: {exc}") from None
 
 
-def ensure_wgs84(
-    frame: gpd.GeoDataFrame, src_crs: CRS | None = None, *, source: str = "<frame>"
-) -> gpd.GeoDataFrame:
+def ensure_wgs84(frame: gpd.GeoDataFrame, src_crs: CRS | None = None, *,
+                 source: str = "<frame>") -> gpd.GeoDataFrame:
     """Return ``frame`` in WGS 84.
 
     ``src_crs`` overrides the CRS the frame declares.  A frame that declares none, whose

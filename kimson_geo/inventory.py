@@ -78,14 +78,9 @@ class Inventory:
 
         return summarize(self)
 
-    def export(
-        self,
-        layer_or_frame: str | gpd.GeoDataFrame,
-        path: str | os.PathLike[str],
-        *,
-        format: str | None = None,  # noqa: A002 - the documented keyword
-        crs: object | None = None,
-    ) -> Path:
+    def export(self, layer_or_frame: str | gpd.GeoDataFrame, path: str | os.PathLike[str], *,
+               format: str | None = None,  # noqa: A002 - the documented keyword
+               crs: object | None = None) -> Path:
         """Write a layer (by name) or a query result to ``path`` atomically.
 
         The format comes from the suffix (``.geojson``, ``.gpkg``, ``.shp``, ``.csv``,
@@ -93,12 +88,9 @@ class Inventory:
         """
         from .io.write import write_layer
 
-        if isinstance(layer_or_frame, str):
-            frame = self[layer_or_frame]
-            name = layer_or_frame
-        else:
-            frame = layer_or_frame
-            name = frame.attrs.get("layer")
+        named = isinstance(layer_or_frame, str)
+        frame = self[layer_or_frame] if named else layer_or_frame
+        name = layer_or_frame if named else frame.attrs.get("layer")
         return write_layer(frame, path, fmt=format, crs=crs, layer_name=name)
 
     def validate(self) -> ValidationReport:

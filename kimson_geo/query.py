@@ -58,9 +58,8 @@ def _text_column(frame: gpd.GeoDataFrame, name: str) -> pd.Series:
 
 def parse_near(text: str) -> tuple[float, float, float]:
     """``"LAT,LON,METRES"`` as a tuple, with a clear error when malformed."""
-    parts = [p.strip() for p in text.split(",")]
     try:
-        lat, lon, metres = (float(p) for p in parts)
+        lat, lon, metres = (float(p) for p in text.split(","))  # float() ignores spaces
     except ValueError:
         raise QueryError(f"--near {text!r}: expected LAT,LON,METRES such as 21.07,106.52,300") \
             from None
@@ -127,6 +126,7 @@ def query(inv: Inventory, layer: str, *, where: str | None = None, within_khu: s
     geopandas.GeoDataFrame
         The matching rows, in the layer's order, with the layer name in ``attrs["layer"]``.
     """
+    import geopandas as gpd
     import numpy as np
     from shapely.geometry import Point, box
 
@@ -142,16 +142,12 @@ def query(inv: Inventory, layer: str, *, where: str | None = None, within_khu: s
         except QueryError as exc:
             raise QueryError(f"--where {_quoted(where)}: {exc}") from None
     if within_khu is not None:
-        import geopandas as gpd
-
         area = gpd.GeoSeries([find_khu(inv, within_khu)], crs=WGS84).to_crs(METRIC_CRS)
         core = area.buffer(-EDGE_TOLERANCE_M).iloc[0]
         mask &= frame.geometry.to_crs(METRIC_CRS).intersects(core).to_numpy()
     if near is not None:
         lat, lon, metres = near
         _check_near(near)
-        import geopandas as gpd
-
         centre = gpd.GeoSeries([Point(lon, lat)], crs=WGS84).to_crs(METRIC_CRS).iloc[0]
         mask &= (frame.geometry.to_crs(METRIC_CRS).distance(centre) <= metres).to_numpy()
     if bbox is not None:

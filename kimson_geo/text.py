@@ -30,11 +30,8 @@ def is_text_dtype(dtype: object) -> bool:
 def string_columns(frame: pd.DataFrame) -> list[str]:
     """Names of the columns that hold text (object or string dtype), geometry excluded."""
     geometry = getattr(frame, "_geometry_column_name", None)
-    return [
-        str(name)
-        for name, dtype in frame.dtypes.items()
-        if name != geometry and is_text_dtype(dtype)
-    ]
+    return [str(name) for name, dtype in frame.dtypes.items()
+            if name != geometry and is_text_dtype(dtype)]
 
 
 def _nfc_column(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -75,8 +72,7 @@ def normalize_frame_text(frame: pd.DataFrame) -> pd.DataFrame:
     ``{column: [row positions]}``, so that validation can still report them.  Only
     non-ASCII values are looked at, each distinct one once (see :func:`_nfc_column`).
     """
-    frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c)
-    frame = frame.copy()
+    frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c).copy()
     changed: dict[str, list[int]] = {}
     for column in string_columns(frame):
         normal, positions = _nfc_column(frame[column])

@@ -221,19 +221,15 @@ def main(argv: list[str] | None = None) -> None:
     if argv is not None:
         cli.main(args=argv, prog_name="kimson-geo")
         return
+    import contextlib
+    import os
+
     try:
         cli.main(prog_name="kimson-geo")
         code: object = 0
     except SystemExit as exc:
         code = exc.code
-    _hard_exit(code)
-
-
-def _hard_exit(code: object) -> None:
-    """Flush stdout and stderr and end the process with ``code`` as ``sys.exit`` would."""
-    import contextlib
-    import os
-
+    # flush stdout and stderr and end the process with ``code`` as ``sys.exit`` would
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1

@@ -115,8 +115,8 @@ def print_table(layer: str, frame) -> None:  # type: ignore[no-untyped-def]
     from ..text import as_text
 
     spec = layer_spec(layer)
-    columns = [ID, NAME, KIND] + [f.name for f in spec.own_fields]
-    columns = [c for c in columns if c in frame.columns]
+    columns = [c for c in [ID, NAME, KIND] + [f.name for f in spec.own_fields]
+               if c in frame.columns]
     kinds = set(frame.geom_type.dropna())
     measure = None
     if kinds and kinds <= {"LineString", "MultiLineString"}:

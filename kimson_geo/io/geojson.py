@@ -44,14 +44,10 @@ def frame_to_feature_collection(frame: gpd.GeoDataFrame, *, precision: int = 7) 
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
     geoms = shapely.orient_polygons(geoms, exterior_cw=False)
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    features = []
     records = frame[columns].to_dict(orient="records") if columns else [{}] * len(frame)
-    for record, geom in zip(records, geoms, strict=True):
-        features.append({
-            "type": "Feature",
-            "properties": {str(k): _clean(v) for k, v in record.items()},
-            "geometry": None if geom is None else shapely.geometry.mapping(geom),
-        })
+    features = [{"type": "Feature", "properties": {str(k): _clean(v) for k, v in record.items()},
+                 "geometry": None if geom is None else shapely.geometry.mapping(geom)}
+                for record, geom in zip(records, geoms, strict=True)]
     return {"type": "FeatureCollection", "features": features}
 
 
