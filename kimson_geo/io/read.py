@@ -104,8 +104,7 @@ def _coerce_bool(series: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(series):
         return series.astype("boolean")
     if pd.api.types.is_numeric_dtype(series):
-        values = series.dropna()
-        if values.isin([0, 1]).all():
+        if series.dropna().isin([0, 1]).all():
             return series.astype("Float64").astype("boolean")
         return series
     text = series.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
@@ -150,9 +149,7 @@ def coerce_to_registry(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataF
             frame[field.name] = _coerce_bool(series)
         elif field.type in ("int", "float"):
             frame[field.name] = _coerce_number(series, field.type)
-        elif field.type == "str" and not (
-            is_text_dtype(series.dtype)
-        ):
+        elif field.type == "str" and not is_text_dtype(series.dtype):
             if pd.api.types.is_float_dtype(series) and series.isna().all():
                 frame[field.name] = series.astype(object).where(series.notna(), None)
             elif pd.api.types.is_integer_dtype(series):
@@ -260,14 +257,10 @@ def iter_features(
     try:
         with fiona.open(path, layer=source_layer) as source:
             for record in source:
-                properties = {nfc(k): nfc(v) for k, v in dict(record.properties).items()}
                 geometry = record.geometry
-                yield {
-                    "type": "Feature",
-                    "id": record.id,
-                    "properties": properties,
-                    "geometry": None if geometry is None else dict(geometry.__geo_interface__),
-                }
+                yield {"type": "Feature", "id": record.id,
+                       "properties": {nfc(k): nfc(v) for k, v in dict(record.properties).items()},
+                       "geometry": None if geometry is None else dict(geometry.__geo_interface__)}
     except FionaError as exc:
         raise DataSourceError(f"{path}: cannot be read: {exc}") from exc
 

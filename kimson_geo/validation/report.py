@@ -289,19 +289,13 @@ class ValidationReport:
         import pandas as pd
 
         table = self.table.copy()
-        ids = table["feature_id"]
-        index = table["index"].to_numpy(dtype=object, na_value=None)
-        feature = ids.to_numpy(dtype=object).copy()
-        feature[ids.isna().to_numpy()] = index[ids.isna().to_numpy()]
+        ids, index = table["feature_id"], table["index"].to_numpy(dtype=object, na_value=None)
+        feature = np.where(ids.isna().to_numpy(), index, ids.to_numpy(dtype=object))
         table.insert(3, "feature", pd.Series(feature, index=table.index, dtype=object))
-        located = table["lon"].notna().to_numpy()
-        location = np.full(len(table), None, dtype=object)
-        pairs = np.empty(int(located.sum()), dtype=object)
-        pairs[:] = [[x, y] for x, y in zip(table["lon"].to_numpy()[located].tolist(),
-                                           table["lat"].to_numpy()[located].tolist(),
-                                           strict=True)]
-        location[located] = pairs
-        table.insert(len(table.columns) - 1, "location", location)
+        lon, lat = (table[c].to_numpy(dtype=float).tolist() for c in ("lon", "lat"))
+        location = [None if x != x else [x, y] for x, y in zip(lon, lat, strict=True)]
+        table.insert(len(table.columns) - 1, "location",
+                     pd.Series(location, index=table.index, dtype=object))
         return table
 
     def to_geojson(self) -> dict[str, Any]:
