@@ -398,19 +398,21 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
     ]
 
     bounds = [layer.bounds for layer in encoded if layer.bounds is not None]
-    change_overlay = None
+    overlays = []  # (id, label, payload, legend) of the problems and changes overlays
+    if problems is not None:
+        payload, count, legend = _problem_layer(problems, lang)
+        overlays.append(("problems", f"{ui('problems', lang)} ({count})", payload, legend))
     if changes is not None:
         from .changes import change_layer
 
-        change_overlay = change_layer(changes, lang)
-        if change_overlay[3] is not None:
-            bounds.append(change_overlay[3])
-    if bounds:
-        west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
-        east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
-    else:  # nothing to frame: the ward's approximate position
-        west = east = _FALLBACK_CENTRE[1]
-        south = north = _FALLBACK_CENTRE[0]
+        payload, count, legend, box = change_layer(changes, lang)
+        overlays.append(("changes", f"{esc(payload['label'])} ({count})", payload, legend))
+        if box is not None:
+            bounds.append(box)
+    lat, lon = _FALLBACK_CENTRE  # nothing to frame: the ward's approximate position
+    boxes = bounds or [(lon, lat, lon, lat)]
+    west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
     m = _with_assets(folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
                                 control_scale=True, prefer_canvas=canvas, zoom_start=15), "map")
     root: Any = m.get_root()  # a branca Figure
@@ -433,17 +435,9 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         members.append(_overlay(m, label, layer.payload, layer.name, f"ks-{layer.name}"))
         sections.append((f"ks-{layer.name}", label, layer.legend))
 
-    if problems is not None:
-        payload, count, legend = _problem_layer(problems, lang)
-        label = f"{ui('problems', lang)} ({count})"
-        _overlay(m, label, payload, "problems", "ks-problems")
-        sections.append(("ks-problems", label, legend))
-
-    if change_overlay is not None:
-        payload, count, legend, _ = change_overlay
-        label = f"{esc(payload['label'])} ({count})"
-        _overlay(m, label, payload, "changes", "ks-changes")
-        sections.append(("ks-changes", label, legend))
+    for name, label, payload, legend in overlays:
+        _overlay(m, label, payload, name, f"ks-{name}")
+        sections.append((f"ks-{name}", label, legend))
 
     _add_plugins(m, SearchIndex(members).add_to(m) if members else None, lang)
 
