@@ -31,11 +31,8 @@ FAMILY = "attributes"
 _DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 
 
-def _registry_layers(ctx: Context) -> Iterator[tuple[str, LayerSpec]]:
-    if not ctx.layer_known:
-        return
-    for name in ctx.layers:
-        yield name, layer_spec(name)
+def _registry_layers(ctx: Context) -> list[tuple[str, LayerSpec]]:
+    return [(name, layer_spec(name)) for name in ctx.layers] if ctx.layer_known else []
 
 
 @cache
@@ -50,12 +47,9 @@ def _schema(name: str) -> pa.DataFrameSchema:
         if field.codes:
             checks.append(pa.Check.isin(list(field.codes)))
         if field.range is not None and field.type in ("int", "float"):
-            low, high = field.range
-            checks.append(pa.Check.in_range(low, high))
-        columns[field.name] = pa.Column(
-            checks=checks, nullable=not field.required, unique=field.unique, required=False,
-            coerce=False,
-        )
+            checks.append(pa.Check.in_range(*field.range))
+        columns[field.name] = pa.Column(checks=checks, nullable=not field.required,
+                                        unique=field.unique, required=False, coerce=False)
     return pa.DataFrameSchema(columns, strict=False)
 
 
@@ -109,14 +103,12 @@ def _typed_ok(series: pd.Series, kind: str, get_types: Callable[[], _Types | Non
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _ALL_FIT[kind]:
         return pd.Series(True, index=series.index)
     types = get_types()
-    if kind == "str":
-        if isinstance(series.dtype, pd.StringDtype):
+    if kind in ("str", "bool"):
+        if (isinstance(series.dtype, pd.StringDtype) if kind == "str"
+                else pd.api.types.is_bool_dtype(series)):
             return pd.Series(True, index=series.index)
-        return series.isna() | _isinstance(series, types, lambda t: issubclass(t, str))
-    if kind == "bool":
-        if pd.api.types.is_bool_dtype(series):
-            return pd.Series(True, index=series.index)
-        return series.isna() | _isinstance(series, types, lambda t: issubclass(t, bool))
+        wanted = str if kind == "str" else bool
+        return series.isna() | _isinstance(series, types, lambda t: issubclass(t, wanted))
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         if kind == "int":
             return series.isna() | (series.astype("Float64") % 1 == 0).fillna(True)
