@@ -183,17 +183,13 @@ def metres_per_degree(src: Any, bounds: tuple[float, float, float, float]
         return None
     west, south, east, north = bounds
     margin = 1e-6
-    inside = outside = 0
-    for w, s, e, n in areas:
-        if w + margin <= west and east <= e - margin and s + margin <= south \
-                and north <= n - margin:
-            inside += 1
-        elif east < w - margin or west > e + margin or north < s - margin \
-                or south > n + margin:
-            outside += 1
-        else:  # an edge of the area crosses the bounds
-            return None
-    if not inside or abs(south) > 80 or abs(north) > 80:
+    inside = [w + margin <= west and east <= e - margin and s + margin <= south
+              and north <= n - margin for w, s, e, n in areas]
+    apart = [east < w - margin or west > e + margin or north < s - margin or south > n + margin
+             for w, s, e, n in areas]
+    # None when an edge of an area crosses the bounds, or no area contains them
+    if not all(i or a for i, a in zip(inside, apart, strict=True)) or not any(inside) \
+            or abs(south) > 80 or abs(north) > 80:
         return None
     coslat = math.cos(math.radians(max(abs(south), abs(north))))
     return _M_PER_DEG * coslat, _M_PER_DEG
