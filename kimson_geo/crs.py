@@ -164,15 +164,11 @@ def metres_per_degree(src: Any, bounds: tuple[float, float, float, float]
     """Lower bounds ``(kx, ky)`` of the metric length of one degree of longitude and of
     latitude for positions of ``src`` within ``bounds`` (lon/lat), or None.
 
-    Within one transformation (the same datum shift and projection for every position in
-    ``bounds``) a short piece of line measures at least ``hypot(kx * dlon, ky * dlat)``
-    times the scale of the projection (at least 0.9999 for the transverse Mercator of
-    EPSG:5899) in metres.  PROJ chooses the operation per position from the boxes of
-    their areas of use, and two operations differ by decimetres (the datum shifts), so
-    the bound is given only when every box either contains ``bounds`` or misses it, with
-    margin, and one at least contains it: a rule may then screen features in degrees and
-    measure in metres only those near its threshold.  None otherwise (and for ``src`` not
-    in longitude/latitude), when the rule measures everything in metres.
+    Within one transformation a short piece of line measures at least
+    ``hypot(kx * dlon, ky * dlat)`` times the projection's scale (0.9999 and more for
+    EPSG:5899) in metres.  PROJ picks the operation per position by the boxes of their
+    areas of use, and two operations differ by decimetres, so the bound is given only when
+    every box contains ``bounds`` or misses it, with margin, and one contains it.
     """
     import math
 

@@ -149,11 +149,8 @@ class LayerSpec:
 
     def shapefile_aliases(self) -> dict[str, str]:
         """Map each field name as a Shapefile cuts it back to the registry name."""
-        return {
-            f.name[:SHAPEFILE_FIELD_WIDTH]: f.name
-            for f in self.fields
-            if len(f.name) > SHAPEFILE_FIELD_WIDTH
-        }
+        return {f.name[:SHAPEFILE_FIELD_WIDTH]: f.name for f in self.fields
+                if len(f.name) > SHAPEFILE_FIELD_WIDTH}
 
 
 # --------------------------------------------------------------------------- codes

@@ -35,11 +35,8 @@ def string_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def _nfc_column(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """``series`` in NFC and the positions that changed.
-
-    Only text that is not ASCII can change, and each distinct value is normalised once, so
-    a column of a million ids or codes costs one vectorised ASCII test and one factorize.
-    """
+    """``series`` in NFC and the positions that changed (only text that is not ASCII can
+    change; each distinct value is normalised once)."""
     present = series.notna().to_numpy(dtype=bool)
     try:
         ascii_ = series.str.isascii().to_numpy(dtype=bool, na_value=True)

@@ -211,12 +211,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``kimson-geo`` and ``python -m kimson_geo``).
 
-    Without ``argv`` (the command itself, reading ``sys.argv``), the process ends with
-    :func:`os._exit` once the output is flushed: the interpreter's teardown of pandas,
-    GDAL and the validated data (0.4 s on a 10,000-road file, up to a second at 100,000)
-    is time the user waits for nothing; mypy ends the same way.  Every file is written
-    and closed before a command returns.  With ``argv`` (tests, embedding) it raises
-    ``SystemExit`` as click does.
+    Without ``argv`` the process ends with :func:`os._exit` once the output is flushed:
+    the interpreter's teardown of pandas, GDAL and the data (0.4 s on a 10,000-road file)
+    is time the user waits for nothing.  With ``argv`` (tests) it raises ``SystemExit``.
     """
     if argv is not None:
         cli.main(args=argv, prog_name="kimson-geo")

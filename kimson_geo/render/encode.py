@@ -1,15 +1,9 @@
 """Compact, escaped map data: what a layer embeds in the HTML page.
 
-A naive ``folium.GeoJson(frame)`` embeds every property, full-precision coordinates and a
-bounding box per feature, with non-ASCII text as ``\\uXXXX``.  :func:`encode_layer` embeds
-only what the map shows:
-
-* geometries simplified in the metric CRS (0.5 m), their coordinates as integer
-  micro-degrees (about 0.1 m), each one the difference from the previous coordinate of
-  the layer (``runtime.js`` adds them back up);
-* the popup's fields as columns; a column of few distinct values as a lookup table and
-  indices, a column of one value as that value once;
-* each feature's style and icon as an index into the layer's tables of distinct styles.
+Unlike ``folium.GeoJson(frame)``, :func:`encode_layer` embeds only what the map shows:
+geometries simplified (0.5 m) as delta-encoded integer micro-degrees (``runtime.js`` adds
+them back up), the popup's fields as columns (few distinct values as a lookup table), and
+each feature's style and icon as an index into the layer's tables of distinct styles.
 
 Every string in the result is HTML-escaped display text (names, labels, units, values), so
 the page may insert it with ``innerHTML``; :func:`dumps_js` then writes JSON that cannot
@@ -147,12 +141,8 @@ def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
 
 
 def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
-    """``[lookup, values]``: escaped display text of a column, compacted.
-
-    ``lookup`` is a list of display strings and ``values`` either one index (every feature
-    has that value) or one index (or null) per feature; or ``lookup`` is 0 and ``values``
-    holds the display strings themselves.
-    """
+    """``[lookup, values]``: the escaped display text of a column, as a lookup list and
+    one index (every feature) or an index or null per feature, or as ``[0, texts]``."""
     import pandas as pd
 
     codes, uniques = pd.factorize(_hashable(series), use_na_sentinel=True)

@@ -170,12 +170,8 @@ def _get(item: Any, key: str) -> Any:
 
 
 def _claims_html(claims: Iterable[Any], lang: str) -> str:
-    """The claims panel: the claim's text (its id on hover), measured value, target, pass/fail.
-
-    Claims are objects or dicts with ``id``, ``value``, ``target``, ``passed`` and
-    optionally ``unit`` and the claim's text as ``label_vi``/``label_en`` (or
-    ``claim_vi``/``claim_en``).  Everything is escaped.
-    """
+    """The claims panel: the claim's text (its id on hover), measured value, target, pass/fail;
+    ``claims`` as :func:`to_map` takes them (also ``unit``, ``claim_vi``/``claim_en``)."""
     head = "".join(f"<th>{ui(k, lang)}</th>" for k in ("claim", "value", "target", "result"))
     rows = []
     for claim in claims:
@@ -456,11 +452,8 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
 
 
 def _unescape_non_ascii(text: str) -> str:
-    """Turn folium's ``\\uXXXX`` escapes of non-ASCII letters back into UTF-8 text.
-
-    Only escapes of characters from U+00A0 up (not U+2028/U+2029, not surrogates) that are
-    not themselves escaped are touched, so ``<``, ``>`` and quotes stay escaped.
-    """
+    """Turn folium's ``\\uXXXX`` escapes of non-ASCII letters (not U+2028/U+2029 nor
+    surrogates) back into UTF-8 text; ``<``, ``>`` and quotes stay escaped."""
     def repl(match: re.Match[str]) -> str:
         slashes, code = match.group(1), int(match.group(2), 16)
         if len(slashes) % 2 == 0 or code < 0xA0 or 0xD800 <= code <= 0xDFFF \

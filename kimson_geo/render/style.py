@@ -72,7 +72,6 @@ class LayerStyle:
     lang: str = "vi"
     hatch_patterns: bool = True
 
-    # ------------------------------------------------------------------ driving fields
     def _field(self, hint: str) -> FieldSpec | None:
         name = self.spec.style.get(hint)
         if isinstance(name, str) and self.spec.has_field(name):
@@ -107,7 +106,6 @@ class LayerStyle:
     def _code(field: FieldSpec | None, code: Any) -> Code | None:
         return field.codes.get(code) if field is not None and field.codes else None
 
-    # ---------------------------------------------------------------------- colours
     def color(self, code: Any) -> str:
         found = self._code(self.color_field, code)
         return found.color if found and found.color else str(self._hint("color", _DEFAULT_COLOR))
@@ -138,7 +136,6 @@ class LayerStyle:
             return _mix(str(low), str(high), step / max(1, len(bins) - 2))
         return _MISSING_COLOR
 
-    # ------------------------------------------------------------------- per feature
     def path_style(self, key: StyleKey, bins: Sequence[float] = ()) -> dict[str, Any]:
         """Leaflet path options for a line, polygon or circle marker with this key."""
         color_code, weight_code, _icon, indicator, point = key
@@ -171,7 +168,6 @@ class LayerStyle:
         color = esc(self.color(color_code))
         return f'<span class="ks-pin" style="background:{color}">{glyph}</span>'
 
-    # ------------------------------------------------------------------------ legend
     def legend_html(self, present: dict[str, set[Any]], *, has_points: bool,
                     has_areas: bool, bins: Sequence[float] = ()) -> str:
         """The layer's legend section: its label and a swatch per code drawn.

@@ -1,12 +1,9 @@
 """Attribute rules, generated from the registry: required fields, types, codes, ranges, ids, NFC.
 
 Codes and ranges are checked by a pandera schema built from each layer's
-:class:`~kimson_geo.registry.LayerSpec` (with its nullability and uniqueness, which
-required-field and unique-id report); the failure cases are grouped back into one issue per
-feature and field.  pandera is given the values a vectorised screen (the same ``isin`` and
-bound tests) finds outside, not the whole layer.  Types are checked by hand because a value
-that cannot be converted (``"5,5"``) deserves a message that says how to fix it; the
-``isinstance`` tests of an object column run once per Python type, not once per value.
+:class:`~kimson_geo.registry.LayerSpec`, on the values a vectorised screen finds outside.
+Types are checked by hand because a value that cannot be converted (``"5,5"``) deserves a
+message that says how to fix it.
 """
 
 from __future__ import annotations
@@ -263,14 +260,9 @@ def _failing(series: pd.Series, field: FieldSpec) -> np.ndarray:
 
 
 def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
-    """pandera's failure cases for the code and range checks of layer ``name``.
-
-    pandera validates the values that a vectorised screen finds outside the codes or the
-    range (the same ``isin`` and bound tests, a C pass each): the rows where one does, in
-    the columns where one does, keeping their positions as the index.  The values it is
-    not given would give it nothing to report to unknown-code and value-range (its checks
-    are per value), and the frame it sees is small (no copy of the whole layer).
-    """
+    """pandera's failure cases for the code and range checks of layer ``name``, run on
+    the rows and columns that :func:`_failing` screens out (their positions as the index):
+    its checks are per value, so the others would give it nothing to report."""
     frame = ctx.frame(name)
     spec = layer_spec(name)
     columns: dict[str, pd.Series] = {}

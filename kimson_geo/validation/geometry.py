@@ -222,11 +222,8 @@ def edge_index(area: shapely.Geometry) -> shapely.STRtree:
 
 def _not_covered(geoms: np.ndarray, area: shapely.Geometry,
                  edges: shapely.STRtree) -> np.ndarray:
-    """Indices of the present ``geoms`` not covered by the prepared ``area``.
-
-    A feature whose box meets no box of the area's boundary segments is wholly inside or
-    wholly outside, so one vertex decides; only those near the edge get the exact test.
-    """
+    """Indices of the present ``geoms`` not covered by the prepared ``area``: one vertex
+    decides for a feature whose box meets no box of the boundary's segments (``edges``)."""
     present = present_mask(geoms)
     where = present.nonzero()[0]
     if not len(where):
@@ -242,11 +239,8 @@ def _not_covered(geoms: np.ndarray, area: shapely.Geometry,
 
 
 def ward_boundary(ctx: Context) -> shapely.Geometry | None:
-    """The ward boundary in EPSG:5899, valid and polygonal, or None.
-
-    :attr:`Context.boundary_metric` when the boundary layer is valid; a broken one is
-    repaired first (its union would fail or warn).
-    """
+    """The ward boundary in EPSG:5899, valid and polygonal (a broken one repaired, as its
+    union would fail or warn), or None."""
     if not ctx.has(BOUNDARY_LAYER):
         return None
     geoms = geometry_array(ctx, BOUNDARY_LAYER, metric=True)
@@ -320,11 +314,8 @@ def geometry_invalid(ctx: Context) -> Iterator[Findings]:
 
 
 def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Line parts of the valid geometries and the feature index of each part.
-
-    ``feature_valid``: which features are valid; a line that is a whole feature (not a
-    part of a collection) is not tested again.
-    """
+    """Line parts of the valid geometries and the feature index of each part (a line that
+    is a whole feature is valid as ``feature_valid`` says; only parts are tested again)."""
     parts, owner = explode(geoms)
     lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
     parts, owner = parts[lines], owner[lines]

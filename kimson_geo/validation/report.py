@@ -90,7 +90,6 @@ class ValidationReport:
         return (f"ValidationReport(source={self.source!r}, layers={self.layers!r}, "
                 f"problems={len(self.table)}, claims={len(self.claims)})")
 
-    # ------------------------------------------------------------------ adding
     def add(self, item: Findings | Issue) -> None:
         """Append one :class:`Findings` (its rows) or one :class:`Issue`."""
         self._sync()
@@ -101,8 +100,7 @@ class ValidationReport:
             self._parts[-1].append(item)
         else:
             self._parts.append([item])
-        self._table = None
-        self._issues = None
+        self._table = self._issues = None
 
     def extend(self, items: Iterable[Findings | Issue]) -> None:
         """Append each of ``items`` (:meth:`add`)."""
@@ -114,10 +112,8 @@ class ValidationReport:
         if self._issues is not None and self._issues.changed:
             issues = list(self._issues)
             self._parts = [issues] if issues else []
-            self._table = None
-            self._issues = None
+            self._table = self._issues = None
 
-    # ------------------------------------------------------------------ views
     @property
     def table(self) -> pd.DataFrame:
         """Every problem as one DataFrame (columns :data:`COLUMNS`)."""
@@ -226,7 +222,6 @@ class ValidationReport:
         for start in range(0, len(table), size):
             yield _records(table.iloc[start:start + size])
 
-    # ------------------------------------------------------------------ output
     def write_json(self, target: str | os.PathLike[str] | IO[bytes], *,
                    indent: int | None = 2) -> None:
         """Write the report as UTF-8 JSON (:meth:`to_json`), the issues a chunk at a time.
