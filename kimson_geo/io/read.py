@@ -75,14 +75,12 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         # Windows-1258): read the bytes as Latin-1 and decode them here
         encoding = shapefile_encoding(path, gdal_frame(
             path, read_geometry=False, encoding=READ_AS, max_features=SAMPLE_FEATURES))
-        plain = encoding.name in ("ascii", "utf-8")
-        kwargs["encoding"] = "UTF-8" if plain else READ_AS
+        kwargs["encoding"] = "UTF-8" if encoding.name in ("ascii", "utf-8") else READ_AS
     try:
         frame = gdal_frame(path, layer, **kwargs)
     except UnicodeDecodeError as exc:
-        raise DataSourceError(
-            f"{path}: text is not UTF-8 (Windows-1258 or TCVN3?); re-save it as UTF-8"
-        ) from exc
+        raise DataSourceError(f"{path}: text is not UTF-8 (Windows-1258 or TCVN3?); re-save it "
+                              "as UTF-8") from exc
     if encoding is not None:
         if kwargs["encoding"] == READ_AS:
             frame = transcode_frame(frame, encoding.name)
