@@ -453,8 +453,7 @@ def verify_written(path: str | os.PathLike[str], fmt: str, expected: int, *,
         raise ExportError(f"{name}: the {fmt} writer left an empty file; {hint}")
     if fmt == "shp" and (problem := _shapefile_problem(staged, expected)):
         raise ExportError(f"{name}: the Shapefile is incomplete ({problem}); {hint}")
-    ending = _ENDINGS.get(fmt)
-    if ending is not None:
+    if (ending := _ENDINGS.get(fmt)) is not None:
         with open(staged, "rb") as handle:
             handle.seek(max(0, staged.stat().st_size - 64))
             tail = handle.read()
@@ -587,11 +586,10 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], folder: str | os.PathLi
     """
     key = format_for("", fmt)
     suffix, sidecars = FORMATS[key][1], FORMATS[key][2]
-    base = Path(folder)
     written = []
     with staging() as st:
         for name, frame in layers.items():
-            target = base / f"{name}{suffix}"
+            target = Path(folder) / f"{name}{suffix}"
             staged = st.stage(target, sidecars=sidecars)
             out = _frame_for(frame, key, None, str(target))
             _write_file(out, staged, key, name, str(target))

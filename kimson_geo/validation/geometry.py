@@ -509,22 +509,20 @@ def repeated_vertex(ctx: Context) -> Iterator[Findings]:
 def road_too_short(ctx: Context) -> Iterator[Findings]:
     limit = WARD_RULES.min_road_length_m
     scale = ctx.metres_per_degree(ROADS_LAYER)
-    if scale is None:
-        geoms = finite(geometry_array(ctx, ROADS_LAYER, metric=True))
-        present = present_mask(geoms)
-        length = np.full(len(geoms), np.inf)
-        length[present] = shapely.length(geoms[present])
+    geoms = geometry_array(ctx, ROADS_LAYER)
+    if scale is None:  # every road measured in metres
+        candidate = np.arange(len(geoms))
+        metric = finite(geometry_array(ctx, ROADS_LAYER, metric=True))
     else:  # screen in degrees, measure in metres the roads that may be too short
         present = validity(ctx, ROADS_LAYER)[0]
-        geoms = geometry_array(ctx, ROADS_LAYER)
         estimate = np.full(len(geoms), np.inf)
         estimate[present] = shapely.length(geoms[present]) * min(scale)
         with np.errstate(invalid="ignore"):
             candidate = (estimate * SCREEN_FACTOR < limit).nonzero()[0]
         metric = finite(ctx.metric_at(ROADS_LAYER, candidate))
-        measured = present_mask(metric)
-        length = np.full(len(geoms), np.inf)
-        length[candidate[measured]] = shapely.length(metric[measured])
+    measured = present_mask(metric)
+    length = np.full(len(geoms), np.inf)
+    length[candidate[measured]] = shapely.length(metric[measured])
     rows = (length < limit).nonzero()[0]
     if len(rows):
         yield ctx.flag("road-too-short", ROADS_LAYER, rows,
