@@ -54,10 +54,15 @@ def ensure_wgs84(frame: gpd.GeoDataFrame, src_crs: CRS | None = None, *,
     """
     if src_crs is not None:
         frame = frame.set_crs(src_crs, allow_override=True)
+    import numpy as np
+    import shapely
+
     # no position at all (no rows, missing or empty geometries): nothing to check
-    has_positions = _has_positions(frame)
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    has_positions = bool((~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)).any())
     bounds = frame.total_bounds if has_positions else None
-    lon_lat = bounds is not None and _lon_lat_range(bounds)
+    lon_lat = bounds is not None and bool(-180.0 <= bounds[0] <= bounds[2] <= 180.0
+                                          and -90.0 <= bounds[1] <= bounds[3] <= 90.0)
     if frame.crs is None:
         # a CSV or a Shapefile without .prj: longitude/latitude is assumed only when the
         # coordinates can be longitude/latitude
@@ -80,19 +85,6 @@ def ensure_wgs84(frame: gpd.GeoDataFrame, src_crs: CRS | None = None, *,
         return frame.to_crs(WGS84)
     except Exception as exc:  # pyproj raises several types
         raise CRSError(f"{source}: cannot transform from {frame.crs} to WGS 84: {exc}") from exc
-
-
-def _has_positions(frame: gpd.GeoDataFrame) -> bool:
-    import numpy as np
-    import shapely
-
-    geoms = np.asarray(frame.geometry.array, dtype=object)
-    return bool((~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)).any())
-
-
-def _lon_lat_range(bounds: np.ndarray) -> bool:
-    west, south, east, north = bounds
-    return bool(-180.0 <= west <= east <= 180.0 and -90.0 <= south <= north <= 90.0)
 
 
 # ------------------------------------------------------------ measuring in the metric CRS

@@ -313,21 +313,17 @@ def _add_plugins(m: folium.Map, search_index: Any, lang: str) -> None:
         position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
         primary_area_unit="sqmeters", secondary_area_unit="hectares",
     ), "measure").add_to(m)
-    if search_index is not None:
+    if search_index is not None:  # folium puts the placeholder in a single-quoted JS string
+        placeholder = ui("search", lang).replace("\\", "").replace("'", "&#x27;")
         plugins.Search(layer=search_index, search_label=registry.NAME, search_zoom=17,
                        geom_type="Point", position="topleft", collapsed=True,
-                       placeholder=_single_quote_safe(ui("search", lang))).add_to(m)
+                       placeholder=placeholder).add_to(m)
         SearchHook(search_index).add_to(m)
     _with_assets(plugins.MousePosition(position="bottomleft", separator=" | ", num_digits=6,
                                        prefix="WGS 84:", empty_string="WGS 84"),
                  "mouse_position").add_to(m)
     plugins.MiniMap(position="bottomleft", toggle_display=True, width=130, height=130,
                     zoom_level_offset=-5).add_to(m)
-
-
-def _single_quote_safe(text: str) -> str:
-    """``text`` for folium's Search placeholder, which it puts in a single-quoted JS string."""
-    return text.replace("\\", "").replace("'", "&#x27;")
 
 
 def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenStreetMap",

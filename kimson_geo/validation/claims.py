@@ -238,10 +238,6 @@ def _urban_class(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None
     return value, None, [], "context only: a target for 2019, not checkable from map layers"
 
 
-def _needs(spec: dict[str, Any]) -> set[str]:
-    return set(spec.get("reads", [spec["layer"]]))
-
-
 def measure_claims(inv: Inventory) -> list[ClaimResult]:
     """Every claim whose layers are in ``inv``, measured.
 
@@ -249,7 +245,8 @@ def measure_claims(inv: Inventory) -> list[ClaimResult]:
     another type) has ``passed`` None and says why in its note."""
     results = []
     for spec in load_claims():
-        if not _needs(spec) <= set(inv.layers) or spec["id"] not in CLAIMS:
+        if not set(spec.get("reads", [spec["layer"]])) <= set(inv.layers) \
+                or spec["id"] not in CLAIMS:
             continue
         try:
             value, passed, broken, note = CLAIMS[spec["id"]](inv, spec)

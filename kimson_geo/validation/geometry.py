@@ -259,10 +259,6 @@ def ward_boundary(ctx: Context) -> shapely.Geometry | None:
     return boundary if boundary is not None and not boundary.is_empty else None
 
 
-def _fmt_m(value: float) -> str:
-    return f"{value:,.2f} m" if value < 100 else f"{value:,.0f} m"
-
-
 # ------------------------------------------------------------------------------ rules
 
 @rule("geometry-missing", severity="error", family=FAMILY, layers=(ANY_LAYER,),
@@ -575,8 +571,9 @@ def outside_ward(ctx: Context) -> Iterator[Findings | Issue]:
             if distance <= tolerance:  # the densified maximum can fall just under
                 continue
             rows.append(index)
-            messages.append(f"feature lies up to {_fmt_m(distance)} outside the ward "
-                            f"boundary (tolerance {tolerance:g} m)")
+            shown = f"{distance:,.2f}" if distance < 100 else f"{distance:,.0f}"
+            messages.append(f"feature lies up to {shown} m outside the ward boundary "
+                            f"(tolerance {tolerance:g} m)")
             xy.append(shapely.get_coordinates(point)[0])
         if rows:
             yield ctx.flag("outside-ward", name, rows, messages,
