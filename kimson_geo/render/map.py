@@ -468,10 +468,8 @@ def map_html(m: folium.Map) -> str:
 def render_map(inv: Any, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write an interactive map of the inventory to an HTML file.
 
-    The file is written atomically (:mod:`kimson_geo.io.atomic`): the page goes to a
-    temporary file in the same folder, which then replaces ``path``; if anything fails,
-    ``path`` is left as it was and no partial file remains.  Missing parent folders are
-    created; ``-`` writes the page to standard output.
+    The file is written atomically (:mod:`kimson_geo.io.atomic`): if anything fails,
+    ``path`` is left as it was.  Missing parent folders are created.
 
     Parameters
     ----------

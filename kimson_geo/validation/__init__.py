@@ -198,8 +198,7 @@ def validate_and_load(source: str | os.PathLike[str] | Inventory | None = None, 
     """Validate ``source`` as :func:`validate` does and keep the inventory it read.
 
     The store's accept uses this to read a delivery once instead of twice (validate, then
-    load).  The frames are the ones :func:`kimson_geo.load` returns: read by the same
-    :func:`~kimson_geo.io.read.read_layer`, after the same raw-file structure checks.
+    load); the frames are the ones :func:`kimson_geo.load` returns.
 
     Returns
     -------
