@@ -47,34 +47,24 @@ CANVAS_THRESHOLD = 5_000
 #: Where the page loads its libraries from, replacing folium's defaults.  Every URL names
 #: an exact npm package version, so that the browser tests can serve it from
 #: ``tests/browser/node_modules``; Bootstrap, jQuery and awesome-markers are not needed.
+_NPM = "https://cdn.jsdelivr.net/npm/"
+_FONTAWESOME = f"{_NPM}@fortawesome/fontawesome-free@6.2.0/css"
+_MOUSE = f"{_NPM}leaflet-mouse-position@1.2.0/src/L.Control.MousePosition"
 ASSET_URLS: dict[str, dict[str, list[tuple[str, str]]]] = {
     "map": {
-        "js": [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")],
-        "css": [
-            ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"),
-            ("awesome_markers_font_css",
-             "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css"),
-            ("fontawesome_v4_shims_css",
-             "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/"
-             "v4-shims.min.css"),
-        ],
+        "js": [("leaflet", f"{_NPM}leaflet@1.9.3/dist/leaflet.js")],
+        "css": [("leaflet_css", f"{_NPM}leaflet@1.9.3/dist/leaflet.css"),
+                ("awesome_markers_font_css", f"{_FONTAWESOME}/all.min.css"),
+                ("fontawesome_v4_shims_css", f"{_FONTAWESOME}/v4-shims.min.css")],
     },
     # folium's MeasureControl points at a GitHub build and MousePosition at an unversioned
     # GitHub branch; these are the same plugins as published, versioned, on npm.
     "measure": {
-        "js": [("leaflet_measure_js",
-                "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.js")],
-        "css": [("leaflet_measure_css",
-                 "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.css")],
+        "js": [("leaflet_measure_js", f"{_NPM}leaflet-measure@3.1.0/dist/leaflet-measure.js")],
+        "css": [("leaflet_measure_css", f"{_NPM}leaflet-measure@3.1.0/dist/leaflet-measure.css")],
     },
-    "mouse_position": {
-        "js": [("Control_MousePosition_js",
-                "https://cdn.jsdelivr.net/npm/leaflet-mouse-position@1.2.0/src/"
-                "L.Control.MousePosition.js")],
-        "css": [("Control_MousePosition_css",
-                 "https://cdn.jsdelivr.net/npm/leaflet-mouse-position@1.2.0/src/"
-                 "L.Control.MousePosition.css")],
-    },
+    "mouse_position": {"js": [("Control_MousePosition_js", f"{_MOUSE}.js")],
+                       "css": [("Control_MousePosition_css", f"{_MOUSE}.css")]},
 }
 
 # Base layers the map always offers: name -> (tile URL, attribution, subdomains, max zoom).
