@@ -71,17 +71,13 @@ ASSET_URLS: dict[str, dict[str, list[tuple[str, str]]]] = {
 # CartoDB is spelled out because xyzservices now asks for an API key the tiles do not need.
 _OSM = "OpenStreetMap"
 _POSITRON = "CartoDB Positron"
+_OSM_CREDIT = ('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+               "contributors")
 _BASE_TILES: dict[str, tuple[str, str, str, int]] = {
-    _OSM.lower(): ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-                   '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-                   "contributors",
-                   "abc", 19),
-    _POSITRON.lower(): (
-        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-        'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>',
-        "abcd", 20,
-    ),
+    _OSM.lower(): ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", _OSM_CREDIT, "abc", 19),
+    _POSITRON.lower(): ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+                        f'{_OSM_CREDIT} &copy; <a href="https://carto.com/attributions">CARTO</a>',
+                        "abcd", 20),
 }
 
 
