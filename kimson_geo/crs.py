@@ -88,11 +88,8 @@ def ensure_wgs84(frame: gpd.GeoDataFrame, src_crs: CRS | None = None, *,
 
 
 # ------------------------------------------------------------ measuring in the metric CRS
-# ``GeoSeries.to_crs`` builds (and caches) one ``Transformer.from_crs(src, dst, always_xy=True)``
-# and runs it on the flat coordinate array of the 2-D geometries, then on that of the 3-D
-# ones.  The functions below do exactly that with the same transformer, so that their
-# coordinates are bit for bit those of ``to_crs``, on any subset of the geometries: rules
-# that only need a few features (or only the end points) in metres transform only those.
+# The same transformer and steps as ``GeoSeries.to_crs``, so that the coordinates are bit
+# for bit its own, on any subset of the geometries (rules transform only what they need).
 
 
 @lru_cache(maxsize=64)

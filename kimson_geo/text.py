@@ -66,8 +66,7 @@ def normalize_frame_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with column names and every text value in NFC (a copy).
 
     The rows whose text changed are kept in ``frame.attrs["nfc_changed"]`` as
-    ``{column: [row positions]}``, so that validation can still report them.  Only
-    non-ASCII values are looked at, each distinct one once (see :func:`_nfc_column`).
+    ``{column: [row positions]}``, so that validation can still report them.
     """
     frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c).copy()
     changed: dict[str, list[int]] = {}

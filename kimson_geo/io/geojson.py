@@ -22,9 +22,7 @@ def _clean(value: Any) -> Any:
         value = value.item()
     import pandas as pd
 
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return value
 

@@ -112,10 +112,7 @@ def cut_utf8(text: str, limit: int) -> str:
     >>> cut_utf8("đường_chính", 10)
     'đường_'
     """
-    data = text.encode("utf-8")
-    if len(data) <= limit:
-        return text
-    return data[:limit].decode("utf-8", errors="ignore")
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
 def shapefile_field_names(columns: list[str]) -> dict[str, str]:

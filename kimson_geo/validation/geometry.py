@@ -1,11 +1,8 @@
 """Geometry rules: missing, invalid, self-crossing, repeated vertices, type, too short, outside.
 
 Every rule is vectorised with shapely 2 / numpy over the whole layer; Python loops run only
-over the features reported.  Lengths and distances are measured in EPSG:5899
-(:meth:`Context.metric`), never in degrees: a rule with a threshold in metres screens the
-layer in degrees with a bound that cannot miss a feature
-(:meth:`Context.metres_per_degree`, :data:`SCREEN_FACTOR`) and measures the candidates in
-metres (:meth:`Context.metric_at`), so that only those are transformed.
+over the features reported.  Lengths and distances are measured in EPSG:5899, never in
+degrees (a rule with a threshold in metres may screen in degrees: :data:`SCREEN_FACTOR`).
 """
 
 from __future__ import annotations
