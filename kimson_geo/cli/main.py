@@ -6,6 +6,8 @@ package become one line on stderr and exit code 2; ``--debug`` shows the traceba
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import warnings
 from typing import Any
@@ -170,13 +172,8 @@ def library_warnings_as_lines() -> None:
 
 def quiet_stdout() -> None:
     """Point stdout at /dev/null, so that the flush at exit does not fail on a closed pipe."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (CliRunner)
-        pass
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no real fd (CliRunner)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def one_line(exc: BaseException | str) -> str:
@@ -218,9 +215,6 @@ def main(argv: list[str] | None = None) -> None:
     if argv is not None:
         cli.main(args=argv, prog_name="kimson-geo")
         return
-    import contextlib
-    import os
-
     try:
         cli.main(prog_name="kimson-geo")
         code: object = 0

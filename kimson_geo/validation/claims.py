@@ -147,8 +147,7 @@ def _coverage(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, l
             points = points[_flags(points, IN_USE)]
         for position, (kid, geom) in enumerate(zip(khu[ID], khu.geometry, strict=True)):
             serving = points[(points[KHU_REF] == kid)]
-            inside = serving.geometry.within(geom) if len(serving) else []
-            if not len(serving) or not bool(pd.Series(inside).any()):
+            if not bool(serving.geometry.within(geom).any()):  # none, or none inside
                 covered.iloc[position] = False
     share = float(covered.mean() * 100)
     return round(share, 2), _compare(share, spec), _ids(khu[~covered.to_numpy()]), ""
