@@ -347,41 +347,33 @@ def _concat(arrays: list[np.ndarray], name: str) -> np.ndarray:
     return np.zeros(0, dtype=float if name in ("index", "line", "lon", "lat") else object)
 
 
-def _lists(table: pd.DataFrame) -> dict[str, list[Any]]:
-    """The table's columns as Python lists (None for missing)."""
-    out: dict[str, list[Any]] = {}
-    for c in COLUMNS:
-        series = table[c]
+def _row_tuples(table: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """The table's rows as tuples of Python values in :data:`COLUMNS` order (None for
+    missing)."""
+
+    def column(c: str) -> list[Any]:
         if c in ("index", "line"):
-            values = series.to_numpy(dtype=object, na_value=None)
-            out[c] = [None if v is None else int(v) for v in values.tolist()]
-        elif c in ("lon", "lat"):
-            out[c] = series.to_numpy(dtype=float).tolist()
-        else:
-            out[c] = series.to_numpy(dtype=object).tolist()
-    return out
+            return [None if v is None else int(v)
+                    for v in table[c].to_numpy(dtype=object, na_value=None).tolist()]
+        return table[c].to_numpy(dtype=float if c in ("lon", "lat") else object).tolist()
+
+    return zip(*(column(c) for c in COLUMNS), strict=True)
 
 
 def _issues_of(table: pd.DataFrame) -> list[Issue]:
-    data = _lists(table)
-    return [
-        Issue(rule, severity, message, layer=layer, feature=index, feature_id=feature_id,
-              field=field, location=None if lon != lon else (lon, lat), line=line)
-        for rule, severity, layer, index, feature_id, field, message, lon, lat, line in zip(
-            *(data[c] for c in COLUMNS), strict=True)
-    ]
+    return [Issue(rule, severity, message, layer=layer, feature=index, feature_id=feature_id,
+                  field=field, location=None if lon != lon else (lon, lat), line=line)
+            for rule, severity, layer, index, feature_id, field, message, lon, lat, line
+            in _row_tuples(table)]
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of ``table`` as :meth:`Issue.to_dict` gives them."""
-    data = _lists(table)
-    return [
-        {"rule": rule, "severity": severity, "message": message, "layer": layer,
-         "feature": index if feature_id is None else feature_id, "field": field,
-         "location": None if lon != lon else [lon, lat], "line": line, "index": index}
-        for rule, severity, layer, index, feature_id, field, message, lon, lat, line in zip(
-            *(data[c] for c in COLUMNS), strict=True)
-    ]
+    return [{"rule": rule, "severity": severity, "message": message, "layer": layer,
+             "feature": index if feature_id is None else feature_id, "field": field,
+             "location": None if lon != lon else [lon, lat], "line": line, "index": index}
+            for rule, severity, layer, index, feature_id, field, message, lon, lat, line
+            in _row_tuples(table)]
 
 
 def _rows(rows: list[dict[str, Any]], sep: bytes) -> bytes:
