@@ -168,12 +168,8 @@ def _from_dxf(frame: gpd.GeoDataFrame, cad_layer: str | None) -> gpd.GeoDataFram
         mine = frame[_DXF_LAYER].map(lambda v: isinstance(v, str) and v.casefold() == wanted)
         if mine.any():
             frame = frame[mine.to_numpy(dtype=bool)].reset_index(drop=True)
-    renames = {}
-    if _DXF_HANDLE in frame.columns and ID not in frame.columns:
-        renames[_DXF_HANDLE] = ID
-    if _DXF_TEXT in frame.columns and NAME not in frame.columns:
-        renames[_DXF_TEXT] = NAME
-    frame = frame.rename(columns=renames)
+    frame = frame.rename(columns={old: new for old, new in ((_DXF_HANDLE, ID), (_DXF_TEXT, NAME))
+                                  if old in frame.columns and new not in frame.columns})
     drop = [c for c in (*_DXF_DROP, _DXF_LAYER, _DXF_HANDLE) if c in frame.columns]
     return frame.drop(columns=drop)
 

@@ -37,11 +37,9 @@ def list_rules() -> list[dict[str, object]]:
     from .rules import RULES, load_rule_modules
 
     load_rule_modules()
-    return [
-        {"id": r.id, "severity": r.severity, "family": r.family, "layers": list(r.layers),
-         "description": r.description}
-        for r in sorted(RULES.values(), key=lambda r: (_FAMILY_ORDER.get(r.family, 9), r.id))
-    ]
+    return [{"id": r.id, "severity": r.severity, "family": r.family, "layers": list(r.layers),
+             "description": r.description}
+            for r in sorted(RULES.values(), key=lambda r: (_FAMILY_ORDER.get(r.family, 9), r.id))]
 
 
 _FAMILY_ORDER = {"structure": 0, "attributes": 1, "geometry": 2, "topology": 3, "ward": 4}
