@@ -122,16 +122,15 @@ class ValidationReport:
             import pandas as pd
 
             parts = [_issue_columns(p) if isinstance(p, list) else p for p in self._parts]
-            data = {c: _concat([p[c] for p in parts], c) for c in COLUMNS}
             columns: dict[str, Any] = {}
-            for c, values in data.items():
+            for c in COLUMNS:
+                values = _concat([p[c] for p in parts], c)
                 if c in ("index", "line"):
                     values = pd.arrays.IntegerArray(np.nan_to_num(values).astype(np.int64),
                                                     np.isnan(values))
-                # object, not pandas' str dtype: the values are Python text already, and
-                # JSON takes them back as such (a round trip through Arrow costs seconds)
-                columns[c] = pd.Series(values, dtype=object if values.dtype == object
-                                       else values.dtype, copy=False)
+                # the dtype given: object, not pandas' str dtype, as the values are Python text
+                # already and JSON takes them back as such (through Arrow costs seconds)
+                columns[c] = pd.Series(values, dtype=values.dtype, copy=False)
             self._table = pd.DataFrame(columns, columns=list(COLUMNS), copy=False)
             self._parts = [{c: self._table[c].to_numpy() if c not in ("index", "line")
                             else self._table[c].to_numpy(dtype=float, na_value=np.nan)
@@ -313,9 +312,7 @@ def _columns(item: Findings) -> dict[str, np.ndarray]:
 
     def column(value: Any) -> np.ndarray:
         if value is None or isinstance(value, str):
-            out = np.empty(n, dtype=object)
-            out[:] = value
-            return out
+            return np.full(n, value, dtype=object)
         return np.asarray(value, dtype=object).reshape(n)
 
     location = (np.full((n, 2), np.nan) if item.location is None
