@@ -60,11 +60,14 @@ GEOJSON_PRECISION = 7
 GEOJSON_CHUNK = 50_000
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: GDAL options of each format (GeoPackage 1.2: QGIS 3.22 warns on every layer of a 1.4 file)
+#: GDAL options of each format (GeoPackage 1.2: QGIS 3.22 warns on every layer of a 1.4 file;
+#: GeoJSON: text stays text, where GDAL would write a JSON-looking string as an object)
 _OPTIONS: dict[str, dict[str, object]] = {
-    "shp": {"layer_options": {"ENCODING": "UTF-8"}},
+    "shp": {"layer_options": {"ENCODING": "UTF-8"}, "promote_to_multi": True},
     "csv": {"layer_options": {"GEOMETRY": "AS_WKT", "GEOMETRY_NAME": "geometry"}},
-    "gpkg": {"dataset_options": {"VERSION": "1.2"}}}
+    "gpkg": {"dataset_options": {"VERSION": "1.2"}},
+    "geojson": {"layer_options": {"COORDINATE_PRECISION": GEOJSON_PRECISION, "RFC7946": "YES",
+                                  "WRITE_NAME": "NO", "AUTODETECT_JSON_STRINGS": "NO"}}}
 #: How each text format ends when GDAL finished it; a short write (a full disk) does not.
 _ENDINGS = {"geojson": b"}", "kml": b"</kml>", "csv": b"\n"}
 #: GDAL warnings that mean the write itself failed (pyogrio turns CPLE warnings into these).
@@ -356,23 +359,15 @@ def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
     """GDAL writes ``frame`` to ``staged``; its exceptions and failure warnings are errors."""
     import pyogrio
 
-    driver = FORMATS[key][0]
-    extra: dict[str, object] = {"promote_to_multi": True} if key == "shp" else {}
     options = dict(_OPTIONS.get(key, {}))
-    if key == "geojson":
-        # text stays text: GDAL would write a JSON-looking string (an import's extra) as
-        # an object, which reads back as a dict
-        options["layer_options"] = {"COORDINATE_PRECISION": GEOJSON_PRECISION, "RFC7946": "YES",
-                                    "WRITE_NAME": "NO", "AUTODETECT_JSON_STRINGS": "NO"}
     if key in ("geojson", "gpkg") and _arrow_safe(frame):
-        extra["use_arrow"] = True  # the same file, a third (GeoJSON) to 60 % (GPKG) faster
+        options["use_arrow"] = True  # the same file, a third (GeoJSON) to 60 % (GPKG) faster
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # GeoJSON is WGS 84 without saying so (RFC 7946): no CRS given on purpose
         warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
         try:
-            pyogrio.write_dataframe(frame, staged, driver=driver, layer=layer,
-                                    **options, **extra)
+            pyogrio.write_dataframe(frame, staged, driver=FORMATS[key][0], layer=layer, **options)
         except (RuntimeError, ValueError, TypeError) as exc:
             raise _cannot_write(exc, staged, key, target) from exc
     for warning in caught:
