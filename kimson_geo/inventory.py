@@ -44,9 +44,8 @@ class Inventory:
         try:
             return self.layers[name]
         except KeyError:
-            raise LayerError(
-                f"layer {name!r} is not in this inventory (it has: {', '.join(self.layers)})"
-            ) from None
+            raise LayerError(f"layer {name!r} is not in this inventory (it has: "
+                             f"{', '.join(self.layers)})") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self.layers
@@ -165,7 +164,6 @@ def from_frames(frames: Mapping[str, gpd.GeoDataFrame], *, source: Path | None =
         if name in frames:
             frame = ensure_wgs84(normalize_frame_text(frames[name]), source=name)
             layers[name] = coerce_to_registry(frame, layer_spec(name))
-    unknown = set(frames) - set(layers)
-    if unknown:
+    if unknown := set(frames) - set(layers):
         raise LayerError(f"unknown layer(s): {', '.join(sorted(unknown))}")
     return Inventory(layers=layers, source=source)

@@ -52,11 +52,9 @@ def summarize(inv: Inventory) -> dict[str, Any]:
             measure, key, scale = frame.geometry.notna().astype(float), None, 1.0
         if key:
             entry[key] = round(float(measure.sum()) * scale, 4)
-        by: dict[str, dict[str, float]] = {}
-        for field in spec.fields:
-            if field.codes and field.name in frame.columns:
-                values = _by_code(frame[field.name], measure * scale, field.codes)
-                by[field.name] = {k: (round(v, 4) if key else int(v)) for k, v in values.items()}
-        entry["by"] = by
+        by = {field.name: _by_code(frame[field.name], measure * scale, field.codes)
+              for field in spec.fields if field.codes and field.name in frame.columns}
+        entry["by"] = {field: {k: (round(v, 4) if key else int(v)) for k, v in values.items()}
+                       for field, values in by.items()}
         layers[name] = entry
     return {"layers": layers, "source": str(inv.source) if inv.source else None}
