@@ -57,8 +57,7 @@ def _nfc_column(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     if not isinstance(series.dtype, pd.StringDtype):
         return series.map(nfc), positions
     out = series.copy()
-    table = np.asarray(normal, dtype=object)
-    out.iloc[positions] = table[codes[changed]]
+    out.iloc[positions] = np.asarray(normal, dtype=object)[codes[changed]]
     return out, positions
 
 

@@ -100,8 +100,7 @@ def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
     n = len(geoms)
     if n == 0:
         return [], []
-    type_ids = shapely.get_type_id(geoms)
-    codes = [_TYPE_CODES[int(t)] for t in type_ids]
+    codes = [_TYPE_CODES[t] for t in shapely.get_type_id(geoms).tolist()]
 
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     part_is_polygon = shapely.get_type_id(parts) == 3
@@ -148,10 +147,9 @@ def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
     codes, uniques = pd.factorize(_hashable(series), use_na_sentinel=True)
     coded = field_spec if field_spec.codes else None
     labels = [format_value(u, lang, codes=coded) for u in uniques]
-    n = len(series)
     if len(labels) == 1 and (codes >= 0).all():
         return [labels, 0] if labels[0] is not None else [0, None]
-    if len(labels) <= max(1, int(n * _LOOKUP_SHARE)):
+    if len(labels) <= max(1, int(len(series) * _LOOKUP_SHARE)):
         remap = np.array([i if label is not None else -1 for i, label in enumerate(labels)]
                          + [-1])
         values = remap[codes].tolist()  # -1 indexes the sentinel slot at the end
@@ -278,11 +276,9 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     if any(icon is not None for icon in icons):
         payload["ic"] = icons
 
-    schematic = 0
-    if position_field and schematic_code and position_field in frame.columns:
-        schematic = int((_hashable(frame[position_field]) == schematic_code).sum())
-    legend = style.legend_html(_present(frame, style),
-                               has_points=bool(is_point.any()),
+    schematic = (int((_hashable(frame[position_field]) == schematic_code).sum())
+                 if position_field and schematic_code and position_field in frame.columns else 0)
+    legend = style.legend_html(_present(frame, style), has_points=bool(is_point.any()),
                                has_areas=any(t in (_POLYGON, _MULTIPOLYGON) for t in types),
                                bins=bins)
     bounds = tuple(float(v) for v in shapely.total_bounds(geoms)) if n else None

@@ -7,6 +7,7 @@ degrees (a rule with a threshold in metres may screen in degrees: :data:`SCREEN_
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 
@@ -172,10 +173,8 @@ def guarded(func: Callable[[np.ndarray], np.ndarray], geoms: np.ndarray, fill: o
     """``func(geoms)`` (a vectorised shapely predicate), and the GEOS error of each
     geometry it fails on (by position; its result is ``fill``): one pathological
     geometry must become a finding on that feature, not a crash of the whole rule."""
-    try:
+    with contextlib.suppress(shapely.errors.GEOSException):
         return func(geoms), {}
-    except shapely.errors.GEOSException:
-        pass
     out = np.full(len(geoms), fill, dtype=object)
     errors: dict[int, str] = {}
     for i, geom in enumerate(geoms):
