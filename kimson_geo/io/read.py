@@ -210,11 +210,10 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None, *,
                          source=str(path))
     if layer is not None:
         frame = coerce_to_registry(frame, layer_spec(layer))
+        frame.attrs["layer"] = layer
     frame.attrs["source"] = str(path)
     if encoding is not None:
         frame.attrs[TEXT_ENCODING] = encoding
-    if layer is not None:
-        frame.attrs["layer"] = layer
     return frame
 
 
