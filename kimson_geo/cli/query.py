@@ -96,9 +96,8 @@ def objects_as_text(frame):  # type: ignore[no-untyped-def]
     from ..text import as_text
 
     frame = frame.copy()
-    geometry = frame.geometry.name
     for column in frame.columns:
-        if column == geometry or frame[column].dtype != object:
+        if column == frame.geometry.name or frame[column].dtype != object:
             continue
         values = frame[column]
         odd = values.map(lambda v: isinstance(v, (list, dict, tuple, np.ndarray)))
