@@ -139,13 +139,10 @@ def _operation_areas(src: CRS) -> tuple[tuple[float, float, float, float], ...] 
     if not src.equals(CRS.from_user_input(WGS84), ignore_axis_order=True):
         return None
     group = TransformerGroup(src, CRS.from_user_input(METRIC_CRS), always_xy=True)
-    areas = []
-    for op in group.transformers:
-        area = op.area_of_use
-        if area is None:
-            return None
-        areas.append((area.west, area.south, area.east, area.north))
-    return tuple(areas) or None
+    areas = [op.area_of_use for op in group.transformers]
+    if any(area is None for area in areas):
+        return None
+    return tuple((area.west, area.south, area.east, area.north) for area in areas) or None
 
 
 def metres_per_degree(src: Any, bounds: tuple[float, float, float, float]

@@ -102,12 +102,10 @@ def _coerce_bool(series: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(series):
         return series.astype("boolean")
     if pd.api.types.is_numeric_dtype(series):
-        if series.dropna().isin([0, 1]).all():
-            return series.astype("Float64").astype("boolean")
-        return series
+        return (series.astype("Float64").astype("boolean")
+                if series.dropna().isin([0, 1]).all() else series)
     text = series.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
-    known = text.dropna()
-    if not known.map(lambda v: v in _TRUE or v in _FALSE).all():
+    if not text.dropna().map(lambda v: v in _TRUE or v in _FALSE).all():
         return series
     return text.map(lambda v: None if v is None or v is np.nan else v in _TRUE).astype("boolean")
 

@@ -241,7 +241,5 @@ def _validate(source: str | os.PathLike[str] | Inventory | None, *, layer: str |
         return report, None
     # as load() returns it: registry order, each layer's file from where it was read
     ordered = {name: frames[name] for name in LAYER_NAMES if name in frames}
-    loaded = Inventory(layers=ordered, source=root,
-                       files={name: Path(f.attrs.get("source", root))
-                              for name, f in ordered.items()})
-    return report, loaded
+    return report, Inventory(layers=ordered, source=root, files={
+        name: Path(f.attrs.get("source", root)) for name, f in ordered.items()})
