@@ -267,8 +267,7 @@ def _geometry_objects(geoms: npt.NDArray[np.object_]) -> list[object]:
     out: list[object] = [None] * len(geoms)
     kinds = shapely.get_type_id(geoms)
     kinds[shapely.is_empty(geoms)] = -2
-    three_d = shapely.has_z(geoms)
-    groups = kinds * 2 + three_d  # a group of each type, in 2-D and 3-D
+    groups = kinds * 2 + shapely.has_z(geoms)  # a group of each type, in 2-D and 3-D
     for group in np.unique(groups[kinds != -1]).tolist():
         kind, z = group // 2, bool(group % 2)
         where = (groups == group).nonzero()[0]

@@ -180,8 +180,7 @@ def _blank(series: pd.Series, types: _Types | None = None) -> pd.Series:
         if text.sum() < _FEW_TEXTS:  # mostly numbers, flags or nulls: test the few texts
             out = np.zeros(len(series), dtype=bool)
             where = text.nonzero()[0]
-            values = series.to_numpy(dtype=object)
-            out[where] = [not value.strip() for value in values[where]]
+            out[where] = [not value.strip() for value in series.to_numpy(dtype=object)[where]]
             return pd.Series(out, index=series.index)
     try:
         return ((series == "") | series.str.isspace()).fillna(False).astype(bool)
@@ -218,9 +217,8 @@ def required_field(ctx: Context) -> Iterator[Findings | Issue]:
             if not field.required:
                 continue
             if field.name not in frame.columns:
-                if provenance_only:  # one warning for the layer (provenance-missing)
-                    continue
-                if len(frame):
+                # (when only provenance fields are missing, provenance-missing warns once)
+                if not provenance_only and len(frame):
                     yield Issue("required-field", "error",
                                 f"required field {field.name!r} is missing from the layer",
                                 layer=name, field=field.name)
