@@ -34,15 +34,14 @@ def find_khu(inv: Inventory, key: str) -> BaseGeometry:
     hit = khu[((ids == key) | (names == wanted)).to_numpy()]
     if hit.empty:
         # accept a name without its "Khu " prefix ("Kim Thành" for "Khu Kim Thành")
-        short = (names.str.removeprefix("khu ").str.strip() == wanted.removeprefix("khu "))
-        hit = khu[short.to_numpy()]
+        hit = khu[(names.str.removeprefix("khu ").str.strip()
+                   == wanted.removeprefix("khu ")).to_numpy()]
     if hit.empty:
         if ID not in khu.columns and NAME not in khu.columns:
             raise QueryError(f"no khu with id or name {key!r}: the khu layer has neither an "
                              f"{ID!r} nor a {NAME!r} column")
         known = "; ".join(f"{i} ({n})" if i and n else i or n
-                          for i, n in zip(_text_column(khu, ID), _text_column(khu, NAME),
-                                          strict=True))
+                          for i, n in zip(ids, _text_column(khu, NAME), strict=True))
         raise QueryError(f"no khu with id or name {key!r}; known: {known or 'none'}")
     return hit.geometry.union_all()
 

@@ -38,8 +38,7 @@ def frame_to_feature_collection(frame: gpd.GeoDataFrame, *, precision: int = 7) 
 
     if frame.crs is not None and not frame.crs.equals(WGS84):
         frame = frame.to_crs(WGS84)
-    geoms = frame.geometry.to_numpy()
-    geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, precision))
     geoms = shapely.orient_polygons(geoms, exterior_cw=False)
     columns = [c for c in frame.columns if c != frame.geometry.name]
     records = frame[columns].to_dict(orient="records") if columns else [{}] * len(frame)
