@@ -171,8 +171,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 def _prepare_shapefile(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:
     from ..text import string_columns
 
-    families = frame.geometry.dropna().geom_type.map(_GEOMETRY_FAMILY).fillna("other")
-    counts = families.value_counts()
+    counts = frame.geometry.dropna().geom_type.map(_GEOMETRY_FAMILY).fillna("other").value_counts()
     if len(counts) > 1 or "collection" in counts.index:
         kinds = ", ".join(f"{n} {kind}(s)" for kind, n in counts.items())
         raise ExportError(f"{target}: a Shapefile holds one kind of geometry and this layer has "

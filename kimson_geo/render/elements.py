@@ -53,8 +53,7 @@ class RawMacroElement(MacroElement):
         figure = self.get_root()
         module = self._template.module.__dict__
         for part in ("header", "html", "script"):
-            macro = module.get(part)
-            if macro is not None:
+            if (macro := module.get(part)) is not None:
                 getattr(figure, part).add_child(Raw(str(macro(self, kwargs))),
                                                 name=self.get_name())
         for child in self._children.values():

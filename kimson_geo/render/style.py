@@ -253,6 +253,5 @@ class LayerStyle:
 
 def _mix(low: str, high: str, t: float) -> str:
     """Colour ``t`` of the way from ``low`` to ``high`` (``#rrggbb``)."""
-    a = [int(low[i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(high[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
+    pairs = zip(bytes.fromhex(low[1:]), bytes.fromhex(high[1:]), strict=True)
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in pairs)

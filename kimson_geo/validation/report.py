@@ -304,8 +304,6 @@ class ValidationReport:
         return {"type": "FeatureCollection", "features": features}
 
 
-# ---------------------------------------------------------------------- helpers
-
 def _columns(item: Findings) -> dict[str, np.ndarray]:
     """The table columns of one :class:`Findings`."""
     n = len(item)
