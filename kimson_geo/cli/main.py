@@ -109,8 +109,7 @@ class KimsonGroup(click.Group):
                 if _debug(ctx):
                     raise
                 click.echo(f"kimson-geo: internal error: {type(exc).__name__}: {one_line(exc)} "
-                           "(run again with --debug for the traceback)",
-                           err=True)
+                           "(run again with --debug for the traceback)", err=True)
                 ctx.exit(2)
 
     def main(self, args: Any = None, prog_name: str | None = None,

@@ -365,9 +365,8 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         raise TypeError("to_map needs an Inventory (or a mapping of layer name to frame)")
     names = _select(frames, layers)
 
-    area_or_line = sum(int((~frames[name].geometry.geom_type.isin(["Point", "MultiPoint"])).sum())
-                       for name in names)
-    canvas = area_or_line > CANVAS_THRESHOLD
+    canvas = sum(int((~frames[name].geometry.geom_type.isin(["Point", "MultiPoint"])).sum())
+                 for name in names) > CANVAS_THRESHOLD  # lines and polygons
     encoded: list[EncodedLayer] = [
         encode_layer(frames[name], layer_spec(name), lang=lang, label_field=registry.NAME,
                      position_field=registry.POSITION_FIELD,
