@@ -150,9 +150,7 @@ def _tile_layer(tiles: str, lang: str, *, show: bool) -> folium.TileLayer:
 
 
 def _get(item: Any, key: str) -> Any:
-    if isinstance(item, Mapping):
-        return item.get(key)
-    return getattr(item, key, None)
+    return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
 
 
 def _claims_html(claims: Iterable[Any], lang: str) -> str:
