@@ -87,9 +87,8 @@ class Inventory:
         """
         from .io.write import write_layer
 
-        named = isinstance(layer_or_frame, str)
-        frame = self[layer_or_frame] if named else layer_or_frame
-        name = layer_or_frame if named else frame.attrs.get("layer")
+        frame = self[layer_or_frame] if isinstance(layer_or_frame, str) else layer_or_frame
+        name = layer_or_frame if isinstance(layer_or_frame, str) else frame.attrs.get("layer")
         return write_layer(frame, path, fmt=format, crs=crs, layer_name=name)
 
     def validate(self) -> ValidationReport:
