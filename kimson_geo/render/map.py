@@ -44,12 +44,12 @@ _FALLBACK_CENTRE = (21.07, 106.52)
 #: a plain tint) instead of SVG.
 CANVAS_THRESHOLD = 5_000
 
-#: Where the page loads its libraries from, replacing folium's defaults.  Every URL names
-#: an exact npm package version, so that the browser tests can serve it from
-#: ``tests/browser/node_modules``; Bootstrap, jQuery and awesome-markers are not needed.
 _NPM = "https://cdn.jsdelivr.net/npm/"
 _FONTAWESOME = f"{_NPM}@fortawesome/fontawesome-free@6.2.0/css"
 _MOUSE = f"{_NPM}leaflet-mouse-position@1.2.0/src/L.Control.MousePosition"
+#: Where the page loads its libraries from, replacing folium's defaults.  Every URL names
+#: an exact npm package version, so that the browser tests can serve it from
+#: ``tests/browser/node_modules``; Bootstrap, jQuery and awesome-markers are not needed.
 ASSET_URLS: dict[str, dict[str, list[tuple[str, str]]]] = {
     "map": {
         "js": [("leaflet", f"{_NPM}leaflet@1.9.3/dist/leaflet.js")],
