@@ -41,22 +41,14 @@ __all__ = ["CRSError", "DataSourceError", "ExportError", "ImportResult", "Invent
            "SchemaError", "ValidationReport", "WGS84", "from_frames", "import_delivery",
            "layer_spec", "load", "render_map", "validate", "write_report", "__version__"]
 
-_LAZY = {
-    "Inventory": ".inventory",
-    "load": ".inventory",
-    "from_frames": ".inventory",
-    "validate": ".validation",
-    "ValidationReport": ".validation",
-    "render_map": ".render.map",
-    "import_delivery": ".intake",
-    "ImportResult": ".intake",
-    "write_report": ".document.render",
-}
+_LAZY = {"Inventory": ".inventory", "load": ".inventory", "from_frames": ".inventory",
+         "validate": ".validation", "ValidationReport": ".validation",
+         "render_map": ".render.map", "import_delivery": ".intake", "ImportResult": ".intake",
+         "write_report": ".document.render"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
+        globals()[name] = value = getattr(import_module(_LAZY[name], __name__), name)
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,9 +43,8 @@ def resolve_crs(value: object) -> CRS:
         raise CRSError(f"unknown CRS {value!r}: {exc}") from None
 
 
-def ensure_wgs84(
-    frame: gpd.GeoDataFrame, src_crs: CRS | None = None, *, source: str = "<frame>"
-) -> gpd.GeoDataFrame:
+def ensure_wgs84(frame: gpd.GeoDataFrame, src_crs: CRS | None = None, *,
+                 source: str = "<frame>") -> gpd.GeoDataFrame:
     """Return ``frame`` in WGS 84.
 
     ``src_crs`` overrides the CRS the frame declares.  A frame that declares none, whose
@@ -55,10 +54,15 @@ def ensure_wgs84(
     """
     if src_crs is not None:
         frame = frame.set_crs(src_crs, allow_override=True)
+    import numpy as np
+    import shapely
+
     # no position at all (no rows, missing or empty geometries): nothing to check
-    has_positions = _has_positions(frame)
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    has_positions = bool((~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)).any())
     bounds = frame.total_bounds if has_positions else None
-    lon_lat = bounds is not None and _lon_lat_range(bounds)
+    lon_lat = bounds is not None and bool(-180.0 <= bounds[0] <= bounds[2] <= 180.0
+                                          and -90.0 <= bounds[1] <= bounds[3] <= 90.0)
     if frame.crs is None:
         # a CSV or a Shapefile without .prj: longitude/latitude is assumed only when the
         # coordinates can be longitude/latitude
@@ -83,25 +87,9 @@ def ensure_wgs84(
         raise CRSError(f"{source}: cannot transform from {frame.crs} to WGS 84: {exc}") from exc
 
 
-def _has_positions(frame: gpd.GeoDataFrame) -> bool:
-    import numpy as np
-    import shapely
-
-    geoms = np.asarray(frame.geometry.array, dtype=object)
-    return bool((~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)).any())
-
-
-def _lon_lat_range(bounds: np.ndarray) -> bool:
-    west, south, east, north = bounds
-    return bool(-180.0 <= west <= east <= 180.0 and -90.0 <= south <= north <= 90.0)
-
-
 # ------------------------------------------------------------ measuring in the metric CRS
-# ``GeoSeries.to_crs`` builds (and caches) one ``Transformer.from_crs(src, dst, always_xy=True)``
-# and runs it on the flat coordinate array of the 2-D geometries, then on that of the 3-D
-# ones.  The functions below do exactly that with the same transformer, so that their
-# coordinates are bit for bit those of ``to_crs``, on any subset of the geometries: rules
-# that only need a few features (or only the end points) in metres transform only those.
+# The same transformer and steps as ``GeoSeries.to_crs``, so that the coordinates are bit
+# for bit its own, on any subset of the geometries (rules transform only what they need).
 
 
 @lru_cache(maxsize=64)
@@ -151,13 +139,10 @@ def _operation_areas(src: CRS) -> tuple[tuple[float, float, float, float], ...] 
     if not src.equals(CRS.from_user_input(WGS84), ignore_axis_order=True):
         return None
     group = TransformerGroup(src, CRS.from_user_input(METRIC_CRS), always_xy=True)
-    areas = []
-    for op in group.transformers:
-        area = op.area_of_use
-        if area is None:
-            return None
-        areas.append((area.west, area.south, area.east, area.north))
-    return tuple(areas) or None
+    areas = [op.area_of_use for op in group.transformers]
+    if any(area is None for area in areas):
+        return None
+    return tuple((area.west, area.south, area.east, area.north) for area in areas) or None
 
 
 def metres_per_degree(src: Any, bounds: tuple[float, float, float, float]
@@ -165,15 +150,11 @@ def metres_per_degree(src: Any, bounds: tuple[float, float, float, float]
     """Lower bounds ``(kx, ky)`` of the metric length of one degree of longitude and of
     latitude for positions of ``src`` within ``bounds`` (lon/lat), or None.
 
-    Within one transformation (the same datum shift and projection for every position in
-    ``bounds``) a short piece of line measures at least ``hypot(kx * dlon, ky * dlat)``
-    times the scale of the projection (at least 0.9999 for the transverse Mercator of
-    EPSG:5899) in metres.  PROJ chooses the operation per position from the boxes of
-    their areas of use, and two operations differ by decimetres (the datum shifts), so
-    the bound is given only when every box either contains ``bounds`` or misses it, with
-    margin, and one at least contains it: a rule may then screen features in degrees and
-    measure in metres only those near its threshold.  None otherwise (and for ``src`` not
-    in longitude/latitude), when the rule measures everything in metres.
+    Within one transformation a short piece of line measures at least
+    ``hypot(kx * dlon, ky * dlat)`` times the projection's scale (0.9999 and more for
+    EPSG:5899) in metres.  PROJ picks the operation per position by the boxes of their
+    areas of use, and two operations differ by decimetres, so the bound is given only when
+    every box contains ``bounds`` or misses it, with margin, and one contains it.
     """
     import math
 
@@ -184,17 +165,13 @@ def metres_per_degree(src: Any, bounds: tuple[float, float, float, float]
         return None
     west, south, east, north = bounds
     margin = 1e-6
-    inside = outside = 0
-    for w, s, e, n in areas:
-        if w + margin <= west and east <= e - margin and s + margin <= south \
-                and north <= n - margin:
-            inside += 1
-        elif east < w - margin or west > e + margin or north < s - margin \
-                or south > n + margin:
-            outside += 1
-        else:  # an edge of the area crosses the bounds
-            return None
-    if not inside or abs(south) > 80 or abs(north) > 80:
+    inside = [w + margin <= west and east <= e - margin and s + margin <= south
+              and north <= n - margin for w, s, e, n in areas]
+    apart = [east < w - margin or west > e + margin or north < s - margin or south > n + margin
+             for w, s, e, n in areas]
+    # None when an edge of an area crosses the bounds, or no area contains them
+    if not all(i or a for i, a in zip(inside, apart, strict=True)) or not any(inside) \
+            or abs(south) > 80 or abs(north) > 80:
         return None
     coslat = math.cos(math.radians(max(abs(south), abs(north))))
     return _M_PER_DEG * coslat, _M_PER_DEG

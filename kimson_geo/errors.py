@@ -26,14 +26,10 @@ def locate(file: object | None = None, *, feature: int | None = None,
     >>> locate("roads.geojson", feature=3, feature_id="r-004", field="width_m")
     "roads.geojson: feature 3 (id 'r-004'): field 'width_m'"
     """
-    parts: list[str] = []
-    if file is not None:
-        parts.append(str(file))
+    parts = [str(file)] if file is not None else []
     if feature is not None:
-        text = f"feature {feature}"
-        if feature_id is not None:
-            text += f" (id {feature_id!r})"
-        parts.append(text)
+        parts.append(f"feature {feature}" + (f" (id {feature_id!r})" if feature_id is not None
+                                             else ""))
     elif feature_id is not None:
         parts.append(f"feature id {feature_id!r}")
     if field is not None:

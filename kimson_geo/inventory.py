@@ -44,9 +44,8 @@ class Inventory:
         try:
             return self.layers[name]
         except KeyError:
-            raise LayerError(
-                f"layer {name!r} is not in this inventory (it has: {', '.join(self.layers)})"
-            ) from None
+            raise LayerError(f"layer {name!r} is not in this inventory (it has: "
+                             f"{', '.join(self.layers)})") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self.layers
@@ -78,14 +77,9 @@ class Inventory:
 
         return summarize(self)
 
-    def export(
-        self,
-        layer_or_frame: str | gpd.GeoDataFrame,
-        path: str | os.PathLike[str],
-        *,
-        format: str | None = None,  # noqa: A002 - the documented keyword
-        crs: object | None = None,
-    ) -> Path:
+    def export(self, layer_or_frame: str | gpd.GeoDataFrame, path: str | os.PathLike[str], *,
+               format: str | None = None,  # noqa: A002 - the documented keyword
+               crs: object | None = None) -> Path:
         """Write a layer (by name) or a query result to ``path`` atomically.
 
         The format comes from the suffix (``.geojson``, ``.gpkg``, ``.shp``, ``.csv``,
@@ -93,12 +87,8 @@ class Inventory:
         """
         from .io.write import write_layer
 
-        if isinstance(layer_or_frame, str):
-            frame = self[layer_or_frame]
-            name = layer_or_frame
-        else:
-            frame = layer_or_frame
-            name = frame.attrs.get("layer")
+        frame = self[layer_or_frame] if isinstance(layer_or_frame, str) else layer_or_frame
+        name = layer_or_frame if isinstance(layer_or_frame, str) else frame.attrs.get("layer")
         return write_layer(frame, path, fmt=format, crs=crs, layer_name=name)
 
     def validate(self) -> ValidationReport:
@@ -173,7 +163,6 @@ def from_frames(frames: Mapping[str, gpd.GeoDataFrame], *, source: Path | None =
         if name in frames:
             frame = ensure_wgs84(normalize_frame_text(frames[name]), source=name)
             layers[name] = coerce_to_registry(frame, layer_spec(name))
-    unknown = set(frames) - set(layers)
-    if unknown:
+    if unknown := set(frames) - set(layers):
         raise LayerError(f"unknown layer(s): {', '.join(sorted(unknown))}")
     return Inventory(layers=layers, source=source)

@@ -10,10 +10,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def _first_existing(*candidates: Path) -> Path:
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    return candidates[-1]
+    return next((candidate for candidate in candidates if candidate.is_dir()), candidates[-1])
 
 
 def bundled_data_dir() -> Path:

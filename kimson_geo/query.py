@@ -34,15 +34,14 @@ def find_khu(inv: Inventory, key: str) -> BaseGeometry:
     hit = khu[((ids == key) | (names == wanted)).to_numpy()]
     if hit.empty:
         # accept a name without its "Khu " prefix ("Kim Thành" for "Khu Kim Thành")
-        short = (names.str.removeprefix("khu ").str.strip() == wanted.removeprefix("khu "))
-        hit = khu[short.to_numpy()]
+        hit = khu[(names.str.removeprefix("khu ").str.strip()
+                   == wanted.removeprefix("khu ")).to_numpy()]
     if hit.empty:
         if ID not in khu.columns and NAME not in khu.columns:
             raise QueryError(f"no khu with id or name {key!r}: the khu layer has neither an "
                              f"{ID!r} nor a {NAME!r} column")
         known = "; ".join(f"{i} ({n})" if i and n else i or n
-                          for i, n in zip(_text_column(khu, ID), _text_column(khu, NAME),
-                                          strict=True))
+                          for i, n in zip(ids, _text_column(khu, NAME), strict=True))
         raise QueryError(f"no khu with id or name {key!r}; known: {known or 'none'}")
     return hit.geometry.union_all()
 
@@ -58,9 +57,8 @@ def _text_column(frame: gpd.GeoDataFrame, name: str) -> pd.Series:
 
 def parse_near(text: str) -> tuple[float, float, float]:
     """``"LAT,LON,METRES"`` as a tuple, with a clear error when malformed."""
-    parts = [p.strip() for p in text.split(",")]
     try:
-        lat, lon, metres = (float(p) for p in parts)
+        lat, lon, metres = (float(p) for p in text.split(","))  # float() ignores spaces
     except ValueError:
         raise QueryError(f"--near {text!r}: expected LAT,LON,METRES such as 21.07,106.52,300") \
             from None
@@ -127,6 +125,7 @@ def query(inv: Inventory, layer: str, *, where: str | None = None, within_khu: s
     geopandas.GeoDataFrame
         The matching rows, in the layer's order, with the layer name in ``attrs["layer"]``.
     """
+    import geopandas as gpd
     import numpy as np
     from shapely.geometry import Point, box
 
@@ -142,16 +141,12 @@ def query(inv: Inventory, layer: str, *, where: str | None = None, within_khu: s
         except QueryError as exc:
             raise QueryError(f"--where {_quoted(where)}: {exc}") from None
     if within_khu is not None:
-        import geopandas as gpd
-
         area = gpd.GeoSeries([find_khu(inv, within_khu)], crs=WGS84).to_crs(METRIC_CRS)
         core = area.buffer(-EDGE_TOLERANCE_M).iloc[0]
         mask &= frame.geometry.to_crs(METRIC_CRS).intersects(core).to_numpy()
     if near is not None:
         lat, lon, metres = near
         _check_near(near)
-        import geopandas as gpd
-
         centre = gpd.GeoSeries([Point(lon, lat)], crs=WGS84).to_crs(METRIC_CRS).iloc[0]
         mask &= (frame.geometry.to_crs(METRIC_CRS).distance(centre) <= metres).to_numpy()
     if bbox is not None:

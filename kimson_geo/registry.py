@@ -149,11 +149,8 @@ class LayerSpec:
 
     def shapefile_aliases(self) -> dict[str, str]:
         """Map each field name as a Shapefile cuts it back to the registry name."""
-        return {
-            f.name[:SHAPEFILE_FIELD_WIDTH]: f.name
-            for f in self.fields
-            if len(f.name) > SHAPEFILE_FIELD_WIDTH
-        }
+        return {f.name[:SHAPEFILE_FIELD_WIDTH]: f.name for f in self.fields
+                if len(f.name) > SHAPEFILE_FIELD_WIDTH}
 
 
 # --------------------------------------------------------------------------- codes
@@ -256,8 +253,7 @@ def _common(kind_codes: Mapping[str, Code]) -> tuple[FieldSpec, ...]:
 COMMON_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in _common(MappingProxyType({})))
 
 
-def _khu_ref(required: bool) -> FieldSpec:
-    return FieldSpec("khu", "str", "Khu phục vụ", "Khu served", required=required,
+_KHU_REF = FieldSpec("khu", "str", "Khu phục vụ", "Khu served",
                      description="id of the khu the feature serves (empty for the ward's own).")
 
 
@@ -306,7 +302,7 @@ _LAYERS: tuple[LayerSpec, ...] = (
                       range=(0.5, 60)),
             FieldSpec("dead_end", "bool", "Đường cụt", "Dead end",
                       description="True where the segment ends without a junction on purpose."),
-            _khu_ref(False),
+            _KHU_REF,
         ),
         description="Road centre lines, one feature per segment between junctions.",
         style={"color_by": "surface", "weight_by": "kind"},
@@ -326,7 +322,7 @@ _LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         "cultural_houses", ("Point", "Polygon"), "Nhà văn hóa", "Cultural houses",
         _common(HOUSE_KIND) + (
-            _khu_ref(False),
+            _KHU_REF,
             FieldSpec("in_use", "bool", "Đang sử dụng", "In use"),
             FieldSpec("meets_standard", "bool", "Đạt chuẩn", "Meets the standard"),
             FieldSpec("built_year", "int", "Năm xây dựng", "Year built", unit="năm",
@@ -341,7 +337,7 @@ _LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         "sports_areas", ("Point", "Polygon"), "Khu thể thao", "Sports areas",
         _common(SPORTS_KIND) + (
-            _khu_ref(False),
+            _KHU_REF,
             FieldSpec("in_use", "bool", "Đang sử dụng", "In use"),
         ),
         description="One sports area per khu and the ward's own.",

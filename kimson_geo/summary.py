@@ -21,10 +21,7 @@ def _by_code(values: Any, measure: Any, codes: Any) -> dict[str, float]:
     keys = values.map(as_text)
     grouped = measure.groupby(keys.where(keys.notna(), "(none)").to_numpy()).sum()
     out = {str(code): float(grouped.get(code, 0.0)) for code in codes}
-    for key, total in grouped.items():
-        if str(key) not in out:
-            out[str(key)] = float(total)
-    return out
+    return out | {str(key): float(total) for key, total in grouped.items() if str(key) not in out}
 
 
 def summarize(inv: Inventory) -> dict[str, Any]:
@@ -55,13 +52,9 @@ def summarize(inv: Inventory) -> dict[str, Any]:
             measure, key, scale = frame.geometry.notna().astype(float), None, 1.0
         if key:
             entry[key] = round(float(measure.sum()) * scale, 4)
-        by: dict[str, dict[str, float]] = {}
-        for field in spec.fields:
-            if field.codes and field.name in frame.columns:
-                values = _by_code(frame[field.name], measure * scale, field.codes)
-                by[field.name] = {
-                    k: (round(v, 4) if key else int(v)) for k, v in values.items()
-                }
-        entry["by"] = by
+        by = {field.name: _by_code(frame[field.name], measure * scale, field.codes)
+              for field in spec.fields if field.codes and field.name in frame.columns}
+        entry["by"] = {field: {k: (round(v, 4) if key else int(v)) for k, v in values.items()}
+                       for field, values in by.items()}
         layers[name] = entry
     return {"layers": layers, "source": str(inv.source) if inv.source else None}

@@ -30,19 +30,13 @@ def is_text_dtype(dtype: object) -> bool:
 def string_columns(frame: pd.DataFrame) -> list[str]:
     """Names of the columns that hold text (object or string dtype), geometry excluded."""
     geometry = getattr(frame, "_geometry_column_name", None)
-    return [
-        str(name)
-        for name, dtype in frame.dtypes.items()
-        if name != geometry and is_text_dtype(dtype)
-    ]
+    return [str(name) for name, dtype in frame.dtypes.items()
+            if name != geometry and is_text_dtype(dtype)]
 
 
 def _nfc_column(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """``series`` in NFC and the positions that changed.
-
-    Only text that is not ASCII can change, and each distinct value is normalised once, so
-    a column of a million ids or codes costs one vectorised ASCII test and one factorize.
-    """
+    """``series`` in NFC and the positions that changed (only text that is not ASCII can
+    change; each distinct value is normalised once)."""
     present = series.notna().to_numpy(dtype=bool)
     try:
         ascii_ = series.str.isascii().to_numpy(dtype=bool, na_value=True)
@@ -63,8 +57,7 @@ def _nfc_column(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     if not isinstance(series.dtype, pd.StringDtype):
         return series.map(nfc), positions
     out = series.copy()
-    table = np.asarray(normal, dtype=object)
-    out.iloc[positions] = table[codes[changed]]
+    out.iloc[positions] = np.asarray(normal, dtype=object)[codes[changed]]
     return out, positions
 
 
@@ -72,11 +65,9 @@ def normalize_frame_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with column names and every text value in NFC (a copy).
 
     The rows whose text changed are kept in ``frame.attrs["nfc_changed"]`` as
-    ``{column: [row positions]}``, so that validation can still report them.  Only
-    non-ASCII values are looked at, each distinct one once (see :func:`_nfc_column`).
+    ``{column: [row positions]}``, so that validation can still report them.
     """
-    frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c)
-    frame = frame.copy()
+    frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c).copy()
     changed: dict[str, list[int]] = {}
     for column in string_columns(frame):
         normal, positions = _nfc_column(frame[column])

@@ -44,14 +44,13 @@ def export(layer: str, source: str | None, output: str, where: str | None,
       kimson-geo export khu -o khu.shp --crs EPSG:5899
       kimson-geo export roads survey/roads.geojson --src-crs EPSG:5899 -o roads.gpkg
     """
+    import warnings
+
+    from ..errors import KimsonGeoWarning
     from ..io.write import write_layer
 
     result = run_query(source_path(source, data_path), src_crs, layer, where, within_khu,
                        near, bbox)
-    import warnings
-
-    from ..errors import KimsonGeoWarning
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", KimsonGeoWarning)
         path = write_layer(result, output, fmt=fmt, crs=crs, layer_name=layer)

@@ -55,19 +55,12 @@ def describe(inv) -> list[dict]:  # type: ignore[no-untyped-def]
     """One row per layer: name, label, count, geometry types, CRS, extent, file."""
     from ..registry import layer_spec
 
-    rows = []
-    for name, frame in inv.layers.items():
-        bounds = [float(v) for v in frame.total_bounds] if len(frame) else None
-        rows.append({
-            "layer": name,
-            "label": layer_spec(name).label_en,
-            "features": int(len(frame)),
-            "geometry": sorted({str(t) for t in frame.geom_type.dropna().unique()}),
-            "crs": frame.crs.to_string() if frame.crs is not None else "-",
-            "extent": bounds,
-            "file": str(inv.files.get(name, "")),
-        })
-    return rows
+    return [{"layer": name, "label": layer_spec(name).label_en, "features": int(len(frame)),
+             "geometry": sorted({str(t) for t in frame.geom_type.dropna().unique()}),
+             "crs": frame.crs.to_string() if frame.crs is not None else "-",
+             "extent": [float(v) for v in frame.total_bounds] if len(frame) else None,
+             "file": str(inv.files.get(name, ""))}
+            for name, frame in inv.layers.items()]
 
 
 @click.command()

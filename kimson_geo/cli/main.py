@@ -6,6 +6,8 @@ package become one line on stderr and exit code 2; ``--debug`` shows the traceba
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import warnings
 from typing import Any
@@ -107,8 +109,7 @@ class KimsonGroup(click.Group):
                 if _debug(ctx):
                     raise
                 click.echo(f"kimson-geo: internal error: {type(exc).__name__}: {one_line(exc)} "
-                           "(run again with --debug for the traceback)",
-                           err=True)
+                           "(run again with --debug for the traceback)", err=True)
                 ctx.exit(2)
 
     def main(self, args: Any = None, prog_name: str | None = None,
@@ -170,13 +171,8 @@ def library_warnings_as_lines() -> None:
 
 def quiet_stdout() -> None:
     """Point stdout at /dev/null, so that the flush at exit does not fail on a closed pipe."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (CliRunner)
-        pass
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no real fd (CliRunner)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def one_line(exc: BaseException | str) -> str:
@@ -211,12 +207,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``kimson-geo`` and ``python -m kimson_geo``).
 
-    Without ``argv`` (the command itself, reading ``sys.argv``), the process ends with
-    :func:`os._exit` once the output is flushed: the interpreter's teardown of pandas,
-    GDAL and the validated data (0.4 s on a 10,000-road file, up to a second at 100,000)
-    is time the user waits for nothing; mypy ends the same way.  Every file is written
-    and closed before a command returns.  With ``argv`` (tests, embedding) it raises
-    ``SystemExit`` as click does.
+    Without ``argv`` the process ends with :func:`os._exit` once the output is flushed:
+    the interpreter's teardown of pandas, GDAL and the data (0.4 s on a 10,000-road file)
+    is time the user waits for nothing.  With ``argv`` (tests) it raises ``SystemExit``.
     """
     if argv is not None:
         cli.main(args=argv, prog_name="kimson-geo")
@@ -226,14 +219,7 @@ def main(argv: list[str] | None = None) -> None:
         code: object = 0
     except SystemExit as exc:
         code = exc.code
-    _hard_exit(code)
-
-
-def _hard_exit(code: object) -> None:
-    """Flush stdout and stderr and end the process with ``code`` as ``sys.exit`` would."""
-    import contextlib
-    import os
-
+    # flush stdout and stderr and end the process with ``code`` as ``sys.exit`` would
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1

@@ -70,15 +70,11 @@ source_arg = click.argument("source", metavar="[PATH]", required=False, type=Inv
 layer_arg = click.argument("layer", type=LayerChoice(), metavar="LAYER")
 layer_opt = click.option("--layer", type=click.Choice(LAYER_NAMES), default=None,
                          help="Read PATH (a single file) as this registry layer.")
-src_crs_opt = click.option(
-    "--src-crs", default=None, metavar="CRS",
-    help="CRS of the source coordinates, e.g. EPSG:5899 (VN-2000 / TM-3 107-45).",
-)
-where_opt = click.option(
-    "--where", default=None, metavar="EXPR",
-    help="Filter on attributes, e.g. \"kind == 'main' and width_m < 5\" (parsed, never run: "
-         "comparisons, and/or/not, in (…), between, is null, contains).",
-)
+src_crs_opt = click.option("--src-crs", default=None, metavar="CRS", help="CRS of the source "
+                           "coordinates, e.g. EPSG:5899 (VN-2000 / TM-3 107-45).")
+where_opt = click.option("--where", default=None, metavar="EXPR", help="Filter on attributes, "
+                         "e.g. \"kind == 'main' and width_m < 5\" (parsed, never run: "
+                         "comparisons, and/or/not, in (…), between, is null, contains).")
 within_khu_opt = click.option("--within-khu", default=None, metavar="KHU",
                               help="Khu id or name (e.g. 'Kim Thành').")
 near_opt = click.option("--near", default=None, metavar="LAT,LON,M",

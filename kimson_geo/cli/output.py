@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -86,14 +85,11 @@ def print_json(data: Any) -> None:
     click.echo(text)
 
 
-@contextlib.contextmanager
-def working(message: str) -> Iterator[None]:
+def working(message: str) -> contextlib.AbstractContextManager[Any]:
     """A rich spinner on stderr while a long step runs, only when stderr is a terminal
     (so pipes, files and JSON output stay clean)."""
     import sys
 
     if not sys.stderr.isatty():
-        yield
-        return
-    with console(stderr=True).status(cell(message), spinner="dots"):
-        yield
+        return contextlib.nullcontext()
+    return console(stderr=True).status(cell(message), spinner="dots")

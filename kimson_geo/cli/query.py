@@ -96,9 +96,8 @@ def objects_as_text(frame):  # type: ignore[no-untyped-def]
     from ..text import as_text
 
     frame = frame.copy()
-    geometry = frame.geometry.name
     for column in frame.columns:
-        if column == geometry or frame[column].dtype != object:
+        if column == frame.geometry.name or frame[column].dtype != object:
             continue
         values = frame[column]
         odd = values.map(lambda v: isinstance(v, (list, dict, tuple, np.ndarray)))
@@ -115,8 +114,8 @@ def print_table(layer: str, frame) -> None:  # type: ignore[no-untyped-def]
     from ..text import as_text
 
     spec = layer_spec(layer)
-    columns = [ID, NAME, KIND] + [f.name for f in spec.own_fields]
-    columns = [c for c in columns if c in frame.columns]
+    columns = [c for c in [ID, NAME, KIND] + [f.name for f in spec.own_fields]
+               if c in frame.columns]
     kinds = set(frame.geom_type.dropna())
     measure = None
     if kinds and kinds <= {"LineString", "MultiLineString"}:

@@ -125,15 +125,11 @@ def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-
             out.print(f"  [{colour}]{_shown(rule_id)}[/{colour}]: {len(group):,} {severity}(s)",
                       highlight=False)
             for row in group.head(max_per_rule).itertuples(index=False):
-                where = []
-                if not _missing(row.index):
-                    where.append(f"feature {row.index}"
-                                 + (f" ({row.feature_id})" if row.feature_id else ""))
-                if not _missing(row.line):
-                    where.append(f"line {row.line}")
-                if row.field:
-                    where.append(f"field {row.field}")
-                prefix = _shown(", ".join(where))
+                ident = f" ({row.feature_id})" if row.feature_id else ""
+                where = [None if _missing(row.index) else f"feature {row.index}{ident}",
+                         None if _missing(row.line) else f"line {row.line}",
+                         f"field {row.field}" if row.field else None]
+                prefix = _shown(", ".join(w for w in where if w))
                 out.print(f"    {prefix + ': ' if prefix else ''}{_shown(row.message)}",
                           highlight=False, markup=True, emoji=False)
             if len(group) > max_per_rule:

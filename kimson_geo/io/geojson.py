@@ -22,9 +22,7 @@ def _clean(value: Any) -> Any:
         value = value.item()
     import pandas as pd
 
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return value
 
@@ -40,18 +38,13 @@ def frame_to_feature_collection(frame: gpd.GeoDataFrame, *, precision: int = 7) 
 
     if frame.crs is not None and not frame.crs.equals(WGS84):
         frame = frame.to_crs(WGS84)
-    geoms = frame.geometry.to_numpy()
-    geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, precision))
     geoms = shapely.orient_polygons(geoms, exterior_cw=False)
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    features = []
     records = frame[columns].to_dict(orient="records") if columns else [{}] * len(frame)
-    for record, geom in zip(records, geoms, strict=True):
-        features.append({
-            "type": "Feature",
-            "properties": {str(k): _clean(v) for k, v in record.items()},
-            "geometry": None if geom is None else shapely.geometry.mapping(geom),
-        })
+    features = [{"type": "Feature", "properties": {str(k): _clean(v) for k, v in record.items()},
+                 "geometry": None if geom is None else shapely.geometry.mapping(geom)}
+                for record, geom in zip(records, geoms, strict=True)]
     return {"type": "FeatureCollection", "features": features}
 
 

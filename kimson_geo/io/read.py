@@ -75,14 +75,12 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         # Windows-1258): read the bytes as Latin-1 and decode them here
         encoding = shapefile_encoding(path, gdal_frame(
             path, read_geometry=False, encoding=READ_AS, max_features=SAMPLE_FEATURES))
-        plain = encoding.name in ("ascii", "utf-8")
-        kwargs["encoding"] = "UTF-8" if plain else READ_AS
+        kwargs["encoding"] = "UTF-8" if encoding.name in ("ascii", "utf-8") else READ_AS
     try:
         frame = gdal_frame(path, layer, **kwargs)
     except UnicodeDecodeError as exc:
-        raise DataSourceError(
-            f"{path}: text is not UTF-8 (Windows-1258 or TCVN3?); re-save it as UTF-8"
-        ) from exc
+        raise DataSourceError(f"{path}: text is not UTF-8 (Windows-1258 or TCVN3?); re-save it "
+                              "as UTF-8") from exc
     if encoding is not None:
         if kwargs["encoding"] == READ_AS:
             frame = transcode_frame(frame, encoding.name)
@@ -104,13 +102,10 @@ def _coerce_bool(series: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(series):
         return series.astype("boolean")
     if pd.api.types.is_numeric_dtype(series):
-        values = series.dropna()
-        if values.isin([0, 1]).all():
-            return series.astype("Float64").astype("boolean")
-        return series
+        return (series.astype("Float64").astype("boolean")
+                if series.dropna().isin([0, 1]).all() else series)
     text = series.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
-    known = text.dropna()
-    if not known.map(lambda v: v in _TRUE or v in _FALSE).all():
+    if not text.dropna().map(lambda v: v in _TRUE or v in _FALSE).all():
         return series
     return text.map(lambda v: None if v is None or v is np.nan else v in _TRUE).astype("boolean")
 
@@ -150,9 +145,7 @@ def coerce_to_registry(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataF
             frame[field.name] = _coerce_bool(series)
         elif field.type in ("int", "float"):
             frame[field.name] = _coerce_number(series, field.type)
-        elif field.type == "str" and not (
-            is_text_dtype(series.dtype)
-        ):
+        elif field.type == "str" and not is_text_dtype(series.dtype):
             if pd.api.types.is_float_dtype(series) and series.isna().all():
                 frame[field.name] = series.astype(object).where(series.notna(), None)
             elif pd.api.types.is_integer_dtype(series):
@@ -173,12 +166,8 @@ def _from_dxf(frame: gpd.GeoDataFrame, cad_layer: str | None) -> gpd.GeoDataFram
         mine = frame[_DXF_LAYER].map(lambda v: isinstance(v, str) and v.casefold() == wanted)
         if mine.any():
             frame = frame[mine.to_numpy(dtype=bool)].reset_index(drop=True)
-    renames = {}
-    if _DXF_HANDLE in frame.columns and ID not in frame.columns:
-        renames[_DXF_HANDLE] = ID
-    if _DXF_TEXT in frame.columns and NAME not in frame.columns:
-        renames[_DXF_TEXT] = NAME
-    frame = frame.rename(columns=renames)
+    frame = frame.rename(columns={old: new for old, new in ((_DXF_HANDLE, ID), (_DXF_TEXT, NAME))
+                                  if old in frame.columns and new not in frame.columns})
     drop = [c for c in (*_DXF_DROP, _DXF_LAYER, _DXF_HANDLE) if c in frame.columns]
     return frame.drop(columns=drop)
 
@@ -219,11 +208,10 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None, *,
                          source=str(path))
     if layer is not None:
         frame = coerce_to_registry(frame, layer_spec(layer))
+        frame.attrs["layer"] = layer
     frame.attrs["source"] = str(path)
     if encoding is not None:
         frame.attrs[TEXT_ENCODING] = encoding
-    if layer is not None:
-        frame.attrs["layer"] = layer
     return frame
 
 
@@ -260,14 +248,10 @@ def iter_features(
     try:
         with fiona.open(path, layer=source_layer) as source:
             for record in source:
-                properties = {nfc(k): nfc(v) for k, v in dict(record.properties).items()}
                 geometry = record.geometry
-                yield {
-                    "type": "Feature",
-                    "id": record.id,
-                    "properties": properties,
-                    "geometry": None if geometry is None else dict(geometry.__geo_interface__),
-                }
+                yield {"type": "Feature", "id": record.id,
+                       "properties": {nfc(k): nfc(v) for k, v in dict(record.properties).items()},
+                       "geometry": None if geometry is None else dict(geometry.__geo_interface__)}
     except FionaError as exc:
         raise DataSourceError(f"{path}: cannot be read: {exc}") from exc
 

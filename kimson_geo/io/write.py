@@ -1,13 +1,11 @@
 """Writing layers: GeoJSON (RFC 7946), GeoPackage 1.2, Shapefile, CSV with WKT, KML and
 FlatGeobuf.
 
-GeoJSON is written here (:func:`geojson_chunks`: orjson, from shapely's coordinate
-arrays), the other formats by GDAL.  Every write goes through
-:mod:`kimson_geo.io.atomic`: into a staging folder beside the target; the result is checked
-(every write's error, GDAL's own errors and warnings, then the file is read back: its size,
-its ending and its feature count), and only then renamed into place, a Shapefile's sidecars
-as one set.  A failed, interrupted or short write (a full disk)
-leaves no partial file and never damages an existing one.
+GeoJSON is written here (:func:`geojson_chunks`), the other formats by GDAL.  Every write
+is staged beside the target (:mod:`kimson_geo.io.atomic`), checked (GDAL's errors and
+warnings, then the file's size, ending and feature count) and only then renamed into
+place, a Shapefile's sidecars as one set: a failed or short write (a full disk) leaves no
+partial file and never damages an existing one.
 
 CSV cells are made safe for spreadsheets: text starting with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return gets a leading ``'`` (as OWASP advises against formula injection),
@@ -62,11 +60,14 @@ GEOJSON_PRECISION = 7
 GEOJSON_CHUNK = 50_000
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: GDAL options of each format (GeoPackage 1.2: QGIS 3.22 warns on every layer of a 1.4 file)
+#: GDAL options of each format (GeoPackage 1.2: QGIS 3.22 warns on every layer of a 1.4 file;
+#: GeoJSON: text stays text, where GDAL would write a JSON-looking string as an object)
 _OPTIONS: dict[str, dict[str, object]] = {
-    "shp": {"layer_options": {"ENCODING": "UTF-8"}},
+    "shp": {"layer_options": {"ENCODING": "UTF-8"}, "promote_to_multi": True},
     "csv": {"layer_options": {"GEOMETRY": "AS_WKT", "GEOMETRY_NAME": "geometry"}},
-    "gpkg": {"dataset_options": {"VERSION": "1.2"}}}
+    "gpkg": {"dataset_options": {"VERSION": "1.2"}},
+    "geojson": {"layer_options": {"COORDINATE_PRECISION": GEOJSON_PRECISION, "RFC7946": "YES",
+                                  "WRITE_NAME": "NO", "AUTODETECT_JSON_STRINGS": "NO"}}}
 #: How each text format ends when GDAL finished it; a short write (a full disk) does not.
 _ENDINGS = {"geojson": b"}", "kml": b"</kml>", "csv": b"\n"}
 #: GDAL warnings that mean the write itself failed (pyogrio turns CPLE warnings into these).
@@ -114,10 +115,7 @@ def cut_utf8(text: str, limit: int) -> str:
     >>> cut_utf8("đường_chính", 10)
     'đường_'
     """
-    data = text.encode("utf-8")
-    if len(data) <= limit:
-        return text
-    return data[:limit].decode("utf-8", errors="ignore")
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
 def shapefile_field_names(columns: list[str]) -> dict[str, str]:
@@ -173,8 +171,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 def _prepare_shapefile(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:
     from ..text import string_columns
 
-    families = frame.geometry.dropna().geom_type.map(_GEOMETRY_FAMILY).fillna("other")
-    counts = families.value_counts()
+    counts = frame.geometry.dropna().geom_type.map(_GEOMETRY_FAMILY).fillna("other").value_counts()
     if len(counts) > 1 or "collection" in counts.index:
         kinds = ", ".join(f"{n} {kind}(s)" for kind, n in counts.items())
         raise ExportError(f"{target}: a Shapefile holds one kind of geometry and this layer has "
@@ -198,10 +195,7 @@ def _prepare_shapefile(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame
 def _prepare(frame: gpd.GeoDataFrame, fmt: str, target: str) -> gpd.GeoDataFrame:
     frame = frame.copy()
     for column in frame.columns:
-        if column == frame.geometry.name:
-            continue
-        dtype = frame[column].dtype
-        if isinstance(dtype, pd.BooleanDtype):
+        if column != frame.geometry.name and isinstance(frame[column].dtype, pd.BooleanDtype):
             if fmt in ("geojson", "gpkg", "fgb") and not frame[column].isna().any():
                 frame[column] = frame[column].astype(bool)
             else:
@@ -272,8 +266,7 @@ def _geometry_objects(geoms: npt.NDArray[np.object_]) -> list[object]:
     out: list[object] = [None] * len(geoms)
     kinds = shapely.get_type_id(geoms)
     kinds[shapely.is_empty(geoms)] = -2
-    three_d = shapely.has_z(geoms)
-    groups = kinds * 2 + three_d  # a group of each type, in 2-D and 3-D
+    groups = kinds * 2 + shapely.has_z(geoms)  # a group of each type, in 2-D and 3-D
     for group in np.unique(groups[kinds != -1]).tolist():
         kind, z = group // 2, bool(group % 2)
         where = (groups == group).nonzero()[0]
@@ -335,15 +328,15 @@ def _short(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _cannot_write(exc: Exception, staged: Path, key: str, target: str) -> ExportError:
+    reason = _short(str(exc).replace(str(staged), target))
+    return ExportError(f"{target}: cannot write {key}: {reason}; nothing was changed")
+
+
 def _arrow_safe(frame: gpd.GeoDataFrame) -> bool:
     """Whether every object column holds only text (Arrow takes it as it is)."""
-    geometry = frame.geometry.name
-    for column in frame.columns:
-        if column != geometry and pd.api.types.is_object_dtype(frame[column].dtype):
-            values = frame[column].dropna()
-            if not values.map(lambda v: isinstance(v, str)).all():
-                return False
-    return True
+    return all(frame[c].dropna().map(lambda v: isinstance(v, str)).all() for c in frame.columns
+               if c != frame.geometry.name and pd.api.types.is_object_dtype(frame[c].dtype))
 
 
 def _write_file(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, target: str) -> None:
@@ -357,36 +350,24 @@ def _write_file(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
             for chunk in geojson_chunks(frame):
                 out.write(chunk)
     except (OSError, ValueError, TypeError) as exc:
-        reason = _short(str(exc).replace(str(staged), target))
-        raise ExportError(f"{target}: cannot write {key}: {reason}; nothing was "
-                          "changed") from exc
+        raise _cannot_write(exc, staged, key, target) from exc
 
 
 def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, target: str) -> None:
     """GDAL writes ``frame`` to ``staged``; its exceptions and failure warnings are errors."""
     import pyogrio
 
-    driver = FORMATS[key][0]
-    extra: dict[str, object] = {"promote_to_multi": True} if key == "shp" else {}
     options = dict(_OPTIONS.get(key, {}))
-    if key == "geojson":
-        # text stays text: GDAL would write a JSON-looking string (an import's extra) as
-        # an object, which reads back as a dict
-        options["layer_options"] = {"COORDINATE_PRECISION": GEOJSON_PRECISION, "RFC7946": "YES",
-                                    "WRITE_NAME": "NO", "AUTODETECT_JSON_STRINGS": "NO"}
     if key in ("geojson", "gpkg") and _arrow_safe(frame):
-        extra["use_arrow"] = True  # the same file, a third (GeoJSON) to 60 % (GPKG) faster
+        options["use_arrow"] = True  # the same file, a third (GeoJSON) to 60 % (GPKG) faster
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # GeoJSON is WGS 84 without saying so (RFC 7946): no CRS given on purpose
         warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
         try:
-            pyogrio.write_dataframe(frame, staged, driver=driver, layer=layer,
-                                    **options, **extra)
+            pyogrio.write_dataframe(frame, staged, driver=FORMATS[key][0], layer=layer, **options)
         except (RuntimeError, ValueError, TypeError) as exc:
-            reason = _short(str(exc).replace(str(staged), target))
-            raise ExportError(f"{target}: cannot write {key}: {reason}; nothing was "
-                              "changed") from exc
+            raise _cannot_write(exc, staged, key, target) from exc
     for warning in caught:
         text = _short(str(warning.message).replace(str(staged), target))
         if any(note in text for note in _EXPECTED):
@@ -460,12 +441,9 @@ def verify_written(path: str | os.PathLike[str], fmt: str, expected: int, *,
     hint = "is the disk full? nothing was changed"
     if not staged.is_file() or staged.stat().st_size == 0:
         raise ExportError(f"{name}: the {fmt} writer left an empty file; {hint}")
-    if fmt == "shp":
-        problem = _shapefile_problem(staged, expected)
-        if problem:
-            raise ExportError(f"{name}: the Shapefile is incomplete ({problem}); {hint}")
-    ending = _ENDINGS.get(fmt)
-    if ending is not None:
+    if fmt == "shp" and (problem := _shapefile_problem(staged, expected)):
+        raise ExportError(f"{name}: the Shapefile is incomplete ({problem}); {hint}")
+    if (ending := _ENDINGS.get(fmt)) is not None:
         with open(staged, "rb") as handle:
             handle.seek(max(0, staged.stat().st_size - 64))
             tail = handle.read()
@@ -598,11 +576,10 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], folder: str | os.PathLi
     """
     key = format_for("", fmt)
     suffix, sidecars = FORMATS[key][1], FORMATS[key][2]
-    base = Path(folder)
     written = []
     with staging() as st:
         for name, frame in layers.items():
-            target = base / f"{name}{suffix}"
+            target = Path(folder) / f"{name}{suffix}"
             staged = st.stage(target, sidecars=sidecars)
             out = _frame_for(frame, key, None, str(target))
             _write_file(out, staged, key, name, str(target))

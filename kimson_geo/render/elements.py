@@ -41,14 +41,19 @@ class Raw(Element):
 
 
 class RawMacroElement(MacroElement):
-    """A MacroElement whose rendered macros go into the page as :class:`Raw` text."""
+    """A MacroElement whose rendered macros go into the page as :class:`Raw` text; its
+    name (as in ``get_name``) and the attributes its template reads are given at once."""
+
+    def __init__(self, name: str | None = None, **attributes: Any) -> None:
+        super().__init__()
+        self._name = name or self._name
+        vars(self).update(attributes)
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
         module = self._template.module.__dict__
         for part in ("header", "html", "script"):
-            macro = module.get(part)
-            if macro is not None:
+            if (macro := module.get(part)) is not None:
                 getattr(figure, part).add_child(Raw(str(macro(self, kwargs))),
                                                 name=self.get_name())
         for child in self._children.values():
@@ -72,12 +77,10 @@ class Runtime(RawMacroElement):
         """)
 
     def __init__(self, *, attribution: str | None = None, notice: str | None = None) -> None:
-        super().__init__()
-        self._name = "KimsonRuntime"
-        self.css = _asset("runtime.css").strip()
-        self.js = _asset("runtime.js").strip()
         # notice: escaped HTML shown when basemap tiles fail to load (no network)
-        self.options_js = dumps_js({"attribution": attribution, "notice": notice})
+        super().__init__("KimsonRuntime", css=_asset("runtime.css").strip(),
+                         js=_asset("runtime.js").strip(),
+                         options_js=dumps_js({"attribution": attribution, "notice": notice}))
 
 
 class DataLayer(RawMacroElement):
@@ -104,12 +107,8 @@ class DataLayer(RawMacroElement):
         """)
 
     def __init__(self, payload: dict[str, Any], *, layer: str, legend_id: str | None) -> None:
-        super().__init__()
-        self._name = "KimsonLayer"
-        self.payload_js = dumps_js(payload)
-        self.layer_js = dumps_js(layer)
-        self.legend_id = legend_id
-        self.legend_js = dumps_js(legend_id)
+        super().__init__("KimsonLayer", payload_js=dumps_js(payload), layer_js=dumps_js(layer),
+                         legend_id=legend_id, legend_js=dumps_js(legend_id))
 
 
 class SearchIndex(folium.FeatureGroup):
@@ -149,9 +148,7 @@ class SearchHook(RawMacroElement):
         """)
 
     def __init__(self, index: SearchIndex) -> None:
-        super().__init__()
-        self._name = "KimsonSearchHook"
-        self.index = index
+        super().__init__("KimsonSearchHook", index=index)
 
 
 class Panel(RawMacroElement):
@@ -169,11 +166,8 @@ class Panel(RawMacroElement):
         """)
 
     def __init__(self, body: str, *, css_class: str, position: str) -> None:
-        super().__init__()
-        self._name = "KimsonPanel"
-        self.body = body
-        self.css_class = css_class
-        self.position_js = dumps_js(position)
+        super().__init__("KimsonPanel", body=body, css_class=css_class,
+                         position_js=dumps_js(position))
 
 
 class Title(RawMacroElement):
@@ -190,6 +184,4 @@ class Title(RawMacroElement):
         """)
 
     def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "KimsonTitle"
-        self.text = text
+        super().__init__("KimsonTitle", text=text)

@@ -1,15 +1,9 @@
 """Compact, escaped map data: what a layer embeds in the HTML page.
 
-A naive ``folium.GeoJson(frame)`` embeds every property, full-precision coordinates and a
-bounding box per feature, with non-ASCII text as ``\\uXXXX``.  :func:`encode_layer` embeds
-only what the map shows:
-
-* geometries simplified in the metric CRS (0.5 m), their coordinates as integer
-  micro-degrees (about 0.1 m), each one the difference from the previous coordinate of
-  the layer (``runtime.js`` adds them back up);
-* the popup's fields as columns; a column of few distinct values as a lookup table and
-  indices, a column of one value as that value once;
-* each feature's style and icon as an index into the layer's tables of distinct styles.
+Unlike ``folium.GeoJson(frame)``, :func:`encode_layer` embeds only what the map shows:
+geometries simplified (0.5 m) as delta-encoded integer micro-degrees (``runtime.js`` adds
+them back up), the popup's fields as columns (few distinct values as a lookup table), and
+each feature's style and icon as an index into the layer's tables of distinct styles.
 
 Every string in the result is HTML-escaped display text (names, labels, units, values), so
 the page may insert it with ``innerHTML``; :func:`dumps_js` then writes JSON that cannot
@@ -106,8 +100,7 @@ def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
     n = len(geoms)
     if n == 0:
         return [], []
-    type_ids = shapely.get_type_id(geoms)
-    codes = [_TYPE_CODES[int(t)] for t in type_ids]
+    codes = [_TYPE_CODES[t] for t in shapely.get_type_id(geoms).tolist()]
 
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     part_is_polygon = shapely.get_type_id(parts) == 3
@@ -147,21 +140,16 @@ def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
 
 
 def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
-    """``[lookup, values]``: escaped display text of a column, compacted.
-
-    ``lookup`` is a list of display strings and ``values`` either one index (every feature
-    has that value) or one index (or null) per feature; or ``lookup`` is 0 and ``values``
-    holds the display strings themselves.
-    """
+    """``[lookup, values]``: the escaped display text of a column, as a lookup list and
+    one index (every feature) or an index or null per feature, or as ``[0, texts]``."""
     import pandas as pd
 
     codes, uniques = pd.factorize(_hashable(series), use_na_sentinel=True)
     coded = field_spec if field_spec.codes else None
     labels = [format_value(u, lang, codes=coded) for u in uniques]
-    n = len(series)
     if len(labels) == 1 and (codes >= 0).all():
         return [labels, 0] if labels[0] is not None else [0, None]
-    if len(labels) <= max(1, int(n * _LOOKUP_SHARE)):
+    if len(labels) <= max(1, int(len(series) * _LOOKUP_SHARE)):
         remap = np.array([i if label is not None else -1 for i, label in enumerate(labels)]
                          + [-1])
         values = remap[codes].tolist()  # -1 indexes the sentinel slot at the end
@@ -189,19 +177,15 @@ class EncodedLayer:
 
 
 def _present(frame: pd.DataFrame, style: LayerStyle) -> dict[str, set[Any]]:
-    present: dict[str, set[Any]] = {}
-    for spec in style.driving_fields:
-        if spec is not None and spec.name in frame.columns:
-            present[spec.name] = {v for v in frame[spec.name].dropna().tolist()
-                                  if isinstance(v, str | bool | int | float)}
-    return present
+    return {spec.name: {v for v in frame[spec.name].dropna().tolist()
+                        if isinstance(v, str | bool | int | float)}
+            for spec in style.driving_fields if spec is not None and spec.name in frame.columns}
 
 
 def _indicator_bins(frame: pd.DataFrame, style: LayerStyle) -> list[float]:
     field_spec = style.indicator_field
-    if field_spec is None or field_spec.codes or field_spec.type not in ("int", "float"):
-        return []
-    if field_spec.name not in frame.columns:
+    if (field_spec is None or field_spec.codes or field_spec.type not in ("int", "float")
+            or field_spec.name not in frame.columns):
         return []
     import pandas as pd
 
@@ -246,10 +230,7 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     if frame.crs is not None and not frame.crs.equals(WGS84):
         frame = frame.to_crs(WGS84)
     geoms = np.asarray(frame.geometry.values, dtype=object)
-    drawable = ~(pd.isna(geoms) | shapely.is_empty(geoms)) if len(geoms) else np.array([],
-                                                                                        bool)
-    if len(geoms):
-        drawable &= shapely.get_type_id(geoms) != 7
+    drawable = ~(pd.isna(geoms) | shapely.is_empty(geoms)) & (shapely.get_type_id(geoms) != 7)
     frame = frame[drawable]
     geoms = simplify(geoms[drawable], tolerance_m)
     types, coords = encode_geometries(geoms)
@@ -257,28 +238,21 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     bins = _indicator_bins(frame, style)
 
     n = len(frame)
-    if label_field in frame.columns:
-        names = [esc(as_text(v) or "") for v in frame[label_field].astype(object).tolist()]
-    else:
-        names = [""] * n
+    names = ([esc(as_text(v) or "") for v in frame[label_field].astype(object).tolist()]
+             if label_field in frame.columns else [""] * n)
 
     fields, columns = [], []
     for field_spec in spec.fields:
-        if not field_spec.show or field_spec.name == label_field:
-            continue
-        if field_spec.name not in frame.columns:
+        if (not field_spec.show or field_spec.name == label_field
+                or field_spec.name not in frame.columns):
             continue
         fields.append([esc(field_spec.label(lang)), unit_text(field_spec.unit, lang)])
         columns.append(_column(frame[field_spec.name], field_spec, lang))
 
     # styles: one entry per distinct (colour code, weight code, icon code, indicator, point)
     is_point = np.isin(shapely.get_type_id(geoms), (0, 4)) if n else np.array([], bool)
-    key_columns = []
-    for spec_field in style.driving_fields:
-        if spec_field is not None and spec_field.name in frame.columns:
-            key_columns.append(_hashable(frame[spec_field.name]).tolist())
-        else:
-            key_columns.append([None] * n)
+    key_columns = [_hashable(frame[f.name]).tolist() if f is not None and f.name in frame.columns
+                   else [None] * n for f in style.driving_fields]
     keys: list[StyleKey] = [
         (plain_value(a), plain_value(b), plain_value(c), plain_value(d), bool(p))
         for a, b, c, d, p in zip(*key_columns, is_point.tolist(), strict=True)
@@ -302,11 +276,9 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     if any(icon is not None for icon in icons):
         payload["ic"] = icons
 
-    schematic = 0
-    if position_field and schematic_code and position_field in frame.columns:
-        schematic = int((_hashable(frame[position_field]) == schematic_code).sum())
-    legend = style.legend_html(_present(frame, style),
-                               has_points=bool(is_point.any()),
+    schematic = (int((_hashable(frame[position_field]) == schematic_code).sum())
+                 if position_field and schematic_code and position_field in frame.columns else 0)
+    legend = style.legend_html(_present(frame, style), has_points=bool(is_point.any()),
                                has_areas=any(t in (_POLYGON, _MULTIPOLYGON) for t in types),
                                bins=bins)
     bounds = tuple(float(v) for v in shapely.total_bounds(geoms)) if n else None

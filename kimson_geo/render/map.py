@@ -1,18 +1,9 @@
 """Interactive maps of an inventory: :func:`to_map` builds a folium map, :func:`render_map`
 writes it to an HTML file.
 
-The map has one toggleable overlay (a ``FeatureGroup``) per layer, styled from the
-registry's style hints, with tooltips (the feature's name) and popups (its attributes with
-their labels, units and code labels); a legend for every layer drawn; the validation
-problems as a red overlay and the article's claims as a panel when given; full screen,
-measuring in metres, a mini map, search by name, the mouse position and a scale bar;
-OpenStreetMap and CartoDB Positron as base layers; and an attribution saying that the
-positions are schematic when the features say so.
-
 Every value from the data is HTML-escaped in Python before it reaches the page, and the
 data is embedded as JSON that cannot close its ``<script>`` element, so no attribute value
-can run script in the page.  See :mod:`kimson_geo.render.encode` for how the data is kept
-small.
+can run script in the page (:mod:`kimson_geo.render.encode` also keeps the data small).
 
 Examples
 --------
@@ -53,54 +44,40 @@ _FALLBACK_CENTRE = (21.07, 106.52)
 #: a plain tint) instead of SVG.
 CANVAS_THRESHOLD = 5_000
 
+_NPM = "https://cdn.jsdelivr.net/npm/"
+_FONTAWESOME = f"{_NPM}@fortawesome/fontawesome-free@6.2.0/css"
+_MOUSE = f"{_NPM}leaflet-mouse-position@1.2.0/src/L.Control.MousePosition"
 #: Where the page loads its libraries from, replacing folium's defaults.  Every URL names
 #: an exact npm package version, so that the browser tests can serve it from
 #: ``tests/browser/node_modules``; Bootstrap, jQuery and awesome-markers are not needed.
 ASSET_URLS: dict[str, dict[str, list[tuple[str, str]]]] = {
     "map": {
-        "js": [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")],
-        "css": [
-            ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"),
-            ("awesome_markers_font_css",
-             "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css"),
-            ("fontawesome_v4_shims_css",
-             "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/"
-             "v4-shims.min.css"),
-        ],
+        "js": [("leaflet", f"{_NPM}leaflet@1.9.3/dist/leaflet.js")],
+        "css": [("leaflet_css", f"{_NPM}leaflet@1.9.3/dist/leaflet.css"),
+                ("awesome_markers_font_css", f"{_FONTAWESOME}/all.min.css"),
+                ("fontawesome_v4_shims_css", f"{_FONTAWESOME}/v4-shims.min.css")],
     },
     # folium's MeasureControl points at a GitHub build and MousePosition at an unversioned
     # GitHub branch; these are the same plugins as published, versioned, on npm.
     "measure": {
-        "js": [("leaflet_measure_js",
-                "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.js")],
-        "css": [("leaflet_measure_css",
-                 "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.css")],
+        "js": [("leaflet_measure_js", f"{_NPM}leaflet-measure@3.1.0/dist/leaflet-measure.js")],
+        "css": [("leaflet_measure_css", f"{_NPM}leaflet-measure@3.1.0/dist/leaflet-measure.css")],
     },
-    "mouse_position": {
-        "js": [("Control_MousePosition_js",
-                "https://cdn.jsdelivr.net/npm/leaflet-mouse-position@1.2.0/src/"
-                "L.Control.MousePosition.js")],
-        "css": [("Control_MousePosition_css",
-                 "https://cdn.jsdelivr.net/npm/leaflet-mouse-position@1.2.0/src/"
-                 "L.Control.MousePosition.css")],
-    },
+    "mouse_position": {"js": [("Control_MousePosition_js", f"{_MOUSE}.js")],
+                       "css": [("Control_MousePosition_css", f"{_MOUSE}.css")]},
 }
 
 # Base layers the map always offers: name -> (tile URL, attribution, subdomains, max zoom).
 # CartoDB is spelled out because xyzservices now asks for an API key the tiles do not need.
 _OSM = "OpenStreetMap"
 _POSITRON = "CartoDB Positron"
+_OSM_CREDIT = ('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+               "contributors")
 _BASE_TILES: dict[str, tuple[str, str, str, int]] = {
-    _OSM.lower(): ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-                   '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-                   "contributors",
-                   "abc", 19),
-    _POSITRON.lower(): (
-        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-        'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>',
-        "abcd", 20,
-    ),
+    _OSM.lower(): ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", _OSM_CREDIT, "abc", 19),
+    _POSITRON.lower(): ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+                        f'{_OSM_CREDIT} &copy; <a href="https://carto.com/attributions">CARTO</a>',
+                        "abcd", 20),
 }
 
 
@@ -173,18 +150,12 @@ def _tile_layer(tiles: str, lang: str, *, show: bool) -> folium.TileLayer:
 
 
 def _get(item: Any, key: str) -> Any:
-    if isinstance(item, Mapping):
-        return item.get(key)
-    return getattr(item, key, None)
+    return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
 
 
 def _claims_html(claims: Iterable[Any], lang: str) -> str:
-    """The claims panel: the claim's text (its id on hover), measured value, target, pass/fail.
-
-    Claims are objects or dicts with ``id``, ``value``, ``target``, ``passed`` and
-    optionally ``unit`` and the claim's text as ``label_vi``/``label_en`` (or
-    ``claim_vi``/``claim_en``).  Everything is escaped.
-    """
+    """The claims panel: the claim's text (its id on hover), measured value, target, pass/fail;
+    ``claims`` as :func:`to_map` takes them (also ``unit``, ``claim_vi``/``claim_en``)."""
     head = "".join(f"<th>{ui(k, lang)}</th>" for k in ("claim", "value", "target", "result"))
     rows = []
     for claim in claims:
@@ -246,9 +217,7 @@ def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, An
             shown = values(key)
         return [0, [format_value(v, lang) for v in shown]]
 
-    severities = (props["severity"].astype(object).tolist() if "severity" in props.columns
-                  else ["error"] * n)
-    severity_codes = ["warning" if s == "warning" else "error" for s in severities]
+    severity_codes = ["warning" if s == "warning" else "error" for s in values("severity")]
     levels = sorted(set(severity_codes), key=("error", "warning").index)
     styles = [{"color": "#7f0000", "weight": 1.5, "radius": 7,
                "fillColor": PROBLEM_COLORS[level], "fillOpacity": 0.9} for level in levels]
@@ -256,8 +225,7 @@ def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, An
     payload = {
         "key": "message",
         "label": ui("problems", lang),
-        "n": [format_value(v, lang) or "" for v in
-              (props["message"].tolist() if "message" in props.columns else [""] * n)],
+        "n": [format_value(v, lang) or "" for v in values("message")],
         "t": types,
         "g": coords,
         "f": [[ui(k, lang), ""] for k in keys],
@@ -323,28 +291,23 @@ def _add_plugins(m: folium.Map, search_index: Any, lang: str) -> None:
 
     from .elements import SearchHook
 
-    fullscreen = plugins.Fullscreen(title=ui("fullscreen", lang),
-                                    title_cancel=ui("exit_fullscreen", lang))
-    fullscreen.add_to(m)
+    plugins.Fullscreen(title=ui("fullscreen", lang),
+                       title_cancel=ui("exit_fullscreen", lang)).add_to(m)
     _with_assets(plugins.MeasureControl(
         position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
         primary_area_unit="sqmeters", secondary_area_unit="hectares",
     ), "measure").add_to(m)
-    if search_index is not None:
+    if search_index is not None:  # folium puts the placeholder in a single-quoted JS string
+        placeholder = ui("search", lang).replace("\\", "").replace("'", "&#x27;")
         plugins.Search(layer=search_index, search_label=registry.NAME, search_zoom=17,
                        geom_type="Point", position="topleft", collapsed=True,
-                       placeholder=_single_quote_safe(ui("search", lang))).add_to(m)
+                       placeholder=placeholder).add_to(m)
         SearchHook(search_index).add_to(m)
     _with_assets(plugins.MousePosition(position="bottomleft", separator=" | ", num_digits=6,
                                        prefix="WGS 84:", empty_string="WGS 84"),
                  "mouse_position").add_to(m)
     plugins.MiniMap(position="bottomleft", toggle_display=True, width=130, height=130,
                     zoom_level_offset=-5).add_to(m)
-
-
-def _single_quote_safe(text: str) -> str:
-    """``text`` for folium's Search placeholder, which it puts in a single-quoted JS string."""
-    return text.replace("\\", "").replace("'", "&#x27;")
 
 
 def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenStreetMap",
@@ -400,9 +363,8 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         raise TypeError("to_map needs an Inventory (or a mapping of layer name to frame)")
     names = _select(frames, layers)
 
-    area_or_line = sum(int((~frames[name].geometry.geom_type.isin(["Point", "MultiPoint"])).sum())
-                       for name in names)
-    canvas = area_or_line > CANVAS_THRESHOLD
+    canvas = sum(int((~frames[name].geometry.geom_type.isin(["Point", "MultiPoint"])).sum())
+                 for name in names) > CANVAS_THRESHOLD  # lines and polygons
     encoded: list[EncodedLayer] = [
         encode_layer(frames[name], layer_spec(name), lang=lang, label_field=registry.NAME,
                      position_field=registry.POSITION_FIELD,
@@ -411,19 +373,21 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
     ]
 
     bounds = [layer.bounds for layer in encoded if layer.bounds is not None]
-    change_overlay = None
+    overlays = []  # (id, label, payload, legend) of the problems and changes overlays
+    if problems is not None:
+        payload, count, legend = _problem_layer(problems, lang)
+        overlays.append(("problems", f"{ui('problems', lang)} ({count})", payload, legend))
     if changes is not None:
         from .changes import change_layer
 
-        change_overlay = change_layer(changes, lang)
-        if change_overlay[3] is not None:
-            bounds.append(change_overlay[3])
-    if bounds:
-        west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
-        east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
-    else:  # nothing to frame: the ward's approximate position
-        west = east = _FALLBACK_CENTRE[1]
-        south = north = _FALLBACK_CENTRE[0]
+        payload, count, legend, box = change_layer(changes, lang)
+        overlays.append(("changes", f"{esc(payload['label'])} ({count})", payload, legend))
+        if box is not None:
+            bounds.append(box)
+    lat, lon = _FALLBACK_CENTRE  # nothing to frame: the ward's approximate position
+    boxes = bounds or [(lon, lat, lon, lat)]
+    west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
     m = _with_assets(folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
                                 control_scale=True, prefer_canvas=canvas, zoom_start=15), "map")
     root: Any = m.get_root()  # a branca Figure
@@ -446,23 +410,11 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         members.append(_overlay(m, label, layer.payload, layer.name, f"ks-{layer.name}"))
         sections.append((f"ks-{layer.name}", label, layer.legend))
 
-    if problems is not None:
-        payload, count, legend = _problem_layer(problems, lang)
-        label = f"{ui('problems', lang)} ({count})"
-        _overlay(m, label, payload, "problems", "ks-problems")
-        sections.append(("ks-problems", label, legend))
+    for name, label, payload, legend in overlays:
+        _overlay(m, label, payload, name, f"ks-{name}")
+        sections.append((f"ks-{name}", label, legend))
 
-    if change_overlay is not None:
-        payload, count, legend, _ = change_overlay
-        label = f"{esc(payload['label'])} ({count})"
-        _overlay(m, label, payload, "changes", "ks-changes")
-        sections.append(("ks-changes", label, legend))
-
-    search_index = None
-    if members:
-        search_index = SearchIndex(members)
-        search_index.add_to(m)
-    _add_plugins(m, search_index, lang)
+    _add_plugins(m, SearchIndex(members).add_to(m) if members else None, lang)
 
     if title:
         Title(esc(title)).add_to(m)
@@ -479,11 +431,8 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
 
 
 def _unescape_non_ascii(text: str) -> str:
-    """Turn folium's ``\\uXXXX`` escapes of non-ASCII letters back into UTF-8 text.
-
-    Only escapes of characters from U+00A0 up (not U+2028/U+2029, not surrogates) that are
-    not themselves escaped are touched, so ``<``, ``>`` and quotes stay escaped.
-    """
+    """Turn folium's ``\\uXXXX`` escapes of non-ASCII letters (not U+2028/U+2029 nor
+    surrogates) back into UTF-8 text; ``<``, ``>`` and quotes stay escaped."""
     def repl(match: re.Match[str]) -> str:
         slashes, code = match.group(1), int(match.group(2), 16)
         if len(slashes) % 2 == 0 or code < 0xA0 or 0xD800 <= code <= 0xDFFF \
@@ -502,10 +451,8 @@ def map_html(m: folium.Map) -> str:
 def render_map(inv: Any, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write an interactive map of the inventory to an HTML file.
 
-    The file is written atomically (:mod:`kimson_geo.io.atomic`): the page goes to a
-    temporary file in the same folder, which then replaces ``path``; if anything fails,
-    ``path`` is left as it was and no partial file remains.  Missing parent folders are
-    created; ``-`` writes the page to standard output.
+    The file is written atomically (:mod:`kimson_geo.io.atomic`): if anything fails,
+    ``path`` is left as it was.  Missing parent folders are created.
 
     Parameters
     ----------

@@ -72,7 +72,6 @@ class LayerStyle:
     lang: str = "vi"
     hatch_patterns: bool = True
 
-    # ------------------------------------------------------------------ driving fields
     def _field(self, hint: str) -> FieldSpec | None:
         name = self.spec.style.get(hint)
         if isinstance(name, str) and self.spec.has_field(name):
@@ -107,7 +106,6 @@ class LayerStyle:
     def _code(field: FieldSpec | None, code: Any) -> Code | None:
         return field.codes.get(code) if field is not None and field.codes else None
 
-    # ---------------------------------------------------------------------- colours
     def color(self, code: Any) -> str:
         found = self._code(self.color_field, code)
         return found.color if found and found.color else str(self._hint("color", _DEFAULT_COLOR))
@@ -138,24 +136,18 @@ class LayerStyle:
             return _mix(str(low), str(high), step / max(1, len(bins) - 2))
         return _MISSING_COLOR
 
-    # ------------------------------------------------------------------- per feature
     def path_style(self, key: StyleKey, bins: Sequence[float] = ()) -> dict[str, Any]:
         """Leaflet path options for a line, polygon or circle marker with this key."""
         color_code, weight_code, _icon, indicator, point = key
         color = self.color(color_code)
-        style: dict[str, Any] = {
-            "color": color,
-            "weight": self.weight(weight_code, point=point),
-            "opacity": 0.9,
-        }
-        dash = self._hint("dash")
-        if dash:
+        style: dict[str, Any] = {"color": color, "weight": self.weight(weight_code, point=point),
+                                 "opacity": 0.9}
+        if dash := self._hint("dash"):
             style["dashArray"] = str(dash)
         if point:
             style.update(radius=6, fillColor=color, fillOpacity=0.8)
             return style
-        fill = bool(self._hint("fill", True))
-        style["fill"] = fill
+        style["fill"] = fill = bool(self._hint("fill", True))
         if fill:
             fill_color = (self.indicator_color(indicator, bins)
                           if self.indicator_field is not None else color)
@@ -176,7 +168,6 @@ class LayerStyle:
         color = esc(self.color(color_code))
         return f'<span class="ks-pin" style="background:{color}">{glyph}</span>'
 
-    # ------------------------------------------------------------------------ legend
     def legend_html(self, present: dict[str, set[Any]], *, has_points: bool,
                     has_areas: bool, bins: Sequence[float] = ()) -> str:
         """The layer's legend section: its label and a swatch per code drawn.
@@ -262,6 +253,5 @@ class LayerStyle:
 
 def _mix(low: str, high: str, t: float) -> str:
     """Colour ``t`` of the way from ``low`` to ``high`` (``#rrggbb``)."""
-    a = [int(low[i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(high[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
+    pairs = zip(bytes.fromhex(low[1:]), bytes.fromhex(high[1:]), strict=True)
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in pairs)

@@ -19,73 +19,44 @@ __all__ = ["LANGS", "UI", "check_lang", "esc", "format_value", "plain", "unit_te
 #: Languages the map can be drawn in.
 LANGS: tuple[str, ...] = ("vi", "en")
 
-UI: dict[str, dict[str, str]] = {
-    "vi": {
-        "page_title": "Bản đồ hạ tầng",
-        "legend": "Chú giải",
-        "schematic": "Vị trí minh họa (sơ đồ), không phải số liệu đo đạc",
-        "yes": "Có",
-        "no": "Không",
-        "problems": "Lỗi kiểm tra dữ liệu",
-        "severity_error": "Lỗi",
-        "severity_warning": "Cảnh báo",
-        "rule": "Quy tắc",
-        "severity": "Mức độ",
-        "layer": "Lớp",
-        "feature": "Đối tượng (thứ tự)",
-        "feature_id": "Mã đối tượng",
-        "field": "Trường",
-        "message": "Nội dung",
-        "claims": "Kiểm tra số liệu báo cáo",
-        "claim": "Tiêu chí",
-        "value": "Đo được",
-        "target": "Mục tiêu",
-        "result": "Kết quả",
-        "pass": "Đạt",
-        "fail": "Chưa đạt",
-        "search": "Tìm theo tên",
-        "fullscreen": "Toàn màn hình",
-        "exit_fullscreen": "Thoát toàn màn hình",
-        "osm": "OpenStreetMap",
-        "positron": "CartoDB Positron (nền sáng)",
-        "width_by": "Độ rộng nét theo",
-        "color_by": "Màu theo",
-        "no_tiles": "Không tải được nền bản đồ (không có mạng); các lớp dữ liệu vẫn hiển thị.",
-    },
-    "en": {
-        "page_title": "Infrastructure map",
-        "legend": "Legend",
-        "schematic": "Illustrative (schematic) positions, not survey data",
-        "yes": "Yes",
-        "no": "No",
-        "problems": "Validation problems",
-        "severity_error": "Error",
-        "severity_warning": "Warning",
-        "rule": "Rule",
-        "severity": "Severity",
-        "layer": "Layer",
-        "feature": "Feature (index)",
-        "feature_id": "Feature id",
-        "field": "Field",
-        "message": "Message",
-        "claims": "Checks of the report's claims",
-        "claim": "Claim",
-        "value": "Measured",
-        "target": "Target",
-        "result": "Result",
-        "pass": "Pass",
-        "fail": "Fail",
-        "search": "Search by name",
-        "fullscreen": "Full screen",
-        "exit_fullscreen": "Exit full screen",
-        "osm": "OpenStreetMap",
-        "positron": "CartoDB Positron (light)",
-        "width_by": "Line width by",
-        "color_by": "Colour by",
-        "no_tiles": "Basemap tiles could not be loaded (no network); the data layers still "
-                    "draw.",
-    },
+#: Interface text, key -> (Vietnamese, English); :data:`UI` by language.
+_TEXTS: dict[str, tuple[str, str]] = {
+    "page_title": ("Bản đồ hạ tầng", "Infrastructure map"),
+    "legend": ("Chú giải", "Legend"),
+    "schematic": ("Vị trí minh họa (sơ đồ), không phải số liệu đo đạc",
+                  "Illustrative (schematic) positions, not survey data"),
+    "yes": ("Có", "Yes"),
+    "no": ("Không", "No"),
+    "problems": ("Lỗi kiểm tra dữ liệu", "Validation problems"),
+    "severity_error": ("Lỗi", "Error"),
+    "severity_warning": ("Cảnh báo", "Warning"),
+    "rule": ("Quy tắc", "Rule"),
+    "severity": ("Mức độ", "Severity"),
+    "layer": ("Lớp", "Layer"),
+    "feature": ("Đối tượng (thứ tự)", "Feature (index)"),
+    "feature_id": ("Mã đối tượng", "Feature id"),
+    "field": ("Trường", "Field"),
+    "message": ("Nội dung", "Message"),
+    "claims": ("Kiểm tra số liệu báo cáo", "Checks of the report's claims"),
+    "claim": ("Tiêu chí", "Claim"),
+    "value": ("Đo được", "Measured"),
+    "target": ("Mục tiêu", "Target"),
+    "result": ("Kết quả", "Result"),
+    "pass": ("Đạt", "Pass"),
+    "fail": ("Chưa đạt", "Fail"),
+    "search": ("Tìm theo tên", "Search by name"),
+    "fullscreen": ("Toàn màn hình", "Full screen"),
+    "exit_fullscreen": ("Thoát toàn màn hình", "Exit full screen"),
+    "osm": ("OpenStreetMap", "OpenStreetMap"),
+    "positron": ("CartoDB Positron (nền sáng)", "CartoDB Positron (light)"),
+    "width_by": ("Độ rộng nét theo", "Line width by"),
+    "color_by": ("Màu theo", "Colour by"),
+    "no_tiles": ("Không tải được nền bản đồ (không có mạng); các lớp dữ liệu vẫn hiển thị.",
+                 "Basemap tiles could not be loaded (no network); the data layers still draw."),
 }
+UI: dict[str, dict[str, str]] = {lang: {key: texts[i] for key, texts in _TEXTS.items()}
+                                  for i, lang in enumerate(LANGS)}
+
 
 # Units the registry writes in Vietnamese, as a reader of each language expects them
 # after a value ("" hides the unit: a year needs none).
@@ -143,15 +114,12 @@ def plain(value: object) -> str:
     >>> plain(None)
     ''
     """
-    text = "" if value is None else str(value)
-    return _UNSAFE.sub(_escape_char, text)
+    return _UNSAFE.sub(_escape_char, "" if value is None else str(value))
 
 
 def unit_text(unit: str | None, lang: str) -> str:
     """The unit as shown after a value in ``lang`` (escaped; empty when none)."""
-    if not unit:
-        return ""
-    return esc(_UNIT_TEXT[lang].get(unit, unit))
+    return esc(_UNIT_TEXT[lang].get(unit, unit)) if unit else ""
 
 
 def _format_number(value: Real, lang: str) -> str:
@@ -182,8 +150,6 @@ def format_value(value: Any, lang: str, *, codes: Any = None) -> str | None:
         return ui("yes" if value else "no", lang)
     if codes is not None:
         return esc(codes.code_label(value, lang))
-    if isinstance(value, Real) and not isinstance(value, bool):
-        if isinstance(value, float) and not math.isfinite(value):
-            return esc(value)
+    if isinstance(value, Real) and not (isinstance(value, float) and not math.isfinite(value)):
         return esc(_format_number(value, lang))
     return esc(value)

@@ -37,11 +37,9 @@ def list_rules() -> list[dict[str, object]]:
     from .rules import RULES, load_rule_modules
 
     load_rule_modules()
-    return [
-        {"id": r.id, "severity": r.severity, "family": r.family, "layers": list(r.layers),
-         "description": r.description}
-        for r in sorted(RULES.values(), key=lambda r: (_FAMILY_ORDER.get(r.family, 9), r.id))
-    ]
+    return [{"id": r.id, "severity": r.severity, "family": r.family, "layers": list(r.layers),
+             "description": r.description}
+            for r in sorted(RULES.values(), key=lambda r: (_FAMILY_ORDER.get(r.family, 9), r.id))]
 
 
 _FAMILY_ORDER = {"structure": 0, "attributes": 1, "geometry": 2, "topology": 3, "ward": 4}
@@ -89,16 +87,13 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
     """Every layer structure-checked and read as every command reads it; what cannot be
     read is recorded in ``report``.
 
-    GDAL reads the files in a worker thread while this one parses the raw GeoJSON for the
-    structure checks and imports the rules: GDAL's read runs without the GIL, so on two
-    cores the check costs almost no wall-clock time.  A layer with structure errors is
-    not used (GDAL would read it only partly or wrongly), and text no command can read (a
-    NUL, a lone surrogate, a value over the limit) makes its file unreadable here too
-    (:func:`~kimson_geo.io.read.read_layer` refuses it).
+    GDAL reads the files in a worker thread (without the GIL) while this one runs the
+    structure checks and imports the rules.  A layer with structure errors is not used
+    (GDAL would read it only partly or wrongly).
     """
     from functools import partial
 
-    from ..io.read import read_layer
+    from ..io.read import TEXT_ENCODING, read_layer
     from .rules import load_rule_modules, warm_up
     from .structure import PARSE_RULES
 
@@ -129,10 +124,13 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
             try:
                 frame = read.result()
             except (DataSourceError, CRSError) as exc:
-                _unreadable(src.path, exc, report, src.layer)
+                report.unreadable[str(src.path)] = str(exc)
+                report.add(Issue("unreadable", "error", str(exc), layer=src.layer))
                 continue
             frames[src.layer] = frame
-            _note_encoding(frame, report, src.layer)
+            encoding = frame.attrs.get(TEXT_ENCODING)  # a Shapefile's, when it was guessed
+            if encoding is not None and encoding.note:
+                report.add(Issue("text-encoding", "warning", encoding.note, layer=src.layer))
         # a file with structure errors GDAL had begun: let it finish before the rules run
         # (the warning filters its read sets are process-wide)
         wait(reads)
@@ -161,27 +159,8 @@ def _in_background(jobs: list[Callable[[], Any]]) -> list[Future[Any]]:
     return futures
 
 
-def _unreadable(path: Path, exc: Exception, report: ValidationReport, key: str) -> None:
-    """Record a file that cannot be read."""
-    report.unreadable[str(path)] = str(exc)
-    report.add(Issue("unreadable", "error", str(exc), layer=key))
-
-
-def _note_encoding(frame: gpd.GeoDataFrame, report: ValidationReport, key: str) -> None:
-    """A Shapefile whose text encoding was guessed: say which one was used."""
-    from ..io.read import TEXT_ENCODING
-
-    encoding = frame.attrs.get(TEXT_ENCODING)
-    if encoding is not None and encoding.note:
-        report.add(Issue("text-encoding", "warning", encoding.note, layer=key))
-
-
-def validate(
-    source: str | os.PathLike[str] | Inventory | None = None,
-    *,
-    layer: str | None = None,
-    src_crs: object | None = None,
-) -> ValidationReport:
+def validate(source: str | os.PathLike[str] | Inventory | None = None, *,
+             layer: str | None = None, src_crs: object | None = None) -> ValidationReport:
     """Validate an inventory folder, a GeoPackage, a single layer file, or an Inventory.
 
     Parameters
@@ -211,17 +190,13 @@ def validate(
     return _validate(source, layer=layer, src_crs=src_crs)[0]
 
 
-def validate_and_load(
-    source: str | os.PathLike[str] | Inventory | None = None,
-    *,
-    layer: str | None = None,
-    src_crs: object | None = None,
-) -> tuple[ValidationReport, Inventory | None]:
+def validate_and_load(source: str | os.PathLike[str] | Inventory | None = None, *,
+                      layer: str | None = None, src_crs: object | None = None
+                      ) -> tuple[ValidationReport, Inventory | None]:
     """Validate ``source`` as :func:`validate` does and keep the inventory it read.
 
     The store's accept uses this to read a delivery once instead of twice (validate, then
-    load).  The frames are the ones :func:`kimson_geo.load` returns: read by the same
-    :func:`~kimson_geo.io.read.read_layer`, after the same raw-file structure checks.
+    load); the frames are the ones :func:`kimson_geo.load` returns.
 
     Returns
     -------
@@ -233,12 +208,8 @@ def validate_and_load(
     return _validate(source, layer=layer, src_crs=src_crs)
 
 
-def _validate(
-    source: str | os.PathLike[str] | Inventory | None,
-    *,
-    layer: str | None,
-    src_crs: object | None,
-) -> tuple[ValidationReport, Inventory | None]:
+def _validate(source: str | os.PathLike[str] | Inventory | None, *, layer: str | None,
+              src_crs: object | None) -> tuple[ValidationReport, Inventory | None]:
     from ..inventory import Inventory
     from ..io.sources import resolve
     from ..paths import bundled_data_dir
@@ -254,24 +225,21 @@ def _validate(
         return validate_inventory(inv), inv
     root = Path(source) if source is not None else bundled_data_dir()
     found = resolve(root, layer, from_name=False)
-    layer_known = found.known
     report = ValidationReport(source=str(root))
     files = {src.layer: src.path for src in found}
-    frames = _read_sources(list(found), layer_known, src_crs, report)
+    frames = _read_sources(list(found), found.known, src_crs, report)
     report.layers = list(frames)
     if not frames:
         return report, None
     inv = Inventory(layers=frames, source=root, files=files)
-    _check_rules(inv, layer_known=layer_known, files=files, report=report)
+    _check_rules(inv, layer_known=found.known, files=files, report=report)
     if found.kind != "file" and layer is None:
         from .claims import measure_claims
 
         report.claims = measure_claims(inv)
-    if not layer_known or len(frames) < len(found.layers):
+    if not found.known or len(frames) < len(found.layers):
         return report, None
     # as load() returns it: registry order, each layer's file from where it was read
     ordered = {name: frames[name] for name in LAYER_NAMES if name in frames}
-    loaded = Inventory(layers=ordered, source=root,
-                       files={name: Path(f.attrs.get("source", root))
-                              for name, f in ordered.items()})
-    return report, loaded
+    return report, Inventory(layers=ordered, source=root, files={
+        name: Path(f.attrs.get("source", root)) for name, f in ordered.items()})

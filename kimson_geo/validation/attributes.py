@@ -1,12 +1,9 @@
 """Attribute rules, generated from the registry: required fields, types, codes, ranges, ids, NFC.
 
 Codes and ranges are checked by a pandera schema built from each layer's
-:class:`~kimson_geo.registry.LayerSpec` (with its nullability and uniqueness, which
-required-field and unique-id report); the failure cases are grouped back into one issue per
-feature and field.  pandera is given the values a vectorised screen (the same ``isin`` and
-bound tests) finds outside, not the whole layer.  Types are checked by hand because a value
-that cannot be converted (``"5,5"``) deserves a message that says how to fix it; the
-``isinstance`` tests of an object column run once per Python type, not once per value.
+:class:`~kimson_geo.registry.LayerSpec`, on the values a vectorised screen finds outside.
+Types are checked by hand because a value that cannot be converted (``"5,5"``) deserves a
+message that says how to fix it.
 """
 
 from __future__ import annotations
@@ -31,11 +28,8 @@ FAMILY = "attributes"
 _DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 
 
-def _registry_layers(ctx: Context) -> Iterator[tuple[str, LayerSpec]]:
-    if not ctx.layer_known:
-        return
-    for name in ctx.layers:
-        yield name, layer_spec(name)
+def _registry_layers(ctx: Context) -> list[tuple[str, LayerSpec]]:
+    return [(name, layer_spec(name)) for name in ctx.layers] if ctx.layer_known else []
 
 
 @cache
@@ -50,12 +44,9 @@ def _schema(name: str) -> pa.DataFrameSchema:
         if field.codes:
             checks.append(pa.Check.isin(list(field.codes)))
         if field.range is not None and field.type in ("int", "float"):
-            low, high = field.range
-            checks.append(pa.Check.in_range(low, high))
-        columns[field.name] = pa.Column(
-            checks=checks, nullable=not field.required, unique=field.unique, required=False,
-            coerce=False,
-        )
+            checks.append(pa.Check.in_range(*field.range))
+        columns[field.name] = pa.Column(checks=checks, nullable=not field.required,
+                                        unique=field.unique, required=False, coerce=False)
     return pa.DataFrameSchema(columns, strict=False)
 
 
@@ -109,14 +100,12 @@ def _typed_ok(series: pd.Series, kind: str, get_types: Callable[[], _Types | Non
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _ALL_FIT[kind]:
         return pd.Series(True, index=series.index)
     types = get_types()
-    if kind == "str":
-        if isinstance(series.dtype, pd.StringDtype):
+    if kind in ("str", "bool"):
+        if (isinstance(series.dtype, pd.StringDtype) if kind == "str"
+                else pd.api.types.is_bool_dtype(series)):
             return pd.Series(True, index=series.index)
-        return series.isna() | _isinstance(series, types, lambda t: issubclass(t, str))
-    if kind == "bool":
-        if pd.api.types.is_bool_dtype(series):
-            return pd.Series(True, index=series.index)
-        return series.isna() | _isinstance(series, types, lambda t: issubclass(t, bool))
+        wanted = str if kind == "str" else bool
+        return series.isna() | _isinstance(series, types, lambda t: issubclass(t, wanted))
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         if kind == "int":
             return series.isna() | (series.astype("Float64") % 1 == 0).fillna(True)
@@ -191,8 +180,7 @@ def _blank(series: pd.Series, types: _Types | None = None) -> pd.Series:
         if text.sum() < _FEW_TEXTS:  # mostly numbers, flags or nulls: test the few texts
             out = np.zeros(len(series), dtype=bool)
             where = text.nonzero()[0]
-            values = series.to_numpy(dtype=object)
-            out[where] = [not value.strip() for value in values[where]]
+            out[where] = [not value.strip() for value in series.to_numpy(dtype=object)[where]]
             return pd.Series(out, index=series.index)
     try:
         return ((series == "") | series.str.isspace()).fillna(False).astype(bool)
@@ -229,9 +217,8 @@ def required_field(ctx: Context) -> Iterator[Findings | Issue]:
             if not field.required:
                 continue
             if field.name not in frame.columns:
-                if provenance_only:  # one warning for the layer (provenance-missing)
-                    continue
-                if len(frame):
+                # (when only provenance fields are missing, provenance-missing warns once)
+                if not provenance_only and len(frame):
                     yield Issue("required-field", "error",
                                 f"required field {field.name!r} is missing from the layer",
                                 layer=name, field=field.name)
@@ -271,14 +258,9 @@ def _failing(series: pd.Series, field: FieldSpec) -> np.ndarray:
 
 
 def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
-    """pandera's failure cases for the code and range checks of layer ``name``.
-
-    pandera validates the values that a vectorised screen finds outside the codes or the
-    range (the same ``isin`` and bound tests, a C pass each): the rows where one does, in
-    the columns where one does, keeping their positions as the index.  The values it is
-    not given would give it nothing to report to unknown-code and value-range (its checks
-    are per value), and the frame it sees is small (no copy of the whole layer).
-    """
+    """pandera's failure cases for the code and range checks of layer ``name``, run on
+    the rows and columns that :func:`_failing` screens out (their positions as the index):
+    its checks are per value, so the others would give it nothing to report."""
     frame = ctx.frame(name)
     spec = layer_spec(name)
     columns: dict[str, pd.Series] = {}

@@ -94,7 +94,9 @@ def _select(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def _compare(value: Any, op: str, target: Any) -> bool:
+def _compare(value: Any, spec: dict[str, Any]) -> bool:
+    """``value`` against the claim's target by its operator (None never passes)."""
+    op, target = spec["op"], spec["target"]
     if value is None:
         return False
     if op == ">=":
@@ -114,7 +116,7 @@ def _roads_concreted(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | 
     good = roads[column] == expected
     share = float(length[good.fillna(False).to_numpy()].sum() / length.sum() * 100)
     broken = _ids(roads[~good.fillna(False).to_numpy()])
-    return round(share, 2), _compare(share, spec["op"], spec["target"]), broken, ""
+    return round(share, 2), _compare(share, spec), broken, ""
 
 
 @claim("main-road-width")
@@ -127,8 +129,7 @@ def _main_road_width(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | 
     good = width.between(low, high).fillna(False).to_numpy()
     share = float(good.mean() * 100)
     note = f"widths {width.min():g}–{width.max():g} m"
-    return round(share, 2), _compare(share, spec["op"], spec["target"]), \
-        _ids(roads[~good]), note
+    return round(share, 2), _compare(share, spec), _ids(roads[~good]), note
 
 
 @claim("cultural-house-coverage")
@@ -146,12 +147,10 @@ def _coverage(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, l
             points = points[_flags(points, IN_USE)]
         for position, (kid, geom) in enumerate(zip(khu[ID], khu.geometry, strict=True)):
             serving = points[(points[KHU_REF] == kid)]
-            inside = serving.geometry.within(geom) if len(serving) else []
-            if not len(serving) or not bool(pd.Series(inside).any()):
+            if not bool(serving.geometry.within(geom).any()):  # none, or none inside
                 covered.iloc[position] = False
     share = float(covered.mean() * 100)
-    return round(share, 2), _compare(share, spec["op"], spec["target"]), \
-        _ids(khu[~covered.to_numpy()]), ""
+    return round(share, 2), _compare(share, spec), _ids(khu[~covered.to_numpy()]), ""
 
 
 @claim("kim-thanh-cultural-house")
@@ -169,7 +168,7 @@ def _kim_thanh(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, 
     row = house.iloc[0]
     year_field, cost_field = spec["fields"][1], spec["fields"][2]
     cost, year = row.get(cost_field), row.get(year_field)
-    cost_ok = cost is not None and not pd.isna(cost) and _compare(cost, spec["op"], spec["target"])
+    cost_ok = cost is not None and not pd.isna(cost) and _compare(cost, spec)
     year_ok = year is not None and not pd.isna(year) and int(year) == spec["built_year"]
     value = None if cost is None or pd.isna(cost) else int(cost)
     note = f"built {year if year is not None and not pd.isna(year) else 'unknown'}"
@@ -192,8 +191,7 @@ def _cultural_khu(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | Non
     khu = inv[spec["layer"]]
     flags = _flags(khu, spec["fields"][0])
     count = int(flags.sum())
-    return count, _compare(count, spec["op"], spec["target"]), _ids(khu[~flags.to_numpy()]), \
-        f"{count} of {len(khu)} khu"
+    return count, _compare(count, spec), _ids(khu[~flags.to_numpy()]), f"{count} of {len(khu)} khu"
 
 
 @claim("civilized-urban")
@@ -201,8 +199,7 @@ def _civilized(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, 
     khu = inv[spec["layer"]]
     flags = _flags(khu, spec["fields"][0])
     share = float(flags.mean() * 100) if len(flags) else 0.0
-    return round(share, 2), _compare(share, spec["op"], spec["target"]), \
-        _ids(khu[~flags.to_numpy()]), ""
+    return round(share, 2), _compare(share, spec), _ids(khu[~flags.to_numpy()]), ""
 
 
 @claim("cultural-families")
@@ -226,7 +223,7 @@ def _cultural_families(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool 
         value = float(values.iloc[0])
         note = "ward-level rate on the boundary (per-khu household figures are not known)"
         broken = [] if value >= spec["target"] else _ids(inv[BOUNDARY_LAYER])
-    return round(value, 2), _compare(value, spec["op"], spec["target"]), broken, note
+    return round(value, 2), _compare(value, spec), broken, note
 
 
 @claim("urban-class-iii")
@@ -240,10 +237,6 @@ def _urban_class(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None
     return value, None, [], "context only: a target for 2019, not checkable from map layers"
 
 
-def _needs(spec: dict[str, Any]) -> set[str]:
-    return set(spec.get("reads", [spec["layer"]]))
-
-
 def measure_claims(inv: Inventory) -> list[ClaimResult]:
     """Every claim whose layers are in ``inv``, measured.
 
@@ -251,7 +244,8 @@ def measure_claims(inv: Inventory) -> list[ClaimResult]:
     another type) has ``passed`` None and says why in its note."""
     results = []
     for spec in load_claims():
-        if not _needs(spec) <= set(inv.layers) or spec["id"] not in CLAIMS:
+        if not set(spec.get("reads", [spec["layer"]])) <= set(inv.layers) \
+                or spec["id"] not in CLAIMS:
             continue
         try:
             value, passed, broken, note = CLAIMS[spec["id"]](inv, spec)

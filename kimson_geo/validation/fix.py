@@ -43,9 +43,7 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
             repaired = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
             families = shapely.get_type_id(geoms[invalid])
             # keep only the parts of the original dimension (a polygon stays areal)
-            repaired = [
-                _same_dimension(r, t) for r, t in zip(repaired, families, strict=True)
-            ]
+            repaired = [_same_dimension(r, t) for r, t in zip(repaired, families, strict=True)]
             geoms = geoms.copy()
             geoms[invalid] = repaired
             fixed = fixed.set_geometry(geoms, crs=frame.crs)

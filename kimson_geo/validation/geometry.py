@@ -1,15 +1,13 @@
 """Geometry rules: missing, invalid, self-crossing, repeated vertices, type, too short, outside.
 
 Every rule is vectorised with shapely 2 / numpy over the whole layer; Python loops run only
-over the features reported.  Lengths and distances are measured in EPSG:5899
-(:meth:`Context.metric`), never in degrees: a rule with a threshold in metres screens the
-layer in degrees with a bound that cannot miss a feature
-(:meth:`Context.metres_per_degree`, :data:`SCREEN_FACTOR`) and measures the candidates in
-metres (:meth:`Context.metric_at`), so that only those are transformed.
+over the features reported.  Lengths and distances are measured in EPSG:5899, never in
+degrees (a rule with a threshold in metres may screen in degrees: :data:`SCREEN_FACTOR`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 
@@ -175,10 +173,8 @@ def guarded(func: Callable[[np.ndarray], np.ndarray], geoms: np.ndarray, fill: o
     """``func(geoms)`` (a vectorised shapely predicate), and the GEOS error of each
     geometry it fails on (by position; its result is ``fill``): one pathological
     geometry must become a finding on that feature, not a crash of the whole rule."""
-    try:
+    with contextlib.suppress(shapely.errors.GEOSException):
         return func(geoms), {}
-    except shapely.errors.GEOSException:
-        pass
     out = np.full(len(geoms), fill, dtype=object)
     errors: dict[int, str] = {}
     for i, geom in enumerate(geoms):
@@ -222,11 +218,8 @@ def edge_index(area: shapely.Geometry) -> shapely.STRtree:
 
 def _not_covered(geoms: np.ndarray, area: shapely.Geometry,
                  edges: shapely.STRtree) -> np.ndarray:
-    """Indices of the present ``geoms`` not covered by the prepared ``area``.
-
-    A feature whose box meets no box of the area's boundary segments is wholly inside or
-    wholly outside, so one vertex decides; only those near the edge get the exact test.
-    """
+    """Indices of the present ``geoms`` not covered by the prepared ``area``: one vertex
+    decides for a feature whose box meets no box of the boundary's segments (``edges``)."""
     present = present_mask(geoms)
     where = present.nonzero()[0]
     if not len(where):
@@ -242,11 +235,8 @@ def _not_covered(geoms: np.ndarray, area: shapely.Geometry,
 
 
 def ward_boundary(ctx: Context) -> shapely.Geometry | None:
-    """The ward boundary in EPSG:5899, valid and polygonal, or None.
-
-    :attr:`Context.boundary_metric` when the boundary layer is valid; a broken one is
-    repaired first (its union would fail or warn).
-    """
+    """The ward boundary in EPSG:5899, valid and polygonal (a broken one repaired, as its
+    union would fail or warn), or None."""
     if not ctx.has(BOUNDARY_LAYER):
         return None
     geoms = geometry_array(ctx, BOUNDARY_LAYER, metric=True)
@@ -263,10 +253,6 @@ def ward_boundary(ctx: Context) -> shapely.Geometry | None:
     if not boundary.is_valid:
         boundary = polygonal(np.asarray([shapely.make_valid(boundary)], dtype=object))[0]
     return boundary if boundary is not None and not boundary.is_empty else None
-
-
-def _fmt_m(value: float) -> str:
-    return f"{value:,.2f} m" if value < 100 else f"{value:,.0f} m"
 
 
 # ------------------------------------------------------------------------------ rules
@@ -320,11 +306,8 @@ def geometry_invalid(ctx: Context) -> Iterator[Findings]:
 
 
 def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Line parts of the valid geometries and the feature index of each part.
-
-    ``feature_valid``: which features are valid; a line that is a whole feature (not a
-    part of a collection) is not tested again.
-    """
+    """Line parts of the valid geometries and the feature index of each part (a line that
+    is a whole feature is valid as ``feature_valid`` says; only parts are tested again)."""
     parts, owner = explode(geoms)
     lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
     parts, owner = parts[lines], owner[lines]
@@ -518,22 +501,20 @@ def repeated_vertex(ctx: Context) -> Iterator[Findings]:
 def road_too_short(ctx: Context) -> Iterator[Findings]:
     limit = WARD_RULES.min_road_length_m
     scale = ctx.metres_per_degree(ROADS_LAYER)
-    if scale is None:
-        geoms = finite(geometry_array(ctx, ROADS_LAYER, metric=True))
-        present = present_mask(geoms)
-        length = np.full(len(geoms), np.inf)
-        length[present] = shapely.length(geoms[present])
+    geoms = geometry_array(ctx, ROADS_LAYER)
+    if scale is None:  # every road measured in metres
+        candidate = np.arange(len(geoms))
+        metric = finite(geometry_array(ctx, ROADS_LAYER, metric=True))
     else:  # screen in degrees, measure in metres the roads that may be too short
         present = validity(ctx, ROADS_LAYER)[0]
-        geoms = geometry_array(ctx, ROADS_LAYER)
         estimate = np.full(len(geoms), np.inf)
         estimate[present] = shapely.length(geoms[present]) * min(scale)
         with np.errstate(invalid="ignore"):
             candidate = (estimate * SCREEN_FACTOR < limit).nonzero()[0]
         metric = finite(ctx.metric_at(ROADS_LAYER, candidate))
-        measured = present_mask(metric)
-        length = np.full(len(geoms), np.inf)
-        length[candidate[measured]] = shapely.length(metric[measured])
+    measured = present_mask(metric)
+    length = np.full(len(geoms), np.inf)
+    length[candidate[measured]] = shapely.length(metric[measured])
     rows = (length < limit).nonzero()[0]
     if len(rows):
         yield ctx.flag("road-too-short", ROADS_LAYER, rows,
@@ -586,8 +567,9 @@ def outside_ward(ctx: Context) -> Iterator[Findings | Issue]:
             if distance <= tolerance:  # the densified maximum can fall just under
                 continue
             rows.append(index)
-            messages.append(f"feature lies up to {_fmt_m(distance)} outside the ward "
-                            f"boundary (tolerance {tolerance:g} m)")
+            shown = f"{distance:,.2f}" if distance < 100 else f"{distance:,.0f}"
+            messages.append(f"feature lies up to {shown} m outside the ward boundary "
+                            f"(tolerance {tolerance:g} m)")
             xy.append(shapely.get_coordinates(point)[0])
         if rows:
             yield ctx.flag("outside-ward", name, rows, messages,

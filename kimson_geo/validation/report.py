@@ -90,7 +90,6 @@ class ValidationReport:
         return (f"ValidationReport(source={self.source!r}, layers={self.layers!r}, "
                 f"problems={len(self.table)}, claims={len(self.claims)})")
 
-    # ------------------------------------------------------------------ adding
     def add(self, item: Findings | Issue) -> None:
         """Append one :class:`Findings` (its rows) or one :class:`Issue`."""
         self._sync()
@@ -101,8 +100,7 @@ class ValidationReport:
             self._parts[-1].append(item)
         else:
             self._parts.append([item])
-        self._table = None
-        self._issues = None
+        self._table = self._issues = None
 
     def extend(self, items: Iterable[Findings | Issue]) -> None:
         """Append each of ``items`` (:meth:`add`)."""
@@ -114,10 +112,8 @@ class ValidationReport:
         if self._issues is not None and self._issues.changed:
             issues = list(self._issues)
             self._parts = [issues] if issues else []
-            self._table = None
-            self._issues = None
+            self._table = self._issues = None
 
-    # ------------------------------------------------------------------ views
     @property
     def table(self) -> pd.DataFrame:
         """Every problem as one DataFrame (columns :data:`COLUMNS`)."""
@@ -126,16 +122,15 @@ class ValidationReport:
             import pandas as pd
 
             parts = [_issue_columns(p) if isinstance(p, list) else p for p in self._parts]
-            data = {c: _concat([p[c] for p in parts], c) for c in COLUMNS}
             columns: dict[str, Any] = {}
-            for c, values in data.items():
+            for c in COLUMNS:
+                values = _concat([p[c] for p in parts], c)
                 if c in ("index", "line"):
                     values = pd.arrays.IntegerArray(np.nan_to_num(values).astype(np.int64),
                                                     np.isnan(values))
-                # object, not pandas' str dtype: the values are Python text already, and
-                # JSON takes them back as such (a round trip through Arrow costs seconds)
-                columns[c] = pd.Series(values, dtype=object if values.dtype == object
-                                       else values.dtype, copy=False)
+                # the dtype given: object, not pandas' str dtype, as the values are Python text
+                # already and JSON takes them back as such (through Arrow costs seconds)
+                columns[c] = pd.Series(values, dtype=values.dtype, copy=False)
             self._table = pd.DataFrame(columns, columns=list(COLUMNS), copy=False)
             self._parts = [{c: self._table[c].to_numpy() if c not in ("index", "line")
                             else self._table[c].to_numpy(dtype=float, na_value=np.nan)
@@ -226,7 +221,6 @@ class ValidationReport:
         for start in range(0, len(table), size):
             yield _records(table.iloc[start:start + size])
 
-    # ------------------------------------------------------------------ output
     def write_json(self, target: str | os.PathLike[str] | IO[bytes], *,
                    indent: int | None = 2) -> None:
         """Write the report as UTF-8 JSON (:meth:`to_json`), the issues a chunk at a time.
@@ -289,19 +283,13 @@ class ValidationReport:
         import pandas as pd
 
         table = self.table.copy()
-        ids = table["feature_id"]
-        index = table["index"].to_numpy(dtype=object, na_value=None)
-        feature = ids.to_numpy(dtype=object).copy()
-        feature[ids.isna().to_numpy()] = index[ids.isna().to_numpy()]
+        ids, index = table["feature_id"], table["index"].to_numpy(dtype=object, na_value=None)
+        feature = np.where(ids.isna().to_numpy(), index, ids.to_numpy(dtype=object))
         table.insert(3, "feature", pd.Series(feature, index=table.index, dtype=object))
-        located = table["lon"].notna().to_numpy()
-        location = np.full(len(table), None, dtype=object)
-        pairs = np.empty(int(located.sum()), dtype=object)
-        pairs[:] = [[x, y] for x, y in zip(table["lon"].to_numpy()[located].tolist(),
-                                           table["lat"].to_numpy()[located].tolist(),
-                                           strict=True)]
-        location[located] = pairs
-        table.insert(len(table.columns) - 1, "location", location)
+        lon, lat = (table[c].to_numpy(dtype=float).tolist() for c in ("lon", "lat"))
+        location = [None if x != x else [x, y] for x, y in zip(lon, lat, strict=True)]
+        table.insert(len(table.columns) - 1, "location",
+                     pd.Series(location, index=table.index, dtype=object))
         return table
 
     def to_geojson(self) -> dict[str, Any]:
@@ -316,17 +304,13 @@ class ValidationReport:
         return {"type": "FeatureCollection", "features": features}
 
 
-# ---------------------------------------------------------------------- helpers
-
 def _columns(item: Findings) -> dict[str, np.ndarray]:
     """The table columns of one :class:`Findings`."""
     n = len(item)
 
     def column(value: Any) -> np.ndarray:
         if value is None or isinstance(value, str):
-            out = np.empty(n, dtype=object)
-            out[:] = value
-            return out
+            return np.full(n, value, dtype=object)
         return np.asarray(value, dtype=object).reshape(n)
 
     location = (np.full((n, 2), np.nan) if item.location is None
@@ -342,27 +326,14 @@ def _columns(item: Findings) -> dict[str, np.ndarray]:
 
 
 def _issue_columns(issues: list[Issue]) -> dict[str, np.ndarray]:
-    """The table columns of a list of :class:`Issue`."""
-
-    def column(values: list[Any], dtype: Any = object) -> np.ndarray:
-        return np.asarray(values, dtype=dtype).reshape(len(issues))
-
-    def number(values: list[Any]) -> np.ndarray:
-        return np.asarray([np.nan if v is None else v for v in values], dtype=float)
-
+    """The table columns of a list of :class:`Issue` (numbers as floats, None as NaN)."""
     location = [i.location or (np.nan, np.nan) for i in issues]
-    return {
-        "rule": column([i.rule for i in issues]),
-        "severity": column([i.severity for i in issues]),
-        "layer": column([i.layer for i in issues]),
-        "index": number([i.feature for i in issues]),
-        "feature_id": column([i.feature_id for i in issues]),
-        "field": column([i.field for i in issues]),
-        "message": column([i.message for i in issues]),
-        "lon": number([xy[0] for xy in location]),
-        "lat": number([xy[1] for xy in location]),
-        "line": number([i.line for i in issues]),
-    }
+    columns = {c: np.asarray([getattr(i, "feature" if c == "index" else c) for i in issues],
+                             dtype=float if c in ("index", "line") else object).reshape(len(issues))
+               for c in COLUMNS if c not in ("lon", "lat")}
+    columns["lon"] = np.asarray([xy[0] for xy in location], dtype=float)
+    columns["lat"] = np.asarray([xy[1] for xy in location], dtype=float)
+    return columns
 
 
 def _concat(arrays: list[np.ndarray], name: str) -> np.ndarray:
@@ -371,41 +342,33 @@ def _concat(arrays: list[np.ndarray], name: str) -> np.ndarray:
     return np.zeros(0, dtype=float if name in ("index", "line", "lon", "lat") else object)
 
 
-def _lists(table: pd.DataFrame) -> dict[str, list[Any]]:
-    """The table's columns as Python lists (None for missing)."""
-    out: dict[str, list[Any]] = {}
-    for c in COLUMNS:
-        series = table[c]
+def _row_tuples(table: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """The table's rows as tuples of Python values in :data:`COLUMNS` order (None for
+    missing)."""
+
+    def column(c: str) -> list[Any]:
         if c in ("index", "line"):
-            values = series.to_numpy(dtype=object, na_value=None)
-            out[c] = [None if v is None else int(v) for v in values.tolist()]
-        elif c in ("lon", "lat"):
-            out[c] = series.to_numpy(dtype=float).tolist()
-        else:
-            out[c] = series.to_numpy(dtype=object).tolist()
-    return out
+            return [None if v is None else int(v)
+                    for v in table[c].to_numpy(dtype=object, na_value=None).tolist()]
+        return table[c].to_numpy(dtype=float if c in ("lon", "lat") else object).tolist()
+
+    return zip(*(column(c) for c in COLUMNS), strict=True)
 
 
 def _issues_of(table: pd.DataFrame) -> list[Issue]:
-    data = _lists(table)
-    return [
-        Issue(rule, severity, message, layer=layer, feature=index, feature_id=feature_id,
-              field=field, location=None if lon != lon else (lon, lat), line=line)
-        for rule, severity, layer, index, feature_id, field, message, lon, lat, line in zip(
-            *(data[c] for c in COLUMNS), strict=True)
-    ]
+    return [Issue(rule, severity, message, layer=layer, feature=index, feature_id=feature_id,
+                  field=field, location=None if lon != lon else (lon, lat), line=line)
+            for rule, severity, layer, index, feature_id, field, message, lon, lat, line
+            in _row_tuples(table)]
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of ``table`` as :meth:`Issue.to_dict` gives them."""
-    data = _lists(table)
-    return [
-        {"rule": rule, "severity": severity, "message": message, "layer": layer,
-         "feature": index if feature_id is None else feature_id, "field": field,
-         "location": None if lon != lon else [lon, lat], "line": line, "index": index}
-        for rule, severity, layer, index, feature_id, field, message, lon, lat, line in zip(
-            *(data[c] for c in COLUMNS), strict=True)
-    ]
+    return [{"rule": rule, "severity": severity, "message": message, "layer": layer,
+             "feature": index if feature_id is None else feature_id, "field": field,
+             "location": None if lon != lon else [lon, lat], "line": line, "index": index}
+            for rule, severity, layer, index, feature_id, field, message, lon, lat, line
+            in _row_tuples(table)]
 
 
 def _rows(rows: list[dict[str, Any]], sep: bytes) -> bytes:

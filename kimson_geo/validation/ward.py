@@ -45,8 +45,7 @@ def _lower_labels(layer: str, field_name: str, values: pd.Series) -> pd.Series:
 @rule("main-road-width", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description="Main axis roads are 5.0–6.0 m wide (the 2017 report)")
 def main_road_width(ctx: Context) -> Iterator[Findings | Issue]:
-    missing = ctx.missing(ROADS_LAYER, KIND, WIDTH)
-    if missing:
+    if missing := ctx.missing(ROADS_LAYER, KIND, WIDTH):
         yield ctx.skipped("main-road-width", ROADS_LAYER, missing)
         return
     low, high = WARD_RULES.main_road_width_m
@@ -66,8 +65,7 @@ def main_road_width(ctx: Context) -> Iterator[Findings | Issue]:
 @rule("road-not-concrete", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description="Inter-khu and inter-group roads are concreted (the 2017 report)")
 def road_not_concrete(ctx: Context) -> Iterator[Findings | Issue]:
-    missing = ctx.missing(ROADS_LAYER, KIND, SURFACE)
-    if missing:
+    if missing := ctx.missing(ROADS_LAYER, KIND, SURFACE):
         yield ctx.skipped("road-not-concrete", ROADS_LAYER, missing)
         return
     wanted = WARD_RULES.concrete_surface
@@ -92,12 +90,10 @@ def road_not_concrete(ctx: Context) -> Iterator[Findings | Issue]:
 
 
 def _khu_without(ctx: Context, service_layer: str, rule_id: str) -> Iterator[Findings | Issue]:
-    missing = ctx.missing(KHU_LAYER, ID)
-    if missing:
+    if missing := ctx.missing(KHU_LAYER, ID):
         yield ctx.skipped(rule_id, KHU_LAYER, missing)
         return
-    missing = ctx.missing(service_layer, KIND, KHU_REF)
-    if missing:
+    if missing := ctx.missing(service_layer, KIND, KHU_REF):
         yield ctx.skipped(rule_id, service_layer, missing)
         return
     serving = typed_column(ctx, service_layer, KIND) == WARD_RULES.serves_khu_kind
