@@ -55,32 +55,46 @@ POINT_CHUNK = 65_536
 class PartFinder(Protocol):
     """Answers which line parts lie near points (all the geometry a network needs)."""
 
-    def pairs_within(self, xy: np.ndarray, distance: float
+    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every (point, part) within ``distance``: point index in ``xy``, part index,
-        and their distance (metres)."""
+        """Every (point, part) within ``distance`` but (point ``i``, part ``skip[i]``): point
+        index in ``xy``, part index, and their distance (metres)."""
         ...
 
 
 class PartIndex:
-    """A :class:`PartFinder` over line parts held in memory (an STRtree built on demand)."""
+    """A :class:`PartFinder` over line parts held in memory (an STRtree built on demand).
+
+    The pairs are those of ``STRtree.query(predicate="dwithin")``: the parts whose envelope
+    meets the point's envelope widened by the distance, then GEOS's distance-within test
+    (prepared point) on each, but the skipped pairs are dropped before that test (a point
+    is mostly the end of the part it skips: most of the work, for nothing).
+    """
 
     def __init__(self, parts: np.ndarray) -> None:
         self.parts = parts
         self._tree: shapely.STRtree | None = None
 
-    def pairs_within(self, xy: np.ndarray, distance: float
+    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not len(xy) or not len(self.parts):
             return _EMPTY, _EMPTY, np.zeros(0)
         if self._tree is None:
             self._tree = shapely.STRtree(self.parts)
-        # a chunk of points at a time: a million GEOS points would take some 200 MB
+        # a chunk of points at a time: a million GEOS boxes would take some 500 MB
         found = []
         for at in range(0, len(xy), POINT_CHUNK):
-            points = shapely.points(xy[at:at + POINT_CHUNK])
-            point, part = self._tree.query(points, predicate="dwithin", distance=distance)
-            found.append((point + at, part, shapely.distance(points[point], self.parts[part])))
+            x, y = xy[at:at + POINT_CHUNK].T
+            point, part = self._tree.query(shapely.box(x - distance, y - distance,
+                                                       x + distance, y + distance))
+            point += at
+            kept = part != skip[point]
+            point, part = point[kept], part[kept]
+            points = shapely.points(xy[point])
+            shapely.prepare(points)
+            near = shapely.dwithin(points, self.parts[part], distance)
+            found.append((point[near], part[near],
+                          shapely.distance(points[near], self.parts[part[near]])))
         point, part, gap = (np.concatenate(column) for column in zip(*found, strict=True))
         return point, part, gap
 
@@ -148,7 +162,7 @@ class Network:
         for radius in radii:
             if not len(todo):
                 break
-            point, other, distance = self.finder.pairs_within(xy[todo], radius)
+            point, other, distance = self.finder.pairs_within(xy[todo], radius, part[todo])
             foreign = self.owner[other] != self.owner[part[todo[point]]]
             np.minimum.at(gap, todo[point[foreign]], distance[foreign])
             todo = todo[~np.isfinite(gap[todo])]
@@ -228,9 +242,7 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
     lone = (degree[nodes] == 1).nonzero()[0]
     lone_part, lone_end = lone % max(n, 1), lone // max(n, 1)
     point, other, _ = finder.pairs_within(np.concatenate([start_xy, end_xy])[lone],
-                                          tolerance_m)
-    foreign = other != lone_part[point]
-    point, other = point[foreign], other[foreign]
+                                          tolerance_m, lone_part)
     order = np.lexsort((other, point))
     point, other = point[order], other[order]
     point, first = np.unique(point, return_index=True)
@@ -275,12 +287,12 @@ class _LayerParts:
         self._ctx = weakref.ref(ctx)  # the context's cache holds the network: no cycle
         self._layer = layer
 
-    def pairs_within(self, xy: np.ndarray, distance: float
+    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ctx = self._ctx()
         if ctx is None:
             raise RuntimeError("the validation context of this network is gone")
-        return layer_parts(ctx, self._layer).pairs_within(xy, distance)
+        return layer_parts(ctx, self._layer).pairs_within(xy, distance, skip)
 
 
 def layer_parts(ctx: Context, layer: str) -> PartIndex:
