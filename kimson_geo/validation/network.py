@@ -81,12 +81,13 @@ class PartIndex:
             return _EMPTY, _EMPTY, np.zeros(0)
         if self._tree is None:
             self._tree = shapely.STRtree(self.parts)
-        # a chunk of points at a time: a million GEOS boxes would take some 500 MB
+        # a chunk of points at a time: a million GEOS windows would take some 200 MB
         found = []
         for at in range(0, len(xy), POINT_CHUNK):
-            x, y = xy[at:at + POINT_CHUNK].T
-            point, part = self._tree.query(shapely.box(x - distance, y - distance,
-                                                       x + distance, y + distance))
+            chunk = xy[at:at + POINT_CHUNK]
+            # the window: a diagonal, whose envelope is the box (and faster to make)
+            point, part = self._tree.query(shapely.linestrings(
+                np.stack([chunk - distance, chunk + distance], axis=1)))
             point += at
             kept = part != skip[point]
             point, part = point[kept], part[kept]
