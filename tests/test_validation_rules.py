@@ -3,6 +3,7 @@ letting go changes no finding."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,17 @@ def test_locations_in_chunks_are_the_same(dirty: dict[str, Any],
     monkeypatch.setattr(rules, "LOCATION_CHUNK", 7)
     chunked = Context(dirty).locations(ROADS_LAYER, rows)
     assert np.isfinite(whole).all() and np.array_equal(whole, chunked)
+
+
+def test_check_leaves_the_collector_as_it_found_it(dirty: dict[str, Any]) -> None:
+    check(Context(dirty))  # it freezes what is in memory while the rules run, and thaws it
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a caller's frozen objects stay frozen
+    try:
+        check(Context(dirty))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_pairs_within_are_the_strtree_pairs_in_any_chunks(monkeypatch: pytest.MonkeyPatch
