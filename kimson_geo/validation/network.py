@@ -81,7 +81,7 @@ class PartIndex:
             return _EMPTY, _EMPTY, np.zeros(0)
         if self._tree is None:
             self._tree = shapely.STRtree(self.parts)
-        # a chunk of points at a time: a million GEOS windows would take some 200 MB
+        # a chunk of points at a time: a million GEOS windows would take some 160 MB
         found = []
         for at in range(0, len(xy), POINT_CHUNK):
             chunk = xy[at:at + POINT_CHUNK]
