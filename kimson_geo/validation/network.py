@@ -55,10 +55,11 @@ POINT_CHUNK = 65_536
 class PartFinder(Protocol):
     """Answers which line parts lie near points (all the geometry a network needs)."""
 
-    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
+                     exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every (point, part) within ``distance`` but (point ``i``, part ``skip[i]``): point
-        index in ``xy``, part index, and their distance (metres)."""
+        index in ``xy``, part index, and their distance (metres).  ``exact`` False: every
+        pair whose envelopes are that near instead (a superset; the distance NaN)."""
         ...
 
 
@@ -75,8 +76,8 @@ class PartIndex:
         self.parts = parts
         self._tree: shapely.STRtree | None = None
 
-    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
+                     exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not len(xy) or not len(self.parts):
             return _EMPTY, _EMPTY, np.zeros(0)
         if self._tree is None:
@@ -91,6 +92,9 @@ class PartIndex:
             point += at
             kept = part != skip[point]
             point, part = point[kept], part[kept]
+            if not exact:
+                found.append((point, part, np.full(len(point), np.nan)))
+                continue
             points = shapely.points(xy[point])
             shapely.prepare(points)
             near = shapely.dwithin(points, self.parts[part], distance)
@@ -157,10 +161,16 @@ class Network:
                       radii: tuple[float, ...]) -> np.ndarray:
         """Distance from each point ``xy`` (an end of ``part``) to the nearest line of
         another feature; inf beyond the last of ``radii``.  The search widens radius by
-        radius so that a dense network does not produce a flood of candidate pairs."""
+        radius so that a dense network does not produce a flood of candidate pairs; after
+        the first, a point that no line of another feature comes near (by their envelopes)
+        within the last is done at once."""
         gap = np.full(len(xy), np.inf)
         todo = np.arange(len(xy))
-        for radius in radii:
+        for k, radius in enumerate(radii):
+            if k == 1 and len(todo):
+                point, other, _ = self.finder.pairs_within(xy[todo], radii[-1], part[todo],
+                                                           exact=False)
+                todo = todo[np.unique(point[self.owner[other] != self.owner[part[todo[point]]]])]
             if not len(todo):
                 break
             point, other, distance = self.finder.pairs_within(xy[todo], radius, part[todo])
@@ -288,12 +298,12 @@ class _LayerParts:
         self._ctx = weakref.ref(ctx)  # the context's cache holds the network: no cycle
         self._layer = layer
 
-    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
+                     exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ctx = self._ctx()
         if ctx is None:
             raise RuntimeError("the validation context of this network is gone")
-        return layer_parts(ctx, self._layer).pairs_within(xy, distance, skip)
+        return layer_parts(ctx, self._layer).pairs_within(xy, distance, skip, exact=exact)
 
 
 def layer_parts(ctx: Context, layer: str) -> PartIndex:
