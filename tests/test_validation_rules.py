@@ -134,6 +134,11 @@ def test_pairs_within_are_the_strtree_pairs_in_any_chunks(monkeypatch: pytest.Mo
     expected = sorted(zip(point.tolist(), part.tolist(), gap.tolist(), strict=True))
     whole = pairs()
     assert len(whole) > 100 and whole == expected
+    near, by, gap = network.PartIndex(np.asarray(lines, dtype=object)).pairs_within(
+        xy, 10.0, skip, exact=False)  # by envelopes: a superset
+    exact = set(zip(point.tolist(), part.tolist(), strict=True))
+    assert exact < set(zip(near.tolist(), by.tolist(), strict=True))
+    assert np.isnan(gap).all()
     monkeypatch.setattr(network, "POINT_CHUNK", 16)
     assert pairs() == whole
 
