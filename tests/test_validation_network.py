@@ -106,8 +106,8 @@ def test_any_part_finder_gives_the_same_network() -> None:
     net = build_network(lines, 0.01)
 
     class Reversed(PartIndex):  # pairs in another order, as partitions would give them
-        def pairs_within(self, xy, distance):  # type: ignore[no-untyped-def]
-            point, part, dist = super().pairs_within(xy, distance)
+        def pairs_within(self, xy, distance, skip):  # type: ignore[no-untyped-def]
+            point, part, dist = super().pairs_within(xy, distance, skip)
             return point[::-1], part[::-1], dist[::-1]
 
     other = network_from_ends(net.owner, net.start_xy, net.end_xy, len(lines), 0.01,

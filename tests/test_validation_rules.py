@@ -3,6 +3,7 @@ letting go changes no finding."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import numpy as np
@@ -100,20 +101,46 @@ def test_locations_in_chunks_are_the_same(dirty: dict[str, Any],
     assert np.isfinite(whole).all() and np.array_equal(whole, chunked)
 
 
-def test_pairs_within_in_chunks_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_leaves_the_collector_as_it_found_it(dirty: dict[str, Any]) -> None:
+    check(Context(dirty))  # it freezes what is in memory while the rules run, and thaws it
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a caller's frozen objects stay frozen
+    try:
+        check(Context(dirty))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_pairs_within_are_the_strtree_pairs_in_any_chunks(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
     rng = np.random.default_rng(5)
     starts = rng.uniform(0, 300, (300, 2))
     lines = shapely.linestrings(np.stack([starts, starts + rng.uniform(-30, 30, (300, 2))],
                                          axis=1))
-    xy = rng.uniform(0, 300, (500, 2))
+    xy = np.concatenate([rng.uniform(0, 300, (500, 2)), starts[:50]])
+    skip = np.concatenate([rng.integers(-1, 300, 500), np.arange(50)])
 
     def pairs() -> list[tuple[int, int, float]]:
-        found = network.PartIndex(np.asarray(lines, dtype=object)).pairs_within(xy, 10.0)
+        found = network.PartIndex(np.asarray(lines, dtype=object)).pairs_within(xy, 10.0, skip)
         return sorted(zip(*(a.tolist() for a in found), strict=True))
 
+    # what STRtree's own dwithin query finds, less the skipped pairs
+    points = shapely.points(xy)
+    point, part = shapely.STRtree(lines).query(points, predicate="dwithin", distance=10.0)
+    kept = part != skip[point]
+    point, part = point[kept], part[kept]
+    gap = shapely.distance(points[point], lines[part])
+    expected = sorted(zip(point.tolist(), part.tolist(), gap.tolist(), strict=True))
     whole = pairs()
+    assert len(whole) > 100 and whole == expected
+    near, by, gap = network.PartIndex(np.asarray(lines, dtype=object)).pairs_within(
+        xy, 10.0, skip, exact=False)  # by envelopes: a superset
+    exact = set(zip(point.tolist(), part.tolist(), strict=True))
+    assert exact < set(zip(near.tolist(), by.tolist(), strict=True))
+    assert np.isnan(gap).all()
     monkeypatch.setattr(network, "POINT_CHUNK", 16)
-    assert len(whole) > 100 and pairs() == whole
+    assert pairs() == whole
 
 
 def test_network_parts_let_go_are_found_again(dirty: dict[str, Any]) -> None:

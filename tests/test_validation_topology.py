@@ -120,6 +120,16 @@ def test_road_dangle_message_names_nearest_road() -> None:
     assert number_in(issues[0].message, "m away") == pytest.approx(np.hypot(3, 1), abs=0.01)
 
 
+def test_road_dangle_messages_shared_by_distance_keep_start_and_end_apart() -> None:
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(50, 0), (50, 30)]),
+             LineString([(60, 30), (60, 0)])]  # two Ts: ends 10 m apart, one end, one start
+    roads = _roads(lines, dead_end=[True, False, False])
+    issues = _run("road-dangle", from_frames({ROADS_LAYER: roads}))
+    assert [(i.feature, i.message.split(" meets")[0]) for i in issues] == [
+        (1, "road end"), (2, "road start")]
+    assert all("nearest other road 10.00 m away" in i.message for i in issues)
+
+
 def test_road_dangle_quiet_on_dead_ends_snapped_ends_and_t_junctions() -> None:
     lines = [*T_LINES, LineString([(100, 80.005), (150, 80)]),  # within the 1 cm snap
              LineString([(50, 0), (50, 40)])]                   # T onto r0 without a node

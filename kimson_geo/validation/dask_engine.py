@@ -150,12 +150,13 @@ def _summary(state: _PartState) -> _PartState:
     return replace(state, parts=np.zeros(0, dtype=object), index=None)
 
 
-def _pairs(state: _PartState, xy: np.ndarray, distance: float
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:meth:`PartIndex.pairs_within` over this partition's parts (local part numbers)."""
+def _pairs(state: _PartState, xy: np.ndarray, distance: float, skip: np.ndarray,
+           exact: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`PartIndex.pairs_within` over this partition's parts (local part numbers,
+    ``skip`` too)."""
     if state.index is None:
         state.index = PartIndex(state.parts)
-    return state.index.pairs_within(xy, distance)
+    return state.index.pairs_within(xy, distance, skip, exact=exact)
 
 
 def _prepare_worker() -> None:
@@ -176,14 +177,15 @@ class _Partitions:
                  what: str) -> None:
         self.client, self.states, self.offsets, self.what = client, states, offsets, what
 
-    def pairs_within(self, xy: np.ndarray, distance: float
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
+                     exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not len(xy):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
         xy_f = self.client.scatter(xy, broadcast=True, hash=False)
-        found = _gather(self.client, [self.client.submit(_pairs, s, xy_f, distance, pure=False)
-                                      for s in self.states], self.what)
+        found = _gather(self.client, [
+            self.client.submit(_pairs, s, xy_f, distance, skip - off, exact, pure=False)
+            for s, off in zip(self.states, self.offsets, strict=True)], self.what)
         point = np.concatenate([p for p, _, _ in found]).astype(np.int64)
         part = np.concatenate([q + off for (_, q, _), off in zip(found, self.offsets,
                                                                  strict=True)]).astype(np.int64)

@@ -55,32 +55,51 @@ POINT_CHUNK = 65_536
 class PartFinder(Protocol):
     """Answers which line parts lie near points (all the geometry a network needs)."""
 
-    def pairs_within(self, xy: np.ndarray, distance: float
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every (point, part) within ``distance``: point index in ``xy``, part index,
-        and their distance (metres)."""
+    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
+                     exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (point, part) within ``distance`` but (point ``i``, part ``skip[i]``): point
+        index in ``xy``, part index, and their distance (metres).  ``exact`` False: every
+        pair whose envelopes are that near instead (a superset; the distance NaN)."""
         ...
 
 
 class PartIndex:
-    """A :class:`PartFinder` over line parts held in memory (an STRtree built on demand)."""
+    """A :class:`PartFinder` over line parts held in memory (an STRtree built on demand).
+
+    The pairs are those of ``STRtree.query(predicate="dwithin")``: the parts whose envelope
+    meets the point's envelope widened by the distance, then GEOS's distance-within test
+    (prepared point) on each, but the skipped pairs are dropped before that test (a point
+    is mostly the end of the part it skips: most of the work, for nothing).
+    """
 
     def __init__(self, parts: np.ndarray) -> None:
         self.parts = parts
         self._tree: shapely.STRtree | None = None
 
-    def pairs_within(self, xy: np.ndarray, distance: float
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
+                     exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not len(xy) or not len(self.parts):
             return _EMPTY, _EMPTY, np.zeros(0)
         if self._tree is None:
             self._tree = shapely.STRtree(self.parts)
-        # a chunk of points at a time: a million GEOS points would take some 200 MB
+        # a chunk of points at a time: a million GEOS windows would take some 160 MB
         found = []
         for at in range(0, len(xy), POINT_CHUNK):
-            points = shapely.points(xy[at:at + POINT_CHUNK])
-            point, part = self._tree.query(points, predicate="dwithin", distance=distance)
-            found.append((point + at, part, shapely.distance(points[point], self.parts[part])))
+            chunk = xy[at:at + POINT_CHUNK]
+            # the window: a diagonal, whose envelope is the box (and faster to make)
+            point, part = self._tree.query(shapely.linestrings(
+                np.stack([chunk - distance, chunk + distance], axis=1)))
+            point += at
+            kept = part != skip[point]
+            point, part = point[kept], part[kept]
+            if not exact:
+                found.append((point, part, np.full(len(point), np.nan)))
+                continue
+            points = shapely.points(xy[point])
+            shapely.prepare(points)
+            near = shapely.dwithin(points, self.parts[part], distance)
+            found.append((point[near], part[near],
+                          shapely.distance(points[near], self.parts[part[near]])))
         point, part, gap = (np.concatenate(column) for column in zip(*found, strict=True))
         return point, part, gap
 
@@ -142,13 +161,19 @@ class Network:
                       radii: tuple[float, ...]) -> np.ndarray:
         """Distance from each point ``xy`` (an end of ``part``) to the nearest line of
         another feature; inf beyond the last of ``radii``.  The search widens radius by
-        radius so that a dense network does not produce a flood of candidate pairs."""
+        radius so that a dense network does not produce a flood of candidate pairs; after
+        the first, a point that no line of another feature comes near (by their envelopes)
+        within the last is done at once."""
         gap = np.full(len(xy), np.inf)
         todo = np.arange(len(xy))
-        for radius in radii:
+        for k, radius in enumerate(radii):
+            if k == 1 and len(todo):
+                point, other, _ = self.finder.pairs_within(xy[todo], radii[-1], part[todo],
+                                                           exact=False)
+                todo = todo[np.unique(point[self.owner[other] != self.owner[part[todo[point]]]])]
             if not len(todo):
                 break
-            point, other, distance = self.finder.pairs_within(xy[todo], radius)
+            point, other, distance = self.finder.pairs_within(xy[todo], radius, part[todo])
             foreign = self.owner[other] != self.owner[part[todo[point]]]
             np.minimum.at(gap, todo[point[foreign]], distance[foreign])
             todo = todo[~np.isfinite(gap[todo])]
@@ -228,9 +253,7 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
     lone = (degree[nodes] == 1).nonzero()[0]
     lone_part, lone_end = lone % max(n, 1), lone // max(n, 1)
     point, other, _ = finder.pairs_within(np.concatenate([start_xy, end_xy])[lone],
-                                          tolerance_m)
-    foreign = other != lone_part[point]
-    point, other = point[foreign], other[foreign]
+                                          tolerance_m, lone_part)
     order = np.lexsort((other, point))
     point, other = point[order], other[order]
     point, first = np.unique(point, return_index=True)
@@ -275,12 +298,12 @@ class _LayerParts:
         self._ctx = weakref.ref(ctx)  # the context's cache holds the network: no cycle
         self._layer = layer
 
-    def pairs_within(self, xy: np.ndarray, distance: float
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
+                     exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ctx = self._ctx()
         if ctx is None:
             raise RuntimeError("the validation context of this network is gone")
-        return layer_parts(ctx, self._layer).pairs_within(xy, distance)
+        return layer_parts(ctx, self._layer).pairs_within(xy, distance, skip, exact=exact)
 
 
 def layer_parts(ctx: Context, layer: str) -> PartIndex:

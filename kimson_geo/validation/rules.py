@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -448,8 +449,18 @@ def check(ctx: Context, *, only: Iterable[str] | None = None,
     from .report import ValidationReport
 
     report = report if report is not None else ValidationReport()
-    for item in run_findings(ctx, only=only):
-        report.add(item)
+    # what is in memory already (the layers: millions of objects, GEOS geometries among them)
+    # is not scanned again by each full pass of the cyclic collector (a quarter of the time
+    # of the rules on a dirty delivery); what the rules make is, and is collected
+    frozen = not gc.get_freeze_count()
+    if frozen:
+        gc.freeze()
+    try:
+        for item in run_findings(ctx, only=only):
+            report.add(item)
+    finally:
+        if frozen:
+            gc.unfreeze()
     return report
 
 

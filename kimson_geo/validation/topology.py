@@ -260,12 +260,16 @@ def road_dangle(ctx: Context) -> Found:
     xy = net.end_xy_of(part, which)
     gap = net.nearest_other(part, xy, DANGLE_RADII)
     tol = WARD_RULES.snap_tolerance_m
-    messages = [
-        f"road {'start' if w == 0 else 'end'} meets no other road within {tol:g} m ("
-        + (f"nearest other road {_m(g)} away" if g != np.inf
-           else f"no other road within {DANGLE_SEARCH_M:g} m")
-        + f"); snap it to the road it meets or set {DEAD_END} = true"
-        for w, g in zip(which.tolist(), gap.tolist(), strict=True)]
+
+    def text(i: int) -> str:
+        near = (f"nearest other road {_m(gap[i])} away" if gap[i] != np.inf
+                else f"no other road within {DANGLE_SEARCH_M:g} m")
+        return (f"road {'start' if which[i] == 0 else 'end'} meets no other road within "
+                f"{tol:g} m ({near}); snap it to the road it meets or set {DEAD_END} = true")
+
+    # one message per (end, gap); the sign tells the ends apart (no other road is within
+    # the tolerance of a free end: gap > 0)
+    messages = shared_messages(np.where(which == 0, gap, -gap), text)
     yield ctx.flag("road-dangle", ROADS_LAYER, net.owner[part], messages,
                    location=lonlat_array(xy))
 
