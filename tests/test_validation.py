@@ -138,3 +138,24 @@ def test_a_read_begun_on_a_broken_file_ends_before_the_rules_run(
     report = validate(tmp_path)
     assert finished.is_set()
     assert report.layers == [] and [i.rule for i in report.issues] == ["duplicate-member"]
+
+
+def test_the_rules_run_with_the_layers_frozen_and_the_collector_is_restored(
+        tmp_path: Path, small_roads, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from kimson_geo.validation import rules
+
+    write_geojson(tmp_path / f"{ROADS_LAYER}.geojson", small_roads)
+    seen: list[tuple[bool, int]] = []
+    check = rules.check
+
+    def checking(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((gc.isenabled(), gc.get_freeze_count()))
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(rules, "check", checking)
+    validate(tmp_path)
+    [(enabled, frozen)] = seen
+    assert enabled and frozen > 0  # the frames were read with the collector paused
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["gc_paused", "json_lines"]
+__all__ = ["gc_frozen", "gc_paused", "json_lines"]
 
 
 @contextmanager
@@ -22,6 +22,24 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def gc_frozen() -> Iterator[None]:
+    """Hide what is in memory now from the cyclic collector while the block runs.
+
+    The layers of a validation are millions of objects that every full pass would scan
+    again (a quarter of the rules' time on a dirty delivery); what the block makes is
+    collected as usual.  Nothing is done when something is frozen already (the caller's
+    own :func:`gc.freeze`, or an enclosing ``gc_frozen``)."""
+    owner = not gc.get_freeze_count()
+    if owner:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if owner:
+            gc.unfreeze()
 
 
 def json_lines(rows: list[Any], start: bytes, sep: bytes, **dumps: Any) -> bytes:

@@ -13,10 +13,12 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, wait
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CRSError, DataSourceError
+from ..io import gc_frozen, gc_paused
 from .issue import Issue
 from .report import ValidationReport
 
@@ -102,6 +104,9 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
         partial(read_layer, src.path, src.layer if layer_known else None,
                 source_layer=src.source_layer, src_crs=src_crs) for src in sources])
     try:
+        # imports first: Python code that lets GDAL's thread through to its first C call,
+        # where a long parse below (one C call that holds the GIL) would stop it
+        load_rule_modules()
         checked = []
         for src, read in zip(sources, reads, strict=True):
             issues = _structure_issues(src, src_crs)
@@ -109,7 +114,6 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
             if first is not None:
                 read.cancel()  # (when GDAL has not started on it yet)
             checked.append((issues, first))
-        load_rule_modules()
         if not all(read.done() for read in reads):
             # GDAL is still reading: what the rules may import costs less now than after
             # when GDAL has a core to itself (on a delivery with no bad code, pandera's
@@ -227,19 +231,22 @@ def _validate(source: str | os.PathLike[str] | Inventory | None, *, layer: str |
     found = resolve(root, layer, from_name=False)
     report = ValidationReport(source=str(root))
     files = {src.layer: src.path for src in found}
-    frames = _read_sources(list(found), found.known, src_crs, report)
-    report.layers = list(frames)
-    if not frames:
-        return report, None
-    inv = Inventory(layers=frames, source=root, files=files)
-    _check_rules(inv, layer_known=found.known, files=files, report=report)
-    if found.kind != "file" and layer is None:
-        from .claims import measure_claims
+    with ExitStack() as frozen:
+        with gc_paused():  # the imports, the parse and the frames: no cycles to look for
+            frames = _read_sources(list(found), found.known, src_crs, report)
+            frozen.enter_context(gc_frozen())  # (before the collector runs again)
+        report.layers = list(frames)
+        if not frames:
+            return report, None
+        inv = Inventory(layers=frames, source=root, files=files)
+        _check_rules(inv, layer_known=found.known, files=files, report=report)
+        if found.kind != "file" and layer is None:
+            from .claims import measure_claims
 
-        report.claims = measure_claims(inv)
-    if not found.known or len(frames) < len(found.layers):
-        return report, None
-    # as load() returns it: registry order, each layer's file from where it was read
-    ordered = {name: frames[name] for name in LAYER_NAMES if name in frames}
-    return report, Inventory(layers=ordered, source=root, files={
-        name: Path(f.attrs.get("source", root)) for name, f in ordered.items()})
+            report.claims = measure_claims(inv)
+        if not found.known or len(frames) < len(found.layers):
+            return report, None
+        # as load() returns it: registry order, each layer's file from where it was read
+        ordered = {name: frames[name] for name in LAYER_NAMES if name in frames}
+        return report, Inventory(layers=ordered, source=root, files={
+            name: Path(f.attrs.get("source", root)) for name, f in ordered.items()})

@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import gc
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -446,21 +445,13 @@ def run_findings(ctx: Context, *, only: Iterable[str] | None = None
 def check(ctx: Context, *, only: Iterable[str] | None = None,
           report: ValidationReport | None = None) -> ValidationReport:
     """Run the rules (:func:`run_findings`) into ``report`` (a new one by default)."""
+    from ..io import gc_frozen
     from .report import ValidationReport
 
     report = report if report is not None else ValidationReport()
-    # what is in memory already (the layers: millions of objects, GEOS geometries among them)
-    # is not scanned again by each full pass of the cyclic collector (a quarter of the time
-    # of the rules on a dirty delivery); what the rules make is, and is collected
-    frozen = not gc.get_freeze_count()
-    if frozen:
-        gc.freeze()
-    try:
+    with gc_frozen():  # the layers are not scanned again by each full collection
         for item in run_findings(ctx, only=only):
             report.add(item)
-    finally:
-        if frozen:
-            gc.unfreeze()
     return report
 
 
