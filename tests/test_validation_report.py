@@ -125,3 +125,19 @@ def test_old_callers_that_change_the_issue_list_in_place_still_count() -> None:
     assert report.ok and report.summary()["warnings"] == 1
     frame = report.to_frame()
     assert frame.loc[0, "feature"] is None and frame.loc[0, "location"] is None
+
+
+def test_one_message_for_many_rows_is_one_text_in_the_table() -> None:
+    # a rule that flags a million features with one message must not hold a million copies
+    import numpy as np
+
+    from kimson_geo.validation.issue import Findings
+    from kimson_geo.validation.report import ValidationReport
+
+    message = "road is isolated: it meets no other road"
+    report = ValidationReport()
+    report.add(Findings("road-isolated", "warning", "roads", np.arange(1000), message,
+                        field="kind"))
+    messages = report.table["message"].to_numpy()
+    fields = report.table["field"].to_numpy()
+    assert all(m is message for m in messages) and all(f is fields[0] for f in fields)

@@ -310,7 +310,9 @@ def _columns(item: Findings) -> dict[str, np.ndarray]:
 
     def column(value: Any) -> np.ndarray:
         if value is None or isinstance(value, str):
-            return np.full(n, value, dtype=object)
+            out = np.empty(n, dtype=object)
+            out[:] = value  # one shared text (np.full would make a copy per row)
+            return out
         return np.asarray(value, dtype=object).reshape(n)
 
     location = (np.full((n, 2), np.nan) if item.location is None
