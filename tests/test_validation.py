@@ -159,3 +159,43 @@ def test_the_rules_run_with_the_layers_frozen_and_the_collector_is_restored(
     [(enabled, frozen)] = seen
     assert enabled and frozen > 0  # the frames were read with the collector paused
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_the_line_layers_are_projected_once_in_gdal_s_thread(
+        tmp_path: Path, small_roads, small_khu, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kimson_geo.validation import rules
+
+    write_geojson(tmp_path / f"{ROADS_LAYER}.geojson", small_roads)
+    write_geojson(tmp_path / f"{KHU_LAYER}.geojson", small_khu)
+    expected = validate(tmp_path).to_json()
+    calls: list[tuple[str, str]] = []
+    metric_series = rules.metric_series
+
+    def projecting(geometry):  # type: ignore[no-untyped-def]
+        calls.append((threading.current_thread().name, geometry.geom_type.iloc[0]))
+        return metric_series(geometry)
+
+    monkeypatch.setattr(rules, "metric_series", projecting)
+    assert validate(tmp_path).to_json() == expected
+    # the roads (a line layer) in the reader's thread, and not again by the rules; the khu
+    # (polygons) by the rules that measure them
+    lines = [thread for thread, kind in calls if "LineString" in kind]
+    assert lines == ["kimson-geo-read"]
+    assert {thread for thread, kind in calls if "Polygon" in kind} == {"MainThread"}
+
+
+def test_a_projection_that_fails_in_gdal_s_thread_is_left_to_the_rules(
+        tmp_path: Path, small_roads, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kimson_geo.validation import rules
+
+    write_geojson(tmp_path / f"{ROADS_LAYER}.geojson", small_roads)
+    expected = validate(tmp_path).to_json()
+    metric_series = rules.metric_series
+
+    def failing_in_the_reader(geometry):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name == "kimson-geo-read":
+            raise RuntimeError("PROJ is unhappy")
+        return metric_series(geometry)
+
+    monkeypatch.setattr(rules, "metric_series", failing_in_the_reader)
+    assert validate(tmp_path).to_json() == expected
