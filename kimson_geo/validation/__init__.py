@@ -85,11 +85,9 @@ def _structure_issues(src: LayerSource, src_crs: object | None) -> list[Issue]:
 
 
 def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object | None,
-                  report: ValidationReport
-                  ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, gpd.GeoSeries]]:
-    """Every layer structure-checked and read as every command reads it, and the line
-    layers' geometry in metres (:func:`_read_and_project`); what cannot be read is
-    recorded in ``report``.
+                  report: ValidationReport) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer structure-checked and read as every command reads it; what cannot be
+    read is recorded in ``report``.
 
     GDAL reads the files in a worker thread (without the GIL) while this one runs the
     structure checks and imports the rules.  A layer with structure errors is not used
@@ -97,14 +95,14 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
     """
     from functools import partial
 
-    from ..io.read import TEXT_ENCODING
+    from ..io.read import TEXT_ENCODING, read_layer
     from .rules import load_rule_modules, warm_up
     from .structure import PARSE_RULES
 
     frames: dict[str, gpd.GeoDataFrame] = {}
-    metrics: dict[str, gpd.GeoSeries] = {}
     reads = _in_background([
-        partial(_read_and_project, src, layer_known, src_crs) for src in sources])
+        partial(read_layer, src.path, src.layer if layer_known else None,
+                source_layer=src.source_layer, src_crs=src_crs) for src in sources])
     try:
         # imports first: Python code that lets GDAL's thread through to its first C call,
         # where a long parse below (one C call that holds the GIL) would stop it
@@ -128,14 +126,12 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
                     report.unreadable[str(src.path)] = first.message
                 continue
             try:
-                frame, metric = read.result()
+                frame = read.result()
             except (DataSourceError, CRSError) as exc:
                 report.unreadable[str(src.path)] = str(exc)
                 report.add(Issue("unreadable", "error", str(exc), layer=src.layer))
                 continue
             frames[src.layer] = frame
-            if metric is not None:
-                metrics[src.layer] = metric
             encoding = frame.attrs.get(TEXT_ENCODING)  # a Shapefile's, when it was guessed
             if encoding is not None and encoding.note:
                 report.add(Issue("text-encoding", "warning", encoding.note, layer=src.layer))
@@ -145,26 +141,7 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
     finally:
         for read in reads:  # (interrupted: GDAL stops after the file it is reading)
             read.cancel()
-    return frames, metrics
-
-
-def _read_and_project(src: LayerSource, layer_known: bool, src_crs: object | None
-                      ) -> tuple[gpd.GeoDataFrame, gpd.GeoSeries | None]:
-    """A layer read as every command reads it and, for a line layer of the registry, its
-    geometry in metres too (what the network rules measure first): PROJ runs without the
-    GIL, so in GDAL's thread it costs no time the rules' imports do not already take."""
-    from ..io.read import read_layer
-    from ..registry import layer_spec
-    from .rules import metric_series
-
-    frame = read_layer(src.path, src.layer if layer_known else None,
-                       source_layer=src.source_layer, src_crs=src_crs)
-    if not layer_known or "LineString" not in layer_spec(src.layer).geometry_types:
-        return frame, None
-    try:
-        return frame, metric_series(frame.geometry)
-    except Exception:  # whatever it is, the rules meet it again and report it there
-        return frame, None
+    return frames
 
 
 def _in_background(jobs: list[Callable[[], Any]]) -> list[Future[Any]]:
@@ -256,13 +233,13 @@ def _validate(source: str | os.PathLike[str] | Inventory | None, *, layer: str |
     files = {src.layer: src.path for src in found}
     with ExitStack() as frozen:
         with gc_paused():  # the imports, the parse and the frames: no cycles to look for
-            frames, metric = _read_sources(list(found), found.known, src_crs, report)
+            frames = _read_sources(list(found), found.known, src_crs, report)
             frozen.enter_context(gc_frozen())  # (before the collector runs again)
         report.layers = list(frames)
         if not frames:
             return report, None
         inv = Inventory(layers=frames, source=root, files=files)
-        _check_rules(inv, layer_known=found.known, files=files, report=report, metric=metric)
+        _check_rules(inv, layer_known=found.known, files=files, report=report)
         if found.kind != "file" and layer is None:
             from .claims import measure_claims
 

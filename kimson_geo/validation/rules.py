@@ -37,8 +37,7 @@ if TYPE_CHECKING:
     from .report import ValidationReport
 
 __all__ = ["Rule", "RULES", "Context", "rule", "load_rule_modules", "ANY_LAYER",
-           "RULE_SKIPPED", "METRIC", "metric_series", "check", "run_rules", "run_findings",
-           "trim_heap"]
+           "RULE_SKIPPED", "METRIC", "check", "run_rules", "run_findings", "trim_heap"]
 
 #: ``layers`` value of a rule that runs on every layer present, whatever it is
 ANY_LAYER = "*"
@@ -144,18 +143,6 @@ def load_rule_modules() -> None:
         register_static(rule_id, severity, "structure", description)  # type: ignore[arg-type]
 
 
-def metric_series(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
-    """``geometry`` in EPSG:5899, row for row, as :meth:`Context.metric` gives it."""
-    import geopandas as gpd
-
-    from ..crs import to_metric_array
-
-    if geometry.crs is None:  # what to_crs says
-        return geometry.to_crs(METRIC_CRS)
-    return gpd.GeoSeries(to_metric_array(np.asarray(geometry.array, dtype=object), geometry.crs),
-                         index=geometry.index, crs=METRIC_CRS, name=geometry.name)
-
-
 @dataclass
 class Context:
     """What a rule sees: the layers, their files, and cached metric copies.
@@ -207,7 +194,17 @@ class Context:
         """The layer's geometry in EPSG:5899 (cached, kind :data:`METRIC`)."""
         key = (METRIC, name)
         if key not in self.cache:
-            self.cache[key] = metric_series(self.layers[name].geometry)
+            import geopandas as gpd
+
+            from ..crs import to_metric_array
+
+            geometry = self.layers[name].geometry
+            if geometry.crs is None:  # what to_crs says
+                self.cache[key] = geometry.to_crs(METRIC_CRS)
+            else:
+                self.cache[key] = gpd.GeoSeries(
+                    to_metric_array(np.asarray(geometry.array, dtype=object), geometry.crs),
+                    index=geometry.index, crs=METRIC_CRS, name=geometry.name)
         return self.cache[key]
 
     def set_metric(self, name: str, geometry: gpd.GeoSeries) -> None:
