@@ -91,7 +91,8 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
 
     GDAL reads the files in a worker thread (without the GIL) while this one runs the
     structure checks and imports the rules.  A layer with structure errors is not used
-    (GDAL would read it only partly or wrongly).
+    (GDAL would read it only partly or wrongly), and text no command can read (a NUL, a
+    lone surrogate, a value over the limit) makes its file unreadable here too.
     """
     from functools import partial
 
