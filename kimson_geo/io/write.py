@@ -2,14 +2,9 @@
 FlatGeobuf.
 
 GeoJSON is written here (:func:`geojson_chunks`), the other formats by GDAL.  Every write
-is staged beside the target (:mod:`kimson_geo.io.atomic`), checked (GDAL's errors and
-warnings, then the file's size, ending and feature count) and only then renamed into
-place, a Shapefile's sidecars as one set: a failed or short write (a full disk) leaves no
-partial file and never damages an existing one.
-
-CSV cells are made safe for spreadsheets: text starting with ``=``, ``+``, ``-``, ``@``, a
-tab or a carriage return gets a leading ``'`` (as OWASP advises against formula injection),
-and a :class:`~kimson_geo.errors.DataLossWarning` says how many cells.
+is staged beside the target (:mod:`kimson_geo.io.atomic`), checked and only then renamed
+into place, a Shapefile's sidecars as one set: a failed or short write (a full disk) leaves
+no partial file and never damages an existing one.
 """
 
 from __future__ import annotations
@@ -184,7 +179,7 @@ def _prepare_shapefile(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame
             warnings.warn(DataLossWarning(
                 f"{target}: field {column!r}: {int(too_long.sum())} value(s) longer than "
                 f"{DBF_TEXT_BYTES} bytes are cut by the Shapefile format; export to "
-                "GeoPackage (.gpkg) to keep them whole"), stacklevel=4)
+                "GeoPackage (.gpkg) to keep them whole"), stacklevel=3)
             cut = frame[column].astype(object).copy()
             cut[too_long] = [cut_utf8(v, DBF_TEXT_BYTES) for v in cut[too_long]]
             frame[column] = cut  # GDAL would cut at byte 254, inside a character
@@ -192,29 +187,8 @@ def _prepare_shapefile(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame
     return frame.rename(columns=names)
 
 
-def _prepare(frame: gpd.GeoDataFrame, fmt: str, target: str) -> gpd.GeoDataFrame:
-    frame = frame.copy()
-    for column in frame.columns:
-        if column != frame.geometry.name and isinstance(frame[column].dtype, pd.BooleanDtype):
-            if fmt in ("geojson", "gpkg", "fgb") and not frame[column].isna().any():
-                frame[column] = frame[column].astype(bool)
-            else:
-                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    if fmt == "shp":
-        frame = _prepare_shapefile(frame, target)
-    elif fmt == "csv":
-        frame, changed = neutralise_formulas(frame)
-        if changed:
-            warnings.warn(DataLossWarning(
-                f"{target}: {changed} text cell(s) starting with = + - @ got a leading ' so "
-                "that spreadsheets show them as text instead of running them as formulas"),
-                stacklevel=3)
-    return frame
-
-
 def _needs_rfc7946_cuts(geoms: npt.NDArray[np.object_]) -> bool:
-    """Whether a geometry leaves WGS 84's range or spans over 180 degrees of longitude:
-    then GDAL's RFC 7946 mode writes the file, cutting at the antimeridian."""
+    """Whether a geometry leaves WGS 84 or spans over 180° of longitude (GDAL cuts those)."""
     import shapely
 
     west, south, east, north = shapely.bounds(geoms).T  # NaN (never true) when missing
@@ -223,8 +197,7 @@ def _needs_rfc7946_cuts(geoms: npt.NDArray[np.object_]) -> bool:
 
 
 def _json_values(series: pd.Series) -> list[object]:
-    """A column as values orjson writes as GDAL would: missing values null, dates and
-    times ISO 8601, anything that is not a JSON scalar as its text."""
+    """A column as orjson writes it as GDAL would: null, ISO 8601 times, other objects as text."""
     dtype = series.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return [None if value is pd.NaT else value.isoformat() for value in series]
@@ -241,8 +214,7 @@ def _json_values(series: pd.Series) -> list[object]:
 
 
 def _json_scalar(value: object) -> object:
-    """A value of an object column that is not a JSON scalar: a NumPy number as itself,
-    a missing value (``pd.NA``, ``NaT``) as null, anything else as its text."""
+    """An object cell that is no JSON scalar: a NumPy number, null if missing, else text."""
     if isinstance(value, np.generic):
         return value.item()
     with contextlib.suppress(TypeError, ValueError):
@@ -257,9 +229,7 @@ _GEOJSON_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint",
 
 
 def _geometry_objects(geoms: npt.NDArray[np.object_]) -> list[object]:
-    """Each geometry as orjson writes it: None, a dict of nested coordinate lists rounded
-    to :data:`GEOJSON_PRECISION` decimals (the coordinates of a type made into lists at
-    once), or GEOS's own GeoJSON (a GeometryCollection, a LinearRing, an empty geometry)."""
+    """Each geometry for orjson: None, rounded nested lists of a type at once, or GEOS's JSON."""
     import orjson
     import shapely
 
@@ -340,8 +310,7 @@ def _arrow_safe(frame: gpd.GeoDataFrame) -> bool:
 
 
 def _write_file(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, target: str) -> None:
-    """Write ``frame`` to ``staged`` as ``key``: GeoJSON here (GDAL's RFC 7946 mode when a
-    geometry must be cut at the antimeridian), every other format by GDAL."""
+    """Write ``frame`` to ``staged``: GeoJSON here unless it needs cuts, the rest by GDAL."""
     if key != "geojson" or _needs_rfc7946_cuts(np.asarray(frame.geometry.array, dtype=object)):
         _write_gdal(frame, staged, key, layer, target)
         return
@@ -473,6 +442,7 @@ def verify_written(path: str | os.PathLike[str], fmt: str, expected: int, *,
 
 def _frame_for(frame: gpd.GeoDataFrame, key: str, crs: object | None,
                target: str) -> gpd.GeoDataFrame:
+    """``frame`` as format ``key`` holds it: CRS, booleans, Shapefile fields, CSV formulas."""
     names = [str(c) for c in frame.columns]
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
@@ -481,10 +451,26 @@ def _frame_for(frame: gpd.GeoDataFrame, key: str, crs: object | None,
     if key in ("geojson", "kml"):
         if crs is not None and not resolve_crs(crs).equals(resolve_crs(WGS84)):
             raise ExportError(f"{target}: {key} is always WGS 84 (RFC 7946); drop --crs")
-        out = frame.to_crs(WGS84) if frame.crs is not None else frame.set_crs(WGS84)
-    else:
-        out = frame.to_crs(resolve_crs(crs)) if crs is not None else frame
-    return _prepare(out, key, target)
+        frame = frame.to_crs(WGS84) if frame.crs is not None else frame.set_crs(WGS84)
+    elif crs is not None:
+        frame = frame.to_crs(resolve_crs(crs))
+    frame = frame.copy()
+    for column in frame.columns:
+        if column != frame.geometry.name and isinstance(frame[column].dtype, pd.BooleanDtype):
+            if key in ("geojson", "gpkg", "fgb") and not frame[column].isna().any():
+                frame[column] = frame[column].astype(bool)
+            else:
+                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    if key == "shp":
+        return _prepare_shapefile(frame, target)
+    if key == "csv":
+        frame, changed = neutralise_formulas(frame)
+        if changed:
+            warnings.warn(DataLossWarning(
+                f"{target}: {changed} text cell(s) starting with = + - @ got a leading ' so "
+                "that spreadsheets show them as text instead of running them as formulas"),
+                stacklevel=2)
+    return frame
 
 
 def _check_destination(path: str | os.PathLike[str], key: str) -> str:
