@@ -64,7 +64,12 @@ def gdal_frame(path: Path, layer: str | None = None, *, what: str = " as a vecto
 def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     check_input(path)
     if path.suffix.lower() == ".parquet":
-        return _read_parquet(path)
+        # by geopandas (pyarrow): the GDAL in the pyogrio wheels may have no Parquet driver
+        try:
+            return gpd.read_parquet(path)
+        except (OSError, ValueError, TypeError) as exc:  # pyarrow's errors derive from these
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise DataSourceError(f"{path}: cannot be read as GeoParquet: {reason}") from exc
     screen_geojson_text(path)
     encoding = None
     kwargs: dict[str, Any] = {}
@@ -86,16 +91,6 @@ def _read_frame(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             frame = transcode_frame(frame, encoding.name)
         frame.attrs[TEXT_ENCODING] = encoding
     return frame
-
-
-def _read_parquet(path: Path) -> gpd.GeoDataFrame:
-    """A GeoParquet file, read by geopandas (pyarrow): the GDAL in the pyogrio wheels may
-    have no Parquet driver, and GeoParquet is what the dask engine partitions."""
-    try:
-        return gpd.read_parquet(path)
-    except (OSError, ValueError, TypeError) as exc:  # pyarrow's errors derive from these
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise DataSourceError(f"{path}: cannot be read as GeoParquet: {reason}") from exc
 
 
 def _coerce_bool(series: pd.Series) -> pd.Series:
@@ -199,7 +194,6 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None, *,
     path = Path(path)
     dxf = path.suffix.lower() == ".dxf"
     frame = _read_frame(path, None if dxf else source_layer)
-    encoding = frame.attrs.get(TEXT_ENCODING)
     check_text_values(frame, path)
     frame = normalize_frame_text(frame)
     if dxf:
@@ -210,8 +204,6 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None, *,
         frame = coerce_to_registry(frame, layer_spec(layer))
         frame.attrs["layer"] = layer
     frame.attrs["source"] = str(path)
-    if encoding is not None:
-        frame.attrs[TEXT_ENCODING] = encoding
     return frame
 
 
