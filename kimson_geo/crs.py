@@ -25,11 +25,6 @@ PROJECTED_HINT = "VN-2000? pass --src-crs EPSG:5899"
 DEGREES_HINT = "if they are WGS 84, pass --src-crs EPSG:4326 (or fix the .prj)"
 
 
-def _crs_label(crs: CRS) -> str:
-    code = crs.to_epsg()
-    return f"EPSG:{code} ({crs.name})" if code else repr(crs.name)
-
-
 def resolve_crs(value: object) -> CRS:
     """A :class:`pyproj.CRS` from ``EPSG:5899``, ``5899``, WKT, PROJ text or a CRS object."""
     from pyproj import CRS
@@ -76,9 +71,10 @@ def ensure_wgs84(frame: gpd.GeoDataFrame, src_crs: CRS | None = None, *,
     if frame.crs.is_projected and bounds is not None and lon_lat:
         # a VN-2000 .prj copied beside a file exported in degrees: metres near the false
         # origin are never where a Vietnamese ward is, degrees always are
+        code = frame.crs.to_epsg()
+        said = f"EPSG:{code} ({frame.crs.name})" if code else repr(frame.crs.name)
         raise CRSError(f"{source}: coordinates up to ({bounds[2]:.4g}, {bounds[3]:.4g}) look like "
-                       f"degrees (longitude/latitude), but the file says {_crs_label(frame.crs)}; "
-                       f"{DEGREES_HINT}")
+                       f"degrees (longitude/latitude), but the file says {said}; {DEGREES_HINT}")
     if frame.crs.equals(WGS84) or frame.crs.to_epsg() == 4326:
         return frame.set_crs(WGS84, allow_override=True) if frame.crs != WGS84 else frame
     try:
@@ -111,15 +107,10 @@ def to_metric_array(geoms: np.ndarray, src: Any) -> np.ndarray:
     geoms = np.asarray(geoms, dtype=object)
     transform = transformer(src).transform
     has_z = shapely.has_z(geoms)
-    if not has_z.any():
-        coords = shapely.get_coordinates(geoms)
-        x, y = transform(coords[:, 0], coords[:, 1])
-        return shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
     out = np.empty_like(geoms)
     for flat, z in ((~has_z, False), (has_z, True)):
         coords = shapely.get_coordinates(geoms[flat], include_z=z)
-        moved = transform(*(coords[:, k] for k in range(coords.shape[1])))
-        out[flat] = shapely.set_coordinates(geoms[flat].copy(), np.column_stack(moved))
+        out[flat] = shapely.set_coordinates(geoms[flat], np.column_stack(transform(*coords.T)))
     return out
 
 
