@@ -203,14 +203,11 @@ def _json_values(series: pd.Series) -> list[object]:
         return [None if value is pd.NaT else value.isoformat() for value in series]
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         return series.tolist()  # NaN and infinity: orjson writes null
-    values = series.to_numpy(dtype=object, na_value=None)
+    values = series.to_numpy(dtype=object, na_value=None).tolist()
     if pd.api.types.is_object_dtype(dtype):
-        odd = [i for i, value in enumerate(values.tolist())
-               if value is not None and not isinstance(value, (str, bool, int, float))]
-        if odd:
-            values = values.copy()
-            values[odd] = [_json_scalar(value) for value in values[odd]]
-    return values.tolist()
+        return [value if value is None or isinstance(value, (str, bool, int, float))
+                else _json_scalar(value) for value in values]
+    return values
 
 
 def _json_scalar(value: object) -> object:
@@ -316,8 +313,7 @@ def _write_file(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
         return
     try:
         with open_staged(staged) as out:
-            for chunk in geojson_chunks(frame):
-                out.write(chunk)
+            out.writelines(geojson_chunks(frame))
     except (OSError, ValueError, TypeError) as exc:
         raise _cannot_write(exc, staged, key, target) from exc
 
