@@ -65,8 +65,6 @@ class FieldSpec:
     ----------
     name
         Attribute name as stored in files.
-    type
-        ``str``, ``int``, ``float`` or ``bool``.
     label_vi, label_en
         Labels for popups, legends and reports.
     required
@@ -153,8 +151,6 @@ class LayerSpec:
                 if len(f.name) > SHAPEFILE_FIELD_WIDTH}
 
 
-# --------------------------------------------------------------------------- codes
-
 def _codes(**items: Code) -> Mapping[str, Code]:
     return MappingProxyType(dict(items))
 
@@ -224,8 +220,6 @@ BOUNDARY_KIND = _codes(
     ward=Code("Phường", "Ward", color="#000000"),
 )
 
-
-# -------------------------------------------------------------------------- fields
 
 def _common(kind_codes: Mapping[str, Code]) -> tuple[FieldSpec, ...]:
     """Fields every layer carries: identity, kind, and where the facts come from."""
@@ -404,7 +398,6 @@ def iter_layers() -> Iterator[LayerSpec]:
     return iter(_LAYERS)
 
 
-# ----------------------------------------------------------------- names for rules
 # Modules that reason across layers (validation, claims, maps) refer to layers, fields
 # and codes through these names only.
 
