@@ -16,8 +16,6 @@ __all__ = ["frame_to_feature_collection", "dumps"]
 
 def _clean(value: Any) -> Any:
     """Plain JSON value: pandas NA and NaN become null, numpy scalars become Python ones."""
-    if value is None:
-        return None
     if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
         value = value.item()
     import pandas as pd
