@@ -83,9 +83,8 @@ def ensure_wgs84(frame: gpd.GeoDataFrame, src_crs: CRS | None = None, *,
         raise CRSError(f"{source}: cannot transform from {frame.crs} to WGS 84: {exc}") from exc
 
 
-# ------------------------------------------------------------ measuring in the metric CRS
-# The same transformer and steps as ``GeoSeries.to_crs``, so that the coordinates are bit
-# for bit its own, on any subset of the geometries (rules transform only what they need).
+# Metric copies: the transformer and steps of ``GeoSeries.to_crs``, so that the coordinates
+# are bit for bit its own, on any subset of the geometries (rules transform only what they need).
 
 
 @lru_cache(maxsize=64)
