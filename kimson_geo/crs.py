@@ -6,6 +6,7 @@ Every length, area, width and distance is computed in :data:`~kimson_geo.registr
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -146,8 +147,6 @@ def metres_per_degree(src: Any, bounds: tuple[float, float, float, float]
     areas of use, and two operations differ by decimetres, so the bound is given only when
     every box contains ``bounds`` or misses it, with margin, and one contains it.
     """
-    import math
-
     from pyproj import CRS
 
     areas = _operation_areas(CRS.from_user_input(src))

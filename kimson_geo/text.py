@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 import numpy as np
@@ -107,8 +108,6 @@ def as_text(value: object) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, (dict, list, tuple, np.ndarray)):
-        import json
-
         return json.dumps(_plain_json(value), ensure_ascii=False, default=str)
     value = plain_value(value)
     return None if value is None else str(value)

@@ -6,6 +6,8 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from ..registry import WGS84
 
 if TYPE_CHECKING:
@@ -18,8 +20,6 @@ def _clean(value: Any) -> Any:
     """Plain JSON value: pandas NA and NaN become null, numpy scalars become Python ones."""
     if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
         value = value.item()
-    import pandas as pd
-
     if value is pd.NA or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return value
