@@ -1,8 +1,6 @@
 """The layer registry: the one place that defines every layer of the Kim Sơn inventory.
 
-Each :class:`LayerSpec` gives the layer's file stem, the geometry types it allows, its
-attributes (:class:`FieldSpec`: type, unit, allowed codes with Vietnamese and English
-labels, plausible range), its display names and its style hints.  Loading, validation,
+Each layer is a :class:`LayerSpec` of :class:`FieldSpec` attributes.  Loading, validation,
 maps, queries and exports all read this module; no other module spells out a layer name,
 a field name or a code list.
 
