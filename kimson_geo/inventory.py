@@ -139,8 +139,7 @@ def load(path: str | os.PathLike[str] | None = None, *, layer: str | None = None
     from .paths import bundled_data_dir
     from .store import parse_ref
 
-    ref = parse_ref(path, rev=rev, as_of=as_of) if path is not None else None
-    if ref is not None:
+    if (ref := parse_ref(path, rev=rev, as_of=as_of)) is not None:  # None for None
         return ref.load(layer=layer)
     if rev is not None or as_of is not None:
         raise DataSourceError(f"{path}: is not a store; a revision or date needs one")
