@@ -226,7 +226,7 @@ _GEOJSON_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint",
 
 
 def _geometry_objects(geoms: npt.NDArray[np.object_]) -> list[object]:
-    """Each geometry for orjson: None, rounded nested lists of a type at once, or GEOS's JSON."""
+    """Each geometry for orjson: None, a dict of rounded coordinate lists, or GEOS's JSON."""
     import orjson
     import shapely
 
