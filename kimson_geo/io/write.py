@@ -346,20 +346,28 @@ def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, tar
             warnings.warn(warning.message, warning.category, stacklevel=4)
 
 
+def _head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of ``path`` (none when it is not a file), not the whole file."""
+    if not path.is_file():
+        return b""
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
 def _shapefile_problem(shp: Path, expected: int) -> str | None:
     """Compare the sizes of a Shapefile's .shp, .shx and .dbf with what their headers say."""
     for path in (shp, shp.with_suffix(".shx")):
         size = path.stat().st_size if path.is_file() else 0
         if size < 100:
             return f"{path.suffix} is {size} bytes, shorter than its header"
-        said = int.from_bytes(path.read_bytes()[24:28], "big") * 2  # length in 16-bit words
+        said = int.from_bytes(_head(path, 28)[24:28], "big") * 2  # length in 16-bit words
         if said != size:
             return f"{path.suffix} is {size} bytes, its header says {said}"
     records = (shp.with_suffix(".shx").stat().st_size - 100) // 8
     if records != expected:
         return f".shx holds {records} record(s), not {expected}"
     dbf = shp.with_suffix(".dbf")
-    head = dbf.read_bytes()[:12] if dbf.is_file() else b""
+    head = _head(dbf, 12)
     if len(head) < 12:
         return ".dbf is shorter than its header"
     rows = int.from_bytes(head[4:8], "little")
