@@ -71,7 +71,8 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
     """Every layer structure-checked and read as every command reads it; what cannot be
     read is recorded in ``report``.  GDAL reads in a worker thread (without the GIL) while
     this one runs the structure checks; a layer with structure errors is not used (GDAL
-    would read it only partly or wrongly)."""
+    would read it only partly or wrongly), and text no command can read (a NUL, a lone
+    surrogate, a value over the limit) makes its file unreadable here too."""
     from functools import partial
 
     from ..io.read import TEXT_ENCODING, read_layer
