@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..registry import ID, METRIC_CRS, WGS84
+from ..registry import BOUNDARY_LAYER, ID, METRIC_CRS, WGS84
 from .issue import Findings, Issue, Severity
 
 if TYPE_CHECKING:
@@ -236,12 +236,9 @@ class Context:
     @cached_property
     def boundary_metric(self) -> Any:
         """The ward boundary in EPSG:5899 as one geometry, or None."""
-        from .. import registry
-
-        name = registry.BOUNDARY_LAYER
-        if name not in self.layers or self.layers[name].empty:
+        if BOUNDARY_LAYER not in self.layers or self.layers[BOUNDARY_LAYER].empty:
             return None
-        return self.metric(name).union_all()
+        return self.metric(BOUNDARY_LAYER).union_all()
 
     def feature_ids(self, layer: str, rows: np.ndarray) -> np.ndarray:
         """The ``id`` of features ``rows`` of ``layer`` as text, None where unknown."""
@@ -278,15 +275,12 @@ class Context:
             self.cache[key] = (np.full((count, 2), np.nan), np.zeros(count, dtype=bool))
         xy, done = self.cache[key]
         rows = np.asarray(rows, dtype=np.int64)
-        need = rows[~done[rows]]
-        if len(need):
-            need = np.unique(need)
-            geoms = self.geometries(layer)
-            # a chunk at a time: the points are GEOS objects (some 200 MB a million)
-            for at in range(0, len(need), LOCATION_CHUNK):
-                chunk = need[at:at + LOCATION_CHUNK]
-                xy[chunk] = _points_on(geoms[chunk])
-            done[need] = True
+        need = np.unique(rows[~done[rows]])
+        # a chunk at a time: the points are GEOS objects (some 200 MB a million)
+        for at in range(0, len(need), LOCATION_CHUNK):
+            chunk = need[at:at + LOCATION_CHUNK]
+            xy[chunk] = _points_on(self.geometries(layer)[chunk])
+        done[need] = True
         return xy[rows]
 
     def location(self, layer: str, index: int) -> tuple[float, float] | None:
