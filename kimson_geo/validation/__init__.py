@@ -205,7 +205,6 @@ def validate_and_load(source: str | os.PathLike[str] | Inventory | None = None, 
     root = Path(source) if source is not None else bundled_data_dir()
     found = resolve(root, layer, from_name=False)
     report = ValidationReport(source=str(root))
-    files = {src.layer: src.path for src in found}
     with ExitStack() as frozen:
         with gc_paused():  # the imports, the parse and the frames: no cycles to look for
             frames = _read_sources(list(found), found.known, src_crs, report)
@@ -215,8 +214,8 @@ def validate_and_load(source: str | os.PathLike[str] | Inventory | None = None, 
             return report, None
         from .rules import Context, check
 
-        inv = Inventory(layers=frames, source=root, files=files)
-        check(Context(inv.layers, layer_known=found.known, files=files), report=report)
+        inv = Inventory(layers=frames, source=root, files=found.files)
+        check(Context(inv.layers, layer_known=found.known, files=found.files), report=report)
         if found.kind != "file" and layer is None:
             from .claims import measure_claims
 
