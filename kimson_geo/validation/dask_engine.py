@@ -67,19 +67,7 @@ GATHERED_RULES: tuple[str, ...] = ("unique-id", "road-dangle", "road-undernoded"
 ROWS_PER_PARTITION = 100_000
 #: Seconds any one wait on the cluster may take (``$KIMSON_GEO_DASK_TIMEOUT``).
 TIMEOUT_S = float(os.environ.get("KIMSON_GEO_DASK_TIMEOUT", "900"))
-_INSTALL = "pip install 'kimson-geo[scale]'"
 _GEOJSON = (".geojson", ".json")
-
-
-def _require_dask() -> None:
-    try:
-        import dask  # noqa: F401
-        import dask_geopandas  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError as exc:
-        raise ScaleError(
-            f"validation with dask needs dask.distributed and dask-geopandas "
-            f"({exc.name or 'dask'} is missing): {_INSTALL}") from exc
 
 
 @dataclass
@@ -315,7 +303,14 @@ def validate_dask(source: str | os.PathLike[str] | None = None, *, layer: str | 
     DaskEngineError
         When a worker fails or the cluster does not answer within :data:`TIMEOUT_S`.
     """
-    _require_dask()
+    try:
+        import dask  # noqa: F401
+        import dask_geopandas  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise ScaleError(
+            f"validation with dask needs dask.distributed and dask-geopandas "
+            f"({exc.name or 'dask'} is missing): pip install 'kimson-geo[scale]'") from exc
     from ..io.sources import resolve
     from ..paths import bundled_data_dir
     from .report import ValidationReport
@@ -323,11 +318,10 @@ def validate_dask(source: str | os.PathLike[str] | None = None, *, layer: str | 
     root = Path(source) if source is not None else bundled_data_dir()
     # what is there, each file checked to be regular, before any worker sees one
     sources = resolve(root, layer, prefer=(".parquet",), from_name=False)
-    layer_known = sources.known
     report = ValidationReport(source=str(root))
     with _client(scheduler) as client, tempfile.TemporaryDirectory(
             prefix="kimson-dask-") as tmp:
-        found, frames, readable = _run(client, {s.layer: s for s in sources}, layer_known,
+        found, frames, readable = _run(client, {s.layer: s for s in sources}, sources.known,
                                        src_crs, npartitions, Path(tmp), report)
         if sources.kind != "file" and layer is None:
             report.claims = _claims(frames, readable, src_crs)
@@ -370,7 +364,6 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
     client.run(_prepare_worker)
     found: list[Findings | Issue] = []
     big = {n: s.path for n, s in sources.items() if n in PARTITIONED_LAYERS}
-    small = {n: s.path for n, s in sources.items() if n not in big}
     pending: dict[str, tuple[Any, Any]] = {}
     for name, path in big.items():  # structure checks and conversions on the workers
         if path.suffix.lower() == ".parquet":
@@ -388,11 +381,9 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
             client.submit(_geojson_to_parquet, str(path), str(tmp / f"{name}.parquet"), rows,
                           pure=False))
 
-    frames: dict[str, gpd.GeoDataFrame] = {}
-    for name in small:
-        frame = _read_small(sources[name], layer_known, src_crs, report)
-        if frame is not None:
-            frames[name] = frame
+    small = {n: _read_small(s, layer_known, src_crs, report) for n, s in sources.items()
+             if n not in big}
+    frames = {n: frame for n, frame in small.items() if frame is not None}
     boundary = frames.get(BOUNDARY_LAYER)
     boundary_f = client.scatter(boundary, broadcast=True) if boundary is not None else None
 
@@ -453,7 +444,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
         found.extend(run_findings(ctx, only=GATHERED_RULES))
     client.cancel(held)
     if frames:  # the small layers, whole, with every rule
-        ctx = Context(frames, layer_known=layer_known, files={n: small[n] for n in frames})
+        ctx = Context(frames, layer_known=layer_known, files={n: sources[n].path for n in frames})
         found.extend(run_findings(ctx))
     report.layers = [n for n in sources if n in frames or n in driver_frames]
     return found, frames, readable
