@@ -74,9 +74,8 @@ _GEOJSON = (".geojson", ".json")
 class _PartState:
     """What a worker keeps of one partition: findings, small columns and line parts."""
 
-    rows: int
     found: list[Findings | Issue]
-    columns: Any             # pandas DataFrame: id and the flags the network rules read
+    columns: Any             # pandas DataFrame: id and the flags the network rules read (per row)
     points: np.ndarray       # the point each finding is shown at, per feature (lon, lat)
     part_owner: np.ndarray   # local feature of each line part
     start_xy: np.ndarray     # metric first vertex of each part
@@ -126,8 +125,7 @@ def _check_partition(part: gpd.GeoDataFrame, layer: str, layer_known: bool, sour
     kept = [c for c in (ID, DEAD_END, OUTFALL) if c in frame.columns]
     parts, owner = line_parts(np.asarray(ctx.metric(layer).array, dtype=object))
     start_xy, end_xy = end_points(parts)
-    return _PartState(len(frame), found, frame[kept].copy(), points, owner, start_xy, end_xy,
-                      PartIndex(parts))
+    return _PartState(found, frame[kept].copy(), points, owner, start_xy, end_xy, PartIndex(parts))
 
 
 def _pairs(state: _PartState, xy: np.ndarray, distance: float, skip: np.ndarray,
@@ -420,7 +418,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
             continue
         del parts
         held.extend(states)
-        counts = np.array([s.rows for s in summaries], dtype=np.int64)
+        counts = np.array([len(s.columns) for s in summaries], dtype=np.int64)
         offsets = np.cumsum(counts) - counts
         for s, off in zip(summaries, offsets, strict=True):
             found.extend(_shift(f, int(off)) for f in s.found)
