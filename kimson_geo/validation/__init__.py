@@ -47,17 +47,6 @@ def list_rules() -> list[dict[str, object]]:
 _FAMILY_ORDER = {"structure": 0, "attributes": 1, "geometry": 2, "topology": 3, "ward": 4}
 
 
-def _check_rules(inv: Inventory, *, layer_known: bool, files: dict[str, Path],
-                 report: ValidationReport,
-                 metric: Mapping[str, gpd.GeoSeries] | None = None) -> ValidationReport:
-    from .rules import Context, check
-
-    ctx = Context(inv.layers, layer_known=layer_known, files=files)
-    for name, geometry in (metric or {}).items():
-        ctx.set_metric(name, geometry)
-    return check(ctx, report=report)
-
-
 def validate_inventory(inv: Inventory, *, metric: Mapping[str, gpd.GeoSeries] | None = None
                        ) -> ValidationReport:
     """Validate an inventory already in memory (every rule but the raw-file structure checks).
@@ -66,39 +55,29 @@ def validate_inventory(inv: Inventory, *, metric: Mapping[str, gpd.GeoSeries] | 
     has it (an import of VN-2000 metres): the rules measure on it instead of reprojecting.
     """
     from .claims import measure_claims
+    from .rules import Context, check
 
     report = ValidationReport(claims=measure_claims(inv),
                               source=str(inv.source) if inv.source else None,
                               layers=list(inv.layers))
-    return _check_rules(inv, layer_known=True, files=dict(inv.files), report=report,
-                        metric=metric)
-
-
-def _structure_issues(src: LayerSource, src_crs: object | None) -> list[Issue]:
-    """The raw-file structure checks of a GeoJSON layer file (none for other formats)."""
-    if src.path.suffix.lower() not in _RAW_JSON_SUFFIXES or src.source_layer is not None:
-        return []
-    from .structure import check_file
-
-    # with --src-crs the coordinates are projected on purpose: no WGS 84 range check
-    return check_file(src.path, layer=src.layer, wgs84=src_crs is None)[0]
+    ctx = Context(inv.layers, files=dict(inv.files))
+    for name, geometry in (metric or {}).items():
+        ctx.set_metric(name, geometry)
+    return check(ctx, report=report)
 
 
 def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object | None,
                   report: ValidationReport) -> dict[str, gpd.GeoDataFrame]:
     """Every layer structure-checked and read as every command reads it; what cannot be
-    read is recorded in ``report``.
-
-    GDAL reads the files in a worker thread (without the GIL) while this one runs the
-    structure checks and imports the rules.  A layer with structure errors is not used
-    (GDAL would read it only partly or wrongly), and text no command can read (a NUL, a
-    lone surrogate, a value over the limit) makes its file unreadable here too.
-    """
+    read is recorded in ``report``.  GDAL reads in a worker thread (without the GIL) while
+    this one runs the structure checks; a layer with structure errors is not used (GDAL
+    would read it only partly or wrongly), and text no command can read (a NUL, a lone
+    surrogate, a value over the limit) makes its file unreadable here too."""
     from functools import partial
 
     from ..io.read import TEXT_ENCODING, read_layer
     from .rules import load_rule_modules, warm_up
-    from .structure import PARSE_RULES
+    from .structure import PARSE_RULES, check_file
 
     frames: dict[str, gpd.GeoDataFrame] = {}
     reads = _in_background([
@@ -110,15 +89,17 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
         load_rule_modules()
         checked = []
         for src, read in zip(sources, reads, strict=True):
-            issues = _structure_issues(src, src_crs)
+            issues = []
+            if src.path.suffix.lower() in _RAW_JSON_SUFFIXES and src.source_layer is None:
+                # with --src-crs the coordinates are projected on purpose: no WGS 84 check
+                issues = check_file(src.path, layer=src.layer, wgs84=src_crs is None)[0]
             first = next((i for i in issues if i.severity == "error"), None)
             if first is not None:
                 read.cancel()  # (when GDAL has not started on it yet)
             checked.append((issues, first))
         if not all(read.done() for read in reads):
-            # GDAL is still reading: what the rules may import costs less now than after
-            # when GDAL has a core to itself (on a delivery with no bad code, pandera's
-            # import is CPU spent for nothing)
+            # GDAL is still reading: imports cost less now than once it has a core to itself
+            # (on a delivery with no bad code, pandera's import is CPU spent for nothing)
             warm_up()
         for src, read, (issues, first) in zip(sources, reads, checked, strict=True):
             report.extend(issues)
@@ -146,10 +127,8 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
 
 
 def _in_background(jobs: list[Callable[[], Any]]) -> list[Future[Any]]:
-    """Run ``jobs`` one after the other in a daemon thread; their futures, in order.
-
-    A daemon thread, not an executor's: an interrupted validation (Ctrl-C) exits at once
-    instead of waiting for GDAL to finish reading a large file."""
+    """Run ``jobs`` in turn in a daemon thread (not an executor's: Ctrl-C exits at once
+    instead of waiting for GDAL to finish reading a large file); their futures, in order."""
     futures: list[Future[Any]] = [Future() for _ in jobs]
 
     def work() -> None:
@@ -192,7 +171,7 @@ def validate(source: str | os.PathLike[str] | Inventory | None = None, *,
         When nothing at ``source`` can be read as a layer (see
         :func:`~kimson_geo.io.sources.resolve`).
     """
-    return _validate(source, layer=layer, src_crs=src_crs)[0]
+    return validate_and_load(source, layer=layer, src_crs=src_crs)[0]
 
 
 def validate_and_load(source: str | os.PathLike[str] | Inventory | None = None, *,
@@ -210,11 +189,6 @@ def validate_and_load(source: str | os.PathLike[str] | Inventory | None = None, 
         found as a registry layer (a file with structure errors, or a single file whose
         layer it was not told), where :func:`kimson_geo.load` reads differently.
     """
-    return _validate(source, layer=layer, src_crs=src_crs)
-
-
-def _validate(source: str | os.PathLike[str] | Inventory | None, *, layer: str | None,
-              src_crs: object | None) -> tuple[ValidationReport, Inventory | None]:
     from ..inventory import Inventory
     from ..io.sources import resolve
     from ..paths import bundled_data_dir
@@ -231,7 +205,6 @@ def _validate(source: str | os.PathLike[str] | Inventory | None, *, layer: str |
     root = Path(source) if source is not None else bundled_data_dir()
     found = resolve(root, layer, from_name=False)
     report = ValidationReport(source=str(root))
-    files = {src.layer: src.path for src in found}
     with ExitStack() as frozen:
         with gc_paused():  # the imports, the parse and the frames: no cycles to look for
             frames = _read_sources(list(found), found.known, src_crs, report)
@@ -239,8 +212,10 @@ def _validate(source: str | os.PathLike[str] | Inventory | None, *, layer: str |
         report.layers = list(frames)
         if not frames:
             return report, None
-        inv = Inventory(layers=frames, source=root, files=files)
-        _check_rules(inv, layer_known=found.known, files=files, report=report)
+        from .rules import Context, check
+
+        inv = Inventory(layers=frames, source=root, files=found.files)
+        check(Context(inv.layers, layer_known=found.known, files=found.files), report=report)
         if found.kind != "file" and layer is None:
             from .claims import measure_claims
 

@@ -29,7 +29,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,36 +67,20 @@ GATHERED_RULES: tuple[str, ...] = ("unique-id", "road-dangle", "road-undernoded"
 ROWS_PER_PARTITION = 100_000
 #: Seconds any one wait on the cluster may take (``$KIMSON_GEO_DASK_TIMEOUT``).
 TIMEOUT_S = float(os.environ.get("KIMSON_GEO_DASK_TIMEOUT", "900"))
-_INSTALL = "pip install 'kimson-geo[scale]'"
 _GEOJSON = (".geojson", ".json")
 
-
-def _require_dask() -> None:
-    try:
-        import dask  # noqa: F401
-        import dask_geopandas  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError as exc:
-        raise ScaleError(
-            f"validation with dask needs dask.distributed and dask-geopandas "
-            f"({exc.name or 'dask'} is missing): {_INSTALL}") from exc
-
-
-# ------------------------------------------------------------------------ partitions
 
 @dataclass
 class _PartState:
     """What a worker keeps of one partition: findings, small columns and line parts."""
 
-    rows: int
     found: list[Findings | Issue]
-    columns: Any             # pandas DataFrame: id and the flags the network rules read
+    columns: Any             # pandas DataFrame: id and the flags the network rules read (per row)
     points: np.ndarray       # the point each finding is shown at, per feature (lon, lat)
     part_owner: np.ndarray   # local feature of each line part
     start_xy: np.ndarray     # metric first vertex of each part
     end_xy: np.ndarray       # metric last vertex of each part
-    parts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
-    index: PartIndex | None = None
+    index: Any               # PartIndex of the line parts (None in a summary)
 
 
 def _finish_frame(frame: gpd.GeoDataFrame, layer: str | None, source: str,
@@ -141,21 +125,12 @@ def _check_partition(part: gpd.GeoDataFrame, layer: str, layer_known: bool, sour
     kept = [c for c in (ID, DEAD_END, OUTFALL) if c in frame.columns]
     parts, owner = line_parts(np.asarray(ctx.metric(layer).array, dtype=object))
     start_xy, end_xy = end_points(parts)
-    return _PartState(len(frame), found, frame[kept].copy(), points, owner, start_xy, end_xy,
-                      parts)
-
-
-def _summary(state: _PartState) -> _PartState:
-    """The partition's state without its line parts (what the driver gathers)."""
-    return replace(state, parts=np.zeros(0, dtype=object), index=None)
+    return _PartState(found, frame[kept].copy(), points, owner, start_xy, end_xy, PartIndex(parts))
 
 
 def _pairs(state: _PartState, xy: np.ndarray, distance: float, skip: np.ndarray,
            exact: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:meth:`PartIndex.pairs_within` over this partition's parts (local part numbers,
-    ``skip`` too)."""
-    if state.index is None:
-        state.index = PartIndex(state.parts)
+    """:meth:`PartIndex.pairs_within` over this partition's parts (local part numbers)."""
     return state.index.pairs_within(xy, distance, skip, exact=exact)
 
 
@@ -209,8 +184,6 @@ def _gather(client: Any, futures: list[Any], what: str) -> list[Any]:
         raise DaskEngineError(f"{what}: a dask worker failed: {type(exc).__name__}"
                               f"{': ' + text[0] if text else ''}") from exc
 
-
-# ----------------------------------------------------------------------------- inputs
 
 def _read_small(source: LayerSource, layer_known: bool, src_crs: object | None,
                 report: ValidationReport) -> gpd.GeoDataFrame | None:
@@ -281,10 +254,8 @@ def _client(scheduler: Any) -> Iterator[Any]:
         except OSError as exc:
             raise DaskEngineError(f"{scheduler}: cannot reach the dask scheduler: "
                                   f"{str(exc).splitlines()[0]}") from exc
-        try:
+        with client:
             yield client
-        finally:
-            client.close()
         return
     # worker logs stay quiet: a failure reaches the user as one line (see _gather)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -292,8 +263,6 @@ def _client(scheduler: Any) -> Iterator[Any]:
             Client(cluster) as client:
         yield client
 
-
-# -------------------------------------------------------------------------------- API
 
 def validate_dask(source: str | os.PathLike[str] | None = None, *, layer: str | None = None,
                   src_crs: object | None = None, scheduler: Any = None,
@@ -332,7 +301,14 @@ def validate_dask(source: str | os.PathLike[str] | None = None, *, layer: str | 
     DaskEngineError
         When a worker fails or the cluster does not answer within :data:`TIMEOUT_S`.
     """
-    _require_dask()
+    try:
+        import dask  # noqa: F401
+        import dask_geopandas  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise ScaleError(
+            f"validation with dask needs dask.distributed and dask-geopandas "
+            f"({exc.name or 'dask'} is missing): pip install 'kimson-geo[scale]'") from exc
     from ..io.sources import resolve
     from ..paths import bundled_data_dir
     from .report import ValidationReport
@@ -340,39 +316,32 @@ def validate_dask(source: str | os.PathLike[str] | None = None, *, layer: str | 
     root = Path(source) if source is not None else bundled_data_dir()
     # what is there, each file checked to be regular, before any worker sees one
     sources = resolve(root, layer, prefer=(".parquet",), from_name=False)
-    layer_known = sources.known
     report = ValidationReport(source=str(root))
-    found: list[Findings | Issue] = []
-    claim_sources: dict[str, Any] = {}
     with _client(scheduler) as client, tempfile.TemporaryDirectory(
             prefix="kimson-dask-") as tmp:
-        _run(client, {s.layer: s for s in sources}, layer_known, src_crs, npartitions,
-             Path(tmp), report, found, claim_sources)
+        found, frames, readable = _run(client, {s.layer: s for s in sources}, sources.known,
+                                       src_crs, npartitions, Path(tmp), report)
         if sources.kind != "file" and layer is None:
-            report.claims = _claims(claim_sources, src_crs)
+            report.claims = _claims(frames, readable, src_crs)
     from .rules import RULES
 
     order = {rule_id: k for k, rule_id in enumerate(RULES)}
-    for item in sorted(found, key=lambda i: order.get(i.rule, -1)):  # stable: rule by rule
-        report.add(item)
+    report.extend(sorted(found, key=lambda i: order.get(i.rule, -1)))  # stable: rule by rule
     return report
 
 
-def _claims(sources: dict[str, Any], src_crs: object | None) -> list[Any]:
+def _claims(frames: dict[str, gpd.GeoDataFrame], parquet: dict[str, Path],
+            src_crs: object | None) -> list[Any]:
     """The article's claims, measured on the driver from the columns they read (of a
     partitioned layer: its coded, numeric and flag columns and the geometry)."""
     import geopandas as gpd
+    import pyarrow.parquet as pq
 
     from ..inventory import Inventory
     from .claims import measure_claims
 
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    for name, source in sources.items():
-        if isinstance(source, gpd.GeoDataFrame):
-            layers[name] = source
-            continue
-        import pyarrow.parquet as pq
-
+    layers = dict(frames)
+    for name, source in parquet.items():
         columns = [f.name for f in layer_spec(name).fields
                    if f.name == ID or f.codes or f.type in ("int", "float", "bool")]
         present = set(pq.read_schema(source).names)
@@ -383,16 +352,16 @@ def _claims(sources: dict[str, Any], src_crs: object | None) -> list[Any]:
 
 
 def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_crs: object | None,
-         npartitions: int | None, tmp: Path, report: ValidationReport,
-         found: list[Findings | Issue], claim_sources: dict[str, Any]) -> None:
-    """Every finding into ``found``; ``claim_sources`` gets each layer read."""
+         npartitions: int | None, tmp: Path, report: ValidationReport
+         ) -> tuple[list[Findings | Issue], dict[str, gpd.GeoDataFrame], dict[str, Path]]:
+    """Every finding, the small layers read and the GeoParquet of the line layers."""
     import dask_geopandas
 
     from .rules import Context, run_findings
 
     client.run(_prepare_worker)
+    found: list[Findings | Issue] = []
     big = {n: s.path for n, s in sources.items() if n in PARTITIONED_LAYERS}
-    small = {n: s.path for n, s in sources.items() if n not in big}
     pending: dict[str, tuple[Any, Any]] = {}
     for name, path in big.items():  # structure checks and conversions on the workers
         if path.suffix.lower() == ".parquet":
@@ -410,27 +379,22 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
             client.submit(_geojson_to_parquet, str(path), str(tmp / f"{name}.parquet"), rows,
                           pure=False))
 
-    frames: dict[str, gpd.GeoDataFrame] = {}
-    for name in small:
-        frame = _read_small(sources[name], layer_known, src_crs, report)
-        if frame is not None:
-            frames[name] = frame
+    small = {n: _read_small(s, layer_known, src_crs, report) for n, s in sources.items()
+             if n not in big}
+    frames = {n: frame for n, frame in small.items() if frame is not None}
     boundary = frames.get(BOUNDARY_LAYER)
     boundary_f = client.scatter(boundary, broadcast=True) if boundary is not None else None
 
-    readable: dict[str, Path] = {}
-    for name, path in big.items():
-        if name not in pending:
-            readable[name] = path
-            continue
-        check, convert = pending[name]
-        raw, problem = _gather(client, [check], str(path))[0]
+    readable = dict(big)
+    for name, (check, convert) in pending.items():
+        raw, problem = _gather(client, [check], str(big[name]))[0]
         found.extend(raw)
         if problem:
-            report.unreadable[str(path)] = problem
+            report.unreadable[str(big[name])] = problem
             convert.cancel()
-            continue
-        readable[name] = Path(_gather(client, [convert], str(path))[0])
+            del readable[name]
+        else:
+            readable[name] = Path(_gather(client, [convert], str(big[name]))[0])
 
     driver_frames: dict[str, gpd.GeoDataFrame] = {}
     networks: dict[str, Any] = {}
@@ -444,8 +408,9 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
         states = [client.submit(_check_partition, p, name, layer_known, source, src_crs,
                                 boundary_f, k == 0, pure=False) for k, p in enumerate(parts)]
         try:
-            summaries: list[_PartState] = _gather(
-                client, [client.submit(_summary, s, pure=False) for s in states], source)
+            summaries: list[_PartState] = _gather(  # the states without their line parts
+                client, [client.submit(replace, s, index=None, pure=False) for s in states],
+                source)
         except DaskEngineError:
             raise
         except KimsonGeoError as exc:  # the data cannot be read: as the single machine says
@@ -453,22 +418,21 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
             continue
         del parts
         held.extend(states)
-        counts = np.array([s.rows for s in summaries], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        counts = np.array([len(s.columns) for s in summaries], dtype=np.int64)
+        offsets = np.cumsum(counts) - counts
         for s, off in zip(summaries, offsets, strict=True):
             found.extend(_shift(f, int(off)) for f in s.found)
         driver_frames[name] = _driver_frame(summaries)
         if layer_known:
             owner = np.concatenate([s.part_owner + off
                                     for s, off in zip(summaries, offsets, strict=True)])
-            part_offsets = np.concatenate(
-                [[0], np.cumsum([len(s.part_owner) for s in summaries])[:-1]]).astype(np.int64)
+            sizes = np.array([len(s.part_owner) for s in summaries], dtype=np.int64)
+            part_offsets = np.cumsum(sizes) - sizes
             networks[name] = network_from_ends(
                 owner, np.concatenate([s.start_xy.reshape(-1, 2) for s in summaries]),
                 np.concatenate([s.end_xy.reshape(-1, 2) for s in summaries]),
                 int(counts.sum()), WARD_RULES.snap_tolerance_m,
                 _Partitions(client, states, part_offsets, source))
-        report.layers.append(name)
 
     if driver_frames:  # cross-feature rules of the partitioned layers, over what was gathered
         ctx = Context(driver_frames, layer_known=layer_known,
@@ -478,13 +442,10 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
         found.extend(run_findings(ctx, only=GATHERED_RULES))
     client.cancel(held)
     if frames:  # the small layers, whole, with every rule
-        ctx = Context(frames, layer_known=layer_known, files={n: small[n] for n in frames})
+        ctx = Context(frames, layer_known=layer_known, files={n: sources[n].path for n in frames})
         found.extend(run_findings(ctx))
-        report.layers.extend(frames)
-    order = {n: k for k, n in enumerate(sources)}
-    report.layers.sort(key=lambda n: order.get(n, len(order)))
-    claim_sources.update(frames)
-    claim_sources.update(readable)
+    report.layers = [n for n in sources if n in frames or n in driver_frames]
+    return found, frames, readable
 
 
 def _shift(item: Findings | Issue, offset: int) -> Findings | Issue:
@@ -502,7 +463,7 @@ def _driver_frame(summaries: list[_PartState]) -> gpd.GeoDataFrame:
     import shapely
 
     columns = pd.concat([s.columns for s in summaries], ignore_index=True)
-    xy = np.concatenate([s.points for s in summaries]) if summaries else np.zeros((0, 2))
+    xy = np.concatenate([s.points for s in summaries])
     points = np.full(len(xy), None, dtype=object)
     ok = ~np.isnan(xy).any(axis=1)
     points[ok] = shapely.points(xy[ok])

@@ -1,10 +1,8 @@
-"""The rule registry: every validation rule is a small named function registered here.
+"""The rule registry: every validation rule is a named function decorated with :func:`rule`.
 
-A rule reads a :class:`Context` (the loaded layers, measured in EPSG:5899 on demand) and
-yields :class:`~kimson_geo.validation.issue.Findings` (the rows at fault, as arrays, made
-with :meth:`Context.flag`) or, for a one-off problem, an
-:class:`~kimson_geo.validation.issue.Issue`.  Adding a rule touches one place: decorate a
-function with :func:`rule`.
+A rule reads a :class:`Context` (the layers, in EPSG:5899 on demand) and yields
+:class:`~kimson_geo.validation.issue.Findings` (rows at fault, made with :meth:`Context.flag`)
+or, for a one-off problem, an :class:`~kimson_geo.validation.issue.Issue`.
 
 Examples
 --------
@@ -20,7 +18,7 @@ import contextlib
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from importlib import import_module
 from pathlib import Path
@@ -28,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..registry import ID, METRIC_CRS, WGS84
+from ..registry import BOUNDARY_LAYER, ID, METRIC_CRS, WGS84
 from .issue import Findings, Issue, Severity
 
 if TYPE_CHECKING:
@@ -62,10 +60,8 @@ class Rule:
     family: str
     layers: tuple[str, ...]
     func: RuleFunc | None = None
-    #: kinds of shared results the rule reads, or may build them from (the first item of
-    #: their :attr:`Context.cache` keys, such as :data:`METRIC`; a rule that may be the
-    #: first to ask for a network uses the metric copy it is built from): each is let go
-    #: after the last rule that uses it (a million roads in metres take some 300 MB)
+    #: kinds of :attr:`Context.cache` entries (such as :data:`METRIC`) the rule reads or
+    #: builds from, let go after the last rule using them (1M roads in metres: some 300 MB)
     uses: tuple[str, ...] = ()
 
     def applies_to(self, present: Iterable[str], *, layer_known: bool = True) -> bool:
@@ -86,9 +82,8 @@ def rule(rule_id: str, *, severity: Severity, family: str, layers: tuple[str, ..
          ) -> Callable[[RuleFunc], RuleFunc]:
     """Register the decorated function as rule ``rule_id``.
 
-    The first line of the function's docstring is the description unless one is given.
-    ``uses``: the kinds of :attr:`Context.cache` entries the rule reads (see
-    :attr:`Rule.uses`).
+    ``description`` defaults to the first line of its docstring; ``uses``: see
+    :attr:`Rule.uses`.
     """
 
     def decorate(func: RuleFunc) -> RuleFunc:
@@ -101,18 +96,12 @@ def rule(rule_id: str, *, severity: Severity, family: str, layers: tuple[str, ..
     return decorate
 
 
-def register_static(rule_id: str, severity: Severity, family: str, description: str) -> None:
-    """Register a rule implemented elsewhere (the raw structure checks) for listing."""
-    RULES.setdefault(rule_id, Rule(rule_id, severity, description, family, (ANY_LAYER,)))
+RULES[RULE_SKIPPED] = Rule(RULE_SKIPPED, "warning", "A rule could not run because a field it "
+                          "reads is missing from the layer", "attributes", (ANY_LAYER,))
 
 
-register_static(RULE_SKIPPED, "warning", "attributes",
-                "A rule could not run because a field it reads is missing from the layer")
-
-
-#: what rules import only when they find something (kept off the path of clean data):
-#: :func:`warm_up` imports it ahead when there is time to spare.  pandera imports the
-#: backend of its checks on the first ``validate`` (0.1 s, with hypothesis)
+#: what rules import only when they find something, imported ahead by :func:`warm_up`
+#: (pandera imports its checks' backend on the first ``validate``: 0.1 s, with hypothesis)
 LAZY_IMPORTS = ("pandera.pandas", "pandera.backends.pandas.builtin_checks",
                 "pandera.backends.pandas.builtin_hypotheses")
 
@@ -140,7 +129,7 @@ def load_rule_modules() -> None:
     from .structure import STRUCTURE_RULES  # the raw-file checks, listed for --list-rules
 
     for rule_id, (severity, description) in STRUCTURE_RULES.items():
-        register_static(rule_id, severity, "structure", description)  # type: ignore[arg-type]
+        RULES.setdefault(rule_id, Rule(rule_id, severity, description, "structure", (ANY_LAYER,)))
 
 
 @dataclass
@@ -156,8 +145,7 @@ class Context:
     layer_known: bool = True
     files: dict[str, Path] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
-    #: results several rules share (a schema run, an endpoint graph), computed once; keys
-    #: are tuples whose first item is their kind (see :meth:`release`)
+    #: results rules share (a schema run, an endpoint graph): keys are (kind, ...) tuples
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -165,8 +153,7 @@ class Context:
             self.layers = self.layers.layers  # an Inventory
 
     def release(self, kinds: Iterable[str]) -> None:
-        """Let go of the cached results of ``kinds`` (they are computed again if asked
-        for) and give the freed memory back to the system."""
+        """Let go of the cached results of ``kinds`` and give the memory back."""
         kinds = set(kinds)
         for key in [k for k in self.cache if isinstance(k, tuple) and k and k[0] in kinds]:
             del self.cache[key]
@@ -214,11 +201,8 @@ class Context:
         self.cache[(METRIC, name)] = geometry
 
     def metric_at(self, name: str, indices: np.ndarray) -> np.ndarray:
-        """The geometries of features ``indices`` of the layer in EPSG:5899, an object array.
-
-        The same geometries as ``metric(name)`` (the same transformation), but only those
-        are transformed unless the whole layer already is.
-        """
+        """The geometries of features ``indices`` of the layer in EPSG:5899, an object array:
+        those of :meth:`metric`, but only these are transformed unless the layer already is."""
         from ..crs import to_metric_array
 
         geometry = self.layers[name].geometry
@@ -228,13 +212,9 @@ class Context:
 
     def metres_per_degree(self, name: str) -> tuple[float, float] | None:
         """Lower bounds of the metres in a degree of longitude and of latitude over the
-        layer, for screening in degrees what is measured in metres (cached).
-
-        None when the rules must measure everything in metres: the layer is not in
-        longitude/latitude, has 3-D or non-finite coordinates, or straddles the edge of the
-        area where one datum transformation applies (see
-        :func:`kimson_geo.crs.metres_per_degree`).
-        """
+        layer, for screening in degrees what is measured in metres (cached); None when the
+        layer is not in lon/lat, has 3-D or non-finite coordinates, or straddles the edge of
+        one datum transformation's area (see :func:`kimson_geo.crs.metres_per_degree`)."""
         key = ("metres-per-degree", name)
         if key not in self.cache:
             import shapely
@@ -246,11 +226,9 @@ class Context:
             scale = None
             if geometry.crs is not None and not shapely.has_z(geoms).any():
                 bounds = shapely.bounds(geoms)
-                with np.errstate(invalid="ignore"):
-                    finite = np.isfinite(bounds).all(axis=1)
-                if finite.any():
-                    box = (float(bounds[finite, 0].min()), float(bounds[finite, 1].min()),
-                           float(bounds[finite, 2].max()), float(bounds[finite, 3].max()))
+                bounds = bounds[np.isfinite(bounds).all(axis=1)]
+                if len(bounds):
+                    box = (*bounds[:, :2].min(axis=0).tolist(), *bounds[:, 2:].max(axis=0).tolist())
                     scale = metres_per_degree(geometry.crs, box)
             self.cache[key] = scale
         return self.cache[key]
@@ -258,12 +236,9 @@ class Context:
     @cached_property
     def boundary_metric(self) -> Any:
         """The ward boundary in EPSG:5899 as one geometry, or None."""
-        from .. import registry
-
-        name = registry.BOUNDARY_LAYER
-        if name not in self.layers or self.layers[name].empty:
+        if BOUNDARY_LAYER not in self.layers or self.layers[BOUNDARY_LAYER].empty:
             return None
-        return self.metric(name).union_all()
+        return self.metric(BOUNDARY_LAYER).union_all()
 
     def feature_ids(self, layer: str, rows: np.ndarray) -> np.ndarray:
         """The ``id`` of features ``rows`` of ``layer`` as text, None where unknown."""
@@ -291,26 +266,21 @@ class Context:
         return self.cache[key]
 
     def locations(self, layer: str, rows: np.ndarray) -> np.ndarray:
-        """A point on each feature ``rows`` of ``layer``, ``(n, 2)`` lon/lat rounded to
-        7 decimals (NaN for a missing, empty or broken geometry).
-
-        Computed once per feature and all at once (``shapely.point_on_surface``; a point
-        is itself)."""
+        """A point on each feature ``rows`` of ``layer`` (``shapely.point_on_surface``,
+        computed once per feature), ``(n, 2)`` lon/lat rounded to 7 decimals, NaN for a
+        missing, empty or broken geometry."""
         key = ("locations", layer)
         if key not in self.cache:
             count = len(self.layers[layer])
             self.cache[key] = (np.full((count, 2), np.nan), np.zeros(count, dtype=bool))
         xy, done = self.cache[key]
         rows = np.asarray(rows, dtype=np.int64)
-        need = rows[~done[rows]]
-        if len(need):
-            need = np.unique(need)
-            geoms = self.geometries(layer)
-            # a chunk at a time: the points are GEOS objects (some 200 MB a million)
-            for at in range(0, len(need), LOCATION_CHUNK):
-                chunk = need[at:at + LOCATION_CHUNK]
-                xy[chunk] = _points_on(geoms[chunk])
-            done[need] = True
+        need = np.unique(rows[~done[rows]])
+        # a chunk at a time: the points are GEOS objects (some 200 MB a million)
+        for at in range(0, len(need), LOCATION_CHUNK):
+            chunk = need[at:at + LOCATION_CHUNK]
+            xy[chunk] = _points_on(self.geometries(layer)[chunk])
+        done[need] = True
         return xy[rows]
 
     def location(self, layer: str, index: int) -> tuple[float, float] | None:
@@ -334,9 +304,7 @@ class Context:
             the feature.
         """
         rows = np.asarray(rows)
-        if rows.dtype == bool:
-            rows = rows.nonzero()[0]
-        rows = rows.astype(np.int64, copy=False)
+        rows = (rows.nonzero()[0] if rows.dtype == bool else rows).astype(np.int64, copy=False)
         if not isinstance(message, str):
             message = np.asarray(message, dtype=object)
         if field is not None and not isinstance(field, str):
@@ -356,9 +324,7 @@ class Context:
             gaps = np.isnan(location).any(axis=1)
             if gaps.any():
                 location[gaps] = self.locations(item.layer, item.rows[gaps])
-        return Findings(item.rule, item.severity, item.layer, item.rows, item.message,
-                        field=item.field, location=location, line=item.line,
-                        feature_id=self.feature_ids(item.layer, item.rows))
+        return replace(item, location=location, feature_id=self.feature_ids(item.layer, item.rows))
 
     def issue(self, rule_id: str, message: str, *, layer: str, index: int | None = None,
               field: str | None = None, location: tuple[float, float] | None = None,
@@ -397,10 +363,8 @@ def _points_on(geoms: np.ndarray) -> np.ndarray:
 def trim_heap() -> None:
     """Give the memory freed so far back to the system.
 
-    glibc keeps freed small blocks (GEOS geometries, Python objects) in its heap, and
-    Arrow's allocator what its computations freed, so the process's size stays at its
-    high-water mark: ``malloc_trim`` (where there is glibc) and Arrow's
-    ``release_unused`` return the free pages."""
+    glibc's heap (GEOS geometries, Python objects) and Arrow's pool keep what was freed,
+    at the process's high-water mark: ``malloc_trim`` and ``release_unused`` return it."""
     arrow = sys.modules.get("pyarrow")
     if arrow is not None:
         arrow.default_memory_pool().release_unused()
@@ -430,14 +394,12 @@ def run_findings(ctx: Context, *, only: Iterable[str] | None = None
     todo = [r for r in RULES.values()
             if r.func is not None and (wanted is None or r.id in wanted)
             and r.applies_to(ctx.layers, layer_known=ctx.layer_known)]
-    # what each rule uses is let go after the last rule that uses it (memory)
     last = {kind: k for k, r in enumerate(todo) for kind in r.uses}
     trim_heap()  # what reading the layers freed
     for k, current in enumerate(todo):
         for item in current.func(ctx):  # type: ignore[misc]
             yield ctx.complete(item)
-        # what each rule uses is large (or it would not be shared): give back what the
-        # rule freed, and what no later rule uses
+        # what a rule uses is large: let go of what no later rule uses, and trim the heap
         if current.uses:
             ctx.release([kind for kind, at in last.items() if at == k])
 
