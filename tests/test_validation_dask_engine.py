@@ -181,3 +181,27 @@ def test_data_a_worker_cannot_read_is_reported_as_unreadable(
                      ).to_parquet(path)
     report = validate_dask(path, layer=ROADS_LAYER, scheduler=cluster)
     assert report.nothing_read and "not longitude/latitude" in report.unreadable[str(path)]
+
+
+def test_structure_errors_leave_a_layer_unread_as_the_single_machine_says(
+        inventory: SynthManifest, tmp_path: Path, cluster: str) -> None:
+    import shutil
+
+    folder = tmp_path / "inv"
+    shutil.copytree(inventory.folder("geojson"), folder)
+    # roads (partitioned): "properties" an array, a structure error after a good parse;
+    # a small layer: JSON that does not parse
+    roads = folder / "roads.geojson"
+    text = roads.read_text(encoding="utf-8")
+    text = text.replace('"properties":{', '"properties":[{', 1)
+    roads.write_text(text.replace('},"geometry"', '}],"geometry"', 1), encoding="utf-8")
+    houses = folder / "cultural_houses.geojson"
+    houses.write_bytes(houses.read_bytes()[:-20])
+    single = validate(folder)
+    report = validate_dask(folder, scheduler=cluster)
+    assert {r.split("/")[-1] for r in single.unreadable} == {houses.name}
+    assert report.unreadable == single.unreadable
+    assert sorted(report.layers) == sorted(single.layers)
+    assert ROADS_LAYER not in report.layers
+    assert sorted(map(_key, report.issues)) == sorted(map(_key, single.issues))
+    assert "member-type" in {i.rule for i in report.issues}

@@ -200,10 +200,10 @@ def _read_small(source: LayerSource, layer_known: bool, src_crs: object | None,
         if path.suffix.lower() == ".parquet":
             return _finish_frame(gpd.read_parquet(path), layer, str(path), src_crs)
         if path.suffix.lower() in _GEOJSON:
-            raw, problem = _structure(str(path), name, src_crs is None)
+            raw, first = _structure(str(path), name, src_crs is None)
             report.extend(raw)
-            if problem:
-                report.unreadable[str(path)] = problem
+            if first is not None:
+                _not_read(path, first, report)
                 return None
         return read_layer(path, layer, source_layer=source.source_layer, src_crs=src_crs)
     except (OSError, ValueError, DataSourceError, CRSError) as exc:
@@ -229,14 +229,22 @@ def _geojson_to_parquet(path: str, out: str, rows: int) -> str:
     return out
 
 
-def _structure(path: str, layer: str, wgs84: bool) -> tuple[list[Issue], str | None]:
-    """The raw structure check of a GeoJSON file: its issues, and why it cannot be read
-    (its first error), or None when it can."""
+def _structure(path: str, layer: str, wgs84: bool) -> tuple[list[Issue], Issue | None]:
+    """The raw structure check of a GeoJSON file: its issues and its first error (a file
+    with one is not read)."""
     from .structure import check_file
 
-    issues, parsed = check_file(path, layer=layer, wgs84=wgs84)
-    first = next((i.message for i in issues if i.severity == "error"), None)
-    return issues, None if parsed and first is None else first or "cannot be parsed"
+    issues = check_file(path, layer=layer, wgs84=wgs84)[0]
+    return issues, next((i for i in issues if i.severity == "error"), None)
+
+
+def _not_read(path: Path, first: Issue, report: ValidationReport) -> None:
+    """A file left unread for its structure errors is unreadable, as the single-machine
+    engine says, only when it could not be parsed."""
+    from .structure import PARSE_RULES
+
+    if first.rule in PARSE_RULES:
+        report.unreadable[str(path)] = first.message
 
 
 @contextmanager
@@ -387,10 +395,10 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
 
     readable = dict(big)
     for name, (check, convert) in pending.items():
-        raw, problem = _gather(client, [check], str(big[name]))[0]
+        raw, first = _gather(client, [check], str(big[name]))[0]
         found.extend(raw)
-        if problem:
-            report.unreadable[str(big[name])] = problem
+        if first is not None:
+            _not_read(big[name], first, report)
             convert.cancel()
             del readable[name]
         else:
