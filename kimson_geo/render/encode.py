@@ -62,7 +62,6 @@ def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np
     cannot be projected there is kept as it is.
     """
     import shapely
-    from pyproj import Transformer
 
     from ..crs import transformer
 
@@ -73,16 +72,12 @@ def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np
     todo = np.flatnonzero((types > 0) & (types != 4) & ~shapely.is_empty(geoms))
     if len(todo) == 0:
         return geoms
-    forward, back = transformer(WGS84), transformer(METRIC_CRS, WGS84)
-
-    def project(move: Transformer) -> Any:
-        return lambda xy: np.column_stack(move.transform(xy[:, 0], xy[:, 1]))
-
-    metric = shapely.transform(geoms[todo], project(forward))
+    metric = shapely.transform(geoms[todo], transformer(WGS84).transform, interleaved=False)
     finite = np.isfinite(shapely.bounds(metric)).all(axis=1)
     simplified = shapely.simplify(metric[finite], tolerance_m, preserve_topology=True)
     out = geoms.copy()
-    out[todo[finite]] = shapely.transform(simplified, project(back))
+    out[todo[finite]] = shapely.transform(simplified, transformer(METRIC_CRS, WGS84).transform,
+                                          interleaved=False)
     return out
 
 
@@ -140,8 +135,7 @@ def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
 
 
 def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
-    """``[lookup, values]``: the escaped display text of a column, as a lookup list and
-    one index (every feature) or an index or null per feature, or as ``[0, texts]``."""
+    """``[lookups, index or indexes]`` of a column's escaped display text, or ``[0, texts]``."""
     import pandas as pd
 
     codes, uniques = pd.factorize(_hashable(series), use_na_sentinel=True)
@@ -158,8 +152,7 @@ def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
 
 
 def _hashable(series: pd.Series) -> pd.Series:
-    """``series`` as objects, with arrays and objects (a malformed delivery's text fields)
-    replaced by their JSON text, so they can be grouped, compared and shown."""
+    """``series`` with arrays and objects (a malformed delivery) as their JSON text."""
     return series.astype(object).map(
         lambda v: as_text(v) if isinstance(v, (list, dict, tuple, np.ndarray)) else v)
 
@@ -174,12 +167,6 @@ class EncodedLayer:
     legend: str
     schematic: int = 0
     bounds: tuple[float, float, float, float] | None = None
-
-
-def _present(frame: pd.DataFrame, style: LayerStyle) -> dict[str, set[Any]]:
-    return {spec.name: {v for v in frame[spec.name].dropna().tolist()
-                        if isinstance(v, str | bool | int | float)}
-            for spec in style.driving_fields if spec is not None and spec.name in frame.columns}
 
 
 def _indicator_bins(frame: pd.DataFrame, style: LayerStyle) -> list[float]:
@@ -241,13 +228,7 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     names = ([esc(as_text(v) or "") for v in frame[label_field].astype(object).tolist()]
              if label_field in frame.columns else [""] * n)
 
-    fields, columns = [], []
-    for field_spec in spec.fields:
-        if (not field_spec.show or field_spec.name == label_field
-                or field_spec.name not in frame.columns):
-            continue
-        fields.append([esc(field_spec.label(lang)), unit_text(field_spec.unit, lang)])
-        columns.append(_column(frame[field_spec.name], field_spec, lang))
+    shown = [f for f in spec.fields if f.show and f.name != label_field and f.name in frame.columns]
 
     # styles: one entry per distinct (colour code, weight code, icon code, indicator, point)
     is_point = np.isin(shapely.get_type_id(geoms), (0, 4)) if n else np.array([], bool)
@@ -268,8 +249,8 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
         "n": names,
         "t": types[0] if len(set(types)) == 1 else types,
         "g": coords,
-        "f": fields,
-        "c": columns,
+        "f": [[esc(f.label(lang)), unit_text(f.unit, lang)] for f in shown],
+        "c": [_column(frame[f.name], f, lang) for f in shown],
         "s": styles,
         "si": index[0] if len(table) == 1 else index,
     }
@@ -278,7 +259,10 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
 
     schematic = (int((_hashable(frame[position_field]) == schematic_code).sum())
                  if position_field and schematic_code and position_field in frame.columns else 0)
-    legend = style.legend_html(_present(frame, style), has_points=bool(is_point.any()),
+    present = {f.name: {v for v in frame[f.name].dropna().tolist()
+                        if isinstance(v, str | bool | int | float)}
+               for f in style.driving_fields if f is not None and f.name in frame.columns}
+    legend = style.legend_html(present, has_points=bool(is_point.any()),
                                has_areas=any(t in (_POLYGON, _MULTIPOLYGON) for t in types),
                                bins=bins)
     bounds = tuple(float(v) for v in shapely.total_bounds(geoms)) if n else None
