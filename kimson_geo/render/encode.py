@@ -13,7 +13,9 @@ end the ``<script>`` element it sits in.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -92,46 +94,28 @@ def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
     import shapely
 
     geoms = np.asarray(geoms, dtype=object)
-    n = len(geoms)
-    if n == 0:
+    if len(geoms) == 0:
         return [], []
     codes = [_TYPE_CODES[t] for t in shapely.get_type_id(geoms).tolist()]
-
-    parts, part_owner = shapely.get_parts(geoms, return_index=True)
-    part_is_polygon = shapely.get_type_id(parts) == 3
-    # chains: the rings of polygon parts, and every other part as it is, in part order
-    poly_idx = np.flatnonzero(part_is_polygon)
-    rings, ring_owner = shapely.get_rings(parts[poly_idx], return_index=True)
-    other_idx = np.flatnonzero(~part_is_polygon)
-    chain_part = np.concatenate([poly_idx[ring_owner], other_idx])
-    chain_geoms = np.concatenate([rings, parts[other_idx]])
-    order = np.argsort(chain_part, kind="stable")
-    chain_part, chain_geoms = chain_part[order], chain_geoms[order]
-
-    coords, chain_of_coord = shapely.get_coordinates(chain_geoms, return_index=True)
-    quantized = np.rint(coords * SCALE).astype(np.int64)
-    deltas = np.diff(quantized, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-    counts = np.bincount(chain_of_coord, minlength=len(chain_geoms))
-    ends = np.cumsum(counts)
-    flat = deltas.ravel().tolist()
-
-    chains: list[list[int]] = [flat[2 * (e - c):2 * e]
-                               for c, e in zip(counts.tolist(), ends.tolist(), strict=True)]
-    # group chains into parts, parts into geometries
-    # a polygon is the list of its rings (empty when it has none), any other part its chain
-    part_items: list[Any] = [[] if polygon else None for polygon in part_is_polygon.tolist()]
-    for chain, part in zip(chains, chain_part.tolist(), strict=True):
-        if part_is_polygon[part]:
-            part_items[part].append(chain)
-        else:
-            part_items[part] = chain
-    out: list[Any] = [[] for _ in range(n)]
-    for item, owner in zip(part_items, part_owner.tolist(), strict=True):
-        out[owner].append(item)
-    single = {_POINT, _LINE, _POLYGON}
-    geometries = [items[0] if code in single else items
-                  for items, code in zip(out, codes, strict=True)]
-    return codes, geometries
+    parts = shapely.get_parts(geoms)
+    is_polygon = shapely.get_type_id(parts) == 3
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    # a chain of coordinates per ring of a polygon part and per other part, in part order
+    order = np.argsort(np.concatenate([ring_part, np.flatnonzero(~is_polygon)]), kind="stable")
+    counts = np.concatenate([shapely.get_num_coordinates(rings),
+                             shapely.get_num_coordinates(parts[~is_polygon])])[order].tolist()
+    quantized = np.rint(shapely.get_coordinates(geoms) * SCALE).astype(np.int64)
+    flat = np.diff(quantized, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+    ends = np.cumsum(counts).tolist()
+    chains = iter([flat[2 * (e - c):2 * e] for c, e in zip(counts, ends, strict=True)])
+    # a polygon is the list of its rings, another part its chain; a multi-geometry is the
+    # list of its parts, another geometry its one part
+    rings_of = np.bincount(ring_part, minlength=len(parts)).tolist()
+    items: Iterator[Any] = iter([list(islice(chains, k)) if polygon else next(chains)
+                                 for polygon, k in zip(is_polygon.tolist(), rings_of, strict=True)])
+    n_parts = shapely.get_num_geometries(geoms).tolist()
+    return codes, [next(items) if code in (_POINT, _LINE, _POLYGON) else list(islice(items, k))
+                   for code, k in zip(codes, n_parts, strict=True)]
 
 
 def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:

@@ -228,17 +228,6 @@ def _labelled(props: Mapping[str, Any], lang: str) -> Mapping[str, Any]:
     return {**props, "layer": spec.label(lang), "field": field}
 
 
-def _legend_html(sections: list[tuple[str, str, str]], lang: str) -> str:
-    body = "".join(
-        f'<div class="ks-sec" data-ks-legend="{esc(sid)}"><div class="ks-sec-t">{title}</div>'
-        f"{rows}</div>"
-        for sid, title, rows in sections
-    )
-    columns = ' class="ks-cols"' if len(sections) >= 4 else ""  # two columns from four on
-    return (f"<details open><summary>{ui('legend', lang)}</summary>"
-            f"<div{columns}>{body}</div></details>")
-
-
 def _with_assets(element: Any, key: str) -> Any:
     """``element`` loading its scripts and styles from :data:`ASSET_URLS` ``[key]``."""
     element.default_js = list(ASSET_URLS[key]["js"])
@@ -309,7 +298,7 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         for name in names
     ]
 
-    bounds = [layer.bounds for layer in encoded if layer.bounds is not None]
+    bounds: list[tuple[float, ...]] = [layer.bounds for layer in encoded if layer.bounds]
     overlays = [(layer.name, esc(layer_spec(layer.name).label(lang)), layer.payload,
                  layer.legend) for layer in encoded]  # (id, label, payload, legend)
     if problems is not None:
@@ -340,14 +329,14 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         if other.lower() != primary.lower():
             _tile_layer(other, lang, show=False).add_to(m)
 
-    members: list[DataLayer] = []
+    members: list[Any] = []  # the DataLayers added
     sections: list[tuple[str, str, str]] = []
     for name, label, payload, legend in overlays:  # each a toggleable overlay
         group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True).add_to(m)
         members.append(DataLayer(payload, layer=name, legend_id=f"ks-{name}").add_to(group))
         sections.append((f"ks-{name}", label, legend))
 
-    index = SearchIndex(members[:len(encoded)]).add_to(m) if encoded else None
+    index: Any = SearchIndex(members[:len(encoded)]).add_to(m) if encoded else None
     plugins.Fullscreen(title=ui("fullscreen", lang),
                        title_cancel=ui("exit_fullscreen", lang)).add_to(m)
     _with_assets(plugins.MeasureControl(
@@ -369,7 +358,12 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
     if title:
         Title(esc(title)).add_to(m)
     if sections:
-        Panel(_legend_html(sections, lang), css_class="ks-legend",
+        body = "".join(f'<div class="ks-sec" data-ks-legend="{esc(sid)}">'
+                       f'<div class="ks-sec-t">{label}</div>{rows}</div>'
+                       for sid, label, rows in sections)
+        columns = ' class="ks-cols"' if len(sections) >= 4 else ""  # two columns from four on
+        Panel(f"<details open><summary>{ui('legend', lang)}</summary>"
+              f"<div{columns}>{body}</div></details>", css_class="ks-legend",
               position="bottomright").add_to(m)
     if claims:
         Panel(_claims_html(claims, lang), css_class="ks-claims", position="topleft").add_to(m)
@@ -380,9 +374,12 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
     return m
 
 
-def _unescape_non_ascii(text: str) -> str:
-    """Turn folium's ``\\uXXXX`` escapes of non-ASCII letters (not U+2028/U+2029 nor
-    surrogates) back into UTF-8 text; ``<``, ``>`` and quotes stay escaped."""
+def map_html(m: folium.Map) -> str:
+    """The complete HTML page of a map made by :func:`to_map`.
+
+    folium's ``\\uXXXX`` escapes of non-ASCII letters (not U+2028/U+2029 nor surrogates)
+    are turned back into UTF-8 text; ``<``, ``>`` and quotes stay escaped.
+    """
     def repl(match: re.Match[str]) -> str:
         slashes, code = match.group(1), int(match.group(2), 16)
         if len(slashes) % 2 == 0 or code < 0xA0 or 0xD800 <= code <= 0xDFFF \
@@ -390,12 +387,7 @@ def _unescape_non_ascii(text: str) -> str:
             return match.group(0)
         return slashes[:-1] + chr(code)
 
-    return re.sub(r"(\\+)u([0-9a-fA-F]{4})", repl, text)
-
-
-def map_html(m: folium.Map) -> str:
-    """The complete HTML page of a map made by :func:`to_map`."""
-    return _unescape_non_ascii(m.get_root().render())
+    return re.sub(r"(\\+)u([0-9a-fA-F]{4})", repl, m.get_root().render())
 
 
 def render_map(inv: Any, path: str | os.PathLike[str], **options: Any) -> Path:

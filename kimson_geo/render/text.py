@@ -121,7 +121,7 @@ def unit_text(unit: str | None, lang: str) -> str:
     return esc(_UNIT_TEXT[lang].get(unit, unit)) if unit else ""
 
 
-def _format_number(value: Real, lang: str) -> str:
+def _format_number(value: Any, lang: str) -> str:
     """``value`` with the grouping and decimal marks of ``lang`` (vi: 1.500.000,5)."""
     if isinstance(value, Integral) or float(value).is_integer():
         text = f"{int(value):,}"
