@@ -4,12 +4,6 @@ writes it to an HTML file.
 Every value from the data is HTML-escaped in Python before it reaches the page, and the
 data is embedded as JSON that cannot close its ``<script>`` element, so no attribute value
 can run script in the page (:mod:`kimson_geo.render.encode` also keeps the data small).
-
-Examples
---------
->>> import kimson_geo
->>> from kimson_geo.render import render_map
->>> path = render_map(kimson_geo.load(), "maps/kimson.html")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -264,10 +258,6 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
     changes
         A diff's changes (``InventoryDiff.to_geojson()``): added green, removed red,
         modified amber, with old → new in the popups.
-
-    Returns
-    -------
-    folium.Map
 
     Raises
     ------
