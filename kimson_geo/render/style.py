@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..registry import Code, FieldSpec, LayerSpec
@@ -73,26 +74,16 @@ class LayerStyle:
     hatch_patterns: bool = True
 
     def _field(self, hint: str) -> FieldSpec | None:
+        """The registry field that style hint ``hint`` names, if the layer has it."""
         name = self.spec.style.get(hint)
         if isinstance(name, str) and self.spec.has_field(name):
             return self.spec.field(name)
         return None
 
-    @property
-    def color_field(self) -> FieldSpec | None:
-        return self._field("color_by")
-
-    @property
-    def weight_field(self) -> FieldSpec | None:
-        return self._field("weight_by")
-
-    @property
-    def icon_field(self) -> FieldSpec | None:
-        return self._field("icon_by")
-
-    @property
-    def indicator_field(self) -> FieldSpec | None:
-        return self._field("indicator")
+    color_field = property(partial(_field, hint="color_by"))
+    weight_field = property(partial(_field, hint="weight_by"))
+    icon_field = property(partial(_field, hint="icon_by"))
+    indicator_field = property(partial(_field, hint="indicator"))
 
     @property
     def driving_fields(self) -> tuple[FieldSpec | None, ...]:
