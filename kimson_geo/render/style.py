@@ -216,12 +216,10 @@ class LayerStyle:
             return [(c, esc(field.code_label(c, self.lang))) for c in field.codes
                     if c in found or not found]
         if field.type == "bool":
-            values = [v for v in (True, False) if v in found or not found]
-            return [(v, ui("yes" if v else "no", self.lang)) for v in values]
-        if bins:
-            edges = zip(bins[:-1], bins[1:], strict=True)
-            return [((lo + hi) / 2, esc(f"{lo:g} – {hi:g}")) for lo, hi in edges]
-        return []
+            return [(v, ui("yes" if v else "no", self.lang)) for v in (True, False)
+                    if v in found or not found]
+        return [((lo + hi) / 2, esc(f"{lo:g} – {hi:g}"))
+                for lo, hi in zip(bins[:-1], bins[1:], strict=True)]  # none without bins
 
     def _swatch(self, *, color_code: Any = None, weight_code: Any = None,
                 indicator: Any = None, area: bool = False, bins: Sequence[float] = ()) -> str:
