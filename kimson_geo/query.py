@@ -50,9 +50,8 @@ def _text_column(frame: gpd.GeoDataFrame, name: str) -> pd.Series:
     """Column ``name`` as text (missing values and a missing column as ``""``)."""
     import pandas as pd
 
-    if name not in frame.columns:
-        return pd.Series("", index=frame.index, dtype=object)
-    return frame[name].map(lambda v: "" if v is None or v is pd.NA or v != v else str(v))
+    column = frame[name] if name in frame.columns else pd.Series("", frame.index, dtype=object)
+    return column.map(lambda v: "" if v is None or v is pd.NA or v != v else str(v))
 
 
 def parse_near(text: str) -> tuple[float, float, float]:
