@@ -50,9 +50,8 @@ def _text_column(frame: gpd.GeoDataFrame, name: str) -> pd.Series:
     """Column ``name`` as text (missing values and a missing column as ``""``)."""
     import pandas as pd
 
-    if name not in frame.columns:
-        return pd.Series("", index=frame.index, dtype=object)
-    return frame[name].map(lambda v: "" if v is None or v is pd.NA or v != v else str(v))
+    column = frame[name] if name in frame.columns else pd.Series("", frame.index, dtype=object)
+    return column.map(lambda v: "" if v is None or v is pd.NA or v != v else str(v))
 
 
 def parse_near(text: str) -> tuple[float, float, float]:
@@ -82,12 +81,6 @@ def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
         raise QueryError(f"bbox {bbox}: every value must be a finite number")
     if west > east or south > north:
         raise QueryError(f"bbox {bbox}: min must not exceed max")
-
-
-def _quoted(text: object) -> str:
-    """The user's expression as shown in a message: repr-quoted, cut at 80 characters."""
-    shown = str(text)
-    return repr(shown if len(shown) <= 80 else shown[:79] + "…")
 
 
 def _check_near(near: tuple[float, float, float]) -> None:
@@ -138,8 +131,9 @@ def query(inv: Inventory, layer: str, *, where: str | None = None, within_khu: s
         fields = {f.name: f.type for f in layer_spec(layer).fields}
         try:
             mask &= where_mask(frame, where, absent=fields)
-        except QueryError as exc:
-            raise QueryError(f"--where {_quoted(where)}: {exc}") from None
+        except QueryError as exc:  # the expression repr-quoted, cut at 80 characters
+            shown = where if len(where) <= 80 else where[:79] + "…"
+            raise QueryError(f"--where {shown!r}: {exc}") from None
     if within_khu is not None:
         area = gpd.GeoSeries([find_khu(inv, within_khu)], crs=WGS84).to_crs(METRIC_CRS)
         core = area.buffer(-EDGE_TOLERANCE_M).iloc[0]

@@ -13,7 +13,9 @@ end the ``<script>`` element it sits in.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,7 +64,6 @@ def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np
     cannot be projected there is kept as it is.
     """
     import shapely
-    from pyproj import Transformer
 
     from ..crs import transformer
 
@@ -73,16 +74,12 @@ def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np
     todo = np.flatnonzero((types > 0) & (types != 4) & ~shapely.is_empty(geoms))
     if len(todo) == 0:
         return geoms
-    forward, back = transformer(WGS84), transformer(METRIC_CRS, WGS84)
-
-    def project(move: Transformer) -> Any:
-        return lambda xy: np.column_stack(move.transform(xy[:, 0], xy[:, 1]))
-
-    metric = shapely.transform(geoms[todo], project(forward))
+    metric = shapely.transform(geoms[todo], transformer(WGS84).transform, interleaved=False)
     finite = np.isfinite(shapely.bounds(metric)).all(axis=1)
     simplified = shapely.simplify(metric[finite], tolerance_m, preserve_topology=True)
     out = geoms.copy()
-    out[todo[finite]] = shapely.transform(simplified, project(back))
+    out[todo[finite]] = shapely.transform(simplified, transformer(METRIC_CRS, WGS84).transform,
+                                          interleaved=False)
     return out
 
 
@@ -97,51 +94,32 @@ def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
     import shapely
 
     geoms = np.asarray(geoms, dtype=object)
-    n = len(geoms)
-    if n == 0:
+    if len(geoms) == 0:
         return [], []
     codes = [_TYPE_CODES[t] for t in shapely.get_type_id(geoms).tolist()]
-
-    parts, part_owner = shapely.get_parts(geoms, return_index=True)
-    part_is_polygon = shapely.get_type_id(parts) == 3
-    # chains: the rings of polygon parts, and every other part as it is, in part order
-    poly_idx = np.flatnonzero(part_is_polygon)
-    rings, ring_owner = shapely.get_rings(parts[poly_idx], return_index=True)
-    other_idx = np.flatnonzero(~part_is_polygon)
-    chain_part = np.concatenate([poly_idx[ring_owner], other_idx])
-    chain_geoms = np.concatenate([rings, parts[other_idx]])
-    order = np.argsort(chain_part, kind="stable")
-    chain_part, chain_geoms = chain_part[order], chain_geoms[order]
-
-    coords, chain_of_coord = shapely.get_coordinates(chain_geoms, return_index=True)
-    quantized = np.rint(coords * SCALE).astype(np.int64)
-    deltas = np.diff(quantized, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-    counts = np.bincount(chain_of_coord, minlength=len(chain_geoms))
-    ends = np.cumsum(counts)
-    flat = deltas.ravel().tolist()
-
-    chains: list[list[int]] = [flat[2 * (e - c):2 * e]
-                               for c, e in zip(counts.tolist(), ends.tolist(), strict=True)]
-    # group chains into parts, parts into geometries
-    # a polygon is the list of its rings (empty when it has none), any other part its chain
-    part_items: list[Any] = [[] if polygon else None for polygon in part_is_polygon.tolist()]
-    for chain, part in zip(chains, chain_part.tolist(), strict=True):
-        if part_is_polygon[part]:
-            part_items[part].append(chain)
-        else:
-            part_items[part] = chain
-    out: list[Any] = [[] for _ in range(n)]
-    for item, owner in zip(part_items, part_owner.tolist(), strict=True):
-        out[owner].append(item)
-    single = {_POINT, _LINE, _POLYGON}
-    geometries = [items[0] if code in single else items
-                  for items, code in zip(out, codes, strict=True)]
-    return codes, geometries
+    parts = shapely.get_parts(geoms)
+    is_polygon = shapely.get_type_id(parts) == 3
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    # a chain of coordinates per ring of a polygon part and per other part, in part order
+    order = np.argsort(np.concatenate([ring_part, np.flatnonzero(~is_polygon)]), kind="stable")
+    counts = np.concatenate([shapely.get_num_coordinates(rings),
+                             shapely.get_num_coordinates(parts[~is_polygon])])[order].tolist()
+    quantized = np.rint(shapely.get_coordinates(geoms) * SCALE).astype(np.int64)
+    flat = np.diff(quantized, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+    ends = np.cumsum(counts).tolist()
+    chains = iter([flat[2 * (e - c):2 * e] for c, e in zip(counts, ends, strict=True)])
+    # a polygon is the list of its rings, another part its chain; a multi-geometry is the
+    # list of its parts, another geometry its one part
+    rings_of = np.bincount(ring_part, minlength=len(parts)).tolist()
+    items: Iterator[Any] = iter([list(islice(chains, k)) if polygon else next(chains)
+                                 for polygon, k in zip(is_polygon.tolist(), rings_of, strict=True)])
+    n_parts = shapely.get_num_geometries(geoms).tolist()
+    return codes, [next(items) if code in (_POINT, _LINE, _POLYGON) else list(islice(items, k))
+                   for code, k in zip(codes, n_parts, strict=True)]
 
 
 def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
-    """``[lookup, values]``: the escaped display text of a column, as a lookup list and
-    one index (every feature) or an index or null per feature, or as ``[0, texts]``."""
+    """``[lookups, index or indexes]`` of a column's escaped display text, or ``[0, texts]``."""
     import pandas as pd
 
     codes, uniques = pd.factorize(_hashable(series), use_na_sentinel=True)
@@ -158,8 +136,7 @@ def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
 
 
 def _hashable(series: pd.Series) -> pd.Series:
-    """``series`` as objects, with arrays and objects (a malformed delivery's text fields)
-    replaced by their JSON text, so they can be grouped, compared and shown."""
+    """``series`` with arrays and objects (a malformed delivery) as their JSON text."""
     return series.astype(object).map(
         lambda v: as_text(v) if isinstance(v, (list, dict, tuple, np.ndarray)) else v)
 
@@ -174,12 +151,6 @@ class EncodedLayer:
     legend: str
     schematic: int = 0
     bounds: tuple[float, float, float, float] | None = None
-
-
-def _present(frame: pd.DataFrame, style: LayerStyle) -> dict[str, set[Any]]:
-    return {spec.name: {v for v in frame[spec.name].dropna().tolist()
-                        if isinstance(v, str | bool | int | float)}
-            for spec in style.driving_fields if spec is not None and spec.name in frame.columns}
 
 
 def _indicator_bins(frame: pd.DataFrame, style: LayerStyle) -> list[float]:
@@ -241,13 +212,7 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     names = ([esc(as_text(v) or "") for v in frame[label_field].astype(object).tolist()]
              if label_field in frame.columns else [""] * n)
 
-    fields, columns = [], []
-    for field_spec in spec.fields:
-        if (not field_spec.show or field_spec.name == label_field
-                or field_spec.name not in frame.columns):
-            continue
-        fields.append([esc(field_spec.label(lang)), unit_text(field_spec.unit, lang)])
-        columns.append(_column(frame[field_spec.name], field_spec, lang))
+    shown = [f for f in spec.fields if f.show and f.name != label_field and f.name in frame.columns]
 
     # styles: one entry per distinct (colour code, weight code, icon code, indicator, point)
     is_point = np.isin(shapely.get_type_id(geoms), (0, 4)) if n else np.array([], bool)
@@ -268,8 +233,8 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
         "n": names,
         "t": types[0] if len(set(types)) == 1 else types,
         "g": coords,
-        "f": fields,
-        "c": columns,
+        "f": [[esc(f.label(lang)), unit_text(f.unit, lang)] for f in shown],
+        "c": [_column(frame[f.name], f, lang) for f in shown],
         "s": styles,
         "si": index[0] if len(table) == 1 else index,
     }
@@ -278,7 +243,10 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
 
     schematic = (int((_hashable(frame[position_field]) == schematic_code).sum())
                  if position_field and schematic_code and position_field in frame.columns else 0)
-    legend = style.legend_html(_present(frame, style), has_points=bool(is_point.any()),
+    present = {f.name: {v for v in frame[f.name].dropna().tolist()
+                        if isinstance(v, str | bool | int | float)}
+               for f in style.driving_fields if f is not None and f.name in frame.columns}
+    legend = style.legend_html(present, has_points=bool(is_point.any()),
                                has_areas=any(t in (_POLYGON, _MULTIPOLYGON) for t in types),
                                bins=bins)
     bounds = tuple(float(v) for v in shapely.total_bounds(geoms)) if n else None

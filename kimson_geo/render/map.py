@@ -4,12 +4,6 @@ writes it to an HTML file.
 Every value from the data is HTML-escaped in Python before it reaches the page, and the
 data is embedded as JSON that cannot close its ``<script>`` element, so no attribute value
 can run script in the page (:mod:`kimson_geo.render.encode` also keeps the data small).
-
-Examples
---------
->>> import kimson_geo
->>> from kimson_geo.render import render_map
->>> path = render_map(kimson_geo.load(), "maps/kimson.html")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -28,17 +22,13 @@ from .text import check_lang, esc, format_value, ui
 if TYPE_CHECKING:
     import folium
 
-    from .elements import DataLayer
     from .encode import EncodedLayer
 
 __all__ = ["to_map", "render_map", "check_tiles", "ASSET_URLS", "CANVAS_THRESHOLD"]
 
-#: The legend is set in two columns from this many sections on.
-_LEGEND_COLUMNS_FROM = 4
-
-#: Centre of an empty map (lat, lon): the ward's approximate position (DATA_BRIEF: low
-#: confidence, which is enough to frame nothing).
-_FALLBACK_CENTRE = (21.07, 106.52)
+#: Bounds of an empty map: the ward's approximate position (DATA_BRIEF: low confidence,
+#: which is enough to frame nothing).
+_FALLBACK_BOUNDS = (106.52, 21.07, 106.52, 21.07)
 
 #: Above this many lines and polygons the map draws on a canvas (fast; hatching is then
 #: a plain tint) instead of SVG.
@@ -154,26 +144,21 @@ def _get(item: Any, key: str) -> Any:
 
 
 def _claims_html(claims: Iterable[Any], lang: str) -> str:
-    """The claims panel: the claim's text (its id on hover), measured value, target, pass/fail;
-    ``claims`` as :func:`to_map` takes them (also ``unit``, ``claim_vi``/``claim_en``)."""
+    """The claims panel: text in ``lang`` (id on hover), measured value, target, pass/fail."""
     head = "".join(f"<th>{ui(k, lang)}</th>" for k in ("claim", "value", "target", "result"))
     rows = []
     for claim in claims:
-        label = _get(claim, f"label_{lang}") or _get(claim, f"claim_{lang}") or ""
+        label = _get(claim, f"label_{lang}") or _get(claim, f"claim_{lang}") or _get(claim, "id")
         unit = _get(claim, "unit")
-        value = _display(_get(claim, "value"), lang, unit)
-        target = _display(_get(claim, "target"), lang, unit)
         passed = _get(claim, "passed")
-        if passed is None:
-            result = "–"
-        else:
-            css, mark = ("ks-pass", "✓") if passed else ("ks-fail", "✗")
-            result = f'<span class="{css}">{mark} {ui("pass" if passed else "fail", lang)}</span>'
-        # the claim's own words in the page's language; its id on hover
-        title = f' title="{esc(_get(claim, "id"))}"'
-        rows.append(f"<tr{title}><td>{esc(label or _get(claim, 'id'))}</td>"
-                    f'<td class="ks-num">{value}'
-                    f'</td><td class="ks-num">{target}</td><td>{result}</td></tr>')
+        result = "–"
+        if passed is not None:
+            css, mark, word = ("ks-pass", "✓", "pass") if passed else ("ks-fail", "✗", "fail")
+            result = f'<span class="{css}">{mark} {ui(word, lang)}</span>'
+        rows.append(f'<tr title="{esc(_get(claim, "id"))}"><td>{esc(label)}</td>'
+                    f'<td class="ks-num">{_display(_get(claim, "value"), lang, unit)}</td>'
+                    f'<td class="ks-num">{_display(_get(claim, "target"), lang, unit)}</td>'
+                    f"<td>{result}</td></tr>")
     return (f"<details open><summary>{ui('claims', lang)}</summary>"
             f"<table><tr>{head}</tr>{''.join(rows)}</table></details>")
 
@@ -192,7 +177,6 @@ def _display(value: Any, lang: str, unit: str | None = None) -> str:
 def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, Any], int, str]:
     """The encoded problems overlay, its feature count and its legend section."""
     import numpy as np
-    import pandas as pd
     import shapely.geometry
 
     from .encode import encode_geometries
@@ -200,24 +184,9 @@ def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, An
 
     features = [f for f in problems.get("features", []) if f.get("geometry")]
     geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)
-    props = pd.DataFrame([f.get("properties") or {} for f in features])
+    props = [_labelled(f.get("properties") or {}, lang) for f in features]
     types, coords = encode_geometries(geoms)
-    n = len(features)
-
-    def values(key: str) -> list[Any]:
-        return props[key].astype(object).tolist() if key in props.columns else [None] * n
-
-    def column(key: str) -> list[Any]:
-        if key == "layer":
-            shown = [_layer_label(v, lang) for v in values(key)]
-        elif key == "field":
-            shown = [_field_label(layer, f, lang)
-                     for layer, f in zip(values("layer"), values(key), strict=True)]
-        else:
-            shown = values(key)
-        return [0, [format_value(v, lang) for v in shown]]
-
-    severity_codes = ["warning" if s == "warning" else "error" for s in values("severity")]
+    severity_codes = ["warning" if p.get("severity") == "warning" else "error" for p in props]
     levels = sorted(set(severity_codes), key=("error", "warning").index)
     styles = [{"color": "#7f0000", "weight": 1.5, "radius": 7,
                "fillColor": PROBLEM_COLORS[level], "fillOpacity": 0.9} for level in levels]
@@ -225,12 +194,12 @@ def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, An
     payload = {
         "key": "message",
         "label": ui("problems", lang),
-        "n": [format_value(v, lang) or "" for v in values("message")],
+        "n": [format_value(p.get("message"), lang) or "" for p in props],
         "t": types,
         "g": coords,
         "f": [[ui(k, lang), ""] for k in keys],
-        "c": [[0, [ui(f"severity_{s}", lang) for s in severity_codes]]
-              if k == "severity" else column(k) for k in keys],
+        "c": [[0, [ui(f"severity_{s}", lang) for s in severity_codes]] if k == "severity"
+              else [0, [format_value(p.get(k), lang) for p in props]] for k in keys],
         "s": styles,
         "si": [levels.index(s) for s in severity_codes],
     }
@@ -239,33 +208,18 @@ def _problem_layer(problems: Mapping[str, Any], lang: str) -> tuple[dict[str, An
         f'border:1.5px solid #7f0000"></i><span>{ui(f"severity_{level}", lang)}</span></div>'
         for level in (levels or ["error"])
     )
-    return payload, n, legend
+    return payload, len(features), legend
 
 
-def _layer_label(value: Any, lang: str) -> Any:
-    if isinstance(value, str) and value in registry.LAYERS:
-        return layer_spec(value).label(lang)
-    return value
-
-
-def _field_label(layer: Any, field: Any, lang: str) -> Any:
-    """``label (field)`` of a registry field named in a problem, else the name as given."""
-    if isinstance(layer, str) and isinstance(field, str) and layer in registry.LAYERS:
-        spec = layer_spec(layer)
-        if spec.has_field(field):
-            return f"{spec.field(field).label(lang)} ({field})"
-    return field
-
-
-def _legend_html(sections: list[tuple[str, str, str]], lang: str) -> str:
-    body = "".join(
-        f'<div class="ks-sec" data-ks-legend="{esc(sid)}"><div class="ks-sec-t">{title}</div>'
-        f"{rows}</div>"
-        for sid, title, rows in sections
-    )
-    columns = ' class="ks-cols"' if len(sections) >= _LEGEND_COLUMNS_FROM else ""
-    return (f"<details open><summary>{ui('legend', lang)}</summary>"
-            f"<div{columns}>{body}</div></details>")
+def _labelled(props: Mapping[str, Any], lang: str) -> Mapping[str, Any]:
+    """A problem's properties with a registry layer's label and ``label (field)``."""
+    layer, field = props.get("layer"), props.get("field")
+    if not (isinstance(layer, str) and layer in registry.LAYERS):
+        return props
+    spec = layer_spec(layer)
+    if isinstance(field, str) and spec.has_field(field):
+        field = f"{spec.field(field).label(lang)} ({field})"
+    return {**props, "layer": spec.label(lang), "field": field}
 
 
 def _with_assets(element: Any, key: str) -> Any:
@@ -273,41 +227,6 @@ def _with_assets(element: Any, key: str) -> Any:
     element.default_js = list(ASSET_URLS[key]["js"])
     element.default_css = list(ASSET_URLS[key]["css"])
     return element
-
-
-def _overlay(m: folium.Map, label: str, payload: dict[str, Any], layer: str,
-             legend_id: str) -> Any:
-    """A toggleable overlay of ``m`` drawing ``payload``; the :class:`DataLayer` added."""
-    import folium
-
-    from .elements import DataLayer
-
-    group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True).add_to(m)
-    return DataLayer(payload, layer=layer, legend_id=legend_id).add_to(group)
-
-
-def _add_plugins(m: folium.Map, search_index: Any, lang: str) -> None:
-    from folium import plugins
-
-    from .elements import SearchHook
-
-    plugins.Fullscreen(title=ui("fullscreen", lang),
-                       title_cancel=ui("exit_fullscreen", lang)).add_to(m)
-    _with_assets(plugins.MeasureControl(
-        position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
-        primary_area_unit="sqmeters", secondary_area_unit="hectares",
-    ), "measure").add_to(m)
-    if search_index is not None:  # folium puts the placeholder in a single-quoted JS string
-        placeholder = ui("search", lang).replace("\\", "").replace("'", "&#x27;")
-        plugins.Search(layer=search_index, search_label=registry.NAME, search_zoom=17,
-                       geom_type="Point", position="topleft", collapsed=True,
-                       placeholder=placeholder).add_to(m)
-        SearchHook(search_index).add_to(m)
-    _with_assets(plugins.MousePosition(position="bottomleft", separator=" | ", num_digits=6,
-                                       prefix="WGS 84:", empty_string="WGS 84"),
-                 "mouse_position").add_to(m)
-    plugins.MiniMap(position="bottomleft", toggle_display=True, width=130, height=130,
-                    zoom_level_offset=-5).add_to(m)
 
 
 def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenStreetMap",
@@ -340,10 +259,6 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         A diff's changes (``InventoryDiff.to_geojson()``): added green, removed red,
         modified amber, with old → new in the popups.
 
-    Returns
-    -------
-    folium.Map
-
     Raises
     ------
     LayerError
@@ -353,8 +268,9 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         :func:`check_tiles`).
     """
     import folium
+    from folium import plugins
 
-    from .elements import Panel, Runtime, SearchIndex, Title
+    from .elements import DataLayer, Panel, Runtime, SearchHook, SearchIndex, Title
     from .encode import encode_layer
 
     lang = check_lang(lang)
@@ -372,8 +288,9 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         for name in names
     ]
 
-    bounds = [layer.bounds for layer in encoded if layer.bounds is not None]
-    overlays = []  # (id, label, payload, legend) of the problems and changes overlays
+    bounds: list[tuple[float, ...]] = [layer.bounds for layer in encoded if layer.bounds]
+    overlays = [(layer.name, esc(layer_spec(layer.name).label(lang)), layer.payload,
+                 layer.legend) for layer in encoded]  # (id, label, payload, legend)
     if problems is not None:
         payload, count, legend = _problem_layer(problems, lang)
         overlays.append(("problems", f"{ui('problems', lang)} ({count})", payload, legend))
@@ -384,8 +301,7 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         overlays.append(("changes", f"{esc(payload['label'])} ({count})", payload, legend))
         if box is not None:
             bounds.append(box)
-    lat, lon = _FALLBACK_CENTRE  # nothing to frame: the ward's approximate position
-    boxes = bounds or [(lon, lat, lon, lat)]
+    boxes = bounds or [_FALLBACK_BOUNDS]
     west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
     east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
     m = _with_assets(folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
@@ -403,23 +319,41 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
         if other.lower() != primary.lower():
             _tile_layer(other, lang, show=False).add_to(m)
 
-    members: list[DataLayer] = []
+    members: list[Any] = []  # the DataLayers added
     sections: list[tuple[str, str, str]] = []
-    for layer in encoded:
-        label = esc(layer_spec(layer.name).label(lang))
-        members.append(_overlay(m, label, layer.payload, layer.name, f"ks-{layer.name}"))
-        sections.append((f"ks-{layer.name}", label, layer.legend))
-
-    for name, label, payload, legend in overlays:
-        _overlay(m, label, payload, name, f"ks-{name}")
+    for name, label, payload, legend in overlays:  # each a toggleable overlay
+        group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True).add_to(m)
+        members.append(DataLayer(payload, layer=name, legend_id=f"ks-{name}").add_to(group))
         sections.append((f"ks-{name}", label, legend))
 
-    _add_plugins(m, SearchIndex(members).add_to(m) if members else None, lang)
+    index: Any = SearchIndex(members[:len(encoded)]).add_to(m) if encoded else None
+    plugins.Fullscreen(title=ui("fullscreen", lang),
+                       title_cancel=ui("exit_fullscreen", lang)).add_to(m)
+    _with_assets(plugins.MeasureControl(
+        position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
+        primary_area_unit="sqmeters", secondary_area_unit="hectares",
+    ), "measure").add_to(m)
+    if index is not None:  # folium puts the placeholder in a single-quoted JS string
+        placeholder = ui("search", lang).replace("\\", "").replace("'", "&#x27;")
+        plugins.Search(layer=index, search_label=registry.NAME, search_zoom=17,
+                       geom_type="Point", position="topleft", collapsed=True,
+                       placeholder=placeholder).add_to(m)
+        SearchHook(index).add_to(m)
+    _with_assets(plugins.MousePosition(position="bottomleft", separator=" | ", num_digits=6,
+                                       prefix="WGS 84:", empty_string="WGS 84"),
+                 "mouse_position").add_to(m)
+    plugins.MiniMap(position="bottomleft", toggle_display=True, width=130, height=130,
+                    zoom_level_offset=-5).add_to(m)
 
     if title:
         Title(esc(title)).add_to(m)
     if sections:
-        Panel(_legend_html(sections, lang), css_class="ks-legend",
+        body = "".join(f'<div class="ks-sec" data-ks-legend="{esc(sid)}">'
+                       f'<div class="ks-sec-t">{label}</div>{rows}</div>'
+                       for sid, label, rows in sections)
+        columns = ' class="ks-cols"' if len(sections) >= 4 else ""  # two columns from four on
+        Panel(f"<details open><summary>{ui('legend', lang)}</summary>"
+              f"<div{columns}>{body}</div></details>", css_class="ks-legend",
               position="bottomright").add_to(m)
     if claims:
         Panel(_claims_html(claims, lang), css_class="ks-claims", position="topleft").add_to(m)
@@ -430,9 +364,12 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
     return m
 
 
-def _unescape_non_ascii(text: str) -> str:
-    """Turn folium's ``\\uXXXX`` escapes of non-ASCII letters (not U+2028/U+2029 nor
-    surrogates) back into UTF-8 text; ``<``, ``>`` and quotes stay escaped."""
+def map_html(m: folium.Map) -> str:
+    """The complete HTML page of a map made by :func:`to_map`.
+
+    folium's ``\\uXXXX`` escapes of non-ASCII letters (not U+2028/U+2029 nor surrogates)
+    are turned back into UTF-8 text; ``<``, ``>`` and quotes stay escaped.
+    """
     def repl(match: re.Match[str]) -> str:
         slashes, code = match.group(1), int(match.group(2), 16)
         if len(slashes) % 2 == 0 or code < 0xA0 or 0xD800 <= code <= 0xDFFF \
@@ -440,12 +377,7 @@ def _unescape_non_ascii(text: str) -> str:
             return match.group(0)
         return slashes[:-1] + chr(code)
 
-    return re.sub(r"(\\+)u([0-9a-fA-F]{4})", repl, text)
-
-
-def map_html(m: folium.Map) -> str:
-    """The complete HTML page of a map made by :func:`to_map`."""
-    return _unescape_non_ascii(m.get_root().render())
+    return re.sub(r"(\\+)u([0-9a-fA-F]{4})", repl, m.get_root().render())
 
 
 def render_map(inv: Any, path: str | os.PathLike[str], **options: Any) -> Path:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..registry import Code, FieldSpec, LayerSpec
@@ -73,26 +74,16 @@ class LayerStyle:
     hatch_patterns: bool = True
 
     def _field(self, hint: str) -> FieldSpec | None:
+        """The registry field that style hint ``hint`` names, if the layer has it."""
         name = self.spec.style.get(hint)
         if isinstance(name, str) and self.spec.has_field(name):
             return self.spec.field(name)
         return None
 
-    @property
-    def color_field(self) -> FieldSpec | None:
-        return self._field("color_by")
-
-    @property
-    def weight_field(self) -> FieldSpec | None:
-        return self._field("weight_by")
-
-    @property
-    def icon_field(self) -> FieldSpec | None:
-        return self._field("icon_by")
-
-    @property
-    def indicator_field(self) -> FieldSpec | None:
-        return self._field("indicator")
+    color_field = property(partial(_field, hint="color_by"))
+    weight_field = property(partial(_field, hint="weight_by"))
+    icon_field = property(partial(_field, hint="icon_by"))
+    indicator_field = property(partial(_field, hint="indicator"))
 
     @property
     def driving_fields(self) -> tuple[FieldSpec | None, ...]:
@@ -225,12 +216,10 @@ class LayerStyle:
             return [(c, esc(field.code_label(c, self.lang))) for c in field.codes
                     if c in found or not found]
         if field.type == "bool":
-            values = [v for v in (True, False) if v in found or not found]
-            return [(v, ui("yes" if v else "no", self.lang)) for v in values]
-        if bins:
-            edges = zip(bins[:-1], bins[1:], strict=True)
-            return [((lo + hi) / 2, esc(f"{lo:g} – {hi:g}")) for lo, hi in edges]
-        return []
+            return [(v, ui("yes" if v else "no", self.lang)) for v in (True, False)
+                    if v in found or not found]
+        return [((lo + hi) / 2, esc(f"{lo:g} – {hi:g}"))
+                for lo, hi in zip(bins[:-1], bins[1:], strict=True)]  # none without bins
 
     def _swatch(self, *, color_code: Any = None, weight_code: Any = None,
                 indicator: Any = None, area: bool = False, bins: Sequence[float] = ()) -> str:

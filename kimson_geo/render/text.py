@@ -9,7 +9,6 @@ is safe on a terminal (:func:`plain`).
 from __future__ import annotations
 
 import html
-import math
 import re
 from numbers import Integral, Real
 from typing import Any
@@ -122,17 +121,13 @@ def unit_text(unit: str | None, lang: str) -> str:
     return esc(_UNIT_TEXT[lang].get(unit, unit)) if unit else ""
 
 
-def _format_number(value: Real, lang: str) -> str:
+def _format_number(value: Any, lang: str) -> str:
     """``value`` with the grouping and decimal marks of ``lang`` (vi: 1.500.000,5)."""
-    if isinstance(value, Integral):
+    if isinstance(value, Integral) or float(value).is_integer():
         text = f"{int(value):,}"
-    elif float(value).is_integer():
-        text = f"{int(float(value)):,}"
     else:
         text = f"{float(value):,.6f}".rstrip("0").rstrip(".")
-    if lang == "vi":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
 
 
 def format_value(value: Any, lang: str, *, codes: Any = None) -> str | None:
@@ -150,6 +145,6 @@ def format_value(value: Any, lang: str, *, codes: Any = None) -> str | None:
         return ui("yes" if value else "no", lang)
     if codes is not None:
         return esc(codes.code_label(value, lang))
-    if isinstance(value, Real) and not (isinstance(value, float) and not math.isfinite(value)):
+    if isinstance(value, Real):  # infinities come out as inf, as str() writes them
         return esc(_format_number(value, lang))
     return esc(value)
