@@ -28,29 +28,6 @@ JSON_CHUNK = 10_000
 _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
-class _IssueList(list):  # type: ignore[type-arg]
-    """The list :attr:`ValidationReport.issues` returns; changing it in place (the older
-    ``report.issues.append(...)``) marks the report's table for a rebuild from it."""
-
-    changed = False
-
-
-def _changing(name: str) -> Any:
-    method = getattr(list, name)
-
-    def changing(self: _IssueList, *args: Any, **kwargs: Any) -> Any:
-        self.changed = True
-        return method(self, *args, **kwargs)
-
-    changing.__name__ = name
-    return changing
-
-
-for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
-              "__setitem__", "__delitem__", "__iadd__"):
-    setattr(_IssueList, _name, _changing(_name))
-
-
 class ValidationReport:
     """What validation found.
 
@@ -82,7 +59,8 @@ class ValidationReport:
         self.unreadable: dict[str, str] = dict(unreadable or {})
         self._parts: list[dict[str, np.ndarray] | list[Issue]] = []
         self._table: pd.DataFrame | None = None
-        self._issues: _IssueList | None = None
+        self._issues: list[Issue] | None = None
+        self._issued: list[Issue] = []  # what :attr:`issues` handed out, to see it changed
         if issues is not None:
             self.extend(issues)
 
@@ -109,7 +87,7 @@ class ValidationReport:
 
     def _sync(self) -> None:
         """Take in changes made to the :attr:`issues` list in place."""
-        if self._issues is not None and self._issues.changed:
+        if self._issues is not None and self._issues != self._issued:
             issues = list(self._issues)
             self._parts = [issues] if issues else []
             self._table = self._issues = None
@@ -121,10 +99,11 @@ class ValidationReport:
         if self._table is None:
             import pandas as pd
 
-            parts = [_issue_columns(p) if isinstance(p, list) else p for p in self._parts]
+            parts = [_issue_columns(p) if isinstance(p, list) else p
+                     for p in self._parts] or [_issue_columns([])]
             columns: dict[str, Any] = {}
             for c in COLUMNS:
-                values = _concat([p[c] for p in parts], c)
+                values = np.concatenate([p[c] for p in parts])
                 if c in ("index", "line"):
                     values = pd.arrays.IntegerArray(np.nan_to_num(values).astype(np.int64),
                                                     np.isnan(values))
@@ -142,7 +121,8 @@ class ValidationReport:
         """Every problem as an :class:`Issue` (built from the table on first use)."""
         self._sync()
         if self._issues is None:
-            self._issues = _IssueList(_issues_of(self.table))
+            self._issues = _issues_of(self.table)
+            self._issued = list(self._issues)
         return self._issues
 
     @issues.setter
@@ -338,15 +318,8 @@ def _issue_columns(issues: list[Issue]) -> dict[str, np.ndarray]:
     return columns
 
 
-def _concat(arrays: list[np.ndarray], name: str) -> np.ndarray:
-    if arrays:
-        return np.concatenate(arrays)
-    return np.zeros(0, dtype=float if name in ("index", "line", "lon", "lat") else object)
-
-
 def _row_tuples(table: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
-    """The table's rows as tuples of Python values in :data:`COLUMNS` order (None for
-    missing)."""
+    """The table's rows as tuples of Python values (None for missing)."""
 
     def column(c: str) -> list[Any]:
         if c in ("index", "line"):
@@ -374,8 +347,7 @@ def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _rows(rows: list[dict[str, Any]], sep: bytes) -> bytes:
-    """``rows`` (issues as :meth:`Issue.to_dict` gives them, which hold no object) as JSON
-    objects with ``sep`` between them."""
+    """``rows`` (:func:`_records`) as JSON objects with ``sep`` between them."""
     from ..io import json_lines
 
     try:
@@ -396,8 +368,7 @@ def _default(value: Any) -> Any:
 
 
 def _dumps(value: Any, option: int) -> bytes:
-    """orjson's bytes of ``value``; text that is not valid Unicode (a lone surrogate read
-    from a file) is written with the surrogate escaped as text (``\\ud800``)."""
+    """orjson's bytes of ``value``, a lone surrogate escaped as text (``\\ud800``)."""
     try:
         return orjson.dumps(value, default=_default, option=option)
     except orjson.JSONEncodeError:
