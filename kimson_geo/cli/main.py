@@ -39,11 +39,7 @@ class CommandLoadError(click.ClickException):
 
 def _debug(ctx: click.Context | None) -> bool:
     """Whether ``--debug`` was given (readable before the group's callback has run)."""
-    while ctx is not None:
-        if (ctx.obj and ctx.obj.get("debug")) or ctx.params.get("debug"):
-            return True
-        ctx = ctx.parent
-    return False
+    return ctx is not None and bool(ctx.find_root().params.get("debug"))
 
 
 class KimsonGroup(click.Group):
@@ -187,8 +183,7 @@ def one_line(exc: BaseException | str) -> str:
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kimson-geo")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(debug: bool) -> None:
     """Infrastructure layers of phường Kim Sơn: load, validate, map, query, export.
 
     With no PATH, commands work on the bundled (schematic) Kim Sơn inventory.
@@ -200,8 +195,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
       kimson-geo query roads survey/ --src-crs EPSG:5899
       kimson-geo export roads -o roads.geojson
     """
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -108,6 +108,8 @@ def _shown(text: object) -> str:
 def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-untyped-def]
     """Problems grouped by layer, then by rule with counts, the first ``max_per_rule`` of
     each shown, in colour; then the claims."""
+    import pandas as pd
+
     out = console()
     colours = {"error": "red", "warning": "yellow"}
     table = report.table
@@ -126,8 +128,8 @@ def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-
                       highlight=False)
             for row in group.head(max_per_rule).itertuples(index=False):
                 ident = f" ({row.feature_id})" if row.feature_id else ""
-                where = [None if _missing(row.index) else f"feature {row.index}{ident}",
-                         None if _missing(row.line) else f"line {row.line}",
+                where = [None if pd.isna(row.index) else f"feature {row.index}{ident}",
+                         None if pd.isna(row.line) else f"line {row.line}",
                          f"field {row.field}" if row.field else None]
                 prefix = _shown(", ".join(w for w in where if w))
                 out.print(f"    {prefix + ': ' if prefix else ''}{_shown(row.message)}",
@@ -142,12 +144,6 @@ def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-
     out.print(f"{status}: {s['errors']} error(s), {s['warnings']} warning(s) in "
               f"{len(report.layers)} layer(s); claims {s['claims_passed']} passed, "
               f"{s['claims_failed']} failed, {s['claims_context']} context", highlight=False)
-
-
-def _missing(value: object) -> bool:
-    import pandas as pd
-
-    return value is None or bool(pd.isna(value))
 
 
 def print_claims(claims) -> None:  # type: ignore[no-untyped-def]
