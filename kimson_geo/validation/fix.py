@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shapely
+
 from ..errors import ExportError
 
 if TYPE_CHECKING:
@@ -24,8 +26,6 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
     regular file) already at one of the output names is refused.  The files are written as
     one set: all of them, or (on any error) none.
     """
-    import shapely
-
     from ..io.write import write_layers
 
     target = Path(out)
@@ -52,8 +52,6 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
 
 
 def _same_dimension(geom, type_id):  # type: ignore[no-untyped-def]
-    import shapely
-
     wanted = {0: 0, 4: 0, 1: 1, 2: 1, 5: 1, 3: 2, 6: 2}.get(int(type_id), 2)
     if geom is None or geom.geom_type != "GeometryCollection":
         return geom
