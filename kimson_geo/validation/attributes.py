@@ -56,8 +56,7 @@ _ALL_FIT = {"str": {"string", "empty"}, "bool": {"boolean", "empty"},
 
 
 class _Types:
-    """The Python type of every value of an object column, factorized: ``codes`` into
-    ``kinds`` (a few types), so that ``isinstance`` tests run once per type, not per value."""
+    """The values' Python types factorized, so that a type test runs once per type."""
 
     def __init__(self, series: pd.Series) -> None:
         values = series.to_numpy(dtype=object)
@@ -94,9 +93,7 @@ def _isinstance(series: pd.Series, types: _Types | None,
 
 def _typed_ok(series: pd.Series, kind: str, get_types: Callable[[], _Types | None]
               ) -> pd.Series:
-    """Boolean mask of the values whose type fits ``kind`` (nulls count as fitting).
-
-    ``get_types``: gives the column's :class:`_Types` (cached) when it is needed."""
+    """Where the values fit type ``kind`` (nulls do); ``get_types`` gives :class:`_Types`."""
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _ALL_FIT[kind]:
         return pd.Series(True, index=series.index)
     types = get_types()
@@ -189,8 +186,7 @@ def _blank(series: pd.Series, types: _Types | None = None) -> pd.Series:
 
 
 def _only_provenance_missing(frame: pd.DataFrame, spec: LayerSpec) -> list[str]:
-    """The provenance fields a layer lacks, when they are the only required ones it lacks
-    (``kimson-geo import`` assigns them); else an empty list."""
+    """The provenance fields a layer lacks when it lacks no other required one, else []."""
     missing = [f.name for f in spec.fields if f.required and f.name not in frame.columns]
     return missing if missing and set(missing) <= set(PROVENANCE_FIELDS) else []
 
@@ -234,15 +230,8 @@ def required_field(ctx: Context) -> Iterator[Findings | Issue]:
                                field=field.name)
 
 
-def _checked(field: FieldSpec) -> bool:
-    """Whether the schema checks the field's values (codes or a range)."""
-    return bool(field.codes) or (field.range is not None and field.type in ("int", "float"))
-
-
 def _failing(series: pd.Series, field: FieldSpec) -> np.ndarray:
-    """Where pandera's code or range check of ``field`` may fail on ``series``: the same
-    test (``isin``, or the two bounds), vectorised, on the values it checks (not null);
-    everywhere when in doubt."""
+    """Where pandera's code or range check may fail: its test, vectorised (all when in doubt)."""
     try:
         checked = series.notna().to_numpy(dtype=bool, copy=True)
         values = series[checked]
@@ -258,9 +247,8 @@ def _failing(series: pd.Series, field: FieldSpec) -> np.ndarray:
 
 
 def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
-    """pandera's failure cases for the code and range checks of layer ``name``, run on
-    the rows and columns that :func:`_failing` screens out (their positions as the index):
-    its checks are per value, so the others would give it nothing to report."""
+    """pandera's code and range failures of layer ``name``, on the cells :func:`_failing`
+    screens out (per-value checks: the others have nothing to report), rows by position."""
     frame = ctx.frame(name)
     spec = layer_spec(name)
     columns: dict[str, pd.Series] = {}
@@ -269,8 +257,8 @@ def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
         if column == frame.geometry.name or column not in spec.field_names:
             continue
         field = spec.field(str(column))
-        if not _checked(field):
-            continue
+        if not field.codes and (field.range is None or field.type not in ("int", "float")):
+            continue  # the schema checks neither codes nor a range
         # values of another type are reported by field-type only (and may not be hashable)
         series = typed_column(ctx, name, str(column))
         failing = _failing(series, field)
