@@ -173,7 +173,7 @@ class ValidationReport:
         for (layer, severity), count in counts.items():
             by_layer.setdefault(str(layer), {"error": 0, "warning": 0})[str(severity)] = \
                 int(count)
-        checked = [c for c in self.claims if c.passed is not None]
+        passed = [c.passed for c in self.claims]
         return {
             "ok": self.ok,
             "errors": self.error_count,
@@ -182,9 +182,9 @@ class ValidationReport:
             "unreadable": dict(self.unreadable),
             "by_layer": by_layer,
             "by_rule": {str(k): int(v) for k, v in sorted(by_rule.items())},
-            "claims_passed": sum(1 for c in checked if c.passed),
-            "claims_failed": sum(1 for c in checked if not c.passed),
-            "claims_context": sum(1 for c in self.claims if c.passed is None),
+            "claims_passed": passed.count(True),
+            "claims_failed": passed.count(False),
+            "claims_context": passed.count(None),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -215,16 +215,15 @@ class ValidationReport:
             self._write(out, indent)
 
     def _write(self, out: IO[bytes], indent: int | None) -> None:
-        option = _OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
-        nl = b"\n  " if indent else b""
-        sep = b": " if indent else b":"
-
-        def member(name: str, value: bytes, last: bool = False) -> None:
-            out.write(nl + _dumps(name, 0) + sep + value + (b"" if last else b","))
-
-        out.write(b"{")
-        member("source", _dumps(self.source, option))
-        out.write(nl + b'"issues"' + sep + b"[")
+        document = _dumps({"source": self.source, "issues": [],
+                           "claims": [c.to_dict() for c in self.claims],
+                           "summary": self.summary()},
+                          _OPTIONS | (orjson.OPT_INDENT_2 if indent else 0))
+        # the issues are written into that empty list (a quote in a string is escaped: the
+        # first '"issues": []' is the key)
+        empty = b'"issues": []' if indent else b'"issues":[]'
+        head, tail = document.split(empty, 1)
+        out.write(head + empty[:-1])
         first = True
         from ..io import gc_paused
 
@@ -237,14 +236,7 @@ class ValidationReport:
                 out.write((b"\n    " if indent else b"") if first else row_sep)
                 out.write(_rows(chunk, row_sep))  # (not joined first: a copy of megabytes)
                 first = False
-        out.write((nl + b"],") if not first else b"],")
-        claims = _dumps([c.to_dict() for c in self.claims], option)
-        summary = _dumps(self.summary(), option)
-        if indent:
-            claims, summary = claims.replace(b"\n", b"\n  "), summary.replace(b"\n", b"\n  ")
-        member("claims", claims)
-        member("summary", summary, last=True)
-        out.write(b"\n}" if indent else b"}")
+        out.write((b"\n  ]" if indent and not first else b"]") + tail)
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON: ``source``, ``issues``, ``claims`` and ``summary``.
