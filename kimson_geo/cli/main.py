@@ -16,6 +16,7 @@ import click
 
 from .. import __version__
 from ..errors import KimsonGeoError
+from .output import warn
 
 _COMMANDS = {
     "info": ("kimson_geo.cli.info", "info"),
@@ -51,7 +52,7 @@ class KimsonGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in _COMMANDS:  # one added with click's add_command
             return super().get_command(ctx, cmd_name)
-        from importlib import import_module
+        from importlib import import_module  # (looked up at each call: tests replace it)
 
         module, attr = _COMMANDS[cmd_name]
         try:
@@ -147,8 +148,6 @@ def library_warnings_as_lines() -> None:
 
     def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
              file: Any = None, line: str | None = None) -> None:
-        from .output import warn
-
         text = one_line(message if isinstance(message, BaseException) else str(message))
         if text not in seen:
             seen.add(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from typing import Any
@@ -28,8 +29,6 @@ class InventoryPath(click.Path):
 def rev_opts(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--rev N`` and ``--as-of DATE`` for a command whose PATH (or ``--data``) may be a
     store: they turn PATH into ``STORE@N`` / ``STORE@DATE``, the one syntax everywhere."""
-    import functools
-
     @functools.wraps(func)
     def wrapper(*args: Any, rev: int | None, as_of: str | None, **kwargs: Any) -> Any:
         key = next((k for k in ("path", "source", "data_path") if kwargs.get(k)), "path")

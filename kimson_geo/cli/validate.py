@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+import kimson_geo
+
 from .options import layer_opt, path_arg, rev_opts, src_crs_opt
-from .output import console, working
+from .output import console, print_json, working
 
 
 @click.command()
@@ -57,8 +61,6 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
         else:
             report = run_validate(path, layer=layer, src_crs=src_crs)
     if fmt == "json":
-        import sys
-
         sys.stdout.flush()
         stdout = sys.stdout.buffer  # orjson writes bytes, a chunk of issues at a time
         report.write_json(stdout)
@@ -67,8 +69,6 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
     else:
         print_report(report, max_per_rule=max_per_rule)
     if fix_out is not None and report.layers:
-        import kimson_geo
-
         from ..validation.fix import write_fixed
 
         inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
@@ -83,8 +83,6 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
 
 def print_rules(rules: list[dict], fmt: str) -> None:  # type: ignore[type-arg]
     if fmt == "json":
-        from .output import print_json
-
         print_json(rules)
         return
     from rich.table import Table
@@ -204,8 +202,6 @@ def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str,
 
         ctx.exit(write_document(path, src_crs=src_crs, fmt=fmt, output=output, lang=lang,
                                 title=title, trend=trend))
-    import kimson_geo
-
     if trend:
         from .store import show_trend
 
@@ -215,8 +211,6 @@ def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str,
 
     claims = measure_claims(kimson_geo.load(path, src_crs=src_crs))
     if fmt == "json":
-        from .output import print_json
-
         print_json([c.to_dict() for c in claims])
     else:
         print_claims(claims)
