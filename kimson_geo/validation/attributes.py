@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import cache, partial
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,15 +59,12 @@ class _Types:
     """The values' Python types factorized, so that a type test runs once per type."""
 
     def __init__(self, series: pd.Series) -> None:
-        values = series.to_numpy(dtype=object)
-        self.codes, kinds = pd.factorize(_TYPE_OF(values)) if len(values) else (
-            np.zeros(0, dtype=np.intp), [])
+        self.codes, kinds = pd.factorize(_TYPE_OF(series.to_numpy(dtype=object)))
         self.kinds: list[type] = list(kinds)
 
     def mask(self, test: Callable[[type], bool]) -> np.ndarray:
         """Per value: ``test(type(value))`` (``isinstance`` through ``issubclass``)."""
-        table = np.asarray([bool(test(kind)) for kind in self.kinds], dtype=bool)
-        return table[self.codes] if len(table) else np.zeros(len(self.codes), dtype=bool)
+        return np.asarray([bool(test(kind)) for kind in self.kinds], dtype=bool)[self.codes]
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
@@ -91,12 +88,11 @@ def _isinstance(series: pd.Series, types: _Types | None,
     return pd.Series(types.mask(test), index=series.index)
 
 
-def _typed_ok(series: pd.Series, kind: str, get_types: Callable[[], _Types | None]
-              ) -> pd.Series:
-    """Where the values fit type ``kind`` (nulls do); ``get_types`` gives :class:`_Types`."""
+def _typed_ok(ctx: Context, layer: str, series: pd.Series, kind: str) -> pd.Series:
+    """Where the values fit type ``kind`` (nulls do)."""
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _ALL_FIT[kind]:
         return pd.Series(True, index=series.index)
-    types = get_types()
+    types = _types(ctx, layer, series)
     if kind in ("str", "bool"):
         if (isinstance(series.dtype, pd.StringDtype) if kind == "str"
                 else pd.api.types.is_bool_dtype(series)):
@@ -118,7 +114,7 @@ def type_errors(ctx: Context, layer: str, field_name: str) -> np.ndarray:
     if key not in ctx.cache:
         series = ctx.frame(layer)[field_name]
         kind = layer_spec(layer).field(field_name).type
-        ok = _typed_ok(series, kind, partial(_types, ctx, layer, series))
+        ok = _typed_ok(ctx, layer, series, kind)
         ctx.cache[key] = ~np.asarray(ok.fillna(True), dtype=bool)
     return ctx.cache[key]
 
