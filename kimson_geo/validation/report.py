@@ -88,8 +88,7 @@ class ValidationReport:
     def _sync(self) -> None:
         """Take in changes made to the :attr:`issues` list in place."""
         if self._issues is not None and self._issues != self._issued:
-            issues = list(self._issues)
-            self._parts = [issues] if issues else []
+            self._parts = [list(self._issues)]
             self._table = self._issues = None
 
     @property
@@ -266,13 +265,10 @@ class ValidationReport:
 
     def to_geojson(self) -> dict[str, Any]:
         """The located problems as a GeoJSON FeatureCollection of points (for QGIS or the map)."""
-        features = []
-        for chunk in self._records():
-            for properties in chunk:
-                location = properties.pop("location")
-                if location is not None:
-                    features.append({"type": "Feature", "properties": properties,
-                                     "geometry": {"type": "Point", "coordinates": location}})
+        features = [{"type": "Feature", "properties": properties,
+                     "geometry": {"type": "Point", "coordinates": location}}
+                    for chunk in self._records() for properties in chunk
+                    if (location := properties.pop("location")) is not None]
         return {"type": "FeatureCollection", "features": features}
 
 
@@ -305,8 +301,7 @@ def _issue_columns(issues: list[Issue]) -> dict[str, np.ndarray]:
     columns = {c: np.asarray([getattr(i, "feature" if c == "index" else c) for i in issues],
                              dtype=float if c in ("index", "line") else object).reshape(len(issues))
                for c in COLUMNS if c not in ("lon", "lat")}
-    columns["lon"] = np.asarray([xy[0] for xy in location], dtype=float)
-    columns["lat"] = np.asarray([xy[1] for xy in location], dtype=float)
+    columns["lon"], columns["lat"] = np.asarray(location, dtype=float).reshape(-1, 2).T
     return columns
 
 
