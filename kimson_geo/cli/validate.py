@@ -110,10 +110,7 @@ def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-
 
     out = console()
     colours = {"error": "red", "warning": "yellow"}
-    table = report.table
-    layer = table["layer"].fillna("-")
-    for name in sorted(layer.unique()):
-        rows = table[(layer == name).to_numpy()]
+    for name, rows in report.table.groupby(report.table["layer"].fillna("-")):
         counts = rows["severity"].value_counts()
         tally = ", ".join(f"[{colours[sev]}]{int(counts[sev]):,} {sev}(s)[/{colours[sev]}]"
                           for sev in ("error", "warning") if sev in counts)
