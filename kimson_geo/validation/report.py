@@ -100,9 +100,10 @@ class ValidationReport:
 
             parts = [_issue_columns(p) if isinstance(p, list) else p
                      for p in self._parts] or [_issue_columns([])]
+            merged = {c: np.concatenate([p[c] for p in parts]) for c in COLUMNS}
+            self._parts = [merged]  # (what is added next goes after these rows)
             columns: dict[str, Any] = {}
-            for c in COLUMNS:
-                values = np.concatenate([p[c] for p in parts])
+            for c, values in merged.items():
                 if c in ("index", "line"):
                     values = pd.arrays.IntegerArray(np.nan_to_num(values).astype(np.int64),
                                                     np.isnan(values))
@@ -110,9 +111,6 @@ class ValidationReport:
                 # already and JSON takes them back as such (through Arrow costs seconds)
                 columns[c] = pd.Series(values, dtype=values.dtype, copy=False)
             self._table = pd.DataFrame(columns, columns=list(COLUMNS), copy=False)
-            self._parts = [{c: self._table[c].to_numpy() if c not in ("index", "line")
-                            else self._table[c].to_numpy(dtype=float, na_value=np.nan)
-                            for c in COLUMNS}] if len(self._table) else []
         return self._table
 
     @property
