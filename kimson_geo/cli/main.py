@@ -199,13 +199,11 @@ def main(argv: list[str] | None = None) -> None:
     the interpreter's teardown of pandas, GDAL and the data (0.4 s on a 10,000-road file)
     is time the user waits for nothing.  With ``argv`` (tests) it raises ``SystemExit``.
     """
-    if argv is not None:
-        cli.main(args=argv, prog_name="kimson-geo")
-        return
     try:
-        cli.main(prog_name="kimson-geo")
-        code: object = 0
+        cli.main(args=argv, prog_name="kimson-geo")  # (it always ends in SystemExit)
     except SystemExit as exc:
+        if argv is not None:
+            raise
         code = exc.code
     # flush stdout and stderr and end the process with ``code`` as ``sys.exit`` would
     if code is not None and not isinstance(code, int):
