@@ -49,9 +49,6 @@ def rev_opts(func: Callable[..., Any]) -> Callable[..., Any]:
 class LayerChoice(click.Choice):
     """A registry layer name; a path given in its place gets a hint about the order."""
 
-    def __init__(self) -> None:
-        super().__init__(LAYER_NAMES)
-
     def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
         try:
             return super().convert(value, param, ctx)
@@ -66,7 +63,7 @@ class LayerChoice(click.Choice):
 path_arg = click.argument("path", required=False, type=InventoryPath())
 #: PATH under another parameter name, for commands whose code uses ``path`` for the output
 source_arg = click.argument("source", metavar="[PATH]", required=False, type=InventoryPath())
-layer_arg = click.argument("layer", type=LayerChoice(), metavar="LAYER")
+layer_arg = click.argument("layer", type=LayerChoice(LAYER_NAMES), metavar="LAYER")
 layer_opt = click.option("--layer", type=click.Choice(LAYER_NAMES), default=None,
                          help="Read PATH (a single file) as this registry layer.")
 src_crs_opt = click.option("--src-crs", default=None, metavar="CRS", help="CRS of the source "
