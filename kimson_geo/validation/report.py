@@ -307,9 +307,8 @@ def _row_tuples(table: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
     """The table's rows as tuples of Python values (None for missing)."""
 
     def column(c: str) -> list[Any]:
-        if c in ("index", "line"):
-            return [None if v is None else int(v)
-                    for v in table[c].to_numpy(dtype=object, na_value=None).tolist()]
+        if c in ("index", "line"):  # (Int64 to object gives Python ints)
+            return table[c].to_numpy(dtype=object, na_value=None).tolist()
         return table[c].to_numpy(dtype=float if c in ("lon", "lat") else object).tolist()
 
     return zip(*(column(c) for c in COLUMNS), strict=True)
