@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -277,35 +277,6 @@ def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
     return empty
 
 
-@rule("unknown-code", severity="error", family=FAMILY,
-      description="Coded attributes hold one of the registry's codes")
-def unknown_code(ctx: Context) -> Iterator[Findings]:
-    yield from _from_schema(ctx, "isin(", "unknown-code")
-
-
-@rule("value-range", severity="error", family=FAMILY,
-      description="Numbers lie in the registry's plausible range (width_m 0.5–60 m...)")
-def value_range(ctx: Context) -> Iterator[Findings]:
-    yield from _from_schema(ctx, "in_range(", "value-range")
-
-
-@rule("unique-id", severity="error", family=FAMILY,
-      description="Every feature's id is unique in its layer")
-def unique_id(ctx: Context) -> Iterator[Findings | Issue]:
-    for name, _spec in _registry_layers(ctx):
-        if ctx.missing(name, ID):
-            if len(ctx.frame(name)):
-                yield ctx.skipped("unique-id", name, [ID])
-            continue
-        ids = typed_column(ctx, name, ID)
-        duplicated = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
-        rows = duplicated.nonzero()[0]
-        if len(rows):
-            yield ctx.flag("unique-id", name, rows,
-                           [f"id {v!r} is used by more than one feature"
-                            for v in ids.to_numpy(dtype=object)[rows]], field=ID)
-
-
 def _from_schema(ctx: Context, prefix: str, rule_id: str) -> Iterator[Findings]:
     for name, spec in _registry_layers(ctx):
         key = ("schema-failures", name)  # run once per layer, shared by two rules
@@ -329,6 +300,31 @@ def _from_schema(ctx: Context, prefix: str, rule_id: str) -> Iterator[Findings]:
                             for v in cases]
             yield ctx.flag(rule_id, name, group["index"].to_numpy(dtype=np.int64), messages,
                            field=field.name)
+
+
+for _rule_id, _check, _description in (
+        ("unknown-code", "isin(", "Coded attributes hold one of the registry's codes"),
+        ("value-range", "in_range(",
+         "Numbers lie in the registry's plausible range (width_m 0.5–60 m...)")):
+    rule(_rule_id, severity="error", family=FAMILY, description=_description)(
+        partial(_from_schema, prefix=_check, rule_id=_rule_id))
+
+
+@rule("unique-id", severity="error", family=FAMILY,
+      description="Every feature's id is unique in its layer")
+def unique_id(ctx: Context) -> Iterator[Findings | Issue]:
+    for name, _spec in _registry_layers(ctx):
+        if ctx.missing(name, ID):
+            if len(ctx.frame(name)):
+                yield ctx.skipped("unique-id", name, [ID])
+            continue
+        ids = typed_column(ctx, name, ID)
+        duplicated = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
+        rows = duplicated.nonzero()[0]
+        if len(rows):
+            yield ctx.flag("unique-id", name, rows,
+                           [f"id {v!r} is used by more than one feature"
+                            for v in ids.to_numpy(dtype=object)[rows]], field=ID)
 
 
 @rule("unknown-field", severity="warning", family=FAMILY,
