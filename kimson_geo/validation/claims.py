@@ -85,10 +85,8 @@ def _select(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
 
 
 def _compare(value: Any, spec: dict[str, Any]) -> bool:
-    """``value`` against the claim's target by its operator (None never passes)."""
+    """``value`` against the claim's target by its operator."""
     op, target = spec["op"], spec["target"]
-    if value is None:
-        return False
     if op == ">=":
         return bool(value >= target - 1e-9)
     if op == "==":
