@@ -36,8 +36,7 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
         raise ExportError(f"{target}: is where the input lives; --fix never writes over input")
     fixed_layers = {}
     for name, frame in inv.layers.items():
-        fixed = frame.copy()
-        geoms = fixed.geometry.to_numpy()
+        geoms = frame.geometry.to_numpy()
         invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
         if invalid.any():
             repaired = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
@@ -46,8 +45,8 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
             repaired = [_same_dimension(r, t) for r, t in zip(repaired, families, strict=True)]
             geoms = geoms.copy()
             geoms[invalid] = repaired
-            fixed = fixed.set_geometry(geoms, crs=frame.crs)
-        fixed_layers[name] = fixed
+            frame = frame.set_geometry(geoms, crs=frame.crs)  # (a new frame: inv is untouched)
+        fixed_layers[name] = frame
     return write_layers(fixed_layers, target, fmt="geojson")
 
 
