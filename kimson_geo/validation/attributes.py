@@ -70,41 +70,31 @@ class _Types:
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 
 
-def _types(ctx: Context, layer: str, series: pd.Series) -> _Types | None:
-    """The :class:`_Types` of an object column (computed once per context), else None."""
-    if series.dtype != object:
-        return None
+def _isinstance(ctx: Context, layer: str, series: pd.Series,
+                test: Callable[[type], bool]) -> pd.Series:
+    """Per value: ``test(type(value))``, the column's :class:`_Types` cached per context."""
     key = ("value-types", layer, series.name)
     if key not in ctx.cache:
         ctx.cache[key] = _Types(series)
-    return ctx.cache[key]
-
-
-def _isinstance(series: pd.Series, types: _Types | None,
-                test: Callable[[type], bool]) -> pd.Series:
-    """``series.map(lambda v: test(type(v)))``, once per type for an object column."""
-    if types is None:
-        return series.map(lambda v: test(type(v)))
-    return pd.Series(types.mask(test), index=series.index)
+    return pd.Series(ctx.cache[key].mask(test), index=series.index)
 
 
 def _typed_ok(ctx: Context, layer: str, series: pd.Series, kind: str) -> pd.Series:
     """Where the values fit type ``kind`` (nulls do)."""
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _ALL_FIT[kind]:
         return pd.Series(True, index=series.index)
-    types = _types(ctx, layer, series)
     if kind in ("str", "bool"):
         if (isinstance(series.dtype, pd.StringDtype) if kind == "str"
                 else pd.api.types.is_bool_dtype(series)):
             return pd.Series(True, index=series.index)
         wanted = str if kind == "str" else bool
-        return series.isna() | _isinstance(series, types, lambda t: issubclass(t, wanted))
+        return series.isna() | _isinstance(ctx, layer, series, lambda t: issubclass(t, wanted))
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         if kind == "int":
             return series.isna() | (series.astype("Float64") % 1 == 0).fillna(True)
         return pd.Series(True, index=series.index)
     return series.isna() | _isinstance(
-        series, types, lambda t: issubclass(t, (int, float)) and not issubclass(t, bool))
+        ctx, layer, series, lambda t: issubclass(t, (int, float)) and not issubclass(t, bool))
 
 
 def type_errors(ctx: Context, layer: str, field_name: str) -> np.ndarray:
@@ -166,10 +156,10 @@ def field_type(ctx: Context) -> Iterator[Findings]:
 _FEW_TEXTS = 2_000
 
 
-def _blank(series: pd.Series, types: _Types | None = None) -> pd.Series:
+def _blank(ctx: Context, layer: str, series: pd.Series) -> pd.Series:
     """True where the value is text of whitespace only (vectorised through ``.str``)."""
     if series.dtype == object:
-        text = (types or _Types(series)).mask(lambda t: issubclass(t, str))
+        text = _isinstance(ctx, layer, series, lambda t: issubclass(t, str)).to_numpy()
         if text.sum() < _FEW_TEXTS:  # mostly numbers, flags or nulls: test the few texts
             out = np.zeros(len(series), dtype=bool)
             where = text.nonzero()[0]
@@ -219,7 +209,7 @@ def required_field(ctx: Context) -> Iterator[Findings | Issue]:
             empty = series.isna()
             # blank text counts as empty in a text field; in another it is field-type's
             if field.type == "str" and is_text_dtype(series.dtype):
-                empty |= _blank(series, _types(ctx, name, series))
+                empty |= _blank(ctx, name, series)
             rows = np.asarray(empty, dtype=bool).nonzero()[0]
             if len(rows):
                 yield ctx.flag("required-field", name, rows, "required value is empty",
