@@ -61,8 +61,7 @@ class ValidationReport:
         self._table: pd.DataFrame | None = None
         self._issues: list[Issue] | None = None
         self._issued: list[Issue] = []  # what :attr:`issues` handed out, to see it changed
-        if issues is not None:
-            self.extend(issues)
+        self.extend(issues or ())
 
     def __repr__(self) -> str:
         return (f"ValidationReport(source={self.source!r}, layers={self.layers!r}, "
