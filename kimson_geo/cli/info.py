@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+import kimson_geo
+
 from .options import layer_opt, path_arg, src_crs_opt
 from .output import cell, console, print_json
 
@@ -28,8 +30,6 @@ def info(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> 
       kimson-geo info survey/ --src-crs EPSG:5899
       kimson-geo info roads.gpkg --layer roads --format json
     """
-    import kimson_geo
-
     inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
     rows = describe(inv)
     if fmt == "json":
@@ -76,8 +76,6 @@ def summary(path: str | None, layer: str | None, src_crs: str | None, fmt: str) 
       kimson-geo summary
       kimson-geo summary --format json
     """
-    import kimson_geo
-
     result = kimson_geo.load(path, layer=layer, src_crs=src_crs).summary()
     if fmt == "json":
         print_json(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from typing import Any
@@ -28,8 +29,6 @@ class InventoryPath(click.Path):
 def rev_opts(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--rev N`` and ``--as-of DATE`` for a command whose PATH (or ``--data``) may be a
     store: they turn PATH into ``STORE@N`` / ``STORE@DATE``, the one syntax everywhere."""
-    import functools
-
     @functools.wraps(func)
     def wrapper(*args: Any, rev: int | None, as_of: str | None, **kwargs: Any) -> Any:
         key = next((k for k in ("path", "source", "data_path") if kwargs.get(k)), "path")
@@ -50,9 +49,6 @@ def rev_opts(func: Callable[..., Any]) -> Callable[..., Any]:
 class LayerChoice(click.Choice):
     """A registry layer name; a path given in its place gets a hint about the order."""
 
-    def __init__(self) -> None:
-        super().__init__(LAYER_NAMES)
-
     def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
         try:
             return super().convert(value, param, ctx)
@@ -67,7 +63,7 @@ class LayerChoice(click.Choice):
 path_arg = click.argument("path", required=False, type=InventoryPath())
 #: PATH under another parameter name, for commands whose code uses ``path`` for the output
 source_arg = click.argument("source", metavar="[PATH]", required=False, type=InventoryPath())
-layer_arg = click.argument("layer", type=LayerChoice(), metavar="LAYER")
+layer_arg = click.argument("layer", type=LayerChoice(LAYER_NAMES), metavar="LAYER")
 layer_opt = click.option("--layer", type=click.Choice(LAYER_NAMES), default=None,
                          help="Read PATH (a single file) as this registry layer.")
 src_crs_opt = click.option("--src-crs", default=None, metavar="CRS", help="CRS of the source "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 from typing import Any
 
 import click
@@ -35,8 +36,6 @@ def warn(message: object) -> None:
 
 def console(stderr: bool = False):  # type: ignore[no-untyped-def]
     """A rich console (imported lazily, so ``--help`` stays fast)."""
-    import sys
-
     from rich.console import Console
 
     class _Console(Console):
@@ -88,8 +87,6 @@ def print_json(data: Any) -> None:
 def working(message: str) -> contextlib.AbstractContextManager[Any]:
     """A rich spinner on stderr while a long step runs, only when stderr is a terminal
     (so pipes, files and JSON output stay clean)."""
-    import sys
-
     if not sys.stderr.isatty():
         return contextlib.nullcontext()
     return console(stderr=True).status(cell(message), spinner="dots")

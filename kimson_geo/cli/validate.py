@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+import kimson_geo
+
 from .options import layer_opt, path_arg, rev_opts, src_crs_opt
-from .output import console, working
+from .output import console, print_json, working
 
 
 @click.command()
@@ -57,8 +61,6 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
         else:
             report = run_validate(path, layer=layer, src_crs=src_crs)
     if fmt == "json":
-        import sys
-
         sys.stdout.flush()
         stdout = sys.stdout.buffer  # orjson writes bytes, a chunk of issues at a time
         report.write_json(stdout)
@@ -67,8 +69,6 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
     else:
         print_report(report, max_per_rule=max_per_rule)
     if fix_out is not None and report.layers:
-        import kimson_geo
-
         from ..validation.fix import write_fixed
 
         inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
@@ -83,8 +83,6 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
 
 def print_rules(rules: list[dict], fmt: str) -> None:  # type: ignore[type-arg]
     if fmt == "json":
-        from .output import print_json
-
         print_json(rules)
         return
     from rich.table import Table
@@ -108,12 +106,11 @@ def _shown(text: object) -> str:
 def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-untyped-def]
     """Problems grouped by layer, then by rule with counts, the first ``max_per_rule`` of
     each shown, in colour; then the claims."""
+    import pandas as pd
+
     out = console()
     colours = {"error": "red", "warning": "yellow"}
-    table = report.table
-    layer = table["layer"].fillna("-")
-    for name in sorted(layer.unique()):
-        rows = table[(layer == name).to_numpy()]
+    for name, rows in report.table.groupby(report.table["layer"].fillna("-")):
         counts = rows["severity"].value_counts()
         tally = ", ".join(f"[{colours[sev]}]{int(counts[sev]):,} {sev}(s)[/{colours[sev]}]"
                           for sev in ("error", "warning") if sev in counts)
@@ -126,8 +123,8 @@ def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-
                       highlight=False)
             for row in group.head(max_per_rule).itertuples(index=False):
                 ident = f" ({row.feature_id})" if row.feature_id else ""
-                where = [None if _missing(row.index) else f"feature {row.index}{ident}",
-                         None if _missing(row.line) else f"line {row.line}",
+                where = [None if pd.isna(row.index) else f"feature {row.index}{ident}",
+                         None if pd.isna(row.line) else f"line {row.line}",
                          f"field {row.field}" if row.field else None]
                 prefix = _shown(", ".join(w for w in where if w))
                 out.print(f"    {prefix + ': ' if prefix else ''}{_shown(row.message)}",
@@ -142,12 +139,6 @@ def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-
     out.print(f"{status}: {s['errors']} error(s), {s['warnings']} warning(s) in "
               f"{len(report.layers)} layer(s); claims {s['claims_passed']} passed, "
               f"{s['claims_failed']} failed, {s['claims_context']} context", highlight=False)
-
-
-def _missing(value: object) -> bool:
-    import pandas as pd
-
-    return value is None or bool(pd.isna(value))
 
 
 def print_claims(claims) -> None:  # type: ignore[no-untyped-def]
@@ -208,8 +199,6 @@ def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str,
 
         ctx.exit(write_document(path, src_crs=src_crs, fmt=fmt, output=output, lang=lang,
                                 title=title, trend=trend))
-    import kimson_geo
-
     if trend:
         from .store import show_trend
 
@@ -219,8 +208,6 @@ def report(ctx: click.Context, path: str | None, src_crs: str | None, fmt: str,
 
     claims = measure_claims(kimson_geo.load(path, src_crs=src_crs))
     if fmt == "json":
-        from .output import print_json
-
         print_json([c.to_dict() for c in claims])
     else:
         print_claims(claims)

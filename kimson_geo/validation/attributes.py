@@ -56,62 +56,45 @@ _ALL_FIT = {"str": {"string", "empty"}, "bool": {"boolean", "empty"},
 
 
 class _Types:
-    """The Python type of every value of an object column, factorized: ``codes`` into
-    ``kinds`` (a few types), so that ``isinstance`` tests run once per type, not per value."""
+    """The values' Python types factorized, so that a type test runs once per type."""
 
     def __init__(self, series: pd.Series) -> None:
-        values = series.to_numpy(dtype=object)
-        self.codes, kinds = pd.factorize(_TYPE_OF(values)) if len(values) else (
-            np.zeros(0, dtype=np.intp), [])
+        self.codes, kinds = pd.factorize(_TYPE_OF(series.to_numpy(dtype=object)))
         self.kinds: list[type] = list(kinds)
 
     def mask(self, test: Callable[[type], bool]) -> np.ndarray:
         """Per value: ``test(type(value))`` (``isinstance`` through ``issubclass``)."""
-        table = np.asarray([bool(test(kind)) for kind in self.kinds], dtype=bool)
-        return table[self.codes] if len(table) else np.zeros(len(self.codes), dtype=bool)
+        return np.asarray([bool(test(kind)) for kind in self.kinds], dtype=bool)[self.codes]
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 
 
-def _types(ctx: Context, layer: str, series: pd.Series) -> _Types | None:
-    """The :class:`_Types` of an object column (computed once per context), else None."""
-    if series.dtype != object:
-        return None
+def _isinstance(ctx: Context, layer: str, series: pd.Series,
+                test: Callable[[type], bool]) -> pd.Series:
+    """Per value: ``test(type(value))``, the column's :class:`_Types` cached per context."""
     key = ("value-types", layer, series.name)
     if key not in ctx.cache:
         ctx.cache[key] = _Types(series)
-    return ctx.cache[key]
+    return pd.Series(ctx.cache[key].mask(test), index=series.index)
 
 
-def _isinstance(series: pd.Series, types: _Types | None,
-                test: Callable[[type], bool]) -> pd.Series:
-    """``series.map(lambda v: test(type(v)))``, once per type for an object column."""
-    if types is None:
-        return series.map(lambda v: test(type(v)))
-    return pd.Series(types.mask(test), index=series.index)
-
-
-def _typed_ok(series: pd.Series, kind: str, get_types: Callable[[], _Types | None]
-              ) -> pd.Series:
-    """Boolean mask of the values whose type fits ``kind`` (nulls count as fitting).
-
-    ``get_types``: gives the column's :class:`_Types` (cached) when it is needed."""
+def _typed_ok(ctx: Context, layer: str, series: pd.Series, kind: str) -> pd.Series:
+    """Where the values fit type ``kind`` (nulls do)."""
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _ALL_FIT[kind]:
         return pd.Series(True, index=series.index)
-    types = get_types()
     if kind in ("str", "bool"):
         if (isinstance(series.dtype, pd.StringDtype) if kind == "str"
                 else pd.api.types.is_bool_dtype(series)):
             return pd.Series(True, index=series.index)
         wanted = str if kind == "str" else bool
-        return series.isna() | _isinstance(series, types, lambda t: issubclass(t, wanted))
+        return series.isna() | _isinstance(ctx, layer, series, lambda t: issubclass(t, wanted))
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         if kind == "int":
             return series.isna() | (series.astype("Float64") % 1 == 0).fillna(True)
         return pd.Series(True, index=series.index)
     return series.isna() | _isinstance(
-        series, types, lambda t: issubclass(t, (int, float)) and not issubclass(t, bool))
+        ctx, layer, series, lambda t: issubclass(t, (int, float)) and not issubclass(t, bool))
 
 
 def type_errors(ctx: Context, layer: str, field_name: str) -> np.ndarray:
@@ -121,7 +104,7 @@ def type_errors(ctx: Context, layer: str, field_name: str) -> np.ndarray:
     if key not in ctx.cache:
         series = ctx.frame(layer)[field_name]
         kind = layer_spec(layer).field(field_name).type
-        ok = _typed_ok(series, kind, partial(_types, ctx, layer, series))
+        ok = _typed_ok(ctx, layer, series, kind)
         ctx.cache[key] = ~np.asarray(ok.fillna(True), dtype=bool)
     return ctx.cache[key]
 
@@ -173,10 +156,10 @@ def field_type(ctx: Context) -> Iterator[Findings]:
 _FEW_TEXTS = 2_000
 
 
-def _blank(series: pd.Series, types: _Types | None = None) -> pd.Series:
+def _blank(ctx: Context, layer: str, series: pd.Series) -> pd.Series:
     """True where the value is text of whitespace only (vectorised through ``.str``)."""
     if series.dtype == object:
-        text = (types or _Types(series)).mask(lambda t: issubclass(t, str))
+        text = _isinstance(ctx, layer, series, lambda t: issubclass(t, str)).to_numpy()
         if text.sum() < _FEW_TEXTS:  # mostly numbers, flags or nulls: test the few texts
             out = np.zeros(len(series), dtype=bool)
             where = text.nonzero()[0]
@@ -189,8 +172,7 @@ def _blank(series: pd.Series, types: _Types | None = None) -> pd.Series:
 
 
 def _only_provenance_missing(frame: pd.DataFrame, spec: LayerSpec) -> list[str]:
-    """The provenance fields a layer lacks, when they are the only required ones it lacks
-    (``kimson-geo import`` assigns them); else an empty list."""
+    """The provenance fields a layer lacks when it lacks no other required one, else []."""
     missing = [f.name for f in spec.fields if f.required and f.name not in frame.columns]
     return missing if missing and set(missing) <= set(PROVENANCE_FIELDS) else []
 
@@ -227,22 +209,15 @@ def required_field(ctx: Context) -> Iterator[Findings | Issue]:
             empty = series.isna()
             # blank text counts as empty in a text field; in another it is field-type's
             if field.type == "str" and is_text_dtype(series.dtype):
-                empty |= _blank(series, _types(ctx, name, series))
+                empty |= _blank(ctx, name, series)
             rows = np.asarray(empty, dtype=bool).nonzero()[0]
             if len(rows):
                 yield ctx.flag("required-field", name, rows, "required value is empty",
                                field=field.name)
 
 
-def _checked(field: FieldSpec) -> bool:
-    """Whether the schema checks the field's values (codes or a range)."""
-    return bool(field.codes) or (field.range is not None and field.type in ("int", "float"))
-
-
 def _failing(series: pd.Series, field: FieldSpec) -> np.ndarray:
-    """Where pandera's code or range check of ``field`` may fail on ``series``: the same
-    test (``isin``, or the two bounds), vectorised, on the values it checks (not null);
-    everywhere when in doubt."""
+    """Where pandera's code or range check may fail: its test, vectorised (all when in doubt)."""
     try:
         checked = series.notna().to_numpy(dtype=bool, copy=True)
         values = series[checked]
@@ -258,9 +233,8 @@ def _failing(series: pd.Series, field: FieldSpec) -> np.ndarray:
 
 
 def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
-    """pandera's failure cases for the code and range checks of layer ``name``, run on
-    the rows and columns that :func:`_failing` screens out (their positions as the index):
-    its checks are per value, so the others would give it nothing to report."""
+    """pandera's code and range failures of layer ``name``, on the cells :func:`_failing`
+    screens out (per-value checks: the others have nothing to report), rows by position."""
     frame = ctx.frame(name)
     spec = layer_spec(name)
     columns: dict[str, pd.Series] = {}
@@ -269,8 +243,8 @@ def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
         if column == frame.geometry.name or column not in spec.field_names:
             continue
         field = spec.field(str(column))
-        if not _checked(field):
-            continue
+        if not field.codes and (field.range is None or field.type not in ("int", "float")):
+            continue  # the schema checks neither codes nor a range
         # values of another type are reported by field-type only (and may not be hashable)
         series = typed_column(ctx, name, str(column))
         failing = _failing(series, field)
@@ -291,35 +265,6 @@ def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
     except pa.errors.SchemaErrors as exc:
         return exc.failure_cases
     return empty
-
-
-@rule("unknown-code", severity="error", family=FAMILY,
-      description="Coded attributes hold one of the registry's codes")
-def unknown_code(ctx: Context) -> Iterator[Findings]:
-    yield from _from_schema(ctx, "isin(", "unknown-code")
-
-
-@rule("value-range", severity="error", family=FAMILY,
-      description="Numbers lie in the registry's plausible range (width_m 0.5–60 m...)")
-def value_range(ctx: Context) -> Iterator[Findings]:
-    yield from _from_schema(ctx, "in_range(", "value-range")
-
-
-@rule("unique-id", severity="error", family=FAMILY,
-      description="Every feature's id is unique in its layer")
-def unique_id(ctx: Context) -> Iterator[Findings | Issue]:
-    for name, _spec in _registry_layers(ctx):
-        if ctx.missing(name, ID):
-            if len(ctx.frame(name)):
-                yield ctx.skipped("unique-id", name, [ID])
-            continue
-        ids = typed_column(ctx, name, ID)
-        duplicated = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
-        rows = duplicated.nonzero()[0]
-        if len(rows):
-            yield ctx.flag("unique-id", name, rows,
-                           [f"id {v!r} is used by more than one feature"
-                            for v in ids.to_numpy(dtype=object)[rows]], field=ID)
 
 
 def _from_schema(ctx: Context, prefix: str, rule_id: str) -> Iterator[Findings]:
@@ -345,6 +290,31 @@ def _from_schema(ctx: Context, prefix: str, rule_id: str) -> Iterator[Findings]:
                             for v in cases]
             yield ctx.flag(rule_id, name, group["index"].to_numpy(dtype=np.int64), messages,
                            field=field.name)
+
+
+for _rule_id, _check, _description in (
+        ("unknown-code", "isin(", "Coded attributes hold one of the registry's codes"),
+        ("value-range", "in_range(",
+         "Numbers lie in the registry's plausible range (width_m 0.5–60 m...)")):
+    rule(_rule_id, severity="error", family=FAMILY, description=_description)(
+        partial(_from_schema, prefix=_check, rule_id=_rule_id))
+
+
+@rule("unique-id", severity="error", family=FAMILY,
+      description="Every feature's id is unique in its layer")
+def unique_id(ctx: Context) -> Iterator[Findings | Issue]:
+    for name, _spec in _registry_layers(ctx):
+        if ctx.missing(name, ID):
+            if len(ctx.frame(name)):
+                yield ctx.skipped("unique-id", name, [ID])
+            continue
+        ids = typed_column(ctx, name, ID)
+        duplicated = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
+        rows = duplicated.nonzero()[0]
+        if len(rows):
+            yield ctx.flag("unique-id", name, rows,
+                           [f"id {v!r} is used by more than one feature"
+                            for v in ids.to_numpy(dtype=object)[rows]], field=ID)
 
 
 @rule("unknown-field", severity="warning", family=FAMILY,

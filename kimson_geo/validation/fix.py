@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shapely
+
 from ..errors import ExportError
 
 if TYPE_CHECKING:
@@ -24,8 +26,6 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
     regular file) already at one of the output names is refused.  The files are written as
     one set: all of them, or (on any error) none.
     """
-    import shapely
-
     from ..io.write import write_layers
 
     target = Path(out)
@@ -36,8 +36,7 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
         raise ExportError(f"{target}: is where the input lives; --fix never writes over input")
     fixed_layers = {}
     for name, frame in inv.layers.items():
-        fixed = frame.copy()
-        geoms = fixed.geometry.to_numpy()
+        geoms = frame.geometry.to_numpy()
         invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
         if invalid.any():
             repaired = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
@@ -46,14 +45,12 @@ def write_fixed(inv: Inventory, out: str | os.PathLike[str]) -> list[Path]:
             repaired = [_same_dimension(r, t) for r, t in zip(repaired, families, strict=True)]
             geoms = geoms.copy()
             geoms[invalid] = repaired
-            fixed = fixed.set_geometry(geoms, crs=frame.crs)
-        fixed_layers[name] = fixed
+            frame = frame.set_geometry(geoms, crs=frame.crs)  # (a new frame: inv is untouched)
+        fixed_layers[name] = frame
     return write_layers(fixed_layers, target, fmt="geojson")
 
 
 def _same_dimension(geom, type_id):  # type: ignore[no-untyped-def]
-    import shapely
-
     wanted = {0: 0, 4: 0, 1: 1, 2: 1, 5: 1, 3: 2, 6: 2}.get(int(type_id), 2)
     if geom is None or geom.geom_type != "GeometryCollection":
         return geom

@@ -28,29 +28,6 @@ JSON_CHUNK = 10_000
 _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
-class _IssueList(list):  # type: ignore[type-arg]
-    """The list :attr:`ValidationReport.issues` returns; changing it in place (the older
-    ``report.issues.append(...)``) marks the report's table for a rebuild from it."""
-
-    changed = False
-
-
-def _changing(name: str) -> Any:
-    method = getattr(list, name)
-
-    def changing(self: _IssueList, *args: Any, **kwargs: Any) -> Any:
-        self.changed = True
-        return method(self, *args, **kwargs)
-
-    changing.__name__ = name
-    return changing
-
-
-for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
-              "__setitem__", "__delitem__", "__iadd__"):
-    setattr(_IssueList, _name, _changing(_name))
-
-
 class ValidationReport:
     """What validation found.
 
@@ -82,9 +59,9 @@ class ValidationReport:
         self.unreadable: dict[str, str] = dict(unreadable or {})
         self._parts: list[dict[str, np.ndarray] | list[Issue]] = []
         self._table: pd.DataFrame | None = None
-        self._issues: _IssueList | None = None
-        if issues is not None:
-            self.extend(issues)
+        self._issues: list[Issue] | None = None
+        self._issued: list[Issue] = []  # what :attr:`issues` handed out, to see it changed
+        self.extend(issues or ())
 
     def __repr__(self) -> str:
         return (f"ValidationReport(source={self.source!r}, layers={self.layers!r}, "
@@ -109,9 +86,8 @@ class ValidationReport:
 
     def _sync(self) -> None:
         """Take in changes made to the :attr:`issues` list in place."""
-        if self._issues is not None and self._issues.changed:
-            issues = list(self._issues)
-            self._parts = [issues] if issues else []
+        if self._issues is not None and self._issues != self._issued:
+            self._parts = [list(self._issues)]
             self._table = self._issues = None
 
     @property
@@ -121,10 +97,12 @@ class ValidationReport:
         if self._table is None:
             import pandas as pd
 
-            parts = [_issue_columns(p) if isinstance(p, list) else p for p in self._parts]
+            parts = [_issue_columns(p) if isinstance(p, list) else p
+                     for p in self._parts] or [_issue_columns([])]
+            merged = {c: np.concatenate([p[c] for p in parts]) for c in COLUMNS}
+            self._parts = [merged]  # (what is added next goes after these rows)
             columns: dict[str, Any] = {}
-            for c in COLUMNS:
-                values = _concat([p[c] for p in parts], c)
+            for c, values in merged.items():
                 if c in ("index", "line"):
                     values = pd.arrays.IntegerArray(np.nan_to_num(values).astype(np.int64),
                                                     np.isnan(values))
@@ -132,9 +110,6 @@ class ValidationReport:
                 # already and JSON takes them back as such (through Arrow costs seconds)
                 columns[c] = pd.Series(values, dtype=values.dtype, copy=False)
             self._table = pd.DataFrame(columns, columns=list(COLUMNS), copy=False)
-            self._parts = [{c: self._table[c].to_numpy() if c not in ("index", "line")
-                            else self._table[c].to_numpy(dtype=float, na_value=np.nan)
-                            for c in COLUMNS}] if len(self._table) else []
         return self._table
 
     @property
@@ -142,7 +117,8 @@ class ValidationReport:
         """Every problem as an :class:`Issue` (built from the table on first use)."""
         self._sync()
         if self._issues is None:
-            self._issues = _IssueList(_issues_of(self.table))
+            self._issues = _issues_of(self.table)
+            self._issued = list(self._issues)
         return self._issues
 
     @issues.setter
@@ -193,7 +169,7 @@ class ValidationReport:
         for (layer, severity), count in counts.items():
             by_layer.setdefault(str(layer), {"error": 0, "warning": 0})[str(severity)] = \
                 int(count)
-        checked = [c for c in self.claims if c.passed is not None]
+        passed = [c.passed for c in self.claims]
         return {
             "ok": self.ok,
             "errors": self.error_count,
@@ -202,9 +178,9 @@ class ValidationReport:
             "unreadable": dict(self.unreadable),
             "by_layer": by_layer,
             "by_rule": {str(k): int(v) for k, v in sorted(by_rule.items())},
-            "claims_passed": sum(1 for c in checked if c.passed),
-            "claims_failed": sum(1 for c in checked if not c.passed),
-            "claims_context": sum(1 for c in self.claims if c.passed is None),
+            "claims_passed": passed.count(True),
+            "claims_failed": passed.count(False),
+            "claims_context": passed.count(None),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -235,16 +211,15 @@ class ValidationReport:
             self._write(out, indent)
 
     def _write(self, out: IO[bytes], indent: int | None) -> None:
-        option = _OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
-        nl = b"\n  " if indent else b""
-        sep = b": " if indent else b":"
-
-        def member(name: str, value: bytes, last: bool = False) -> None:
-            out.write(nl + _dumps(name, 0) + sep + value + (b"" if last else b","))
-
-        out.write(b"{")
-        member("source", _dumps(self.source, option))
-        out.write(nl + b'"issues"' + sep + b"[")
+        document = _dumps({"source": self.source, "issues": [],
+                           "claims": [c.to_dict() for c in self.claims],
+                           "summary": self.summary()},
+                          _OPTIONS | (orjson.OPT_INDENT_2 if indent else 0))
+        # the issues are written into that empty list (a quote in a string is escaped: the
+        # first '"issues": []' is the key)
+        empty = b'"issues": []' if indent else b'"issues":[]'
+        head, tail = document.split(empty, 1)
+        out.write(head + empty[:-1])
         first = True
         from ..io import gc_paused
 
@@ -257,14 +232,7 @@ class ValidationReport:
                 out.write((b"\n    " if indent else b"") if first else row_sep)
                 out.write(_rows(chunk, row_sep))  # (not joined first: a copy of megabytes)
                 first = False
-        out.write((nl + b"],") if not first else b"],")
-        claims = _dumps([c.to_dict() for c in self.claims], option)
-        summary = _dumps(self.summary(), option)
-        if indent:
-            claims, summary = claims.replace(b"\n", b"\n  "), summary.replace(b"\n", b"\n  ")
-        member("claims", claims)
-        member("summary", summary, last=True)
-        out.write(b"\n}" if indent else b"}")
+        out.write((b"\n  ]" if indent and not first else b"]") + tail)
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON: ``source``, ``issues``, ``claims`` and ``summary``.
@@ -294,13 +262,10 @@ class ValidationReport:
 
     def to_geojson(self) -> dict[str, Any]:
         """The located problems as a GeoJSON FeatureCollection of points (for QGIS or the map)."""
-        features = []
-        for chunk in self._records():
-            for properties in chunk:
-                location = properties.pop("location")
-                if location is not None:
-                    features.append({"type": "Feature", "properties": properties,
-                                     "geometry": {"type": "Point", "coordinates": location}})
+        features = [{"type": "Feature", "properties": properties,
+                     "geometry": {"type": "Point", "coordinates": location}}
+                    for chunk in self._records() for properties in chunk
+                    if (location := properties.pop("location")) is not None]
         return {"type": "FeatureCollection", "features": features}
 
 
@@ -333,25 +298,16 @@ def _issue_columns(issues: list[Issue]) -> dict[str, np.ndarray]:
     columns = {c: np.asarray([getattr(i, "feature" if c == "index" else c) for i in issues],
                              dtype=float if c in ("index", "line") else object).reshape(len(issues))
                for c in COLUMNS if c not in ("lon", "lat")}
-    columns["lon"] = np.asarray([xy[0] for xy in location], dtype=float)
-    columns["lat"] = np.asarray([xy[1] for xy in location], dtype=float)
+    columns["lon"], columns["lat"] = np.asarray(location, dtype=float).reshape(-1, 2).T
     return columns
 
 
-def _concat(arrays: list[np.ndarray], name: str) -> np.ndarray:
-    if arrays:
-        return np.concatenate(arrays)
-    return np.zeros(0, dtype=float if name in ("index", "line", "lon", "lat") else object)
-
-
 def _row_tuples(table: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
-    """The table's rows as tuples of Python values in :data:`COLUMNS` order (None for
-    missing)."""
+    """The table's rows as tuples of Python values (None for missing)."""
 
     def column(c: str) -> list[Any]:
-        if c in ("index", "line"):
-            return [None if v is None else int(v)
-                    for v in table[c].to_numpy(dtype=object, na_value=None).tolist()]
+        if c in ("index", "line"):  # (Int64 to object gives Python ints)
+            return table[c].to_numpy(dtype=object, na_value=None).tolist()
         return table[c].to_numpy(dtype=float if c in ("lon", "lat") else object).tolist()
 
     return zip(*(column(c) for c in COLUMNS), strict=True)
@@ -374,8 +330,7 @@ def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _rows(rows: list[dict[str, Any]], sep: bytes) -> bytes:
-    """``rows`` (issues as :meth:`Issue.to_dict` gives them, which hold no object) as JSON
-    objects with ``sep`` between them."""
+    """``rows`` (:func:`_records`) as JSON objects with ``sep`` between them."""
     from ..io import json_lines
 
     try:
@@ -396,8 +351,7 @@ def _default(value: Any) -> Any:
 
 
 def _dumps(value: Any, option: int) -> bytes:
-    """orjson's bytes of ``value``; text that is not valid Unicode (a lone surrogate read
-    from a file) is written with the surrogate escaped as text (``\\ud800``)."""
+    """orjson's bytes of ``value``, a lone surrogate escaped as text (``\\ud800``)."""
     try:
         return orjson.dumps(value, default=_default, option=option)
     except orjson.JSONEncodeError:

@@ -4,6 +4,7 @@ and enterprises close to homes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -112,18 +113,12 @@ def _khu_without(ctx: Context, service_layer: str, rule_id: str) -> Iterator[Fin
                     for n in names.tolist()])
 
 
-@rule("khu-has-cultural-house", severity="error", family=FAMILY,
-      layers=(KHU_LAYER, CULTURAL_HOUSES_LAYER),
-      description="Every khu has a cultural house (the 2017 report: 100% of khu)")
-def khu_has_cultural_house(ctx: Context) -> Iterator[Issue]:
-    yield from _khu_without(ctx, CULTURAL_HOUSES_LAYER, "khu-has-cultural-house")
-
-
-@rule("khu-has-sports-area", severity="error", family=FAMILY,
-      layers=(KHU_LAYER, SPORTS_AREAS_LAYER),
-      description="Every khu has a sports area (the 2017 report: 100% of khu)")
-def khu_has_sports_area(ctx: Context) -> Iterator[Issue]:
-    yield from _khu_without(ctx, SPORTS_AREAS_LAYER, "khu-has-sports-area")
+for _rule_id, _layer, _what in (
+        ("khu-has-cultural-house", CULTURAL_HOUSES_LAYER, "a cultural house"),
+        ("khu-has-sports-area", SPORTS_AREAS_LAYER, "a sports area")):
+    rule(_rule_id, severity="error", family=FAMILY, layers=(KHU_LAYER, _layer),
+         description=f"Every khu has {_what} (the 2017 report: 100% of khu)")(
+        partial(_khu_without, service_layer=_layer, rule_id=_rule_id))
 
 
 @rule("environment-watch", severity="warning", family=FAMILY,
