@@ -43,6 +43,23 @@ def test_survey_in_vn2000_reports_its_three_faults() -> None:
                      ("road-not-concrete", "road-018", "surface")]
 
 
+def test_a_file_nothing_could_read_is_named_once_in_the_error_line() -> None:
+    roads = ROOT / "data" / "roads.geojson"  # degrees, claimed to be VN-2000 metres
+    result = CliRunner().invoke(cli, ["validate", str(roads), "--layer", "roads",
+                                      "--src-crs", "EPSG:5899"])
+    assert result.exit_code == 2
+    [line] = [t for t in result.stderr.splitlines() if t.startswith("kimson-geo: error:")]
+    assert line.count(str(roads)) == 1 and "look like degrees" in line
+
+
+def test_unreadable_line_names_the_file_once_whatever_the_reason_says() -> None:
+    from kimson_geo.validation.report import ValidationReport
+
+    assert ValidationReport(unreadable={"a.json": "a.json: bad"}).unreadable_line() == "a.json: bad"
+    assert ValidationReport(unreadable={"a.json": "line 1: bad"}).unreadable_line() == (
+        "a.json: line 1: bad")
+
+
 def test_projected_metres_without_src_crs_get_the_hint() -> None:
     result = CliRunner().invoke(cli, ["validate", str(SURVEY), "--layer", "roads"])
     assert result.exit_code == 1

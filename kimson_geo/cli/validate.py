@@ -75,8 +75,7 @@ def validate(ctx: click.Context, path: str | None, layer: str | None, src_crs: s
         written = write_fixed(inv, fix_out)
         click.echo(f"wrote {len(written)} repaired layer(s) to {fix_out}", err=True)
     if report.nothing_read:
-        first = next(iter(report.unreadable.items()))
-        click.echo(f"kimson-geo: error: {first[0]}: {first[1]}", err=True)
+        click.echo(f"kimson-geo: error: {report.unreadable_line()}", err=True)
         ctx.exit(2)
     ctx.exit(0 if report.ok else 1)
 

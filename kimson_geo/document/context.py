@@ -57,8 +57,7 @@ def gather(source: str | os.PathLike[str] | Inventory | None = None, *,
     root = Path(source) if source is not None else bundled_data_dir()
     report = validate(root, src_crs=src_crs)
     if report.nothing_read:
-        where, why = next(iter(report.unreadable.items()))
-        raise DataSourceError(f"{where}: {why}")
+        raise DataSourceError(report.unreadable_line())
     frames: dict[str, Any] = {}
     files: dict[str, Path] = {}
     for src in resolve(root):

@@ -335,8 +335,7 @@ def _read_delivery(source: Any, allow_errors: bool, untouched: str
     # read once: the frames validation read are the delivery (not validate, then load)
     report, delivery = validate_and_load(source)
     if report.nothing_read:
-        first = next(iter(report.unreadable.items()))
-        raise DeliveryRefused(f"{first[0]}: {first[1]}", report)
+        raise DeliveryRefused(report.unreadable_line(), report)
     if not report.ok and not allow_errors:
         s = report.summary()
         raise DeliveryRefused(

@@ -159,6 +159,12 @@ class ValidationReport:
         """True when not one layer could be read (the CLI's exit code 2)."""
         return bool(self.unreadable) and not self.layers
 
+    def unreadable_line(self) -> str:
+        """The first file that could not be read and why, as one line that names the file
+        once (most reasons, an error's text, already begin with it)."""
+        where, why = next(iter(self.unreadable.items()))
+        return why if why.startswith(f"{where}: ") else f"{where}: {why}"
+
     def summary(self) -> dict[str, Any]:
         """Counts by severity, layer and rule, and the claims' tally."""
         table = self.table
