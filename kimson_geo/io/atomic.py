@@ -123,24 +123,6 @@ def _on_signal(signum: int, frame: Any) -> None:
         os.kill(os.getpid(), signum)
 
 
-def _register(folder: Path) -> None:
-    with _LIVE_LOCK:
-        _LIVE.add(folder)
-        # handlers can only be set from the main thread; elsewhere exceptions still clean up
-        if not _PREVIOUS and threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                previous = signal.getsignal(signum)
-                _PREVIOUS[signum] = signal.SIG_DFL if previous is None else previous
-                signal.signal(signum, _on_signal)
-
-
-def _unregister(folder: Path) -> None:
-    with _LIVE_LOCK:
-        _LIVE.discard(folder)
-        if not _LIVE and _PREVIOUS and threading.current_thread() is threading.main_thread():
-            _restore_handlers()
-
-
 # --------------------------------------------------------------------------- low level
 
 class _CheckedFile(io.FileIO):
@@ -227,7 +209,14 @@ class Staging:
         except OSError as exc:
             raise ExportError(f"{where}: cannot write here: {_describe(exc)}") from exc
         self.dir, self.folder = made, folder
-        _register(made)
+        with _LIVE_LOCK:
+            _LIVE.add(made)
+            # handlers can only be set from the main thread; elsewhere exceptions still clean up
+            if not _PREVIOUS and threading.current_thread() is threading.main_thread():
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    previous = signal.getsignal(signum)
+                    _PREVIOUS[signum] = signal.SIG_DFL if previous is None else previous
+                    signal.signal(signum, _on_signal)
         return made
 
     def stage(self, target: str | os.PathLike[str], name: str | None = None, *,
@@ -312,7 +301,11 @@ class Staging:
         """Remove the staging folder and everything a writer left in it."""
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
-            _unregister(self.dir)
+            with _LIVE_LOCK:
+                _LIVE.discard(self.dir)
+                main = threading.current_thread() is threading.main_thread()
+                if not _LIVE and _PREVIOUS and main:
+                    _restore_handlers()
 
 
 @contextlib.contextmanager
@@ -342,9 +335,7 @@ def atomic_path(path: str | os.PathLike[str], *, name: str | None = None,
                 sidecars: tuple[str, ...] = ()) -> Iterator[Path]:
     """Yield a staged path for a writer that takes a file name (GDAL); commit on success.
 
-    ``sidecars`` are the suffixes of the files the writer puts beside it (a Shapefile's
-    ``.shx``, ``.dbf``...): they move with it as one set, and an old sidecar the new set
-    lacks is removed.
+    ``name`` and ``sidecars`` are those of :meth:`Staging.stage`.
     """
     with staging() as st:
         yield st.stage(path, name, sidecars=sidecars)
