@@ -155,13 +155,10 @@ def _locked(folder: Path, name: str) -> Iterator[None]:
     while True:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            same = os.path.samestat(os.fstat(fd), os.stat(lock))
-        except FileNotFoundError:
-            same = False  # the previous holder removed it while we waited: lock the new one
-        if same:
-            break
-        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(fd), os.stat(lock)):
+                break
+        os.close(fd)  # the previous holder removed it while we waited: lock the new one
     try:
         yield
     finally:
