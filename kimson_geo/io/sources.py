@@ -1,11 +1,9 @@
 """What is at PATH: the one answer every reader uses (load, validate, the dask engine).
 
-A folder of files named after registry layers, a GeoPackage whose layers carry registry
-names, a DXF drawing whose CAD layers do, or a single file (read as ``layer`` when given, or
-as the layer its name gives).  Names are matched without regard to case (``Roads.geojson``,
-a GeoPackage layer ``ROADS``); two sources of one layer are an error naming both, never a
-silent choice.  Every file is checked to be a regular file of a sane size before anything
-opens it: a FIFO would hang a reader and ``/dev/zero`` would fill the memory.
+Layer names are matched in any case (``Roads.geojson``, a GeoPackage layer ``ROADS``); two
+sources of one layer are an error naming both, never a silent choice.  Every file is checked
+to be a regular file of a sane size before anything opens it: a FIFO would hang a reader and
+``/dev/zero`` would fill the memory.
 
 >>> from kimson_geo.paths import bundled_data_dir
 >>> found = resolve(bundled_data_dir())
@@ -292,9 +290,7 @@ def resolve(path: str | os.PathLike[str], layer: str | None = None, *, prefer: t
     if layer is not None:  # as the registry spells it; layer_spec raises, listing the layers
         layer = registry_layer(layer) or layer_spec(layer).name
     prefer = tuple(s.lower() for s in prefer)
-    if not os.path.lexists(root):
-        raise DataSourceError(f"{root}: no such file or folder")
-    if root.is_dir():
+    if root.is_dir():  # nothing there: check_input says "no such file or folder"
         found = _folder(root, layer, prefer)
         for source in found:
             check_input(source.path, max_bytes=max_bytes)
