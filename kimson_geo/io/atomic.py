@@ -254,16 +254,16 @@ class Staging:
         """Verify, fsync and move every staged file into place (under a lock for a set)."""
         if not self._members:
             return
-        present = []
-        for staged, final, optional in self._members:
-            exists = staged.is_file()
+        present: list[tuple[Path | None, Path | str]] = []
+        for path, final, optional in self._members:
+            exists = path.is_file()
             if not (exists or optional):
                 raise ExportError(f"{final if final != STDOUT else 'stdout'}: the writer "
                                   "produced no file; nothing was changed")
-            if not optional and staged.stat().st_size == 0:
+            if not optional and path.stat().st_size == 0:
                 raise ExportError(f"{final}: the writer left an empty file (is the disk "
                                   "full?); nothing was changed")
-            present.append((staged if exists else None, final))
+            present.append((path if exists else None, final))
         if self._members[0][1] == STDOUT:
             out: IO[bytes] = getattr(sys.stdout, "buffer", sys.stdout)  # type: ignore[assignment]
             with open(self._members[0][0], "rb") as source:
