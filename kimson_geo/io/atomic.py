@@ -94,8 +94,7 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     return target
 
 
-# --------------------------------------------------------------------------- signals
-
+#: Staging folders to remove on SIGTERM/SIGINT; our handler is set while there are any.
 _LIVE: set[Path] = set()
 _LIVE_LOCK = threading.RLock()
 _PREVIOUS: dict[int, Any] = {}
@@ -122,8 +121,6 @@ def _on_signal(signum: int, frame: Any) -> None:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
-
-# --------------------------------------------------------------------------- low level
 
 class _CheckedFile(io.FileIO):
     """A new file (its mode from the umask) whose every ``os.write`` is completed: a short
@@ -171,8 +168,6 @@ def _locked(folder: Path, name: str) -> Iterator[None]:
 def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
-
-# --------------------------------------------------------------------------- staging
 
 class Staging:
     """Files staged for one atomic commit; made by :func:`staging`.
