@@ -1,16 +1,13 @@
 """The one atomic-write path of kimson_geo: every file the package writes goes through here.
 
-Outputs are first written into a private staging folder *inside the target's folder* (so the
-final rename never crosses a file system), every write is checked, the files and the folder
-are ``fsync``-ed, and only then are they renamed into place.  A set of files that belong
-together (a Shapefile's sidecars, the layers of ``validate --fix``) is moved under a lock
-(``fcntl.flock``), so two writers never leave a mix of their sets.  On any exception, on
-SIGTERM and on SIGINT the staging folder (with anything a writer left in it: GeoPackage
-journals, FlatGeobuf index files) is removed and the old files stay as they were.
-
-Only regular files (or nothing) are ever replaced: a device, a FIFO, a folder or a symbolic
-link at the target is refused, so ``-o /dev/full`` or a link to the input cannot be written
-through.  Standard output is written only when asked for by name, ``-``.
+Outputs are written into a private staging folder inside the target's folder (so the rename
+never crosses a file system), every write checked, files and folder ``fsync``-ed, and only then
+renamed into place.  A set of files (a Shapefile's sidecars, the layers of ``validate --fix``)
+moves under an ``fcntl.flock``, so two writers never mix their sets.  On any exception, SIGTERM
+or SIGINT the staging folder (with what a writer left in it: GeoPackage journals, FlatGeobuf
+index files) is removed and the old files stay as they were.  Only a regular file (or nothing)
+is replaced: a device, FIFO, folder or symbolic link at the target is refused (``-o /dev/full``,
+a link to the input); standard output is written only when named, ``-``.
 
 Examples
 --------
@@ -97,12 +94,10 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     return target
 
 
-# --------------------------------------------------------------------------- signals
-
+#: Staging folders to remove on SIGTERM/SIGINT; our handler is set while there are any.
 _LIVE: set[Path] = set()
 _LIVE_LOCK = threading.RLock()
 _PREVIOUS: dict[int, Any] = {}
-_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _restore_handlers() -> None:
@@ -127,65 +122,23 @@ def _on_signal(signum: int, frame: Any) -> None:
         os.kill(os.getpid(), signum)
 
 
-def _register(folder: Path) -> None:
-    with _LIVE_LOCK:
-        _LIVE.add(folder)
-        # handlers can only be set from the main thread; elsewhere exceptions still clean up
-        if not _PREVIOUS and threading.current_thread() is threading.main_thread():
-            for signum in _SIGNALS:
-                previous = signal.getsignal(signum)
-                _PREVIOUS[signum] = signal.SIG_DFL if previous is None else previous
-                signal.signal(signum, _on_signal)
-
-
-def _unregister(folder: Path) -> None:
-    with _LIVE_LOCK:
-        _LIVE.discard(folder)
-        if not _LIVE and _PREVIOUS and threading.current_thread() is threading.main_thread():
-            _restore_handlers()
-
-
-# --------------------------------------------------------------------------- low level
-
-def _write_all(fd: int, data: bytes | memoryview) -> None:
-    """``os.write`` until every byte is written; a short write is retried, an error raised."""
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        if written <= 0:
-            raise OSError(errno.EIO, "the file system accepted no bytes")
-        view = view[written:]
-
-
-class _CheckedFile(io.RawIOBase):
-    """A raw file whose every write goes through :func:`_write_all`."""
-
-    def __init__(self, path: Path) -> None:
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
-                          0o666)  # the umask decides the mode of a new file
-
-    def writable(self) -> bool:
-        return True
+class _CheckedFile(io.FileIO):
+    """A new file (its mode from the umask) whose every ``os.write`` is completed: a short
+    write is retried, a write that makes no progress is an error."""
 
     def write(self, data: Any) -> int:  # type: ignore[override]
         view = memoryview(data).cast("B")
-        _write_all(self.fd, view)
+        rest = view
+        while rest:
+            written = os.write(self.fileno(), rest)
+            if written <= 0:
+                raise OSError(errno.EIO, "the file system accepted no bytes")
+            rest = rest[written:]
         return len(view)
 
-    def fileno(self) -> int:
-        return self.fd
 
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                os.close(self.fd)
-            finally:
-                super().close()
-
-
-def _fsync_path(path: Path, *, folder: bool = False) -> None:
-    flags = os.O_RDONLY | (os.O_DIRECTORY if folder else 0)
-    fd = os.open(path, flags)
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)  # a folder too
     try:
         os.fsync(fd)
     finally:
@@ -199,13 +152,10 @@ def _locked(folder: Path, name: str) -> Iterator[None]:
     while True:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            same = os.path.samestat(os.fstat(fd), os.stat(lock))
-        except FileNotFoundError:
-            same = False  # the previous holder removed it while we waited: lock the new one
-        if same:
-            break
-        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(fd), os.stat(lock)):
+                break
+        os.close(fd)  # the previous holder removed it while we waited: lock the new one
     try:
         yield
     finally:
@@ -218,8 +168,6 @@ def _locked(folder: Path, name: str) -> Iterator[None]:
 def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
-
-# --------------------------------------------------------------------------- staging
 
 class Staging:
     """Files staged for one atomic commit; made by :func:`staging`.
@@ -253,7 +201,14 @@ class Staging:
         except OSError as exc:
             raise ExportError(f"{where}: cannot write here: {_describe(exc)}") from exc
         self.dir, self.folder = made, folder
-        _register(made)
+        with _LIVE_LOCK:
+            _LIVE.add(made)
+            # handlers can only be set from the main thread; elsewhere exceptions still clean up
+            if not _PREVIOUS and threading.current_thread() is threading.main_thread():
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    previous = signal.getsignal(signum)
+                    _PREVIOUS[signum] = signal.SIG_DFL if previous is None else previous
+                    signal.signal(signum, _on_signal)
         return made
 
     def stage(self, target: str | os.PathLike[str], name: str | None = None, *,
@@ -294,64 +249,55 @@ class Staging:
         """Verify, fsync and move every staged file into place (under a lock for a set)."""
         if not self._members:
             return
-        present = []
-        for staged, final, optional in self._members:
-            if not staged.is_file():
-                if optional:
-                    present.append((None, final))
-                    continue
+        present: list[tuple[Path | None, Path | str]] = []
+        for path, final, optional in self._members:
+            exists = path.is_file()
+            if not (exists or optional):
                 raise ExportError(f"{final if final != STDOUT else 'stdout'}: the writer "
                                   "produced no file; nothing was changed")
-            if staged.stat().st_size == 0 and not optional:
+            if not optional and path.stat().st_size == 0:
                 raise ExportError(f"{final}: the writer left an empty file (is the disk "
                                   "full?); nothing was changed")
-            present.append((staged, final))
+            present.append((path if exists else None, final))
         if self._members[0][1] == STDOUT:
-            self._copy_to_stdout(present[0][0])  # type: ignore[arg-type]
+            out: IO[bytes] = getattr(sys.stdout, "buffer", sys.stdout)  # type: ignore[assignment]
+            with open(self._members[0][0], "rb") as source:
+                shutil.copyfileobj(source, out, _COPY_CHUNK)
+            out.flush()
             return
         for staged, _final in present:
             if staged is not None:
-                _fsync_path(staged)
+                _fsync(staged)
         folder = self.folder if self.folder is not None else Path(".")
         if self.dir is not None:
-            _fsync_path(self.dir, folder=True)
-        if len(present) == 1:
-            self._move(present)
-        else:  # a set: one writer at a time, so that two sets never mix
-            with _locked(folder, Path(present[0][1]).name):
-                self._move(present)
-        _fsync_path(folder, folder=True)
-
-    @staticmethod
-    def _move(present: list[tuple[Path | None, Path | str]]) -> None:
-        for _staged, final in present:
-            check_target(final)  # again, under the lock: nothing may have appeared since
-        for staged, final in present:
-            if staged is None:
+            _fsync(self.dir)
+        single = len(present) == 1  # a set is moved by one writer at a time: two never mix
+        with contextlib.nullcontext() if single else _locked(folder, Path(present[0][1]).name):
+            for _staged, final in present:
+                check_target(final)  # again, under the lock: nothing may have appeared since
+            for staged, final in present:
+                if staged is None:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(final)
+                    continue
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(final)
-                continue
-            with contextlib.suppress(FileNotFoundError):
-                old = os.stat(final)
-                os.chmod(staged, stat.S_IMODE(old.st_mode))  # keep the old file's mode
-                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
-                    with contextlib.suppress(PermissionError):
-                        os.chown(staged, old.st_uid, old.st_gid)
-            os.replace(staged, final)
-
-    @staticmethod
-    def _copy_to_stdout(staged: Path) -> None:
-        out: IO[bytes] = getattr(sys.stdout, "buffer", sys.stdout)  # type: ignore[assignment]
-        with open(staged, "rb") as source:
-            while chunk := source.read(_COPY_CHUNK):
-                out.write(chunk)
-        out.flush()
+                    old = os.stat(final)
+                    os.chmod(staged, stat.S_IMODE(old.st_mode))  # keep the old file's mode
+                    if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                        with contextlib.suppress(PermissionError):
+                            os.chown(staged, old.st_uid, old.st_gid)
+                os.replace(staged, final)
+        _fsync(folder)
 
     def cleanup(self) -> None:
         """Remove the staging folder and everything a writer left in it."""
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
-            _unregister(self.dir)
+            with _LIVE_LOCK:
+                _LIVE.discard(self.dir)
+                main = threading.current_thread() is threading.main_thread()
+                if not _LIVE and _PREVIOUS and main:
+                    _restore_handlers()
 
 
 @contextlib.contextmanager
@@ -381,9 +327,7 @@ def atomic_path(path: str | os.PathLike[str], *, name: str | None = None,
                 sidecars: tuple[str, ...] = ()) -> Iterator[Path]:
     """Yield a staged path for a writer that takes a file name (GDAL); commit on success.
 
-    ``sidecars`` are the suffixes of the files the writer puts beside it (a Shapefile's
-    ``.shx``, ``.dbf``...): they move with it as one set, and an old sidecar the new set
-    lacks is removed.
+    ``name`` and ``sidecars`` are those of :meth:`Staging.stage`.
     """
     with staging() as st:
         yield st.stage(path, name, sidecars=sidecars)
@@ -393,7 +337,7 @@ def open_staged(staged: Path) -> io.BufferedWriter:
     """A new file at the staged path ``staged`` (from :func:`atomic_path`), open for a
     writer of this package: every write is checked (a short write completed, a full disk
     an :class:`OSError`)."""
-    return io.BufferedWriter(_CheckedFile(staged), buffer_size=_COPY_CHUNK)
+    return io.BufferedWriter(_CheckedFile(staged, "xb"), buffer_size=_COPY_CHUNK)
 
 
 @contextlib.contextmanager
@@ -412,7 +356,6 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb", *,
             handle = io.TextIOWrapper(handle, encoding=encoding, newline="")  # type: ignore[arg-type]
         try:
             yield handle
-            handle.flush()
         except BaseException:
             with contextlib.suppress(OSError, ValueError):
                 handle.close()  # the first error is the one to report

@@ -1,11 +1,9 @@
 """What is at PATH: the one answer every reader uses (load, validate, the dask engine).
 
-A folder of files named after registry layers, a GeoPackage whose layers carry registry
-names, a DXF drawing whose CAD layers do, or a single file (read as ``layer`` when given, or
-as the layer its name gives).  Names are matched without regard to case (``Roads.geojson``,
-a GeoPackage layer ``ROADS``); two sources of one layer are an error naming both, never a
-silent choice.  Every file is checked to be a regular file of a sane size before anything
-opens it: a FIFO would hang a reader and ``/dev/zero`` would fill the memory.
+Layer names are matched in any case (``Roads.geojson``, a GeoPackage layer ``ROADS``); two
+sources of one layer are an error naming both, never a silent choice.  Every file is checked
+to be a regular file of a sane size before anything opens it: a FIFO would hang a reader and
+``/dev/zero`` would fill the memory.
 
 >>> from kimson_geo.paths import bundled_data_dir
 >>> found = resolve(bundled_data_dir())
@@ -37,7 +35,6 @@ READABLE_SUFFIXES: tuple[str, ...] = (
 )
 #: Files that hold several layers, each named inside the file.
 MULTI_LAYER_SUFFIXES: frozenset[str] = frozenset({".gpkg", ".sqlite"})
-_DXF = ".dxf"
 T = TypeVar("T")
 #: A Shapefile is read with these beside it; each must be a regular file too.
 _SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
@@ -117,16 +114,6 @@ def registry_layer(name: object) -> str | None:
     return _BY_FOLDED.get(str(nfc(name)).strip().casefold())
 
 
-def _canonical_layer(layer: str | None) -> str | None:
-    """``--layer`` as the registry spells it; an unknown name raises :class:`LayerError`."""
-    if layer is None:
-        return None
-    known = registry_layer(layer)
-    if known is None:
-        layer_spec(layer)  # raises, listing the registry's layers
-    return known
-
-
 def max_file_bytes() -> int:
     """The largest file read (``$KIMSON_GEO_MAX_FILE_BYTES``, default 16 GiB)."""
     value = os.environ.get(MAX_FILE_BYTES_ENV, "").strip()
@@ -171,19 +158,10 @@ def check_regular_file(path: Path, *, max_bytes: int | None = None) -> os.stat_r
 def check_input(path: Path, *, max_bytes: int | None = None) -> None:
     """:func:`check_regular_file` on ``path`` and, for a Shapefile, on its sidecars."""
     check_regular_file(path, max_bytes=max_bytes)
-    if path.suffix.lower() == ".shp":
-        for sidecar in _shapefile_sidecars(path):
-            check_regular_file(sidecar, max_bytes=max_bytes)
-
-
-def _shapefile_sidecars(path: Path) -> list[Path]:
-    """The sidecar files of a Shapefile that exist, in any case of suffix."""
-    wanted = {s: s for s in _SHAPEFILE_SIDECARS}
-    found = []
-    for entry in path.parent.iterdir():
-        if entry.stem == path.stem and entry.suffix.lower() in wanted:
-            found.append(entry)
-    return sorted(found)
+    if path.suffix.lower() == ".shp":  # its sidecars too, in any case of suffix
+        for sidecar in sorted(path.parent.iterdir()):
+            if sidecar.stem == path.stem and sidecar.suffix.lower() in _SHAPEFILE_SIDECARS:
+                check_regular_file(sidecar, max_bytes=max_bytes)
 
 
 def _by_layer(items: Iterable[tuple[str, T]], layer: str | None) -> dict[str, list[T]]:
@@ -309,11 +287,10 @@ def resolve(path: str | os.PathLike[str], layer: str | None = None, *, prefer: t
         ``layer`` is not a registry layer.
     """
     root = Path(path)
-    layer = _canonical_layer(layer)
+    if layer is not None:  # as the registry spells it; layer_spec raises, listing the layers
+        layer = registry_layer(layer) or layer_spec(layer).name
     prefer = tuple(s.lower() for s in prefer)
-    if not os.path.lexists(root):
-        raise DataSourceError(f"{root}: no such file or folder")
-    if root.is_dir():
+    if root.is_dir():  # nothing there: check_input says "no such file or folder"
         found = _folder(root, layer, prefer)
         for source in found:
             check_input(source.path, max_bytes=max_bytes)
@@ -322,13 +299,11 @@ def resolve(path: str | os.PathLike[str], layer: str | None = None, *, prefer: t
     suffix = root.suffix.lower()
     if suffix in MULTI_LAYER_SUFFIXES:
         return Sources(root, tuple(_multi_layer(root, layer)), "multi")
-    if suffix == _DXF:
+    if suffix == ".dxf":
         found = _match_inner(root, dxf_layers(root), layer)
         if found:
             return Sources(root, tuple(found), "multi")
-    if layer is not None:
-        return Sources(root, (LayerSource(layer, root),), "file")
-    name = registry_layer(root.stem) if from_name else None
+    name = layer or (registry_layer(root.stem) if from_name else None)
     if name is not None:
         return Sources(root, (LayerSource(name, root),), "file")
     return Sources(root, (LayerSource(str(nfc(root.stem)), root),), "file", known=False)
