@@ -15,7 +15,7 @@ from pathlib import Path
 
 import kimson_geo
 from kimson_geo.io.geojson import frame_to_feature_collection
-from kimson_geo.io.write import atomic_write_text
+from kimson_geo.io.atomic import write_text
 from kimson_geo.registry import KIND, METRIC_CRS, ROADS_LAYER, SURFACE, WIDTH
 
 OUT = Path(__file__).resolve().parents[1] / "examples" / "survey" / f"{ROADS_LAYER}.geojson"
@@ -36,7 +36,7 @@ def main() -> None:
     other_main["properties"][WIDTH] = "5,5"
     text = "{\"type\": \"FeatureCollection\", \"features\": [\n" + ",\n".join(
         json.dumps(f, ensure_ascii=False) for f in features) + "\n]}\n"
-    atomic_write_text(OUT, text)
+    write_text(OUT, text)
     print(f"wrote {len(features)} roads to {OUT}")
 
 
