@@ -39,6 +39,9 @@ _GEOMETRY_FORBIDDEN = ("properties", "geometry", "features")
 _NUMBER = (int, float)
 _ID_TYPES = (str, int, float)
 _MISSING = object()
+#: JSON type names by the parsed value's type (bool before int; any other value is last)
+_JSON_TYPES = ((type(None), "null"), (bool, "a boolean"), ((int, float), "a number"),
+               (str, "a string"), (list, "an array"), (dict, "an object"), (object, "a value"))
 _NO_GEOMETRY_TYPE = 'a geometry must have a "type" member'
 _NOT_GEOMETRY = f"a geometry must be one of {', '.join(sorted(_GEOMETRY_TYPES))}; found a "
 
@@ -53,7 +56,7 @@ class Paths:
         self.size = size
 
     @classmethod
-    def of(cls, paths: Paths) -> Paths:
+    def of(cls, paths: Sequence[Path]) -> Paths:
         return cls(paths.__getitem__, len(paths))
 
     def __getitem__(self, n: int) -> Path:
@@ -90,19 +93,7 @@ class Problem:
 
 def _jtype(value: object) -> str:
     """The JSON type name of a parsed value, with its article."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a value"
+    return next(name for kind, name in _JSON_TYPES if isinstance(value, kind))
 
 
 def _q(text: str, limit: int = 60) -> str:
@@ -205,6 +196,14 @@ def _are_lists(items: Sequence[Any]) -> np.ndarray:
     return np.fromiter((t is list for t in types), dtype=bool, count=len(types))
 
 
+def _pick(where: Sequence[int], objs: list[Any], owners: list[Any], paths: Paths
+          ) -> tuple[list[Any], list[Any], Paths]:
+    """The objects, owners and paths at ``where`` (the same lists when that is all of them)."""
+    if len(where) == len(objs):
+        return objs, owners, paths
+    return [objs[n] for n in where], [owners[n] for n in where], paths.pick(list(where))
+
+
 class Checker:
     """Collects the RFC 7946 problems of one document (or of its features, batch by batch).
 
@@ -246,38 +245,27 @@ class Checker:
                       f"found {_jtype(doc)}", None, ())
             return
         assert isinstance(doc, dict)
-        kind = self._type(doc, "a GeoJSON object")
-        if kind == "FeatureCollection":
-            self._common([doc], [None], Paths.of([()]), "a FeatureCollection", _FC_FORBIDDEN)
-            if "features" not in doc:
-                self.emit("missing-member", 'a FeatureCollection must have a "features" member',
-                          None, ())
-            elif type(doc["features"]) is not list:
-                self.emit("member-type", '"features" member must be an array, found '
-                          f"{_jtype(doc['features'])}", None, ())
-            else:
-                self.features(doc["features"], 0)
+        kind = doc.get("type", _MISSING)
+        root = Paths.of([()])
+        if type(kind) is not str or kind not in _TYPES:
+            self._bad_type(kind, None, (), 'a GeoJSON object must have a "type" member', None)
+        elif kind == "FeatureCollection":
+            self._common([doc], [None], root, "a FeatureCollection", _FC_FORBIDDEN)
+            [features] = self._column([doc], "features", {list}, [None], root, "an array",
+                                      'a FeatureCollection must have a "features" member')
+            if type(features) is list:
+                self.features(features, 0)
         elif kind == "Feature":
-            self._feature_columns([doc], [None], Paths.of([()]), in_collection=False)
-        elif kind is not None:
-            self._geometries([doc], [None], Paths.of([()]))
-
-    def _type(self, obj: dict[str, Any], what: str) -> str | None:
-        value = obj.get("type", _MISSING)
-        if type(value) is str and value in _TYPES:
-            return value
-        self._bad_type(value, None, (), f'{what} must have a "type" member', None)
-        return None
+            self._feature_columns([doc], [None], root)
+        else:
+            self._geometries([doc], [None], root)
 
     def _bad_type(self, value: object, feature: int | None, path: Path, missing: str,
                   wrong: str | None) -> None:
         """Report a "type" member that is missing, not a string, another GeoJSON type than
         expected (``wrong``, the message that the type name completes) or none at all."""
-        if value is _MISSING:
-            self.emit("missing-member", missing, feature, path)
-        elif type(value) is not str:
-            self.emit("member-type", f'"type" member must be a string, found {_jtype(value)}',
-                      feature, path)
+        if value is _MISSING or type(value) is not str:
+            self._member(value, "type", "a string", missing, feature, path)
         elif value in _TYPES and wrong is not None:
             self.emit("wrong-type", wrong + value, feature, path)
         else:
@@ -287,11 +275,30 @@ class Checker:
                        else f'"type" is {_q(value)}, which is not a GeoJSON type')
             self.emit("unknown-type", message, feature, path)
 
+    def _member(self, value: object, member: str, expected: str, missing: str,
+                owner: int | None, path: Path) -> None:
+        """Report a member that is missing (the message ``missing``) or of a wrong JSON type."""
+        if value is _MISSING:
+            self.emit("missing-member", missing, owner, path)
+        else:
+            self.emit("member-type", f'"{member}" member must be {expected}, found '
+                      f"{_jtype(value)}", owner, path)
+
+    def _column(self, objs: list[dict[str, Any]], member: str, ok: set[type],
+                owners: list[Any], paths: Paths, expected: str, missing: str) -> list[Any]:
+        """The ``member`` of each object; those whose type is not in ``ok`` are reported."""
+        values = list(map(methodcaller("get", member, _MISSING), objs))
+        if not set(map(type, values)) <= ok:
+            for value, owner, path in zip(values, owners, paths, strict=True):
+                if type(value) not in ok:
+                    self._member(value, member, expected, missing, owner, path)
+        return values
+
     def features(self, features: Sequence[Any], offset: int) -> None:
         """Check the members of a FeatureCollection's ``features`` array; ``offset`` is the
         index of ``features[0]`` in the whole array (when it comes in batches)."""
         self._features, self._offset = features, offset
-        where = list(range(len(features)))
+        owners = where = list(range(len(features)))
         if not set(map(type, features)) <= set(self.obj_types):
             objs = list(map(self._is_obj, features))
             bad = objs.index(False)
@@ -299,11 +306,9 @@ class Checker:
                       f"{objs.count(False)} element(s) are not objects (first: element "
                       f"{bad + offset} is {_jtype(features[bad])})", bad,
                       ("features", bad + offset))
-            where = [i for i, ok in enumerate(objs) if ok]
-        feats = features if len(where) == len(features) else [features[i] for i in where]
-        self._feature_columns(list(feats), where,
-                              Paths(lambda n: ("features", where[n] + offset), len(where)),
-                              in_collection=True)
+            where = list(compress(owners, objs))
+        paths = Paths(lambda n: ("features", n + offset), len(owners))
+        self._feature_columns(*_pick(where, list(features), owners, paths))
         self._features, self._offset = (), 0
 
     # -- shared members ----------------------------------------------------------------
@@ -344,47 +349,31 @@ class Checker:
 
     # -- features ----------------------------------------------------------------------
     def _feature_columns(self, feats: list[dict[str, Any]], owners: list[Any],
-                         paths: Paths, *, in_collection: bool) -> None:
+                         paths: Paths) -> None:
         self._common(feats, owners, paths, "a Feature", _FEATURE_FORBIDDEN)
-        get = methodcaller("get", "id", _MISSING)
-        ids = list(map(get, feats))
+        ids = list(map(methodcaller("get", "id", _MISSING), feats))
         if set(map(type, ids)) - {str, int, float, object}:
             for raw, owner, path in zip(ids, owners, paths, strict=True):
                 if raw is not _MISSING and type(raw) not in _ID_TYPES:
                     self.emit("feature-id-type", 'Feature "id" must be a string or a number, '
                               f"found {_jtype(raw)}", owner, path)
-        if in_collection:
-            kinds = list(map(methodcaller("get", "type", _MISSING), feats))
-            if kinds.count("Feature") != len(kinds):
-                for value, owner, path in zip(kinds, owners, paths, strict=True):
-                    if value != "Feature":
-                        self._bad_type(value, owner, path, 'a Feature must have "type": '
-                                       '"Feature"', '"features" must hold Features, found a ')
-        props = list(map(methodcaller("get", "properties", _MISSING), feats))
-        if not set(map(type, props)) <= {*self.obj_types, type(None)}:
-            for value, owner, path in zip(props, owners, paths, strict=True):
-                if value is _MISSING:
-                    self.emit("missing-member", 'a Feature must have a "properties" member (an '
-                              "object or null)", owner, path)
-                elif value is not None and not self._is_obj(value):
-                    self.emit("member-type", '"properties" member must be an object or null, '
-                              f"found {_jtype(value)}", owner, path)
-        geoms = list(map(methodcaller("get", "geometry", _MISSING), feats))
-        if set(map(type, geoms)) <= {*self.obj_types}:
-            self._geometries(geoms, owners, paths.child("geometry"))
-            return
-        keep: list[int] = []
-        for n, (value, owner, path) in enumerate(zip(geoms, owners, paths, strict=True)):
-            if value is _MISSING:
-                self.emit("missing-member", 'a Feature must have a "geometry" member (a '
-                          "geometry object or null)", owner, path)
-            elif self._is_obj(value):
-                keep.append(n)
-            elif value is not None:
-                self.emit("member-type", '"geometry" member must be an object or null, found '
-                          f"{_jtype(value)}", owner, path)
-        self._geometries([geoms[n] for n in keep], [owners[n] for n in keep],
-                         paths.pick(keep).child("geometry"))
+        kinds = list(map(methodcaller("get", "type", _MISSING), feats))
+        if kinds.count("Feature") != len(kinds):  # (never for a root Feature)
+            for value, owner, path in zip(kinds, owners, paths, strict=True):
+                if value != "Feature":
+                    self._bad_type(value, owner, path, 'a Feature must have "type": '
+                                   '"Feature"', '"features" must hold Features, found a ')
+        object_or_null = {*self.obj_types, type(None)}
+        self._column(feats, "properties", object_or_null, owners, paths, "an object or null",
+                     'a Feature must have a "properties" member (an object or null)')
+        geoms = self._column(feats, "geometry", object_or_null, owners, paths,
+                             "an object or null", 'a Feature must have a "geometry" member '
+                             "(a geometry object or null)")
+        where: Sequence[int] = range(len(geoms))
+        if not set(map(type, geoms)) <= {*self.obj_types}:
+            where = [n for n, g in enumerate(geoms) if self._is_obj(g)]
+        geoms, owners, paths = _pick(where, geoms, owners, paths)
+        self._geometries(geoms, owners, paths.child("geometry"))
 
     # -- geometries --------------------------------------------------------------------
     def _geometries(self, geoms: list[dict[str, Any]], owners: list[Any],
@@ -392,47 +381,35 @@ class Checker:
         """Check geometry objects, then the members of any GeometryCollections among them
         (level by level: collections may nest deeply)."""
         while geoms:
-            geoms, owners, paths = self._geometry_level(geoms, owners, paths)
-
-    def _geometry_level(self, geoms: list[dict[str, Any]], owners: list[Any], paths: Paths
-                        ) -> tuple[list[dict[str, Any]], list[Any], Paths]:
-        kinds = list(map(methodcaller("get", "type", _MISSING), geoms))
-        groups: dict[str, list[int]] = {}
-        if type(kinds[0]) is str and kinds[0] in _GEOMETRY_TYPES \
-                and kinds.count(kinds[0]) == len(kinds):
-            groups[kinds[0]] = list(range(len(geoms)))
-        else:
-            for n, kind in enumerate(kinds):
-                if type(kind) is str and kind in _GEOMETRY_TYPES:
-                    groups.setdefault(kind, []).append(n)
+            kinds = list(map(methodcaller("get", "type", _MISSING), geoms))
+            groups: dict[str, Sequence[int]] = {}
+            if type(kinds[0]) is str and kinds[0] in _GEOMETRY_TYPES \
+                    and kinds.count(kinds[0]) == len(kinds):
+                groups[kinds[0]] = range(len(geoms))
+            else:
+                for n, kind in enumerate(kinds):
+                    if type(kind) is str and kind in _GEOMETRY_TYPES:
+                        groups.setdefault(kind, []).append(n)  # type: ignore[attr-defined]
+                    else:
+                        self._bad_type(kind, owners[n], paths[n], _NO_GEOMETRY_TYPE,
+                                       _NOT_GEOMETRY)
+            members: tuple[list[Any], list[Any], list[Path]] = ([], [], [])
+            for kind, where in groups.items():
+                objs, gowners, gpaths = _pick(where, geoms, owners, paths)
+                self._common(objs, gowners, gpaths, f"a {kind} geometry", _GEOMETRY_FORBIDDEN)
+                if kind == "GeometryCollection":
+                    for obj, owner, path in zip(objs, gowners, gpaths, strict=True):
+                        self._collection_members(obj, owner, path, members)
                 else:
-                    self._bad_type(kind, owners[n], paths[n], _NO_GEOMETRY_TYPE, _NOT_GEOMETRY)
-        members: tuple[list[Any], list[Any], list[Path]] = ([], [], [])
-        for kind, where in groups.items():
-            if len(where) == len(geoms):  # one type (the usual layer): no selection
-                objs, gowners, gpaths = geoms, owners, paths
-            else:
-                objs = [geoms[n] for n in where]
-                gowners = [owners[n] for n in where]
-                gpaths = paths.pick(where)
-            self._common(objs, gowners, gpaths, f"a {kind} geometry", _GEOMETRY_FORBIDDEN)
-            if kind == "GeometryCollection":
-                for obj, owner, path in zip(objs, gowners, gpaths, strict=True):
-                    self._collection_members(obj, owner, path, members)
-            else:
-                self._coordinates(kind, objs, gowners, gpaths)
-        return members[0], members[1], Paths.of(members[2])
+                    self._coordinates(kind, objs, gowners, gpaths)
+            geoms, owners, paths = members[0], members[1], Paths.of(members[2])
 
     def _collection_members(self, gc: dict[str, Any], owner: int | None, path: Path,
                             out: tuple[list[Any], list[Any], list[Path]]) -> None:
-        if "geometries" not in gc:
-            self.emit("missing-member", 'a GeometryCollection must have a "geometries" member',
-                      owner, path)
-            return
-        members = gc["geometries"]
+        [members] = self._column([gc], "geometries", {list}, [owner], Paths.of([path]),
+                                 "an array", 'a GeometryCollection must have a "geometries" '
+                                 "member")
         if type(members) is not list:
-            self.emit("member-type", '"geometries" member must be an array, found '
-                      f"{_jtype(members)}", owner, path)
             return
         gpath = (*path, "geometries")
         bad = [i for i, g in enumerate(members) if not self._is_obj(g)]
@@ -455,27 +432,12 @@ class Checker:
     # -- coordinates, level by level ---------------------------------------------------
     def _coordinates(self, kind: str, geoms: list[dict[str, Any]], owners: list[Any],
                      paths: Paths) -> None:
-        coords = list(map(methodcaller("get", "coordinates", _MISSING), geoms))
-        keep: list[int] = []
-        if set(map(type, coords)) == {list}:
-            if all(coords):  # the common case: no empty geometry ([], RFC 7946 3.1)
-                _Walk(self, kind, coords, owners, paths).run()
-                return
-            keep = [n for n, c in enumerate(coords) if c]
-        else:
-            for n, c in enumerate(coords):
-                if c is _MISSING:
-                    self.emit("missing-member", f'a {kind} must have a "coordinates" member',
-                              owners[n], paths[n])
-                elif type(c) is not list:
-                    self.emit("member-type", '"coordinates" member must be an array, found '
-                              f"{_jtype(c)}", owners[n], paths[n])
-                elif c:
-                    keep.append(n)
-        if not keep:
-            return
-        _Walk(self, kind, [coords[n] for n in keep], [owners[n] for n in keep],
-              paths.pick(keep)).run()
+        coords = self._column(geoms, "coordinates", {list}, owners, paths, "an array",
+                              f'a {kind} must have a "coordinates" member')
+        where: Sequence[int] = range(len(coords))
+        if not all(coords) or set(map(type, coords)) != {list}:  # empty: RFC 7946 3.1
+            where = [n for n, c in enumerate(coords) if type(c) is list and c]
+        _Walk(self, kind, *_pick(where, coords, owners, paths)).run()
 
     def position_range(self, x: float, y: float, owner: int | None, path: Path) -> None:
         """Report a position outside WGS 84, once per feature."""
