@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from itertools import islice
 from typing import Any
 
 from ..errors import DataSourceError
@@ -100,9 +101,6 @@ STREAM_BYTES = 200 * 2**20
 #: features checked together when streaming
 STREAM_BATCH = 20_000
 
-_BOM = b"\xef\xbb\xbf"
-_REFUSED = object()
-
 
 # --------------------------------------------------------------------------------------
 # parsing: json.loads and its hooks; orjson to explain a refusal
@@ -150,10 +148,6 @@ class _Duplicates:
         return obj
 
 
-def _shown(text: str) -> str:
-    return text if len(text) <= 24 else f"{text[:12]}…({len(text)} chars)"
-
-
 def _refusal(buf: bytes, exc: BaseException) -> Problem:
     """Why ``json.loads`` refused ``buf``: the rule, and the line and column from orjson."""
     import orjson
@@ -161,16 +155,15 @@ def _refusal(buf: bytes, exc: BaseException) -> Problem:
     reason, line, column = None, None, None
     try:
         orjson.loads(buf)
-    except orjson.JSONDecodeError as err:
+    except orjson.JSONDecodeError as err:  # (orjson has its own depth limit)
         reason, line, column = err.msg, err.lineno, err.colno
-    except RecursionError:  # pragma: no cover - orjson has its own depth limit
-        pass
     at = f" at line {line}, column {column}" if line is not None else ""
     if isinstance(exc, _Refused):
         if exc.rule == "non-finite-number":
             message = f"{exc.text}{at} is not a JSON number (write null, or a real value)"
         else:
-            message = f"number {_shown(exc.text)}{at} is too large for a 64-bit float"
+            shown = exc.text if len(exc.text) <= 24 else f"{exc.text[:12]}…({len(exc.text)} chars)"
+            message = f"number {shown}{at} is too large for a 64-bit float"
         return Problem(exc.rule, message, line=line)
     if isinstance(exc, RecursionError) or (reason and "depth limit" in reason):
         return Problem("nesting-too-deep", f"arrays and objects are nested too deeply{at} "
@@ -202,34 +195,23 @@ def _not_utf8(buf: bytes, exc: UnicodeDecodeError) -> Problem:
 # whole documents
 # --------------------------------------------------------------------------------------
 
-def _parse_clean(buf: bytes) -> Any:
-    """The document of ``buf`` when it is JSON with nothing for the parse rules to report
-    (no duplicate member, no NaN, no number beyond a double), else :data:`_REFUSED`.
-
-    jiter builds the document and refuses duplicate members (at the first one) and NaN;
-    it takes the same JSON as ``json.loads`` otherwise, at half its cost with the hooks
-    below.  It reads a number beyond a double as infinity, which orjson writes as null
-    (and an integer beyond 64 bits it refuses to write): more nulls written than read
-    means such a number, at a fifth of the cost of a second parse."""
+def _check_whole(buf: bytes, checker: Checker) -> bool:
+    """Parse ``buf`` and check it; False when it is not JSON at all."""
     import jiter
     import orjson
 
+    buf = buf.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM is tolerated
+    # jiter refuses duplicate members (at the first) and NaN, at half the cost of json.loads
+    # with the hooks below.  It reads a number beyond a double as infinity, which orjson
+    # writes as null (and an integer beyond 64 bits it refuses to write): more nulls written
+    # than read means such a number, at a fifth of the cost of a second parse.
     try:
         doc = jiter.from_json(buf, allow_inf_nan=False, catch_duplicate_keys=True,
                               cache_mode="all")  # repeated short values too: less to free
-        if orjson.dumps(doc).count(b"null") != buf.count(b"null"):
-            return _REFUSED
+        clean = orjson.dumps(doc).count(b"null") == buf.count(b"null")
     except (ValueError, RecursionError, orjson.JSONEncodeError):
-        return _REFUSED
-    return doc
-
-
-def _check_whole(buf: bytes, checker: Checker) -> bool:
-    """Parse ``buf`` and check it; False when it is not JSON at all."""
-    if buf.startswith(_BOM):
-        buf = buf[len(_BOM):]
-    doc = _parse_clean(buf)
-    if doc is not _REFUSED:
+        clean = False
+    if clean:
         checker.document(doc)
         return True
     # the standard library's parser, with hooks, names every problem jiter stopped at
@@ -356,34 +338,26 @@ def _root_members(fh: Any, members: type[dict[str, Any]]) -> dict[str, Any] | No
 
     head: dict[str, Any] = members()
     events = ijson.parse(fh, use_float=True)
-    builder: Any = None
-    key = None
+    if next(events)[1] != "start_map":
+        return None
     for prefix, event, value in events:
-        if prefix == "" and event != "start_map":
-            if event == "map_key":
-                key = value
-                if key == "features":
-                    prefix, event, value = next(events)
-                    if event != "start_array":
-                        return None
-                    head["features"] = []
-                    return head
-                builder = ijson.ObjectBuilder(map_type=members)
-                continue
-            return None  # the end of the root (no "features") or not an object
-        if prefix == "" and event == "start_map":
-            continue
-        if builder is None:
-            return None
-        builder.event(event, value)
-        if builder.containers == [] and key is not None:  # pragma: no branch
-            head[key] = builder.value
-            builder = None
+        if prefix == "":  # a member's name, or the end of the root (no "features")
+            if event != "map_key":
+                return None
+            if value == "features":
+                head["features"] = []
+                return head if next(events)[1] == "start_array" else None
+            key, builder = value, ijson.ObjectBuilder(map_type=members)
+        else:
+            builder.event(event, value)
+            if not builder.containers:
+                head[key] = builder.value
     return None
 
 
 def _check_stream(path: str, checker: Checker) -> bool:
-    """Check a large FeatureCollection file feature batch by feature batch."""
+    """Check a large FeatureCollection file feature batch by feature batch; False when it
+    is not a FeatureCollection that can be streamed."""
     import ijson
 
     found: dict[int, tuple[dict[str, Any], list[str]]] = {}
@@ -397,26 +371,16 @@ def _check_stream(path: str, checker: Checker) -> bool:
         checker.document(head)  # the root's own members, with no features yet
         _name_duplicates(checker.problems, head, found)
         with open(path, "rb") as fh:
-            batch: list[Any] = []
+            items = ijson.items(fh, "features.item", use_float=True, map_type=members)
             offset = 0
-            for feature in ijson.items(fh, "features.item", use_float=True, map_type=members):
-                batch.append(feature)
-                if len(batch) >= STREAM_BATCH:
-                    offset = _stream_batch(checker, batch, offset, found)
-                    batch = []
-            _stream_batch(checker, batch, offset, found)
+            while batch := list(islice(items, STREAM_BATCH)):
+                checker.features(batch, offset)
+                if found:  # (ijson may have built features of the next batch already)
+                    _name_duplicates(checker.problems, {"features": batch}, found, offset)
+                offset += len(batch)
     except (ijson.JSONError, ValueError, RecursionError) as exc:
         checker.problems[:] = [_stream_problem(exc)]  # not JSON: that alone, as whole
-        return True
     return True
-
-
-def _stream_batch(checker: Checker, batch: list[Any], offset: int,
-                  found: dict[int, tuple[dict[str, Any], list[str]]]) -> int:
-    checker.features(batch, offset)
-    if found:  # (ijson may have built features of the next batch already)
-        _name_duplicates(checker.problems, {"features": batch}, found, offset)
-    return offset + len(batch)
 
 
 def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
