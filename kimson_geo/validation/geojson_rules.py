@@ -146,26 +146,21 @@ def _valid_location(position: object) -> tuple[float, float] | None:
     return None
 
 
-def _rhr_offenders(polygons: list[list[list[list[float]]]]) -> list[int]:
-    """For each polygon, -1 when it follows the right-hand rule, else its first bad ring.
+def _bad_rings(polygons: list[list[list[list[float]]]]) -> Iterator[tuple[int, int]]:
+    """The rings against the right-hand rule, as (polygon, ring in the polygon), in order.
 
     Every ring must be a list of at least 4 numeric positions.  Areas come from the
     shoelace formula on coordinates shifted to each ring's first position (small rings far
     from the origin keep their precision).
     """
-    count = len(polygons)
-    result = [-1] * count
     rings = list(chain.from_iterable(polygons))
-    if not rings:
-        return result
-    ring_counts = np.fromiter(map(len, polygons), dtype=np.intp, count=count)
+    ring_counts = np.fromiter(map(len, polygons), dtype=np.intp, count=len(polygons))
     pos_counts = np.fromiter(map(len, rings), dtype=np.intp, count=len(rings))
     positions = list(chain.from_iterable(rings))
     n = len(positions)
     xs = np.fromiter(map(itemgetter(0), positions), dtype=np.float64, count=n)
     ys = np.fromiter(map(itemgetter(1), positions), dtype=np.float64, count=n)
-    ring_start = np.zeros(len(rings), dtype=np.intp)
-    np.cumsum(pos_counts[:-1], out=ring_start[1:])
+    ring_start = np.cumsum(pos_counts) - pos_counts
     xs -= np.repeat(xs[ring_start], pos_counts)
     ys -= np.repeat(ys[ring_start], pos_counts)
     with np.errstate(all="ignore"):
@@ -175,17 +170,10 @@ def _rhr_offenders(polygons: list[list[list[list[float]]]]) -> list[int]:
         area = np.add.reduceat(cross, ring_start)
         scale = np.add.reduceat(np.abs(cross), ring_start)
         significant = np.abs(area) > 1e-12 * scale
-    first_ring = np.zeros(count, dtype=np.intp)
-    np.cumsum(ring_counts[:-1], out=first_ring[1:])
-    exterior = np.zeros(len(rings), dtype=bool)
-    exterior[first_ring[ring_counts > 0]] = True
-    bad = significant & np.where(exterior, area < 0, area > 0)
-    owner = np.repeat(np.arange(count, dtype=np.intp), ring_counts)
-    for ring in np.flatnonzero(bad).tolist():
-        poly = int(owner[ring])
-        if result[poly] < 0:
-            result[poly] = ring - int(first_ring[poly])
-    return result
+    owner = np.repeat(np.arange(len(polygons)), ring_counts)
+    index = np.arange(len(rings)) - np.repeat(np.cumsum(ring_counts) - ring_counts, ring_counts)
+    bad = np.flatnonzero(significant & np.where(index == 0, area < 0, area > 0))
+    return zip(owner[bad].tolist(), index[bad].tolist(), strict=True)
 
 
 def _are_lists(items: Sequence[Any]) -> np.ndarray:
@@ -456,9 +444,9 @@ class Checker:
 class _Walk:
     """The coordinates of one geometry type, checked a nesting level at a time.
 
-    Each level is a flat list of nodes; for every level below the first, ``links`` keeps
-    each node's parent (in the level above) and its index in that parent, so that a node at
-    fault can name its geometry and JSON path.
+    Each level is a flat list of nodes; for every level ``links`` keeps each node's parent
+    (in the level above; at level 0, its geometry) and its index in that parent, so that a
+    node at fault can name its geometry and JSON path.
     """
 
     def __init__(self, checker: Checker, kind: str, coords: list[list[Any]],
@@ -470,18 +458,18 @@ class _Walk:
         self.paths = paths
         self.depth, self.part = _COORD_SHAPE[kind]
         self.nodes: list[Any] = coords
-        self.base = np.arange(len(coords))  # level 0: node -> geometry
-        self.links: list[tuple[np.ndarray, np.ndarray]] = []
+        geometries = np.arange(len(coords))
+        self.links: list[tuple[np.ndarray, np.ndarray]] = [(geometries, geometries)]
         self.bad = np.zeros(len(coords), dtype=bool)  # geometries with an error
         self.sizes: np.ndarray | None = None  # lengths of the nodes, once measured
 
     def locate(self, level: int, node: int) -> tuple[int, Path]:
         """The geometry and JSON path of node ``node`` at nesting level ``level``."""
         keys: list[int] = []
-        for parent, index in reversed(self.links[:level]):
+        for parent, index in reversed(self.links[1:level + 1]):
             keys.append(int(index[node]))
             node = int(parent[node])
-        g = int(self.base[node])
+        g = int(self.links[0][0][node])
         return g, (*self.paths[g], "coordinates", *reversed(keys))
 
     def emit(self, rule: str, message: str, level: int, node: int,
@@ -497,11 +485,8 @@ class _Walk:
             return
         self.sizes = None if self.sizes is None else self.sizes[keep]
         self.nodes = list(compress(self.nodes, keep.tolist()))
-        if self.links:
-            parent, index = self.links[-1]
-            self.links[-1] = (parent[keep], index[keep])
-        else:
-            self.base = self.base[keep]
+        parent, index = self.links[-1]
+        self.links[-1] = (parent[keep], index[keep])
 
     def measure(self) -> np.ndarray:
         """The length of every node of the current level (kept until the level changes)."""
@@ -561,18 +546,17 @@ class _Walk:
 
     def _rings(self, level: int) -> None:
         sizes = self.measure()
-        empty = sizes == 0
-        for n in np.flatnonzero(empty).tolist():
+        for n in np.flatnonzero(sizes == 0).tolist():
             self.emit("ring-too-short", "a linear ring needs 4 or more positions, found 0",
                       level, n)
-        ends = np.zeros(len(self.nodes), dtype=bool)
-        ends[~empty] = _are_lists([r[-1] for r in compress(self.nodes, (~empty).tolist())])
-        for n in np.flatnonzero(~empty & ~ends).tolist():
+        self.select(sizes > 0)
+        ends = _are_lists([r[-1] for r in self.nodes])
+        for n in np.flatnonzero(~ends).tolist():
             self.emit("coordinate-nesting", f'"coordinates" of a {self.kind} are not nested '
                       "deeply enough: a ring holds numbers where positions were expected",
                       level, n)
         self.select(ends)
-        sizes = sizes[ends]
+        sizes = self.measure()
         closed = np.fromiter(map(_same, self.nodes), dtype=bool, count=len(self.nodes))
         for n in np.flatnonzero((sizes < 4) | ~closed).tolist():
             where = _valid_location(self.nodes[n][0])
@@ -593,22 +577,21 @@ class _Walk:
                       f"[longitude, latitude, altitude], found {sizes[n]}", level, n,
                       error=False)
         self.select(sizes >= 2)
-        sizes = self.measure()
         values = list(chain.from_iterable(self.nodes))
         if not set(map(type, values)) <= {int, float}:
             numeric = np.fromiter((type(v) in _NUMBER for v in values), dtype=bool,
                                   count=len(values))
             good = np.ones(len(self.nodes), dtype=bool)
-            good[np.repeat(np.arange(len(self.nodes)), sizes)[~numeric]] = False
+            good[np.repeat(np.arange(len(self.nodes)), self.measure())[~numeric]] = False
             for n in np.flatnonzero(~good).tolist():
                 wrong = next(v for v in self.nodes[n] if type(v) not in _NUMBER)
                 self.emit("position-number", "every element of a position must be a number, "
                           f"found {_jtype(wrong)}", level, n)
             self.select(good)
-            sizes = self.measure()
             values = list(chain.from_iterable(self.nodes))
         if not self.c.wgs84 or not self.nodes:
             return
+        sizes = self.measure()
         numbers = np.fromiter(values, dtype=np.float64, count=len(values))
         first = np.cumsum(sizes) - sizes
         xs, ys = numbers[first], numbers[first + 1]
@@ -625,15 +608,16 @@ class _Walk:
             polygons.extend(parts)
             owner.extend([g] * len(parts))
         reported: set[int] = set()
-        for poly, ring, g in zip(polygons, _rhr_offenders(polygons), owner, strict=True):
-            if ring < 0 or g in reported:
+        for p, ring in _bad_rings(polygons):
+            g = owner[p]
+            if g in reported:
                 continue
             reported.add(g)
             which = "the exterior ring" if ring == 0 else f"hole {ring}"
             self.c.emit("right-hand-rule", "polygon rings should follow the right-hand rule "
                         "(RFC 7946 3.1.6): exterior rings counter-clockwise, holes clockwise; "
                         f"{which} is the other way round", self.owners[g], self.paths[g],
-                        _valid_location(poly[ring][0]))
+                        _valid_location(polygons[p][ring][0]))
 
 
 def _same(ring: list[Any]) -> bool:
