@@ -6,21 +6,12 @@ mapbox/geojsonhint on its test corpus (``tests/corpora/geojsonhint``) and add wh
 project needs: positions outside WGS 84 (with a hint when they look like VN-2000 metres),
 duplicate members anywhere, NaN/Infinity and numbers too big for a double.
 
-Libraries do the parsing:
-
-* jiter builds the document, refusing duplicate members and NaN; orjson, writing it back,
-  shows whether a number was beyond a double.  When neither finds anything, that is the
-  whole parse;
-* otherwise the standard library's ``json.loads`` names every problem: its hooks report
-  duplicate members (``object_pairs_hook``), NaN/Infinity (``parse_constant``) and numbers
-  beyond a double (``parse_float``/``parse_int``);
-* when it refuses the text, ``orjson`` explains why, with the line and column;
-* a file over :data:`STREAM_BYTES` is streamed with ``ijson`` (yajl), features a batch at a
-  time, so that the peak memory is one batch, not the document.
-
-The RFC 7946 rules themselves are columnar checks over the features (:mod:`.geojson_rules`):
-each problem names its feature (index and id) and its JSON path, e.g.
-``features[12].geometry.coordinates[0][3]``.
+jiter parses (and orjson, writing the document back, spots numbers beyond a double); only
+when they find something does ``json.loads`` parse again, its hooks naming every problem,
+and orjson gives the line and column of a refusal.  A file over :data:`STREAM_BYTES` is
+streamed with ``ijson`` (yajl), a batch of features at a time, so that the peak memory is
+one batch, not the document.  The RFC 7946 rules are columnar checks over the features
+(:mod:`.geojson_rules`); each problem names its feature (index and id) and JSON path.
 
 Examples
 --------
@@ -36,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
@@ -102,17 +94,10 @@ STREAM_BYTES = 200 * 2**20
 STREAM_BATCH = 20_000
 
 
-# --------------------------------------------------------------------------------------
-# parsing: json.loads and its hooks; orjson to explain a refusal
-# --------------------------------------------------------------------------------------
+# -- parsing: json.loads and its hooks; orjson to explain a refusal ----------------------
 
 class _Refused(ValueError):
-    """Raised by a parser hook: the text is JSON-like, but not acceptable JSON."""
-
-    def __init__(self, rule: str, text: str) -> None:
-        super().__init__(text)
-        self.rule = rule
-        self.text = text
+    """Raised by a parser hook with (rule, text): JSON-like, but not acceptable JSON."""
 
 
 def _refuse_constant(name: str) -> float:
@@ -159,12 +144,13 @@ def _refusal(buf: bytes, exc: BaseException) -> Problem:
         reason, line, column = err.msg, err.lineno, err.colno
     at = f" at line {line}, column {column}" if line is not None else ""
     if isinstance(exc, _Refused):
-        if exc.rule == "non-finite-number":
-            message = f"{exc.text}{at} is not a JSON number (write null, or a real value)"
+        rule, text = exc.args
+        if rule == "non-finite-number":
+            message = f"{text}{at} is not a JSON number (write null, or a real value)"
         else:
-            shown = exc.text if len(exc.text) <= 24 else f"{exc.text[:12]}…({len(exc.text)} chars)"
+            shown = text if len(text) <= 24 else f"{text[:12]}…({len(text)} chars)"
             message = f"number {shown}{at} is too large for a 64-bit float"
-        return Problem(exc.rule, message, line=line)
+        return Problem(rule, message, line=line)
     if isinstance(exc, RecursionError) or (reason and "depth limit" in reason):
         return Problem("nesting-too-deep", f"arrays and objects are nested too deeply{at} "
                        "(no GeoJSON needs more than a few levels)", line=line)
@@ -191,9 +177,7 @@ def _not_utf8(buf: bytes, exc: UnicodeDecodeError) -> Problem:
                    f"UTF-8: {hint}", line=line)
 
 
-# --------------------------------------------------------------------------------------
-# whole documents
-# --------------------------------------------------------------------------------------
+# -- whole documents ---------------------------------------------------------------------
 
 def _check_whole(buf: bytes, checker: Checker) -> bool:
     """Parse ``buf`` and check it; False when it is not JSON at all."""
@@ -243,23 +227,21 @@ def _name_duplicates(problems: list[Problem], doc: object,
     stack: list[tuple[Any, tuple[Any, ...]]] = [(doc, ())]
     while stack:  # iterative: the document may nest deeply
         node, path = stack.pop()
-        if isinstance(node, dict):
-            if id(node) in found and found[id(node)][0] is node:
-                names = found.pop(id(node))[1]
-                listed = ", ".join(json.dumps(k[:40]) for k in names[:5])
-                more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-                feature = path[1] if len(path) > 1 and path[0] == "features" else None
-                if feature is not None:
-                    path = (path[0], feature + offset, *path[2:])
-                problems.append(Problem(
-                    "duplicate-member", f"{json_path(path)}: object has duplicate member(s) "
-                    f"{listed}{more}: readers disagree on which value counts",
-                    None if feature is None else feature + offset,
-                    None if feature is None else feature_ident(features[feature])))
-            stack.extend((v, (*path, k)) for k, v in node.items() if isinstance(v, (dict, list)))
-        else:
-            stack.extend((v, (*path, i)) for i, v in enumerate(node)
-                         if isinstance(v, (dict, list)))
+        if isinstance(node, dict) and found.get(id(node), (None,))[0] is node:
+            names = found.pop(id(node))[1]
+            listed = ", ".join(json.dumps(k[:40]) for k in names[:5])
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            feature = ident = None
+            if len(path) > 1 and path[0] == "features":
+                ident = feature_ident(features[path[1]])
+                feature = path[1] + offset
+                path = (path[0], feature, *path[2:])
+            problems.append(Problem(
+                "duplicate-member", f"{json_path(path)}: object has duplicate member(s) "
+                f"{listed}{more}: readers disagree on which value counts", feature, ident))
+        children: Iterable[tuple[Any, Any]] = node.items() if isinstance(node, dict) \
+            else enumerate(node)
+        stack.extend((v, (*path, k)) for k, v in children if isinstance(v, (dict, list)))
 
 
 def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
@@ -297,9 +279,7 @@ def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
     return _issues(checker, name if layer is None else layer), parsed
 
 
-# --------------------------------------------------------------------------------------
-# streamed documents (ijson)
-# --------------------------------------------------------------------------------------
+# -- streamed documents (ijson) ----------------------------------------------------------
 
 def _members_type(found: dict[int, tuple[dict[str, Any], list[str]]]) -> type[dict[str, Any]]:
     """A dict type for ijson's ``map_type`` that records the members it sees twice."""
