@@ -214,13 +214,11 @@ class Checker:
     def emit(self, rule: str, message: str, feature: int | None, path: Path,
              location: tuple[float, float] | None = None) -> None:
         """Record a problem of ``feature`` (batch index) at ``path``."""
-        where = json_path(path)
         index = None if feature is None else feature + self._offset
         if feature is not None and index not in self.ids:
-            batch = self._features
-            self.ids[index] = (feature_ident(batch[feature])  # type: ignore[index]
-                               if 0 <= feature < len(batch) else None)
-        self.problems.append(Problem(rule, f"{where}: {message}", index, location=location))
+            self.ids[index] = feature_ident(self._features[feature])  # type: ignore[index]
+        self.problems.append(Problem(rule, f"{json_path(path)}: {message}", index,
+                                     location=location))
 
     def _is_obj(self, value: object) -> bool:
         return type(value) in self.obj_types
@@ -494,45 +492,36 @@ class _Walk:
             self.sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
         return self.sizes
 
-    def descend(self) -> None:
-        """Replace the nodes (arrays) by their elements."""
+    def run(self) -> None:
+        for level in range(self.depth):
+            if level == self.depth - 1 and self.part == "line":
+                self._lines(level)
+            elif level == self.depth - 1 and self.part == "ring":
+                self._rings(level)
+            self._descend(level)
+        self._positions(self.depth)
+        if self.part == "ring":
+            self._right_hand_rule()
+
+    def _descend(self, level: int) -> None:
+        """Replace the nodes (arrays) by their elements, which must be arrays too."""
         counts = self.measure()
         parent = np.repeat(np.arange(len(self.nodes)), counts)
         index = np.arange(len(parent)) - np.repeat(np.cumsum(counts) - counts, counts)
         self.nodes = list(chain.from_iterable(self.nodes))
         self.sizes = None
         self.links.append((parent, index))
-
-    def run(self) -> None:
-        for level in range(self.depth + 1):
-            remaining = self.depth - level
-            if level > 0:
-                self._arrays(level, remaining)
-            if remaining == 1 and self.part == "line":
-                self._lines(level)
-            elif remaining == 1 and self.part == "ring":
-                self._rings(level)
-            if remaining == 0:
-                self._positions(level)
-            else:
-                self.descend()
-        if self.part == "ring":
-            self._right_hand_rule()
-
-    def _arrays(self, level: int, remaining: int) -> None:
-        """Below the first level every node must be an array."""
         is_list = _are_lists(self.nodes)
         if is_list.all():
             return
-        parents = self.links[-1][0]
         for n in np.flatnonzero(~is_list).tolist():
             found = _jtype(self.nodes[n])
-            if remaining == 0:
+            if level + 1 == self.depth:
                 message = f"a position must be an array [longitude, latitude], found {found}"
             else:
                 message = (f'"coordinates" of a {self.kind} are not nested deeply enough: '
                            f"found {found} where an array was expected")
-            self.emit("coordinate-nesting", message, level - 1, int(parents[n]))
+            self.emit("coordinate-nesting", message, level, int(parent[n]))
         self.select(is_list)
 
     def _lines(self, level: int) -> None:
