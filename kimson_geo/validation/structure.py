@@ -118,19 +118,31 @@ def _finite_int(text: str) -> int:
     return int(text)
 
 
-class _Duplicates:
-    """``object_pairs_hook`` that builds dicts and remembers those that lost a member."""
+def _members_type(found: dict[int, tuple[dict[str, Any], list[str]]]) -> type[dict[str, Any]]:
+    """A dict type that records in ``found`` the members it sees twice: ijson's ``map_type``,
+    and through its ``pairs`` an ``object_pairs_hook`` for ``json.loads``."""
 
-    def __init__(self) -> None:
-        self.found: dict[int, tuple[dict[str, Any], list[str]]] = {}
+    class Members(dict):  # type: ignore[type-arg]
+        __slots__ = ()
 
-    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            seen: set[str] = set()
-            names = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
-            self.found[id(obj)] = (obj, list(dict.fromkeys(names)))
-        return obj
+        def __setitem__(self, key: str, value: Any) -> None:
+            if key in self:
+                entry = found.setdefault(id(self), (self, []))
+                if key not in entry[1]:
+                    entry[1].append(key)
+            dict.__setitem__(self, key, value)
+
+        @classmethod
+        def pairs(cls, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            obj = dict(pairs)
+            if len(obj) == len(pairs):  # no member twice: a plain dict, built in C
+                return obj
+            members = cls()
+            for key, value in pairs:
+                members[key] = value
+            return members
+
+    return Members
 
 
 def _refusal(buf: bytes, exc: BaseException) -> Problem:
@@ -204,17 +216,20 @@ def _check_whole(buf: bytes, checker: Checker) -> bool:
     except UnicodeDecodeError as exc:
         checker.problems.append(_not_utf8(buf, exc))
         return False
-    duplicates = _Duplicates()
+    found: dict[int, tuple[dict[str, Any], list[str]]] = {}
+    members = _members_type(found)
+    checker.obj_types = (dict, members)
     try:
-        doc = json.loads(text, object_pairs_hook=duplicates, parse_constant=_refuse_constant,
-                         parse_float=_finite_float, parse_int=_finite_int)
+        doc = json.loads(text, object_pairs_hook=members.pairs,  # type: ignore[attr-defined]
+                         parse_constant=_refuse_constant, parse_float=_finite_float,
+                         parse_int=_finite_int)
     except (ValueError, RecursionError) as exc:
         checker.problems.append(_refusal(buf, exc))
         return False
     del text
     checker.document(doc)
-    if duplicates.found:
-        _name_duplicates(checker.problems, doc, duplicates.found)
+    if found:
+        _name_duplicates(checker.problems, doc, found)
     return True
 
 
@@ -280,22 +295,6 @@ def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
 
 
 # -- streamed documents (ijson) ----------------------------------------------------------
-
-def _members_type(found: dict[int, tuple[dict[str, Any], list[str]]]) -> type[dict[str, Any]]:
-    """A dict type for ijson's ``map_type`` that records the members it sees twice."""
-
-    class Members(dict):  # type: ignore[type-arg]
-        __slots__ = ()
-
-        def __setitem__(self, key: str, value: Any) -> None:
-            if key in self:
-                entry = found.setdefault(id(self), (self, []))
-                if key not in entry[1]:
-                    entry[1].append(key)
-            dict.__setitem__(self, key, value)
-
-    return Members
-
 
 def _stream_problem(exc: Exception) -> Problem:
     """An ijson (yajl) error as a structure problem; yajl gives no line."""
