@@ -313,25 +313,22 @@ class Checker:
                 self.emit("crs-member", f'old-style "crs" member{named} is not part of RFC 7946:'
                           " coordinates must be WGS 84 longitude/latitude; remove it "
                           "(reproject first with --src-crs if needed)", owner, path)
-            if "bbox" in obj:
-                self._bbox(obj["bbox"], owner, path)
+            box = obj.get("bbox", _MISSING)
+            if type(box) is list:
+                if not all(type(v) in _NUMBER for v in box):
+                    self.emit("bbox-form", 'every element of "bbox" must be a number', owner,
+                              (*path, "bbox"))
+                if len(box) not in (4, 6):
+                    self.emit("bbox-form", f'"bbox" has {len(box)} elements; it must have 4 '
+                              "(2D) or 6 (3D)", owner, (*path, "bbox"))
+            elif box is not _MISSING:
+                self.emit("bbox-form", f'"bbox" member must be an array of numbers, found '
+                          f"{_jtype(box)}", owner, path)
             for member in forbidden:
                 if member in obj:
                     self.emit("forbidden-member", f'{what} must not have a "{member}" member '
                               "(it changes the meaning of GeoJSON members, RFC 7946 7.1)",
                               owner, path)
-
-    def _bbox(self, box: object, owner: int | None, path: Path) -> None:
-        if type(box) is not list:
-            self.emit("bbox-form", f'"bbox" member must be an array of numbers, found '
-                      f"{_jtype(box)}", owner, path)
-            return
-        if not all(type(v) in _NUMBER for v in box):
-            self.emit("bbox-form", 'every element of "bbox" must be a number', owner,
-                      (*path, "bbox"))
-        if len(box) not in (4, 6):
-            self.emit("bbox-form", f'"bbox" has {len(box)} elements; it must have 4 (2D) or '
-                      "6 (3D)", owner, (*path, "bbox"))
 
     # -- features ----------------------------------------------------------------------
     def _feature_columns(self, feats: list[dict[str, Any]], owners: list[Any],

@@ -382,10 +382,8 @@ def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
 
     Returns
     -------
-    issues : list of Issue
-        Every structure problem found.
-    parsed : bool
-        False when the file is not JSON.
+    issues, parsed
+        As for :func:`check_bytes` (``parsed``: False when the file is not JSON).
 
     Raises
     ------
@@ -395,9 +393,8 @@ def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
     name = os.fspath(path)
     label = os.path.basename(name) if layer is None else layer
     try:
-        size = os.path.getsize(name)
         if stream is None:
-            stream = size > STREAM_BYTES
+            stream = os.path.getsize(name) > STREAM_BYTES
         if stream:
             checker = Checker(wgs84=wgs84)
             with gc_paused():
@@ -425,6 +422,3 @@ def _issues(checker: Checker, layer: str) -> list[Issue]:
     issues.sort(key=lambda i: (i.line is None, i.line or 0, i.feature is not None,
                                i.feature or 0))
     return issues
-
-
-
