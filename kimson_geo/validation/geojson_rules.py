@@ -147,12 +147,8 @@ def _valid_location(position: object) -> tuple[float, float] | None:
 
 
 def _bad_rings(polygons: list[list[list[list[float]]]]) -> Iterator[tuple[int, int]]:
-    """The rings against the right-hand rule, as (polygon, ring in the polygon), in order.
-
-    Every ring must be a list of at least 4 numeric positions.  Areas come from the
-    shoelace formula on coordinates shifted to each ring's first position (small rings far
-    from the origin keep their precision).
-    """
+    """The rings against the right-hand rule, as (polygon, ring in the polygon), in order
+    (shoelace areas; every ring must be a list of at least 4 numeric positions)."""
     rings = list(chain.from_iterable(polygons))
     ring_counts = np.fromiter(map(len, polygons), dtype=np.intp, count=len(polygons))
     pos_counts = np.fromiter(map(len, rings), dtype=np.intp, count=len(rings))
@@ -161,6 +157,7 @@ def _bad_rings(polygons: list[list[list[list[float]]]]) -> Iterator[tuple[int, i
     xs = np.fromiter(map(itemgetter(0), positions), dtype=np.float64, count=n)
     ys = np.fromiter(map(itemgetter(1), positions), dtype=np.float64, count=n)
     ring_start = np.cumsum(pos_counts) - pos_counts
+    # shifted to each ring's first position: small rings far from the origin keep their precision
     xs -= np.repeat(xs[ring_start], pos_counts)
     ys -= np.repeat(ys[ring_start], pos_counts)
     with np.errstate(all="ignore"):

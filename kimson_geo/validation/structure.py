@@ -357,6 +357,7 @@ def _check_stream(path: str, checker: Checker) -> bool:
                 if found:  # (ijson may have built features of the next batch already)
                     _name_duplicates(checker.problems, {"features": batch}, found, offset)
                 offset += len(batch)
+                del batch  # before the next is read: one batch in memory at a time
     except (ijson.JSONError, ValueError, RecursionError) as exc:
         checker.problems[:] = [_stream_problem(exc)]  # not JSON: that alone, as whole
     return True
