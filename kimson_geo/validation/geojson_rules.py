@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress
-from operator import eq, itemgetter, methodcaller
+from operator import eq, methodcaller
 from typing import Any
 
 import numpy as np
@@ -144,33 +144,6 @@ def _valid_location(position: object) -> tuple[float, float] | None:
     if type(x) in _NUMBER and type(y) in _NUMBER and -180 <= x <= 180 and -90 <= y <= 90:
         return (float(x), float(y))
     return None
-
-
-def _bad_rings(polygons: list[list[list[list[float]]]]) -> Iterator[tuple[int, int]]:
-    """The rings against the right-hand rule, as (polygon, ring in the polygon), in order
-    (shoelace areas; every ring must be a list of at least 4 numeric positions)."""
-    rings = list(chain.from_iterable(polygons))
-    ring_counts = np.fromiter(map(len, polygons), dtype=np.intp, count=len(polygons))
-    pos_counts = np.fromiter(map(len, rings), dtype=np.intp, count=len(rings))
-    positions = list(chain.from_iterable(rings))
-    n = len(positions)
-    xs = np.fromiter(map(itemgetter(0), positions), dtype=np.float64, count=n)
-    ys = np.fromiter(map(itemgetter(1), positions), dtype=np.float64, count=n)
-    ring_start = np.cumsum(pos_counts) - pos_counts
-    # shifted to each ring's first position: small rings far from the origin keep their precision
-    xs -= np.repeat(xs[ring_start], pos_counts)
-    ys -= np.repeat(ys[ring_start], pos_counts)
-    with np.errstate(all="ignore"):
-        cross = xs[:-1] * ys[1:] - xs[1:] * ys[:-1]
-        ring_last = ring_start + pos_counts - 1
-        cross[ring_last[ring_last < n - 1]] = 0.0  # pairs that straddle two rings
-        area = np.add.reduceat(cross, ring_start)
-        scale = np.add.reduceat(np.abs(cross), ring_start)
-        significant = np.abs(area) > 1e-12 * scale
-    owner = np.repeat(np.arange(len(polygons)), ring_counts)
-    index = np.arange(len(rings)) - np.repeat(np.cumsum(ring_counts) - ring_counts, ring_counts)
-    bad = np.flatnonzero(significant & np.where(index == 0, area < 0, area > 0))
-    return zip(owner[bad].tolist(), index[bad].tolist(), strict=True)
 
 
 def _are_lists(items: Sequence[Any]) -> np.ndarray:
@@ -445,7 +418,6 @@ class _Walk:
                  owners: list[Any], paths: Paths) -> None:
         self.c = checker
         self.kind = kind
-        self.coords = coords
         self.owners = owners
         self.paths = paths
         self.depth, self.part = _COORD_SHAPE[kind]
@@ -494,8 +466,6 @@ class _Walk:
                 self._rings(level)
             self._descend(level)
         self._positions(self.depth)
-        if self.part == "ring":
-            self._right_hand_rule()
 
     def _descend(self, level: int) -> None:
         """Replace the nodes (arrays) by their elements, which must be arrays too."""
@@ -572,35 +542,51 @@ class _Walk:
                           f"found {_jtype(wrong)}", level, n)
             self.select(good)
             values = list(chain.from_iterable(self.nodes))
-        if not self.c.wgs84 or not self.nodes:
+        if not self.c.wgs84 and self.part != "ring":
             return
         sizes = self.measure()
         numbers = np.fromiter(values, dtype=np.float64, count=len(values))
         first = np.cumsum(sizes) - sizes
         xs, ys = numbers[first], numbers[first + 1]
-        outside = ~((xs >= -180) & (xs <= 180) & (ys >= -90) & (ys <= 90))
-        for n in np.flatnonzero(outside).tolist():
-            g, path = self.locate(level, n)
-            self.c.position_range(float(xs[n]), float(ys[n]), self.owners[g], path)
+        if self.c.wgs84:
+            outside = ~((xs >= -180) & (xs <= 180) & (ys >= -90) & (ys <= 90))
+            for n in np.flatnonzero(outside).tolist():
+                g, path = self.locate(level, n)
+                self.c.position_range(float(xs[n]), float(ys[n]), self.owners[g], path)
+        if self.part == "ring":
+            self._right_hand_rule(xs, ys)
 
-    def _right_hand_rule(self) -> None:
-        polygons: list[Any] = []
-        owner: list[int] = []
-        for g in np.flatnonzero(~self.bad).tolist():  # geometries without errors only
-            parts = [self.coords[g]] if self.kind == "Polygon" else self.coords[g]
-            polygons.extend(parts)
-            owner.extend([g] * len(parts))
+    def _right_hand_rule(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        """Warn about the first ring against the right-hand rule of each geometry without
+        errors, from shoelace areas over the positions of the last level (``xs``, ``ys``)."""
+        ring, index = self.links[-1]  # each position's ring, and its index in the ring
+        geometry = ring
+        for parent, _ in reversed(self.links[:-1]):
+            geometry = parent[geometry]
+        keep = np.flatnonzero(~self.bad[geometry])  # whole rings: no position was dropped
+        xs, ys, starts = xs[keep], ys[keep], np.flatnonzero(index[keep] == 0)
+        counts = np.diff(starts, append=len(keep))
+        # shifted to each ring's first position: small rings far from 0 keep their precision
+        xs -= np.repeat(xs[starts], counts)
+        ys -= np.repeat(ys[starts], counts)
+        with np.errstate(all="ignore"):
+            cross = xs[:-1] * ys[1:] - xs[1:] * ys[:-1]
+            cross[starts[1:] - 1] = 0.0  # pairs that straddle two rings
+            area = np.add.reduceat(cross, starts)
+            significant = np.abs(area) > 1e-12 * np.add.reduceat(np.abs(cross), starts)
+        hole = self.links[-2][1][ring[keep[starts]]]  # each ring's index in its polygon
         reported: set[int] = set()
-        for p, ring in _bad_rings(polygons):
-            g = owner[p]
+        for n in np.flatnonzero(significant & np.where(hole == 0, area < 0, area > 0)).tolist():
+            first = int(keep[starts[n]])
+            g = int(geometry[first])
             if g in reported:
                 continue
             reported.add(g)
-            which = "the exterior ring" if ring == 0 else f"hole {ring}"
+            which = "the exterior ring" if hole[n] == 0 else f"hole {hole[n]}"
             self.c.emit("right-hand-rule", "polygon rings should follow the right-hand rule "
                         "(RFC 7946 3.1.6): exterior rings counter-clockwise, holes clockwise; "
                         f"{which} is the other way round", self.owners[g], self.paths[g],
-                        _valid_location(polygons[p][ring][0]))
+                        _valid_location(self.nodes[first]))
 
 
 def _same(ring: list[Any]) -> bool:
