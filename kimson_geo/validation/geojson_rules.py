@@ -406,6 +406,7 @@ class Checker:
             message += "; longitude and latitude look swapped (GeoJSON order is [lon, lat])"
         self.emit("position-range", message, owner, path)
 
+
 class _Walk:
     """The coordinates of one geometry type, checked a nesting level at a time.
 
