@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress
-from operator import eq, itemgetter, methodcaller
+from operator import eq, methodcaller
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,9 @@ _GEOMETRY_FORBIDDEN = ("properties", "geometry", "features")
 _NUMBER = (int, float)
 _ID_TYPES = (str, int, float)
 _MISSING = object()
+#: JSON type names by the parsed value's type (bool before int; any other value is last)
+_JSON_TYPES = ((type(None), "null"), (bool, "a boolean"), ((int, float), "a number"),
+               (str, "a string"), (list, "an array"), (dict, "an object"), (object, "a value"))
 _NO_GEOMETRY_TYPE = 'a geometry must have a "type" member'
 _NOT_GEOMETRY = f"a geometry must be one of {', '.join(sorted(_GEOMETRY_TYPES))}; found a "
 
@@ -53,7 +56,7 @@ class Paths:
         self.size = size
 
     @classmethod
-    def of(cls, paths: Paths) -> Paths:
+    def of(cls, paths: Sequence[Path]) -> Paths:
         return cls(paths.__getitem__, len(paths))
 
     def __getitem__(self, n: int) -> Path:
@@ -90,19 +93,7 @@ class Problem:
 
 def _jtype(value: object) -> str:
     """The JSON type name of a parsed value, with its article."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a value"
+    return next(name for kind, name in _JSON_TYPES if isinstance(value, kind))
 
 
 def _q(text: str, limit: int = 60) -> str:
@@ -155,54 +146,20 @@ def _valid_location(position: object) -> tuple[float, float] | None:
     return None
 
 
-def _rhr_offenders(polygons: list[list[list[list[float]]]]) -> list[int]:
-    """For each polygon, -1 when it follows the right-hand rule, else its first bad ring.
-
-    Every ring must be a list of at least 4 numeric positions.  Areas come from the
-    shoelace formula on coordinates shifted to each ring's first position (small rings far
-    from the origin keep their precision).
-    """
-    count = len(polygons)
-    result = [-1] * count
-    rings = list(chain.from_iterable(polygons))
-    if not rings:
-        return result
-    ring_counts = np.fromiter(map(len, polygons), dtype=np.intp, count=count)
-    pos_counts = np.fromiter(map(len, rings), dtype=np.intp, count=len(rings))
-    positions = list(chain.from_iterable(rings))
-    n = len(positions)
-    xs = np.fromiter(map(itemgetter(0), positions), dtype=np.float64, count=n)
-    ys = np.fromiter(map(itemgetter(1), positions), dtype=np.float64, count=n)
-    ring_start = np.zeros(len(rings), dtype=np.intp)
-    np.cumsum(pos_counts[:-1], out=ring_start[1:])
-    xs -= np.repeat(xs[ring_start], pos_counts)
-    ys -= np.repeat(ys[ring_start], pos_counts)
-    with np.errstate(all="ignore"):
-        cross = xs[:-1] * ys[1:] - xs[1:] * ys[:-1]
-        ring_last = ring_start + pos_counts - 1
-        cross[ring_last[ring_last < n - 1]] = 0.0  # pairs that straddle two rings
-        area = np.add.reduceat(cross, ring_start)
-        scale = np.add.reduceat(np.abs(cross), ring_start)
-        significant = np.abs(area) > 1e-12 * scale
-    first_ring = np.zeros(count, dtype=np.intp)
-    np.cumsum(ring_counts[:-1], out=first_ring[1:])
-    exterior = np.zeros(len(rings), dtype=bool)
-    exterior[first_ring[ring_counts > 0]] = True
-    bad = significant & np.where(exterior, area < 0, area > 0)
-    owner = np.repeat(np.arange(count, dtype=np.intp), ring_counts)
-    for ring in np.flatnonzero(bad).tolist():
-        poly = int(owner[ring])
-        if result[poly] < 0:
-            result[poly] = ring - int(first_ring[poly])
-    return result
-
-
 def _are_lists(items: Sequence[Any]) -> np.ndarray:
     """A bool array: which items are JSON arrays."""
     types = list(map(type, items))
     if types.count(list) == len(types):
         return np.ones(len(types), dtype=bool)
     return np.fromiter((t is list for t in types), dtype=bool, count=len(types))
+
+
+def _pick(where: Sequence[int], objs: list[Any], owners: list[Any], paths: Paths
+          ) -> tuple[list[Any], list[Any], Paths]:
+    """The objects, owners and paths at ``where`` (the same lists when that is all of them)."""
+    if len(where) == len(objs):
+        return objs, owners, paths
+    return [objs[n] for n in where], [owners[n] for n in where], paths.pick(list(where))
 
 
 class Checker:
@@ -227,13 +184,11 @@ class Checker:
     def emit(self, rule: str, message: str, feature: int | None, path: Path,
              location: tuple[float, float] | None = None) -> None:
         """Record a problem of ``feature`` (batch index) at ``path``."""
-        where = json_path(path)
         index = None if feature is None else feature + self._offset
         if feature is not None and index not in self.ids:
-            batch = self._features
-            self.ids[index] = (feature_ident(batch[feature])  # type: ignore[index]
-                               if 0 <= feature < len(batch) else None)
-        self.problems.append(Problem(rule, f"{where}: {message}", index, location=location))
+            self.ids[index] = feature_ident(self._features[feature])  # type: ignore[index]
+        self.problems.append(Problem(rule, f"{json_path(path)}: {message}", index,
+                                     location=location))
 
     def _is_obj(self, value: object) -> bool:
         return type(value) in self.obj_types
@@ -246,38 +201,27 @@ class Checker:
                       f"found {_jtype(doc)}", None, ())
             return
         assert isinstance(doc, dict)
-        kind = self._type(doc, "a GeoJSON object")
-        if kind == "FeatureCollection":
-            self._common([doc], [None], Paths.of([()]), "a FeatureCollection", _FC_FORBIDDEN)
-            if "features" not in doc:
-                self.emit("missing-member", 'a FeatureCollection must have a "features" member',
-                          None, ())
-            elif type(doc["features"]) is not list:
-                self.emit("member-type", '"features" member must be an array, found '
-                          f"{_jtype(doc['features'])}", None, ())
-            else:
-                self.features(doc["features"], 0)
+        kind = doc.get("type", _MISSING)
+        root = Paths.of([()])
+        if type(kind) is not str or kind not in _TYPES:
+            self._bad_type(kind, None, (), 'a GeoJSON object must have a "type" member', None)
+        elif kind == "FeatureCollection":
+            self._common([doc], [None], root, "a FeatureCollection", _FC_FORBIDDEN)
+            [features] = self._column([doc], "features", {list}, [None], root, "an array",
+                                      'a FeatureCollection must have a "features" member')
+            if type(features) is list:
+                self.features(features, 0)
         elif kind == "Feature":
-            self._feature_columns([doc], [None], Paths.of([()]), in_collection=False)
-        elif kind is not None:
-            self._geometries([doc], [None], Paths.of([()]))
-
-    def _type(self, obj: dict[str, Any], what: str) -> str | None:
-        value = obj.get("type", _MISSING)
-        if type(value) is str and value in _TYPES:
-            return value
-        self._bad_type(value, None, (), f'{what} must have a "type" member', None)
-        return None
+            self._feature_columns([doc], [None], root)
+        else:
+            self._geometries([doc], [None], root)
 
     def _bad_type(self, value: object, feature: int | None, path: Path, missing: str,
                   wrong: str | None) -> None:
         """Report a "type" member that is missing, not a string, another GeoJSON type than
         expected (``wrong``, the message that the type name completes) or none at all."""
-        if value is _MISSING:
-            self.emit("missing-member", missing, feature, path)
-        elif type(value) is not str:
-            self.emit("member-type", f'"type" member must be a string, found {_jtype(value)}',
-                      feature, path)
+        if value is _MISSING or type(value) is not str:
+            self._member(value, "type", "a string", missing, feature, path)
         elif value in _TYPES and wrong is not None:
             self.emit("wrong-type", wrong + value, feature, path)
         else:
@@ -287,11 +231,30 @@ class Checker:
                        else f'"type" is {_q(value)}, which is not a GeoJSON type')
             self.emit("unknown-type", message, feature, path)
 
+    def _member(self, value: object, member: str, expected: str, missing: str,
+                owner: int | None, path: Path) -> None:
+        """Report a member that is missing (the message ``missing``) or of a wrong JSON type."""
+        if value is _MISSING:
+            self.emit("missing-member", missing, owner, path)
+        else:
+            self.emit("member-type", f'"{member}" member must be {expected}, found '
+                      f"{_jtype(value)}", owner, path)
+
+    def _column(self, objs: list[dict[str, Any]], member: str, ok: set[type],
+                owners: list[Any], paths: Paths, expected: str, missing: str) -> list[Any]:
+        """The ``member`` of each object; those whose type is not in ``ok`` are reported."""
+        values = list(map(methodcaller("get", member, _MISSING), objs))
+        if not set(map(type, values)) <= ok:
+            for value, owner, path in zip(values, owners, paths, strict=True):
+                if type(value) not in ok:
+                    self._member(value, member, expected, missing, owner, path)
+        return values
+
     def features(self, features: Sequence[Any], offset: int) -> None:
         """Check the members of a FeatureCollection's ``features`` array; ``offset`` is the
         index of ``features[0]`` in the whole array (when it comes in batches)."""
         self._features, self._offset = features, offset
-        where = list(range(len(features)))
+        owners = where = list(range(len(features)))
         if not set(map(type, features)) <= set(self.obj_types):
             objs = list(map(self._is_obj, features))
             bad = objs.index(False)
@@ -299,11 +262,9 @@ class Checker:
                       f"{objs.count(False)} element(s) are not objects (first: element "
                       f"{bad + offset} is {_jtype(features[bad])})", bad,
                       ("features", bad + offset))
-            where = [i for i, ok in enumerate(objs) if ok]
-        feats = features if len(where) == len(features) else [features[i] for i in where]
-        self._feature_columns(list(feats), where,
-                              Paths(lambda n: ("features", where[n] + offset), len(where)),
-                              in_collection=True)
+            where = list(compress(owners, objs))
+        paths = Paths(lambda n: ("features", n + offset), len(owners))
+        self._feature_columns(*_pick(where, list(features), owners, paths))
         self._features, self._offset = (), 0
 
     # -- shared members ----------------------------------------------------------------
@@ -322,69 +283,50 @@ class Checker:
                 self.emit("crs-member", f'old-style "crs" member{named} is not part of RFC 7946:'
                           " coordinates must be WGS 84 longitude/latitude; remove it "
                           "(reproject first with --src-crs if needed)", owner, path)
-            if "bbox" in obj:
-                self._bbox(obj["bbox"], owner, path)
+            box = obj.get("bbox", _MISSING)
+            if type(box) is list:
+                if not all(type(v) in _NUMBER for v in box):
+                    self.emit("bbox-form", 'every element of "bbox" must be a number', owner,
+                              (*path, "bbox"))
+                if len(box) not in (4, 6):
+                    self.emit("bbox-form", f'"bbox" has {len(box)} elements; it must have 4 '
+                              "(2D) or 6 (3D)", owner, (*path, "bbox"))
+            elif box is not _MISSING:
+                self.emit("bbox-form", f'"bbox" member must be an array of numbers, found '
+                          f"{_jtype(box)}", owner, path)
             for member in forbidden:
                 if member in obj:
                     self.emit("forbidden-member", f'{what} must not have a "{member}" member '
                               "(it changes the meaning of GeoJSON members, RFC 7946 7.1)",
                               owner, path)
 
-    def _bbox(self, box: object, owner: int | None, path: Path) -> None:
-        if type(box) is not list:
-            self.emit("bbox-form", f'"bbox" member must be an array of numbers, found '
-                      f"{_jtype(box)}", owner, path)
-            return
-        if not all(type(v) in _NUMBER for v in box):
-            self.emit("bbox-form", 'every element of "bbox" must be a number', owner,
-                      (*path, "bbox"))
-        if len(box) not in (4, 6):
-            self.emit("bbox-form", f'"bbox" has {len(box)} elements; it must have 4 (2D) or '
-                      "6 (3D)", owner, (*path, "bbox"))
-
     # -- features ----------------------------------------------------------------------
     def _feature_columns(self, feats: list[dict[str, Any]], owners: list[Any],
-                         paths: Paths, *, in_collection: bool) -> None:
+                         paths: Paths) -> None:
         self._common(feats, owners, paths, "a Feature", _FEATURE_FORBIDDEN)
-        get = methodcaller("get", "id", _MISSING)
-        ids = list(map(get, feats))
+        ids = list(map(methodcaller("get", "id", _MISSING), feats))
         if set(map(type, ids)) - {str, int, float, object}:
             for raw, owner, path in zip(ids, owners, paths, strict=True):
                 if raw is not _MISSING and type(raw) not in _ID_TYPES:
                     self.emit("feature-id-type", 'Feature "id" must be a string or a number, '
                               f"found {_jtype(raw)}", owner, path)
-        if in_collection:
-            kinds = list(map(methodcaller("get", "type", _MISSING), feats))
-            if kinds.count("Feature") != len(kinds):
-                for value, owner, path in zip(kinds, owners, paths, strict=True):
-                    if value != "Feature":
-                        self._bad_type(value, owner, path, 'a Feature must have "type": '
-                                       '"Feature"', '"features" must hold Features, found a ')
-        props = list(map(methodcaller("get", "properties", _MISSING), feats))
-        if not set(map(type, props)) <= {*self.obj_types, type(None)}:
-            for value, owner, path in zip(props, owners, paths, strict=True):
-                if value is _MISSING:
-                    self.emit("missing-member", 'a Feature must have a "properties" member (an '
-                              "object or null)", owner, path)
-                elif value is not None and not self._is_obj(value):
-                    self.emit("member-type", '"properties" member must be an object or null, '
-                              f"found {_jtype(value)}", owner, path)
-        geoms = list(map(methodcaller("get", "geometry", _MISSING), feats))
-        if set(map(type, geoms)) <= {*self.obj_types}:
-            self._geometries(geoms, owners, paths.child("geometry"))
-            return
-        keep: list[int] = []
-        for n, (value, owner, path) in enumerate(zip(geoms, owners, paths, strict=True)):
-            if value is _MISSING:
-                self.emit("missing-member", 'a Feature must have a "geometry" member (a '
-                          "geometry object or null)", owner, path)
-            elif self._is_obj(value):
-                keep.append(n)
-            elif value is not None:
-                self.emit("member-type", '"geometry" member must be an object or null, found '
-                          f"{_jtype(value)}", owner, path)
-        self._geometries([geoms[n] for n in keep], [owners[n] for n in keep],
-                         paths.pick(keep).child("geometry"))
+        kinds = list(map(methodcaller("get", "type", _MISSING), feats))
+        if kinds.count("Feature") != len(kinds):  # (never for a root Feature)
+            for value, owner, path in zip(kinds, owners, paths, strict=True):
+                if value != "Feature":
+                    self._bad_type(value, owner, path, 'a Feature must have "type": '
+                                   '"Feature"', '"features" must hold Features, found a ')
+        object_or_null = {*self.obj_types, type(None)}
+        self._column(feats, "properties", object_or_null, owners, paths, "an object or null",
+                     'a Feature must have a "properties" member (an object or null)')
+        geoms = self._column(feats, "geometry", object_or_null, owners, paths,
+                             "an object or null", 'a Feature must have a "geometry" member '
+                             "(a geometry object or null)")
+        where: Sequence[int] = range(len(geoms))
+        if not set(map(type, geoms)) <= {*self.obj_types}:
+            where = [n for n, g in enumerate(geoms) if self._is_obj(g)]
+        geoms, owners, paths = _pick(where, geoms, owners, paths)
+        self._geometries(geoms, owners, paths.child("geometry"))
 
     # -- geometries --------------------------------------------------------------------
     def _geometries(self, geoms: list[dict[str, Any]], owners: list[Any],
@@ -392,47 +334,35 @@ class Checker:
         """Check geometry objects, then the members of any GeometryCollections among them
         (level by level: collections may nest deeply)."""
         while geoms:
-            geoms, owners, paths = self._geometry_level(geoms, owners, paths)
-
-    def _geometry_level(self, geoms: list[dict[str, Any]], owners: list[Any], paths: Paths
-                        ) -> tuple[list[dict[str, Any]], list[Any], Paths]:
-        kinds = list(map(methodcaller("get", "type", _MISSING), geoms))
-        groups: dict[str, list[int]] = {}
-        if type(kinds[0]) is str and kinds[0] in _GEOMETRY_TYPES \
-                and kinds.count(kinds[0]) == len(kinds):
-            groups[kinds[0]] = list(range(len(geoms)))
-        else:
-            for n, kind in enumerate(kinds):
-                if type(kind) is str and kind in _GEOMETRY_TYPES:
-                    groups.setdefault(kind, []).append(n)
+            kinds = list(map(methodcaller("get", "type", _MISSING), geoms))
+            groups: dict[str, Sequence[int]] = {}
+            if type(kinds[0]) is str and kinds[0] in _GEOMETRY_TYPES \
+                    and kinds.count(kinds[0]) == len(kinds):
+                groups[kinds[0]] = range(len(geoms))
+            else:
+                for n, kind in enumerate(kinds):
+                    if type(kind) is str and kind in _GEOMETRY_TYPES:
+                        groups.setdefault(kind, []).append(n)  # type: ignore[attr-defined]
+                    else:
+                        self._bad_type(kind, owners[n], paths[n], _NO_GEOMETRY_TYPE,
+                                       _NOT_GEOMETRY)
+            members: tuple[list[Any], list[Any], list[Path]] = ([], [], [])
+            for kind, where in groups.items():
+                objs, gowners, gpaths = _pick(where, geoms, owners, paths)
+                self._common(objs, gowners, gpaths, f"a {kind} geometry", _GEOMETRY_FORBIDDEN)
+                if kind == "GeometryCollection":
+                    for obj, owner, path in zip(objs, gowners, gpaths, strict=True):
+                        self._collection_members(obj, owner, path, members)
                 else:
-                    self._bad_type(kind, owners[n], paths[n], _NO_GEOMETRY_TYPE, _NOT_GEOMETRY)
-        members: tuple[list[Any], list[Any], list[Path]] = ([], [], [])
-        for kind, where in groups.items():
-            if len(where) == len(geoms):  # one type (the usual layer): no selection
-                objs, gowners, gpaths = geoms, owners, paths
-            else:
-                objs = [geoms[n] for n in where]
-                gowners = [owners[n] for n in where]
-                gpaths = paths.pick(where)
-            self._common(objs, gowners, gpaths, f"a {kind} geometry", _GEOMETRY_FORBIDDEN)
-            if kind == "GeometryCollection":
-                for obj, owner, path in zip(objs, gowners, gpaths, strict=True):
-                    self._collection_members(obj, owner, path, members)
-            else:
-                self._coordinates(kind, objs, gowners, gpaths)
-        return members[0], members[1], Paths.of(members[2])
+                    self._coordinates(kind, objs, gowners, gpaths)
+            geoms, owners, paths = members[0], members[1], Paths.of(members[2])
 
     def _collection_members(self, gc: dict[str, Any], owner: int | None, path: Path,
                             out: tuple[list[Any], list[Any], list[Path]]) -> None:
-        if "geometries" not in gc:
-            self.emit("missing-member", 'a GeometryCollection must have a "geometries" member',
-                      owner, path)
-            return
-        members = gc["geometries"]
+        [members] = self._column([gc], "geometries", {list}, [owner], Paths.of([path]),
+                                 "an array", 'a GeometryCollection must have a "geometries" '
+                                 "member")
         if type(members) is not list:
-            self.emit("member-type", '"geometries" member must be an array, found '
-                      f"{_jtype(members)}", owner, path)
             return
         gpath = (*path, "geometries")
         bad = [i for i, g in enumerate(members) if not self._is_obj(g)]
@@ -455,27 +385,12 @@ class Checker:
     # -- coordinates, level by level ---------------------------------------------------
     def _coordinates(self, kind: str, geoms: list[dict[str, Any]], owners: list[Any],
                      paths: Paths) -> None:
-        coords = list(map(methodcaller("get", "coordinates", _MISSING), geoms))
-        keep: list[int] = []
-        if set(map(type, coords)) == {list}:
-            if all(coords):  # the common case: no empty geometry ([], RFC 7946 3.1)
-                _Walk(self, kind, coords, owners, paths).run()
-                return
-            keep = [n for n, c in enumerate(coords) if c]
-        else:
-            for n, c in enumerate(coords):
-                if c is _MISSING:
-                    self.emit("missing-member", f'a {kind} must have a "coordinates" member',
-                              owners[n], paths[n])
-                elif type(c) is not list:
-                    self.emit("member-type", '"coordinates" member must be an array, found '
-                              f"{_jtype(c)}", owners[n], paths[n])
-                elif c:
-                    keep.append(n)
-        if not keep:
-            return
-        _Walk(self, kind, [coords[n] for n in keep], [owners[n] for n in keep],
-              paths.pick(keep)).run()
+        coords = self._column(geoms, "coordinates", {list}, owners, paths, "an array",
+                              f'a {kind} must have a "coordinates" member')
+        where: Sequence[int] = range(len(coords))
+        if not all(coords) or set(map(type, coords)) != {list}:  # empty: RFC 7946 3.1
+            where = [n for n, c in enumerate(coords) if type(c) is list and c]
+        _Walk(self, kind, *_pick(where, coords, owners, paths)).run()
 
     def position_range(self, x: float, y: float, owner: int | None, path: Path) -> None:
         """Report a position outside WGS 84, once per feature."""
@@ -491,35 +406,35 @@ class Checker:
             message += "; longitude and latitude look swapped (GeoJSON order is [lon, lat])"
         self.emit("position-range", message, owner, path)
 
+
 class _Walk:
     """The coordinates of one geometry type, checked a nesting level at a time.
 
-    Each level is a flat list of nodes; for every level below the first, ``links`` keeps
-    each node's parent (in the level above) and its index in that parent, so that a node at
-    fault can name its geometry and JSON path.
+    Each level is a flat list of nodes; for every level ``links`` keeps each node's parent
+    (in the level above; at level 0, its geometry) and its index in that parent, so that a
+    node at fault can name its geometry and JSON path.
     """
 
     def __init__(self, checker: Checker, kind: str, coords: list[list[Any]],
                  owners: list[Any], paths: Paths) -> None:
         self.c = checker
         self.kind = kind
-        self.coords = coords
         self.owners = owners
         self.paths = paths
         self.depth, self.part = _COORD_SHAPE[kind]
         self.nodes: list[Any] = coords
-        self.base = np.arange(len(coords))  # level 0: node -> geometry
-        self.links: list[tuple[np.ndarray, np.ndarray]] = []
+        geometries = np.arange(len(coords))
+        self.links: list[tuple[np.ndarray, np.ndarray]] = [(geometries, geometries)]
         self.bad = np.zeros(len(coords), dtype=bool)  # geometries with an error
         self.sizes: np.ndarray | None = None  # lengths of the nodes, once measured
 
     def locate(self, level: int, node: int) -> tuple[int, Path]:
         """The geometry and JSON path of node ``node`` at nesting level ``level``."""
         keys: list[int] = []
-        for parent, index in reversed(self.links[:level]):
+        for parent, index in reversed(self.links[1:level + 1]):
             keys.append(int(index[node]))
             node = int(parent[node])
-        g = int(self.base[node])
+        g = int(self.links[0][0][node])
         return g, (*self.paths[g], "coordinates", *reversed(keys))
 
     def emit(self, rule: str, message: str, level: int, node: int,
@@ -535,11 +450,8 @@ class _Walk:
             return
         self.sizes = None if self.sizes is None else self.sizes[keep]
         self.nodes = list(compress(self.nodes, keep.tolist()))
-        if self.links:
-            parent, index = self.links[-1]
-            self.links[-1] = (parent[keep], index[keep])
-        else:
-            self.base = self.base[keep]
+        parent, index = self.links[-1]
+        self.links[-1] = (parent[keep], index[keep])
 
     def measure(self) -> np.ndarray:
         """The length of every node of the current level (kept until the level changes)."""
@@ -547,45 +459,34 @@ class _Walk:
             self.sizes = np.fromiter(map(len, self.nodes), dtype=np.intp, count=len(self.nodes))
         return self.sizes
 
-    def descend(self) -> None:
-        """Replace the nodes (arrays) by their elements."""
+    def run(self) -> None:
+        for level in range(self.depth):
+            if level == self.depth - 1 and self.part == "line":
+                self._lines(level)
+            elif level == self.depth - 1 and self.part == "ring":
+                self._rings(level)
+            self._descend(level)
+        self._positions(self.depth)
+
+    def _descend(self, level: int) -> None:
+        """Replace the nodes (arrays) by their elements, which must be arrays too."""
         counts = self.measure()
         parent = np.repeat(np.arange(len(self.nodes)), counts)
         index = np.arange(len(parent)) - np.repeat(np.cumsum(counts) - counts, counts)
         self.nodes = list(chain.from_iterable(self.nodes))
         self.sizes = None
         self.links.append((parent, index))
-
-    def run(self) -> None:
-        for level in range(self.depth + 1):
-            remaining = self.depth - level
-            if level > 0:
-                self._arrays(level, remaining)
-            if remaining == 1 and self.part == "line":
-                self._lines(level)
-            elif remaining == 1 and self.part == "ring":
-                self._rings(level)
-            if remaining == 0:
-                self._positions(level)
-            else:
-                self.descend()
-        if self.part == "ring":
-            self._right_hand_rule()
-
-    def _arrays(self, level: int, remaining: int) -> None:
-        """Below the first level every node must be an array."""
         is_list = _are_lists(self.nodes)
         if is_list.all():
             return
-        parents = self.links[-1][0]
         for n in np.flatnonzero(~is_list).tolist():
             found = _jtype(self.nodes[n])
-            if remaining == 0:
+            if level + 1 == self.depth:
                 message = f"a position must be an array [longitude, latitude], found {found}"
             else:
                 message = (f'"coordinates" of a {self.kind} are not nested deeply enough: '
                            f"found {found} where an array was expected")
-            self.emit("coordinate-nesting", message, level - 1, int(parents[n]))
+            self.emit("coordinate-nesting", message, level, int(parent[n]))
         self.select(is_list)
 
     def _lines(self, level: int) -> None:
@@ -599,18 +500,17 @@ class _Walk:
 
     def _rings(self, level: int) -> None:
         sizes = self.measure()
-        empty = sizes == 0
-        for n in np.flatnonzero(empty).tolist():
+        for n in np.flatnonzero(sizes == 0).tolist():
             self.emit("ring-too-short", "a linear ring needs 4 or more positions, found 0",
                       level, n)
-        ends = np.zeros(len(self.nodes), dtype=bool)
-        ends[~empty] = _are_lists([r[-1] for r in compress(self.nodes, (~empty).tolist())])
-        for n in np.flatnonzero(~empty & ~ends).tolist():
+        self.select(sizes > 0)
+        ends = _are_lists([r[-1] for r in self.nodes])
+        for n in np.flatnonzero(~ends).tolist():
             self.emit("coordinate-nesting", f'"coordinates" of a {self.kind} are not nested '
                       "deeply enough: a ring holds numbers where positions were expected",
                       level, n)
         self.select(ends)
-        sizes = sizes[ends]
+        sizes = self.measure()
         closed = np.fromiter(map(_same, self.nodes), dtype=bool, count=len(self.nodes))
         for n in np.flatnonzero((sizes < 4) | ~closed).tolist():
             where = _valid_location(self.nodes[n][0])
@@ -631,47 +531,63 @@ class _Walk:
                       f"[longitude, latitude, altitude], found {sizes[n]}", level, n,
                       error=False)
         self.select(sizes >= 2)
-        sizes = self.measure()
         values = list(chain.from_iterable(self.nodes))
         if not set(map(type, values)) <= {int, float}:
             numeric = np.fromiter((type(v) in _NUMBER for v in values), dtype=bool,
                                   count=len(values))
             good = np.ones(len(self.nodes), dtype=bool)
-            good[np.repeat(np.arange(len(self.nodes)), sizes)[~numeric]] = False
+            good[np.repeat(np.arange(len(self.nodes)), self.measure())[~numeric]] = False
             for n in np.flatnonzero(~good).tolist():
                 wrong = next(v for v in self.nodes[n] if type(v) not in _NUMBER)
                 self.emit("position-number", "every element of a position must be a number, "
                           f"found {_jtype(wrong)}", level, n)
             self.select(good)
-            sizes = self.measure()
             values = list(chain.from_iterable(self.nodes))
-        if not self.c.wgs84 or not self.nodes:
+        if not self.c.wgs84 and self.part != "ring":
             return
+        sizes = self.measure()
         numbers = np.fromiter(values, dtype=np.float64, count=len(values))
         first = np.cumsum(sizes) - sizes
         xs, ys = numbers[first], numbers[first + 1]
-        outside = ~((xs >= -180) & (xs <= 180) & (ys >= -90) & (ys <= 90))
-        for n in np.flatnonzero(outside).tolist():
-            g, path = self.locate(level, n)
-            self.c.position_range(float(xs[n]), float(ys[n]), self.owners[g], path)
+        if self.c.wgs84:
+            outside = ~((xs >= -180) & (xs <= 180) & (ys >= -90) & (ys <= 90))
+            for n in np.flatnonzero(outside).tolist():
+                g, path = self.locate(level, n)
+                self.c.position_range(float(xs[n]), float(ys[n]), self.owners[g], path)
+        if self.part == "ring":
+            self._right_hand_rule(xs, ys)
 
-    def _right_hand_rule(self) -> None:
-        polygons: list[Any] = []
-        owner: list[int] = []
-        for g in np.flatnonzero(~self.bad).tolist():  # geometries without errors only
-            parts = [self.coords[g]] if self.kind == "Polygon" else self.coords[g]
-            polygons.extend(parts)
-            owner.extend([g] * len(parts))
+    def _right_hand_rule(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        """Warn about the first ring against the right-hand rule of each geometry without
+        errors, from shoelace areas over the positions of the last level (``xs``, ``ys``)."""
+        ring, index = self.links[-1]  # each position's ring, and its index in the ring
+        geometry = ring
+        for parent, _ in reversed(self.links[:-1]):
+            geometry = parent[geometry]
+        keep = np.flatnonzero(~self.bad[geometry])  # whole rings: no position was dropped
+        xs, ys, starts = xs[keep], ys[keep], np.flatnonzero(index[keep] == 0)
+        counts = np.diff(starts, append=len(keep))
+        # shifted to each ring's first position: small rings far from 0 keep their precision
+        xs -= np.repeat(xs[starts], counts)
+        ys -= np.repeat(ys[starts], counts)
+        with np.errstate(all="ignore"):
+            cross = xs[:-1] * ys[1:] - xs[1:] * ys[:-1]
+            cross[starts[1:] - 1] = 0.0  # pairs that straddle two rings
+            area = np.add.reduceat(cross, starts)
+            significant = np.abs(area) > 1e-12 * np.add.reduceat(np.abs(cross), starts)
+        hole = self.links[-2][1][ring[keep[starts]]]  # each ring's index in its polygon
         reported: set[int] = set()
-        for poly, ring, g in zip(polygons, _rhr_offenders(polygons), owner, strict=True):
-            if ring < 0 or g in reported:
+        for n in np.flatnonzero(significant & np.where(hole == 0, area < 0, area > 0)).tolist():
+            first = int(keep[starts[n]])
+            g = int(geometry[first])
+            if g in reported:
                 continue
             reported.add(g)
-            which = "the exterior ring" if ring == 0 else f"hole {ring}"
+            which = "the exterior ring" if hole[n] == 0 else f"hole {hole[n]}"
             self.c.emit("right-hand-rule", "polygon rings should follow the right-hand rule "
                         "(RFC 7946 3.1.6): exterior rings counter-clockwise, holes clockwise; "
                         f"{which} is the other way round", self.owners[g], self.paths[g],
-                        _valid_location(poly[ring][0]))
+                        _valid_location(self.nodes[first]))
 
 
 def _same(ring: list[Any]) -> bool:

@@ -6,21 +6,12 @@ mapbox/geojsonhint on its test corpus (``tests/corpora/geojsonhint``) and add wh
 project needs: positions outside WGS 84 (with a hint when they look like VN-2000 metres),
 duplicate members anywhere, NaN/Infinity and numbers too big for a double.
 
-Libraries do the parsing:
-
-* jiter builds the document, refusing duplicate members and NaN; orjson, writing it back,
-  shows whether a number was beyond a double.  When neither finds anything, that is the
-  whole parse;
-* otherwise the standard library's ``json.loads`` names every problem: its hooks report
-  duplicate members (``object_pairs_hook``), NaN/Infinity (``parse_constant``) and numbers
-  beyond a double (``parse_float``/``parse_int``);
-* when it refuses the text, ``orjson`` explains why, with the line and column;
-* a file over :data:`STREAM_BYTES` is streamed with ``ijson`` (yajl), features a batch at a
-  time, so that the peak memory is one batch, not the document.
-
-The RFC 7946 rules themselves are columnar checks over the features (:mod:`.geojson_rules`):
-each problem names its feature (index and id) and its JSON path, e.g.
-``features[12].geometry.coordinates[0][3]``.
+jiter parses (and orjson, writing the document back, spots numbers beyond a double); only
+when they find something does ``json.loads`` parse again, its hooks naming every problem,
+and orjson gives the line and column of a refusal.  A file over :data:`STREAM_BYTES` is
+streamed with ``ijson`` (yajl), a batch of features at a time, so that the peak memory is
+one batch, not the document.  The RFC 7946 rules are columnar checks over the features
+(:mod:`.geojson_rules`); each problem names its feature (index and id) and JSON path.
 
 Examples
 --------
@@ -36,6 +27,8 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from ..errors import DataSourceError
@@ -100,21 +93,11 @@ STREAM_BYTES = 200 * 2**20
 #: features checked together when streaming
 STREAM_BATCH = 20_000
 
-_BOM = b"\xef\xbb\xbf"
-_REFUSED = object()
 
-
-# --------------------------------------------------------------------------------------
-# parsing: json.loads and its hooks; orjson to explain a refusal
-# --------------------------------------------------------------------------------------
+# -- parsing: json.loads and its hooks; orjson to explain a refusal ----------------------
 
 class _Refused(ValueError):
-    """Raised by a parser hook: the text is JSON-like, but not acceptable JSON."""
-
-    def __init__(self, rule: str, text: str) -> None:
-        super().__init__(text)
-        self.rule = rule
-        self.text = text
+    """Raised by a parser hook with (rule, text): JSON-like, but not acceptable JSON."""
 
 
 def _refuse_constant(name: str) -> float:
@@ -135,23 +118,31 @@ def _finite_int(text: str) -> int:
     return int(text)
 
 
-class _Duplicates:
-    """``object_pairs_hook`` that builds dicts and remembers those that lost a member."""
+def _members_type(found: dict[int, tuple[dict[str, Any], list[str]]]) -> type[dict[str, Any]]:
+    """A dict type that records in ``found`` the members it sees twice: ijson's ``map_type``,
+    and through its ``pairs`` an ``object_pairs_hook`` for ``json.loads``."""
 
-    def __init__(self) -> None:
-        self.found: dict[int, tuple[dict[str, Any], list[str]]] = {}
+    class Members(dict):  # type: ignore[type-arg]
+        __slots__ = ()
 
-    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            seen: set[str] = set()
-            names = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
-            self.found[id(obj)] = (obj, list(dict.fromkeys(names)))
-        return obj
+        def __setitem__(self, key: str, value: Any) -> None:
+            if key in self:
+                entry = found.setdefault(id(self), (self, []))
+                if key not in entry[1]:
+                    entry[1].append(key)
+            dict.__setitem__(self, key, value)
 
+        @classmethod
+        def pairs(cls, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            obj = dict(pairs)
+            if len(obj) == len(pairs):  # no member twice: a plain dict, built in C
+                return obj
+            members = cls()
+            for key, value in pairs:
+                members[key] = value
+            return members
 
-def _shown(text: str) -> str:
-    return text if len(text) <= 24 else f"{text[:12]}…({len(text)} chars)"
+    return Members
 
 
 def _refusal(buf: bytes, exc: BaseException) -> Problem:
@@ -161,17 +152,17 @@ def _refusal(buf: bytes, exc: BaseException) -> Problem:
     reason, line, column = None, None, None
     try:
         orjson.loads(buf)
-    except orjson.JSONDecodeError as err:
+    except orjson.JSONDecodeError as err:  # (orjson has its own depth limit)
         reason, line, column = err.msg, err.lineno, err.colno
-    except RecursionError:  # pragma: no cover - orjson has its own depth limit
-        pass
     at = f" at line {line}, column {column}" if line is not None else ""
     if isinstance(exc, _Refused):
-        if exc.rule == "non-finite-number":
-            message = f"{exc.text}{at} is not a JSON number (write null, or a real value)"
+        rule, text = exc.args
+        if rule == "non-finite-number":
+            message = f"{text}{at} is not a JSON number (write null, or a real value)"
         else:
-            message = f"number {_shown(exc.text)}{at} is too large for a 64-bit float"
-        return Problem(exc.rule, message, line=line)
+            shown = text if len(text) <= 24 else f"{text[:12]}…({len(text)} chars)"
+            message = f"number {shown}{at} is too large for a 64-bit float"
+        return Problem(rule, message, line=line)
     if isinstance(exc, RecursionError) or (reason and "depth limit" in reason):
         return Problem("nesting-too-deep", f"arrays and objects are nested too deeply{at} "
                        "(no GeoJSON needs more than a few levels)", line=line)
@@ -198,38 +189,25 @@ def _not_utf8(buf: bytes, exc: UnicodeDecodeError) -> Problem:
                    f"UTF-8: {hint}", line=line)
 
 
-# --------------------------------------------------------------------------------------
-# whole documents
-# --------------------------------------------------------------------------------------
-
-def _parse_clean(buf: bytes) -> Any:
-    """The document of ``buf`` when it is JSON with nothing for the parse rules to report
-    (no duplicate member, no NaN, no number beyond a double), else :data:`_REFUSED`.
-
-    jiter builds the document and refuses duplicate members (at the first one) and NaN;
-    it takes the same JSON as ``json.loads`` otherwise, at half its cost with the hooks
-    below.  It reads a number beyond a double as infinity, which orjson writes as null
-    (and an integer beyond 64 bits it refuses to write): more nulls written than read
-    means such a number, at a fifth of the cost of a second parse."""
-    import jiter
-    import orjson
-
-    try:
-        doc = jiter.from_json(buf, allow_inf_nan=False, catch_duplicate_keys=True,
-                              cache_mode="all")  # repeated short values too: less to free
-        if orjson.dumps(doc).count(b"null") != buf.count(b"null"):
-            return _REFUSED
-    except (ValueError, RecursionError, orjson.JSONEncodeError):
-        return _REFUSED
-    return doc
-
+# -- whole documents ---------------------------------------------------------------------
 
 def _check_whole(buf: bytes, checker: Checker) -> bool:
     """Parse ``buf`` and check it; False when it is not JSON at all."""
-    if buf.startswith(_BOM):
-        buf = buf[len(_BOM):]
-    doc = _parse_clean(buf)
-    if doc is not _REFUSED:
+    import jiter
+    import orjson
+
+    buf = buf.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM is tolerated
+    # jiter refuses duplicate members (at the first) and NaN, at half the cost of json.loads
+    # with the hooks below.  It reads a number beyond a double as infinity, which orjson
+    # writes as null (and an integer beyond 64 bits it refuses to write): more nulls written
+    # than read means such a number, at a fifth of the cost of a second parse.
+    try:
+        doc = jiter.from_json(buf, allow_inf_nan=False, catch_duplicate_keys=True,
+                              cache_mode="all")  # repeated short values too: less to free
+        clean = orjson.dumps(doc).count(b"null") == buf.count(b"null")
+    except (ValueError, RecursionError, orjson.JSONEncodeError):
+        clean = False
+    if clean:
         checker.document(doc)
         return True
     # the standard library's parser, with hooks, names every problem jiter stopped at
@@ -238,17 +216,20 @@ def _check_whole(buf: bytes, checker: Checker) -> bool:
     except UnicodeDecodeError as exc:
         checker.problems.append(_not_utf8(buf, exc))
         return False
-    duplicates = _Duplicates()
+    found: dict[int, tuple[dict[str, Any], list[str]]] = {}
+    members = _members_type(found)
+    checker.obj_types = (dict, members)
     try:
-        doc = json.loads(text, object_pairs_hook=duplicates, parse_constant=_refuse_constant,
-                         parse_float=_finite_float, parse_int=_finite_int)
+        doc = json.loads(text, object_pairs_hook=members.pairs,  # type: ignore[attr-defined]
+                         parse_constant=_refuse_constant, parse_float=_finite_float,
+                         parse_int=_finite_int)
     except (ValueError, RecursionError) as exc:
         checker.problems.append(_refusal(buf, exc))
         return False
     del text
     checker.document(doc)
-    if duplicates.found:
-        _name_duplicates(checker.problems, doc, duplicates.found)
+    if found:
+        _name_duplicates(checker.problems, doc, found)
     return True
 
 
@@ -261,23 +242,21 @@ def _name_duplicates(problems: list[Problem], doc: object,
     stack: list[tuple[Any, tuple[Any, ...]]] = [(doc, ())]
     while stack:  # iterative: the document may nest deeply
         node, path = stack.pop()
-        if isinstance(node, dict):
-            if id(node) in found and found[id(node)][0] is node:
-                names = found.pop(id(node))[1]
-                listed = ", ".join(json.dumps(k[:40]) for k in names[:5])
-                more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-                feature = path[1] if len(path) > 1 and path[0] == "features" else None
-                if feature is not None:
-                    path = (path[0], feature + offset, *path[2:])
-                problems.append(Problem(
-                    "duplicate-member", f"{json_path(path)}: object has duplicate member(s) "
-                    f"{listed}{more}: readers disagree on which value counts",
-                    None if feature is None else feature + offset,
-                    None if feature is None else feature_ident(features[feature])))
-            stack.extend((v, (*path, k)) for k, v in node.items() if isinstance(v, (dict, list)))
-        else:
-            stack.extend((v, (*path, i)) for i, v in enumerate(node)
-                         if isinstance(v, (dict, list)))
+        if isinstance(node, dict) and found.get(id(node), (None,))[0] is node:
+            names = found.pop(id(node))[1]
+            listed = ", ".join(json.dumps(k[:40]) for k in names[:5])
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            feature = ident = None
+            if len(path) > 1 and path[0] == "features":
+                ident = feature_ident(features[path[1]])
+                feature = path[1] + offset
+                path = (path[0], feature, *path[2:])
+            problems.append(Problem(
+                "duplicate-member", f"{json_path(path)}: object has duplicate member(s) "
+                f"{listed}{more}: readers disagree on which value counts", feature, ident))
+        children: Iterable[tuple[Any, Any]] = node.items() if isinstance(node, dict) \
+            else enumerate(node)
+        stack.extend((v, (*path, k)) for k, v in children if isinstance(v, (dict, list)))
 
 
 def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
@@ -315,25 +294,7 @@ def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
     return _issues(checker, name if layer is None else layer), parsed
 
 
-# --------------------------------------------------------------------------------------
-# streamed documents (ijson)
-# --------------------------------------------------------------------------------------
-
-def _members_type(found: dict[int, tuple[dict[str, Any], list[str]]]) -> type[dict[str, Any]]:
-    """A dict type for ijson's ``map_type`` that records the members it sees twice."""
-
-    class Members(dict):  # type: ignore[type-arg]
-        __slots__ = ()
-
-        def __setitem__(self, key: str, value: Any) -> None:
-            if key in self:
-                entry = found.setdefault(id(self), (self, []))
-                if key not in entry[1]:
-                    entry[1].append(key)
-            dict.__setitem__(self, key, value)
-
-    return Members
-
+# -- streamed documents (ijson) ----------------------------------------------------------
 
 def _stream_problem(exc: Exception) -> Problem:
     """An ijson (yajl) error as a structure problem; yajl gives no line."""
@@ -356,34 +317,26 @@ def _root_members(fh: Any, members: type[dict[str, Any]]) -> dict[str, Any] | No
 
     head: dict[str, Any] = members()
     events = ijson.parse(fh, use_float=True)
-    builder: Any = None
-    key = None
+    if next(events)[1] != "start_map":
+        return None
     for prefix, event, value in events:
-        if prefix == "" and event != "start_map":
-            if event == "map_key":
-                key = value
-                if key == "features":
-                    prefix, event, value = next(events)
-                    if event != "start_array":
-                        return None
-                    head["features"] = []
-                    return head
-                builder = ijson.ObjectBuilder(map_type=members)
-                continue
-            return None  # the end of the root (no "features") or not an object
-        if prefix == "" and event == "start_map":
-            continue
-        if builder is None:
-            return None
-        builder.event(event, value)
-        if builder.containers == [] and key is not None:  # pragma: no branch
-            head[key] = builder.value
-            builder = None
+        if prefix == "":  # a member's name, or the end of the root (no "features")
+            if event != "map_key":
+                return None
+            if value == "features":
+                head["features"] = []
+                return head if next(events)[1] == "start_array" else None
+            key, builder = value, ijson.ObjectBuilder(map_type=members)
+        else:
+            builder.event(event, value)
+            if not builder.containers:
+                head[key] = builder.value
     return None
 
 
 def _check_stream(path: str, checker: Checker) -> bool:
-    """Check a large FeatureCollection file feature batch by feature batch."""
+    """Check a large FeatureCollection file feature batch by feature batch; False when it
+    is not a FeatureCollection that can be streamed."""
     import ijson
 
     found: dict[int, tuple[dict[str, Any], list[str]]] = {}
@@ -397,26 +350,17 @@ def _check_stream(path: str, checker: Checker) -> bool:
         checker.document(head)  # the root's own members, with no features yet
         _name_duplicates(checker.problems, head, found)
         with open(path, "rb") as fh:
-            batch: list[Any] = []
+            items = ijson.items(fh, "features.item", use_float=True, map_type=members)
             offset = 0
-            for feature in ijson.items(fh, "features.item", use_float=True, map_type=members):
-                batch.append(feature)
-                if len(batch) >= STREAM_BATCH:
-                    offset = _stream_batch(checker, batch, offset, found)
-                    batch = []
-            _stream_batch(checker, batch, offset, found)
+            while batch := list(islice(items, STREAM_BATCH)):
+                checker.features(batch, offset)
+                if found:  # (ijson may have built features of the next batch already)
+                    _name_duplicates(checker.problems, {"features": batch}, found, offset)
+                offset += len(batch)
+                del batch  # before the next is read: one batch in memory at a time
     except (ijson.JSONError, ValueError, RecursionError) as exc:
         checker.problems[:] = [_stream_problem(exc)]  # not JSON: that alone, as whole
-        return True
     return True
-
-
-def _stream_batch(checker: Checker, batch: list[Any], offset: int,
-                  found: dict[int, tuple[dict[str, Any], list[str]]]) -> int:
-    checker.features(batch, offset)
-    if found:  # (ijson may have built features of the next batch already)
-        _name_duplicates(checker.problems, {"features": batch}, found, offset)
-    return offset + len(batch)
 
 
 def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
@@ -439,10 +383,8 @@ def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
 
     Returns
     -------
-    issues : list of Issue
-        Every structure problem found.
-    parsed : bool
-        False when the file is not JSON.
+    issues, parsed
+        As for :func:`check_bytes` (``parsed``: False when the file is not JSON).
 
     Raises
     ------
@@ -452,9 +394,8 @@ def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
     name = os.fspath(path)
     label = os.path.basename(name) if layer is None else layer
     try:
-        size = os.path.getsize(name)
         if stream is None:
-            stream = size > STREAM_BYTES
+            stream = os.path.getsize(name) > STREAM_BYTES
         if stream:
             checker = Checker(wgs84=wgs84)
             with gc_paused():
@@ -482,6 +423,3 @@ def _issues(checker: Checker, layer: str) -> list[Issue]:
     issues.sort(key=lambda i: (i.line is None, i.line or 0, i.feature is not None,
                                i.feature or 0))
     return issues
-
-
-
