@@ -534,9 +534,13 @@ def test_streaming_finds_what_the_whole_parse_finds(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(structure, "STREAM_BATCH", 7)
     doc = _messy_collection()
+    doc["features"][38]["properties"]["o"] = {"a": 1}
     path = tmp_path / "roads.geojson"
     text = json.dumps(doc, indent=1)
     text = text.replace('"id": "r9"', '"id": "r9", "id": "r9b"')  # a duplicate in batch 2
+    # and in a later batch, one object with duplicates inside another
+    text = text.replace('"id": "r38"', '"id": "r38", "id": "r38b"')
+    text = text.replace('"a": 1', '"a": 1, "a": 2')
     path.write_text(text, encoding="utf-8")
     whole, parsed = check_file(path, stream=False)
     streamed, parsed_too = check_file(path, stream=True)

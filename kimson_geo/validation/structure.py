@@ -247,12 +247,13 @@ def _name_duplicates(problems: list[Problem], doc: object,
             listed = ", ".join(json.dumps(k[:40]) for k in names[:5])
             more = f" and {len(names) - 5} more" if len(names) > 5 else ""
             feature = ident = None
+            shown = path  # (not path itself: its children are found by the batch's index)
             if len(path) > 1 and path[0] == "features":
                 ident = feature_ident(features[path[1]])
                 feature = path[1] + offset
-                path = (path[0], feature, *path[2:])
+                shown = (path[0], feature, *path[2:])
             problems.append(Problem(
-                "duplicate-member", f"{json_path(path)}: object has duplicate member(s) "
+                "duplicate-member", f"{json_path(shown)}: object has duplicate member(s) "
                 f"{listed}{more}: readers disagree on which value counts", feature, ident))
         children: Iterable[tuple[Any, Any]] = node.items() if isinstance(node, dict) \
             else enumerate(node)
