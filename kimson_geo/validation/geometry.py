@@ -17,6 +17,7 @@ import shapely
 from ..crs import transformer
 from ..registry import BOUNDARY_LAYER, METRIC_CRS, ROADS_LAYER, WARD_RULES, WGS84, layer_spec
 from .issue import Findings, Issue
+from .network import explode, present_mask
 from .rules import ANY_LAYER, Context, rule
 
 FAMILY = "geometry"
@@ -39,29 +40,6 @@ def geometry_array(ctx: Context, layer: str, *, metric: bool = False) -> np.ndar
     """The layer's geometries as a numpy object array (WGS 84, or EPSG:5899)."""
     series = ctx.metric(layer) if metric else ctx.frame(layer).geometry
     return np.asarray(series.array, dtype=object)
-
-
-def present_mask(geoms: np.ndarray) -> np.ndarray:
-    """True where a geometry is neither null nor empty."""
-    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-
-
-def explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Single parts of the present geometries and the index of the feature of each part.
-
-    Single-part geometries pass through as they are (``shapely.get_parts`` copies every
-    geometry, which is slow on a million roads); parts keep the features' order.
-    """
-    where = present_mask(geoms).nonzero()[0]
-    kept = geoms[where]
-    multi = shapely.get_type_id(kept) >= shapely.GeometryType.MULTIPOINT
-    if not multi.any():
-        return kept, where
-    parts, owner = shapely.get_parts(kept[multi], return_index=True)
-    all_parts = np.concatenate([kept[~multi], parts])
-    all_owner = np.concatenate([where[~multi], where[multi][owner]])
-    order = np.argsort(all_owner, kind="stable")
-    return all_parts[order], all_owner[order]
 
 
 def finite(geoms: np.ndarray) -> np.ndarray:
@@ -89,7 +67,7 @@ def validity(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarray]:
         present = present_mask(geoms)
         valid = np.zeros(len(geoms), dtype=bool)
         # a geometry GEOS cannot test counts as invalid (geometry-invalid says why)
-        valid[present] = guarded(shapely.is_valid, geoms[present], False)[0]
+        valid[present] = guarded(shapely.is_valid, geoms[present], fill=False)[0]
         ctx.cache[key] = (present, valid)
     return ctx.cache[key]
 
@@ -168,18 +146,18 @@ def lonlat_array(xy: np.ndarray) -> np.ndarray:
     return out
 
 
-def guarded(func: Callable[[np.ndarray], np.ndarray], geoms: np.ndarray, fill: object
+def guarded(func: Callable[..., np.ndarray], *arrays: np.ndarray, fill: object = None
             ) -> tuple[np.ndarray, dict[int, str]]:
-    """``func(geoms)`` (a vectorised shapely predicate), and the GEOS error of each
-    geometry it fails on (by position; its result is ``fill``): one pathological
-    geometry must become a finding on that feature, not a crash of the whole rule."""
+    """``func(*arrays)`` (vectorised shapely), and the GEOS error of each element it fails
+    on (by position; its result is ``fill``): one pathological geometry must become a
+    finding on that feature, not a crash of the whole rule."""
     with contextlib.suppress(shapely.errors.GEOSException):
-        return func(geoms), {}
-    out = np.full(len(geoms), fill, dtype=object)
+        return func(*arrays), {}
+    out = np.full(len(arrays[0]), fill, dtype=object)
     errors: dict[int, str] = {}
-    for i, geom in enumerate(geoms):
+    for i in range(len(out)):
         try:
-            out[i] = func(geom)
+            out[i] = func(*(a[i] for a in arrays))
         except shapely.errors.GEOSException as exc:
             errors[i] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return (out.astype(bool) if isinstance(fill, bool) else out), errors
@@ -294,7 +272,7 @@ def geometry_invalid(ctx: Context) -> Iterator[Findings]:
         if not len(rows):
             continue
         reasons, errors = guarded(shapely.is_valid_reason, geometry_array(ctx, name)[rows],
-                                  "")
+                                  fill="")
         for i, error in errors.items():
             reasons[i] = f"could not be tested: {error}"
         parsed = [_parse_reason(r or "invalid geometry") for r in reasons]
@@ -313,7 +291,7 @@ def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray) -> tuple[np.ndarra
     parts, owner = parts[lines], owner[lines]
     whole = np.isin(shapely.get_type_id(geoms[owner]), _LINE_TYPES)
     valid = feature_valid[owner]
-    valid[~whole] = guarded(shapely.is_valid, parts[~whole], False)[0]
+    valid[~whole] = guarded(shapely.is_valid, parts[~whole], fill=False)[0]
     return parts[valid], owner[valid]
 
 
@@ -386,7 +364,7 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
             if point is not None:
                 found[int(part)] = point
                 simple[part] = bad[part] = True
-        tested, errors = guarded(shapely.is_simple, parts[~simple], True)
+        tested, errors = guarded(shapely.is_simple, parts[~simple], fill=True)
         bad[~simple] = ~tested.astype(bool)
         failed = {int(p): errors[i] for i, p in enumerate((~simple).nonzero()[0]) if i in errors}
         bad_parts = (bad | np.isin(np.arange(len(parts)), list(failed))).nonzero()[0]

@@ -180,22 +180,34 @@ class Network:
         return gap
 
 
+def present_mask(geoms: np.ndarray) -> np.ndarray:
+    """True where a geometry is neither null nor empty."""
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Single parts of the present geometries and the index of the feature of each part.
+
+    Single-part geometries pass through as they are (``shapely.get_parts`` copies every
+    geometry, which is slow on a million roads); parts keep the features' order.
+    """
+    where = present_mask(geoms).nonzero()[0]
+    kept = geoms[where]
+    multi = shapely.get_type_id(kept) >= shapely.GeometryType.MULTIPOINT
+    if not multi.any():
+        return kept, where
+    parts, owner = shapely.get_parts(kept[multi], return_index=True)
+    all_parts = np.concatenate([kept[~multi], parts])
+    all_owner = np.concatenate([where[~multi], where[multi][owner]])
+    order = np.argsort(all_owner, kind="stable")
+    return all_parts[order], all_owner[order]
+
+
 def line_parts(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The non-empty, finite line parts of ``lines`` (any geometries) and the index of the
     feature of each, in feature order.  Points, polygons and broken coordinates (which
     other rules report) are left out."""
-    present = ~(shapely.is_missing(lines) | shapely.is_empty(lines))
-    where = present.nonzero()[0]
-    kept = lines[where]
-    multi = shapely.get_type_id(kept) >= shapely.GeometryType.MULTIPOINT
-    if multi.any():
-        parts, index = shapely.get_parts(kept[multi], return_index=True)
-        parts = np.concatenate([kept[~multi], parts])
-        owner = np.concatenate([where[~multi], where[multi][index]])
-        order = np.argsort(owner, kind="stable")
-        parts, owner = parts[order], owner[order]
-    else:
-        parts, owner = kept, where
+    parts, owner = explode(lines)
     keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
     keep[keep] = shapely.get_num_points(parts[keep]) > 0
     parts, owner = parts[keep], owner[keep]
@@ -285,10 +297,6 @@ def build_network(lines_metric: np.ndarray, tolerance_m: float) -> Network:
                              PartIndex(parts))
 
 
-def _key(layer: str) -> tuple[str, str]:
-    return (NETWORK, layer)
-
-
 class _LayerParts:
     """The :class:`PartFinder` of a network built by :func:`layer_network`: the layer's
     :class:`PartIndex` in the context's cache (kind :data:`PARTS`), so that the parts can
@@ -318,7 +326,7 @@ def layer_parts(ctx: Context, layer: str) -> PartIndex:
 
 def layer_network(ctx: Context, layer: str) -> Network:
     """The network of ``layer``, built once per validation and kept in ``ctx.cache``."""
-    key = _key(layer)
+    key = (NETWORK, layer)
     if key not in ctx.cache:
         from ..registry import WARD_RULES
         from .rules import trim_heap
@@ -335,4 +343,4 @@ def layer_network(ctx: Context, layer: str) -> Network:
 
 def set_layer_network(ctx: Context, layer: str, net: Network) -> None:
     """Give ``ctx`` a network built elsewhere (the dask engine builds it from partitions)."""
-    ctx.cache[_key(layer)] = net
+    ctx.cache[(NETWORK, layer)] = net

@@ -8,7 +8,7 @@ a finding on that feature, never a crash.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from ..registry import (
 )
 from .geometry import (
     farthest_outside,
+    guarded,
     lonlat_array,
     polygonal,
     present_mask,
@@ -104,7 +105,7 @@ def _point_xy(geoms: np.ndarray) -> np.ndarray:
     xy = np.full((len(geoms), 2), np.nan)
     present = present_mask(geoms)
     if present.any():
-        points, _ = _each(shapely.point_on_surface, geoms[present])
+        points, _ = guarded(shapely.point_on_surface, geoms[present])
         ok = ~shapely.is_missing(points)
         xy[present.nonzero()[0][ok]] = shapely.get_coordinates(points[ok])
     return xy
@@ -114,43 +115,20 @@ def _point_xy(geoms: np.ndarray) -> np.ndarray:
 NODING = "could not be noded"
 
 
-def _each(op: Callable[..., np.ndarray], *arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``op`` over the arrays at once, or element by element when GEOS fails on one:
-    (results, None where it failed; the error text, None where it did not)."""
-    errors = np.full(len(arrays[0]), None, dtype=object)
-    try:
-        return np.asarray(op(*arrays), dtype=object), errors
-    except shapely.errors.GEOSException:
-        out = np.full(len(arrays[0]), None, dtype=object)
-        for k in range(len(out)):
-            try:
-                out[k] = op(*(a[k] for a in arrays))
-            except shapely.errors.GEOSException as exc:
-                errors[k] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return out, errors
-
-
-def _false(values: np.ndarray) -> np.ndarray:
-    """Where a predicate computed by :func:`_each` is False (not where GEOS failed)."""
-    return np.fromiter((v is False or v is np.False_ for v in values), dtype=bool,
-                       count=len(values))
-
-
 def _noding_failures(ctx: Context, rule_id: str, layer: str, rows: np.ndarray,
-                     errors: np.ndarray) -> Found:
+                     errors: dict[int, str]) -> Found:
     """A finding on each feature GEOS could not process."""
-    failed = np.asarray([e is not None for e in errors], dtype=bool)
-    if failed.any():
-        yield ctx.flag(rule_id, layer, rows[failed],
+    if errors:
+        yield ctx.flag(rule_id, layer, rows[list(errors)],
                        [f"geometry {NODING} ({text}); repair it and check again"
-                        for text in errors[failed]])
+                        for text in errors.values()])
 
 
 def _areas(ctx: Context, layer: str) -> np.ndarray:
     """The layer's polygons in EPSG:5899, repaired (None where there is none or GEOS
     cannot repair it: geometry-invalid reports those)."""
     geoms = np.asarray(ctx.metric(layer).array, dtype=object)
-    out, _ = _each(lambda g: polygonal(repaired(np.atleast_1d(g))), geoms)
+    out, _ = guarded(lambda g: polygonal(repaired(np.atleast_1d(g))), geoms)
     return out
 
 
@@ -178,7 +156,7 @@ def khu_overlap(ctx: Context) -> Found:
     left, right = shapely.STRtree(geoms[where]).query(geoms[where], predicate="intersects")
     keep = left < right
     left, right = where[left[keep]], where[right[keep]]
-    overlap, errors = _each(shapely.intersection, geoms[left], geoms[right])
+    overlap, errors = guarded(shapely.intersection, geoms[left], geoms[right])
     yield from _noding_failures(ctx, "khu-overlap", KHU_LAYER, left, errors)
     area = np.zeros(len(overlap))
     done = ~shapely.is_missing(overlap)
@@ -216,7 +194,7 @@ def khu_gap(ctx: Context) -> Found:
         yield ctx.issue("khu-gap", f"{_m2(gap_area[k])} of the ward is not covered by any khu",
                         layer=KHU_LAYER, location=None if lon != lon else (lon, lat))
     where = present.nonzero()[0]
-    beyond, errors = _each(shapely.difference, geoms[where], np.full(len(where), boundary))
+    beyond, errors = guarded(shapely.difference, geoms[where], np.full(len(where), boundary))
     yield from _noding_failures(ctx, "khu-gap", KHU_LAYER, where, errors)
     done = ~shapely.is_missing(beyond)
     area = np.zeros(len(where))
@@ -392,18 +370,20 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
     shapely.prepare(zones)
     outside = np.zeros(len(geoms), dtype=bool)
     checked = (named & (target >= 0)).nonzero()[0]
-    inside, errors = _each(shapely.covered_by, geoms[checked], zones[target[checked]])
+    inside, errors = guarded(shapely.covered_by, geoms[checked], zones[target[checked]],
+                             fill=True)
     yield from _noding_failures(ctx, rule_id, layer, checked, errors)
-    outside[checked] = _false(inside)
+    outside[checked] = ~inside
     loose = (present & ~named).nonzero()[0]
     anywhere = None
     if must_be_in_one and len(loose) and area_ok.any():
         anywhere = shapely.union_all(areas[area_ok])
         zone = shapely.buffer(anywhere, tol)
         shapely.prepare(zone)
-        inside, errors = _each(shapely.covered_by, geoms[loose], np.full(len(loose), zone))
+        inside, errors = guarded(shapely.covered_by, geoms[loose], np.full(len(loose), zone),
+                                 fill=True)
         yield from _noding_failures(ctx, rule_id, layer, loose, errors)
-        outside[loose] = _false(inside)
+        outside[loose] = ~inside
     elif must_be_in_one:
         outside[loose] = True
 
