@@ -187,31 +187,6 @@ def farthest_outside(geom: shapely.Geometry, area: shapely.Geometry,
     return float(distance[at]), points[at]
 
 
-def edge_index(area: shapely.Geometry) -> shapely.STRtree:
-    """A spatial index of the segments of ``area``'s boundary (see :func:`_not_covered`)."""
-    rings = explode(np.asarray([shapely.boundary(area)], dtype=object))[0]
-    start, end, _ = _segments(rings)
-    return shapely.STRtree(shapely.linestrings(np.stack([start, end], axis=1)))
-
-
-def _not_covered(geoms: np.ndarray, area: shapely.Geometry,
-                 edges: shapely.STRtree) -> np.ndarray:
-    """Indices of the present ``geoms`` not covered by the prepared ``area``: one vertex
-    decides for a feature whose box meets no box of the boundary's segments (``edges``)."""
-    present = present_mask(geoms)
-    where = present.nonzero()[0]
-    if not len(where):
-        return where
-    near = np.zeros(len(where), dtype=bool)
-    near[np.unique(edges.query(geoms[where])[0])] = True
-    coords, owner = shapely.get_coordinates(geoms[where], return_index=True)
-    first = np.searchsorted(owner, np.arange(len(where)))
-    outside = ~shapely.contains_xy(area, coords[first, 0], coords[first, 1])
-    check = near.nonzero()[0]
-    outside[check] = ~shapely.covered_by(geoms[where[check]], area)
-    return where[outside]
-
-
 def ward_boundary(ctx: Context) -> shapely.Geometry | None:
     """The ward boundary in EPSG:5899, valid and polygonal (a broken one repaired, as its
     union would fail or warn), or None."""
@@ -226,9 +201,7 @@ def ward_boundary(ctx: Context) -> shapely.Geometry | None:
         boundary = ctx.boundary_metric
     else:
         boundary = shapely.union_all(polygonal(repaired(geoms)))
-    if boundary is None or boundary.is_empty:
-        return None
-    if not boundary.is_valid:
+    if boundary is not None and not boundary.is_empty and not boundary.is_valid:
         boundary = polygonal(np.asarray([shapely.make_valid(boundary)], dtype=object))[0]
     return boundary if boundary is not None and not boundary.is_empty else None
 
@@ -253,14 +226,12 @@ def _parse_reason(reason: str) -> tuple[str, tuple[float, float] | None]:
     match = _REASON.match(reason)
     if not match:
         return reason.strip(), None
-    text = match.group("text").strip()
     try:
-        coords = [float(v) for v in match.group("coords").split()]
-    except ValueError:
-        return text, None
-    if len(coords) < 2 or not (np.isfinite(coords[0]) and np.isfinite(coords[1])):
-        return text, None
-    return text, (round(coords[0], 7), round(coords[1], 7))
+        x, y = [float(v) for v in match.group("coords").split()][:2]
+    except ValueError:  # not numbers, or fewer than two
+        x = y = np.nan
+    xy = (round(x, 7), round(y, 7)) if np.isfinite([x, y]).all() else None
+    return match.group("text").strip(), xy
 
 
 @rule("geometry-invalid", severity="error", family=FAMILY, layers=(ANY_LAYER,),
@@ -390,20 +361,6 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
         yield ctx.flag("line-self-crossing", name, rows, messages, location=location)
 
 
-def _segments(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Segments of linear parts: (start xy, end xy, part index), all vectorised."""
-    coords, part = shapely.get_coordinates(parts, return_index=True)
-    same = part[1:] == part[:-1]
-    return coords[:-1][same], coords[1:][same], part[:-1][same]
-
-
-def _short_segments(linear: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Feature index and start point of every segment under REPEATED_VERTEX_M."""
-    start, end, seg_part = _segments(linear)
-    short = np.hypot(*(end - start).T) < REPEATED_VERTEX_M
-    return owner[seg_part[short]], start[short]
-
-
 def _linear_parts(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lines and polygon rings of ``geoms`` (any type), with the owner of each."""
     parts, part_owner = explode(geoms)
@@ -423,17 +380,16 @@ def _linear_parts(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.
 SCREEN_FACTOR = 0.5
 
 
-def _short_in_degrees(coords: np.ndarray, owner: np.ndarray, scale: tuple[float, float],
-                      limit: float) -> np.ndarray:
-    """The feature (``owner``) of every pair of consecutive vertices (lon/lat) of one
-    feature that may be closer than ``limit`` metres (one per pair)."""
-    if len(coords) < 2:
-        return np.zeros(0, dtype=np.int64)
+def _close(coords: np.ndarray, owner: np.ndarray, limit: float,
+           scale: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
+    """Mask of the vertices followed by one of the same ``owner`` closer than ``limit``
+    (metres; ``scale``: metres per degree of lon/lat, or 1 for metric ``coords``)."""
     step = np.diff(coords, axis=0)
     with np.errstate(invalid="ignore", over="ignore"):
-        estimate = np.hypot(step[:, 0] * scale[0], step[:, 1] * scale[1])
-        short = (owner[1:] == owner[:-1]) & (estimate * SCREEN_FACTOR < limit)
-    return owner[:-1][short]
+        length = np.hypot(step[:, 0] * scale[0], step[:, 1] * scale[1])
+    close = np.zeros(len(coords), dtype=bool)
+    close[:-1] = (owner[1:] == owner[:-1]) & (length < limit)
+    return close
 
 
 @rule("repeated-vertex", severity="warning", family=FAMILY, layers=(ANY_LAYER,),
@@ -441,26 +397,25 @@ def _short_in_degrees(coords: np.ndarray, owner: np.ndarray, scale: tuple[float,
       uses=("coordinates",))
 def repeated_vertex(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
-        present = validity(ctx, name)[0]
-        if not present.any():
-            continue
-        where = present.nonzero()[0]
         # cheap pass over each feature's whole coordinate sequence (this also pairs the
         # last vertex of a part with the first of the next), then an exact pass per ring
         # and part over the few candidates, in metres
         scale = ctx.metres_per_degree(name)
         if scale is None:
-            metric = finite(geometry_array(ctx, name, metric=True)[where])
-            candidate, _ = _short_segments(metric, np.arange(len(metric)))
-            candidate = where[np.unique(candidate)]
+            where = validity(ctx, name)[0].nonzero()[0]
+            coords, owner = shapely.get_coordinates(
+                finite(geometry_array(ctx, name, metric=True)[where]), return_index=True)
+            candidate = where[np.unique(owner[_close(coords, owner, REPEATED_VERTEX_M)])]
         else:  # in degrees: every segment under the threshold in metres is kept
-            candidate = np.unique(_short_in_degrees(*feature_coordinates(ctx, name), scale,
-                                                    REPEATED_VERTEX_M))
+            coords, owner = feature_coordinates(ctx, name)
+            candidate = np.unique(owner[_close(coords, owner, REPEATED_VERTEX_M / SCREEN_FACTOR,
+                                               scale)])
         if not len(candidate):
             continue
-        metric = finite(ctx.metric_at(name, candidate))
-        linear, owner = _linear_parts(metric, candidate)
-        feature, at = _short_segments(linear, owner)
+        linear, owner = _linear_parts(finite(ctx.metric_at(name, candidate)), candidate)
+        coords, part = shapely.get_coordinates(linear, return_index=True)
+        close = _close(coords, part, REPEATED_VERTEX_M)
+        feature, at = owner[part[close]], coords[close]
         if not len(feature):
             continue
         order = np.argsort(feature, kind="stable")
@@ -529,13 +484,24 @@ def outside_ward(ctx: Context) -> Iterator[Findings | Issue]:
     inside_zone = shapely.buffer(boundary, tolerance)
     shapely.prepare(inside_zone)
     shapely.prepare(boundary)
-    edge_tree = edge_index(inside_zone)
+    # one vertex decides for a feature whose box meets no box of the zone's edges
+    coords, ring = shapely.get_coordinates(shapely.get_parts(shapely.boundary(inside_zone)),
+                                           return_index=True)
+    same = ring[1:] == ring[:-1]
+    edges = shapely.STRtree(shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]],
+                                                         axis=1)))
     for name in ctx.layers:
         if name == BOUNDARY_LAYER:
             continue
         geoms = repaired(geometry_array(ctx, name, metric=True))
+        where = present_mask(geoms).nonzero()[0]
+        coords, owner = shapely.get_coordinates(geoms[where], return_index=True)
+        first = np.searchsorted(owner, np.arange(len(where)))
+        outside = ~shapely.contains_xy(inside_zone, *coords[first].T)
+        near = np.unique(edges.query(geoms[where])[0])
+        outside[near] = ~shapely.covered_by(geoms[where[near]], inside_zone)
         rows, messages, xy = [], [], []
-        for index in _not_covered(geoms, inside_zone, edge_tree).tolist():
+        for index in where[outside].tolist():
             try:
                 distance, point = farthest_outside(geoms[index], boundary, tolerance / 10)
             except shapely.errors.GEOSException as exc:  # one pathological geometry

@@ -1,13 +1,10 @@
 """A line layer (roads, drainage) as a graph: line parts are edges between end-point nodes.
 
-One builder for every engine.  End points within the snap tolerance share a node (exact
-duplicates first, then a k-d tree, :class:`scipy.spatial.cKDTree`); an end alone at its
-node that lies on another part's interior (a T-junction without a shared vertex) joins
-that part; the parts of one multi-part feature join each other; components come from
-:func:`scipy.sparse.csgraph.connected_components`.  Coordinates are metric (EPSG:5899).
-
-Geometry is only queried through a :class:`PartFinder`: :class:`PartIndex` holds every
-part in memory; the dask engine answers the same questions from its partitions.
+One builder for every engine.  End points within the snap tolerance share a node; an end
+alone at its node that lies on another part (a T-junction without a shared vertex) joins
+that part; the parts of one feature join each other.  Coordinates are metric (EPSG:5899).
+Geometry is only queried through a :class:`PartFinder` (:class:`PartIndex` in memory, the
+dask engine's partitions).
 
 Examples
 --------
@@ -22,7 +19,7 @@ Examples
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -43,8 +40,8 @@ __all__ = ["NETWORK", "PARTS", "Network", "PartFinder", "PartIndex", "build_netw
 
 #: kind of the :attr:`~kimson_geo.validation.rules.Context.cache` entries holding networks
 NETWORK = "network"
-#: kind of the entries holding a layer's line parts in metres (a :class:`PartIndex`):
-#: what :meth:`Network.nearest_other` searches, let go while the network may still be used
+#: kind of the entries holding a layer's line parts (a :class:`PartIndex`), which can be let
+#: go while the network is still used
 PARTS = "network-parts"
 _LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -57,19 +54,15 @@ class PartFinder(Protocol):
 
     def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
                      exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every (point, part) within ``distance`` but (point ``i``, part ``skip[i]``): point
-        index in ``xy``, part index, and their distance (metres).  ``exact`` False: every
-        pair whose envelopes are that near instead (a superset; the distance NaN)."""
-        ...
+        """Every (point, part) within ``distance`` but (point ``i``, part ``skip[i]``), and
+        their distance; ``exact`` False: every pair whose envelopes are that near (NaN)."""
 
 
 class PartIndex:
     """A :class:`PartFinder` over line parts held in memory (an STRtree built on demand).
 
-    The pairs are those of ``STRtree.query(predicate="dwithin")``: the parts whose envelope
-    meets the point's envelope widened by the distance, then GEOS's distance-within test
-    (prepared point) on each, but the skipped pairs are dropped before that test (a point
-    is mostly the end of the part it skips: most of the work, for nothing).
+    The pairs of ``STRtree.query(predicate="dwithin")``, but the skipped pairs are dropped
+    before GEOS's distance test (a point is mostly an end of the part it skips).
     """
 
     def __init__(self, parts: np.ndarray) -> None:
@@ -82,11 +75,10 @@ class PartIndex:
             return _EMPTY, _EMPTY, np.zeros(0)
         if self._tree is None:
             self._tree = shapely.STRtree(self.parts)
-        # a chunk of points at a time: a million GEOS windows would take some 160 MB
-        found = []
+        found = []  # a chunk at a time: a million GEOS windows would take some 160 MB
         for at in range(0, len(xy), POINT_CHUNK):
             chunk = xy[at:at + POINT_CHUNK]
-            # the window: a diagonal, whose envelope is the box (and faster to make)
+            # the window: a diagonal (the box's envelope, faster to make)
             point, part = self._tree.query(shapely.linestrings(
                 np.stack([chunk - distance, chunk + distance], axis=1)))
             point += at
@@ -106,7 +98,7 @@ class PartIndex:
 
 @dataclass(frozen=True)
 class Network:
-    """The graph of a line layer.  Parts are numbered in feature order."""
+    """The graph of a line layer; parts are numbered in feature order."""
 
     owner: np.ndarray        #: feature index of each part
     start: np.ndarray        #: node of each part's first vertex
@@ -132,8 +124,7 @@ class Network:
         return np.where(which[:, None] == 0, self.start_xy[part], self.end_xy[part])
 
     def free_ends(self) -> tuple[np.ndarray, np.ndarray]:
-        """Ends that meet nothing (alone at their node, touching no part): (part, which),
-        sorted by feature, then start before end."""
+        """Ends alone at their node and touching no part: (part, which), in order."""
         n = self.n_parts
         alone = self.degree[np.concatenate([self.start, self.end])] == 1
         alone[self.touch_part + n * self.touch_end] = False
@@ -143,8 +134,7 @@ class Network:
         return part[order], which[order]
 
     def component_sizes(self) -> tuple[np.ndarray, np.ndarray]:
-        """Components holding a feature and their number of features, largest first
-        (ties: the lower label first)."""
+        """Components holding a feature and their number of features, largest first."""
         labels, sizes = np.unique(self.feature_component[self.feature_component >= 0],
                                   return_counts=True)
         order = np.argsort(-sizes, kind="stable")
@@ -161,9 +151,8 @@ class Network:
                       radii: tuple[float, ...]) -> np.ndarray:
         """Distance from each point ``xy`` (an end of ``part``) to the nearest line of
         another feature; inf beyond the last of ``radii``.  The search widens radius by
-        radius so that a dense network does not produce a flood of candidate pairs; after
-        the first, a point that no line of another feature comes near (by their envelopes)
-        within the last is done at once."""
+        radius (a dense network would flood the first with pairs); after the first, the
+        points no other feature comes near by envelope within the last are done."""
         gap = np.full(len(xy), np.inf)
         todo = np.arange(len(xy))
         for k, radius in enumerate(radii):
@@ -204,9 +193,8 @@ def explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def line_parts(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The non-empty, finite line parts of ``lines`` (any geometries) and the index of the
-    feature of each, in feature order.  Points, polygons and broken coordinates (which
-    other rules report) are left out."""
+    """The non-empty, finite line parts of ``lines`` (any geometries) and the feature of
+    each, in feature order (other rules report what is left out)."""
     parts, owner = explode(lines)
     keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
     keep[keep] = shapely.get_num_points(parts[keep]) > 0
@@ -229,13 +217,11 @@ def end_points(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def snap_nodes(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
-    """A node label for each point (0..nodes-1); points within ``tolerance_m`` of each
-    other, directly or through others, share one.  Labels follow the sorted coordinates,
-    so the same points give the same labels in any order."""
+    """A node label for each point; points within ``tolerance_m`` of each other, directly
+    or through others, share one.  Labels follow the sorted coordinates."""
     if not len(xy):
         return _EMPTY
-    # each (x, y) as one complex number: the same lexicographic order as
-    # ``np.unique(axis=0)``, at a sixth of its cost
+    # each (x, y) as one complex number: np.unique(axis=0)'s order at a sixth of its cost
     pairs_of = np.ascontiguousarray(xy, dtype=np.float64).view(np.complex128).reshape(-1)
     unique_c, inverse = np.unique(pairs_of, return_inverse=True)
     unique = unique_c.view(np.float64).reshape(-1, 2)
@@ -253,8 +239,8 @@ def snap_nodes(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
 
 def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarray,
                       n_features: int, tolerance_m: float, finder: PartFinder) -> Network:
-    """The network of line parts given by their owners and metric end points; ``finder``
-    locates the parts (for T-junctions)."""
+    """The network of line parts given by their owners and end points; ``finder`` locates
+    the parts (for T-junctions)."""
     n = len(owner)
     nodes = snap_nodes(np.concatenate([start_xy, end_xy]), tolerance_m)
     start, end = nodes[:n], nodes[n:]
@@ -277,12 +263,8 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
     touch_node = np.where(touch_end == 0, start[touch_part], end[touch_part])
     u = np.concatenate([start, start, touch_node])
     v = np.concatenate([end, start[first_part[owner]], start[touch_other]])
-    if n_nodes:
-        graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n_nodes, n_nodes))
-        labels = connected_components(graph, directed=False)[1]
-    else:
-        labels = _EMPTY
-    component = labels[start]
+    graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n_nodes, n_nodes))
+    component = connected_components(graph, directed=False)[1][start]
     feature_component = np.full(n_features, -1, dtype=np.int64)
     feature_component[owner] = component
     return Network(owner, start, end, start_xy, end_xy, degree, touch_part, touch_end,
@@ -298,9 +280,8 @@ def build_network(lines_metric: np.ndarray, tolerance_m: float) -> Network:
 
 
 class _LayerParts:
-    """The :class:`PartFinder` of a network built by :func:`layer_network`: the layer's
-    :class:`PartIndex` in the context's cache (kind :data:`PARTS`), so that the parts can
-    be let go while the network is still used (and are found again if asked for)."""
+    """The :class:`PartFinder` of :func:`layer_network`: the :func:`layer_parts` in cache
+    (let go while the network is still used, found again if asked for)."""
 
     def __init__(self, ctx: Context, layer: str) -> None:
         self._ctx = weakref.ref(ctx)  # the context's cache holds the network: no cycle
@@ -315,8 +296,7 @@ class _LayerParts:
 
 
 def layer_parts(ctx: Context, layer: str) -> PartIndex:
-    """The line parts of ``layer`` in metres, numbered as its network numbers them (kept in
-    ``ctx.cache``, kind :data:`PARTS`)."""
+    """The line parts of ``layer``, numbered as its network numbers them (cached)."""
     key = (PARTS, layer)
     if key not in ctx.cache:
         parts, _ = line_parts(np.asarray(ctx.metric(layer).array, dtype=object))
@@ -331,12 +311,9 @@ def layer_network(ctx: Context, layer: str) -> Network:
         from ..registry import WARD_RULES
         from .rules import trim_heap
 
-        lines = np.asarray(ctx.metric(layer).array, dtype=object)
-        parts, owner = line_parts(lines)
-        start_xy, end_xy = end_points(parts)
-        ctx.cache[(PARTS, layer)] = PartIndex(parts)
-        ctx.cache[key] = network_from_ends(owner, start_xy, end_xy, len(lines),
-                                           WARD_RULES.snap_tolerance_m, _LayerParts(ctx, layer))
+        net = build_network(ctx.metric(layer).array, WARD_RULES.snap_tolerance_m)
+        ctx.cache[(PARTS, layer)] = net.finder
+        ctx.cache[key] = replace(net, finder=_LayerParts(ctx, layer))
         trim_heap()  # what building it freed (GEOS points, coordinates): some 100 MB a million
     return ctx.cache[key]
 

@@ -1,9 +1,7 @@
 """Topology rules, after the QGIS Topology Checker: overlaps, gaps, dangles, connectivity.
 
-Road and drainage rules read one network per layer (:mod:`.network`, built once per
-validation).  Everything is measured in EPSG:5899 and vectorised; Python loops run only
-over reported problems.  Overlay operations that GEOS cannot do on a broken geometry become
-a finding on that feature, never a crash.
+Measured in EPSG:5899; road and drainage rules read one :mod:`.network` per layer.  What
+GEOS cannot do on a broken geometry becomes a finding on that feature, never a crash.
 """
 
 from __future__ import annotations
@@ -29,7 +27,6 @@ from ..registry import (
     ROADS_LAYER,
     SPORTS_AREAS_LAYER,
     WARD_RULES,
-    layer_spec,
 )
 from .geometry import (
     farthest_outside,
@@ -41,7 +38,7 @@ from .geometry import (
     ward_boundary,
 )
 from .issue import Findings, Issue, shared_messages
-from .network import NETWORK, PARTS, Network, layer_network
+from .network import NETWORK, PARTS, layer_network
 from .rules import METRIC, Context, rule
 
 FAMILY = "topology"
@@ -56,6 +53,9 @@ DANGLE_SEARCH_M = 50.0
 DANGLE_RADII = (1.0, 5.0, 25.0, DANGLE_SEARCH_M)
 #: at most this many feature ids are named in one message
 MAX_IDS_SHOWN = 5
+#: how a message names one feature of a layer
+_NOUNS = {KHU_LAYER: "khu", CLUSTERS_LAYER: "cluster", CULTURAL_HOUSES_LAYER: "cultural house",
+          SPORTS_AREAS_LAYER: "sports area", ENTERPRISES_LAYER: "enterprise"}
 
 Found = Iterator[Findings | Issue]
 
@@ -90,10 +90,6 @@ def _id_list(ids: np.ndarray, rows: np.ndarray) -> str:
     shown = ", ".join(_names(ids, rows[:MAX_IDS_SHOWN]))
     more = len(rows) - MAX_IDS_SHOWN
     return shown + (f" and {more:,} more" if more > 0 else "")
-
-
-def _m2(area: float) -> str:
-    return f"{area:,.2f} m²"
 
 
 def _m(distance: float) -> str:
@@ -132,17 +128,6 @@ def _areas(ctx: Context, layer: str) -> np.ndarray:
     return out
 
 
-def _label(layer: str) -> str:
-    """How a message names one feature of ``layer`` (``cultural house``)."""
-    nouns = {KHU_LAYER: "khu", CLUSTERS_LAYER: "cluster",
-             CULTURAL_HOUSES_LAYER: "cultural house", SPORTS_AREAS_LAYER: "sports area",
-             ENTERPRISES_LAYER: "enterprise"}
-    if layer in nouns:
-        return nouns[layer]
-    text = layer_spec(layer).label_en.lower()
-    return text[:-1] if text.endswith("s") else text
-
-
 # ------------------------------------------------------------------------ polygons
 
 @rule("khu-overlap", severity="error", family=FAMILY, layers=(KHU_LAYER,),
@@ -158,14 +143,12 @@ def khu_overlap(ctx: Context) -> Found:
     left, right = where[left[keep]], where[right[keep]]
     overlap, errors = guarded(shapely.intersection, geoms[left], geoms[right])
     yield from _noding_failures(ctx, "khu-overlap", KHU_LAYER, left, errors)
-    area = np.zeros(len(overlap))
-    done = ~shapely.is_missing(overlap)
-    area[done] = shapely.area(overlap[done])
+    area = shapely.area(overlap)  # NaN where GEOS failed
     big = (area >= MIN_OVERLAP_M2).nonzero()[0]
     if not len(big):
         return
     ids = _text(ctx, KHU_LAYER, ID)
-    messages = [f"khu {a} overlaps khu {b} by {_m2(s)}" for a, b, s in zip(
+    messages = [f"khu {a} overlaps khu {b} by {s:,.2f} m²" for a, b, s in zip(
         _names(ids, left[big]), _names(ids, right[big]), area[big].tolist(), strict=True)]
     yield ctx.flag("khu-overlap", KHU_LAYER, left[big], messages,
                    location=lonlat_array(_point_xy(overlap[big])))
@@ -191,14 +174,12 @@ def khu_gap(ctx: Context) -> Found:
         if gap_area[k] < MIN_GAP_M2:
             break
         lon, lat = lonlat_array(_point_xy(gaps[k:k + 1]))[0].tolist()
-        yield ctx.issue("khu-gap", f"{_m2(gap_area[k])} of the ward is not covered by any khu",
+        yield ctx.issue("khu-gap", f"{gap_area[k]:,.2f} m² of the ward is not covered by any khu",
                         layer=KHU_LAYER, location=None if lon != lon else (lon, lat))
     where = present.nonzero()[0]
     beyond, errors = guarded(shapely.difference, geoms[where], np.full(len(where), boundary))
     yield from _noding_failures(ctx, "khu-gap", KHU_LAYER, where, errors)
-    done = ~shapely.is_missing(beyond)
-    area = np.zeros(len(where))
-    area[done] = shapely.area(beyond[done])
+    area = shapely.area(beyond)
     out = (area >= MIN_GAP_M2).nonzero()[0]
     if not len(out):
         return
@@ -207,20 +188,12 @@ def khu_gap(ctx: Context) -> Found:
         pieces = shapely.get_parts(piece)
         largest.append(pieces[int(np.argmax(shapely.area(pieces)))])
     yield ctx.flag("khu-gap", KHU_LAYER, where[out],
-                   [f"khu extends {_m2(a)} beyond the ward boundary" for a in area[out].tolist()],
+                   [f"khu extends {a:,.2f} m² beyond the ward boundary"
+                    for a in area[out].tolist()],
                    location=lonlat_array(_point_xy(np.asarray(largest, dtype=object))))
 
 
 # ------------------------------------------------------------------------- networks
-
-def _dangles(ctx: Context, net: Network) -> tuple[np.ndarray, np.ndarray]:
-    """Free road ends (part, which) that are not marked dead ends, on roads that are
-    connected to the main network (road-isolated reports the others, once)."""
-    part, which = net.free_ends()
-    feature = net.owner[part]
-    keep = ~_true(ctx, ROADS_LAYER, DEAD_END)[feature] & ~net.isolated_features()[feature]
-    return part[keep], which[keep]
-
 
 @rule("road-dangle", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description="Road ends meet another road unless the segment is marked dead_end "
@@ -232,7 +205,12 @@ def road_dangle(ctx: Context) -> Found:
         yield ctx.skipped("road-dangle", ROADS_LAYER, missing)
         return
     net = layer_network(ctx, ROADS_LAYER)
-    part, which = _dangles(ctx, net)
+    # free ends not marked dead ends, on roads connected to the main network (road-isolated
+    # reports the others, once)
+    part, which = net.free_ends()
+    feature = net.owner[part]
+    keep = ~_true(ctx, ROADS_LAYER, DEAD_END)[feature] & ~net.isolated_features()[feature]
+    part, which = part[keep], which[keep]
     if not len(part):
         return
     xy = net.end_xy_of(part, which)
@@ -328,11 +306,7 @@ def drainage_no_outfall(ctx: Context) -> Found:
 def _groups(labels: np.ndarray, mask: np.ndarray) -> dict[int, np.ndarray]:
     """Indices where ``mask`` holds, grouped by label (sorted indices in each group)."""
     where = mask.nonzero()[0]
-    if not len(where):
-        return {}
-    where = where[np.argsort(labels[where], kind="stable")]
-    keys, starts = np.unique(labels[where], return_index=True)
-    return dict(zip(keys.tolist(), np.split(where, starts[1:]), strict=True))
+    return {k: where[v] for k, v in pd.Series(where).groupby(labels[where]).indices.items()}
 
 
 # ------------------------------------------------------------------ containment
@@ -359,7 +333,7 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
     target[named] = pd.Series(refs[named], dtype=object).map(known).fillna(-1).to_numpy(
         dtype=np.int64)
     unknown = (named & (target < 0)).nonzero()[0]
-    area_noun, noun = _label(area_layer), _label(layer)
+    area_noun, noun = _NOUNS[area_layer], _NOUNS[layer]
     if len(unknown):
         known_ids = ", ".join(sorted(known.index)) or "none"
         yield ctx.flag(rule_id, layer, unknown,
