@@ -1,8 +1,7 @@
 """Geometry rules: missing, invalid, self-crossing, repeated vertices, type, too short, outside.
 
-Every rule is vectorised with shapely 2 / numpy over the whole layer; Python loops run only
-over the features reported.  Lengths and distances are measured in EPSG:5899, never in
-degrees (a rule with a threshold in metres may screen in degrees: :data:`SCREEN_FACTOR`).
+Vectorised over the whole layer; Python loops run only over the features reported.  Lengths
+are measured in EPSG:5899 (screened in degrees at most: :data:`SCREEN_FACTOR`).
 """
 
 from __future__ import annotations
@@ -43,18 +42,13 @@ def geometry_array(ctx: Context, layer: str, *, metric: bool = False) -> np.ndar
 
 
 def finite(geoms: np.ndarray) -> np.ndarray:
-    """``geoms`` with None for those that have NaN or infinite coordinates (which
+    """A copy of ``geoms`` with None for those that have NaN or infinite coordinates (which
     geometry-invalid reports; measuring them would only produce NaN and warnings)."""
     bad = present_mask(geoms)
     bad[bad] = ~shapely.is_valid(geoms[bad])  # non-finite coordinates are never valid
-    if not bad.any():
-        return geoms
     coords, owner = shapely.get_coordinates(geoms[bad], return_index=True)
-    broken = bad.nonzero()[0][np.unique(owner[~np.isfinite(coords).all(axis=1)])]
-    if not len(broken):
-        return geoms
     out = geoms.copy()
-    out[broken] = None
+    out[bad.nonzero()[0][np.unique(owner[~np.isfinite(coords).all(axis=1)])]] = None
     return out
 
 
@@ -90,13 +84,9 @@ def feature_coordinates(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarra
 
 
 def _monotone(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-    """Per feature ``0..n-1``: its vertices (two at least) run strictly one way in x, or
-    strictly one way in y.  Such a line is the graph of a function of x (or y): no two of
-    its points share that coordinate, so it cannot meet itself (it is simple), whatever
-    the rounding of any intersection test."""
+    """Per feature ``0..n-1``: its vertices (two at least) run strictly one way in x or in
+    y, so it cannot meet itself (it is simple) whatever the rounding of a GEOS test."""
     out = np.zeros(n, dtype=bool)
-    if len(coords) < 2:
-        return out
     inside = owner[1:] == owner[:-1]  # consecutive vertices of one feature
     step_owner = owner[:-1]
     for axis in (0, 1):
@@ -113,11 +103,10 @@ def _monotone(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
 def repaired(geoms: np.ndarray) -> np.ndarray:
     """``geoms`` with the invalid ones made valid (nulls and empties kept as they are, and
     geometries with non-finite coordinates dropped)."""
-    out = finite(geoms).copy()
+    out = finite(geoms)
     bad = present_mask(out)
     bad[bad] = ~shapely.is_valid(out[bad])
-    if bad.any():
-        out[bad] = shapely.make_valid(out[bad])
+    out[bad] = shapely.make_valid(out[bad])
     return out
 
 
@@ -138,11 +127,9 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
 
 def lonlat_array(xy: np.ndarray) -> np.ndarray:
     """Metric (EPSG:5899) positions ``(n, 2)`` as rounded lon/lat, NaN where not finite."""
-    out = np.full((len(xy), 2), np.nan)
-    if len(xy):
-        lon, lat = transformer(METRIC_CRS, WGS84).transform(xy[:, 0], xy[:, 1])
-        out[:, 0], out[:, 1] = np.round(lon, 7), np.round(lat, 7)
-        out[~np.isfinite(out).all(axis=1)] = np.nan
+    lon, lat = transformer(METRIC_CRS, WGS84).transform(xy[:, 0], xy[:, 1])
+    out = np.column_stack([np.round(lon, 7), np.round(lat, 7)])
+    out[~np.isfinite(out).all(axis=1)] = np.nan
     return out
 
 

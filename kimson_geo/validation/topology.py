@@ -361,30 +361,26 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
     elif must_be_in_one:
         outside[loose] = True
 
-    tree = shapely.STRtree(areas[area_ok]) if area_ok.any() else None
+    tree = shapely.STRtree(areas[area_ok])
     ok_index = area_ok.nonzero()[0]
     rows, messages, fields = [], [], []
     for index in outside.nonzero()[0].tolist():
         geom = geoms[index]
+        area = areas[target[index]] if target[index] >= 0 else anywhere
+        distance = farthest_outside(geom, area, max(tol, 0.5))[0] if area is not None else np.inf
+        if distance <= tol:
+            continue
         if target[index] >= 0:
-            distance, _ = farthest_outside(geom, areas[target[index]], max(tol, 0.5))
-            if distance <= tol:
-                continue
             what = (f"{noun} names {area_noun} {refs[index]!r} but lies up to {_m(distance)} "
                     f"outside it")
-        elif anywhere is not None:
-            distance, _ = farthest_outside(geom, anywhere, max(tol, 0.5))
-            if distance <= tol:
-                continue
+        elif area is not None:
             what = f"{noun} lies {_m(distance)} outside every {area_noun}"
         else:
             what = f"{noun} lies outside every {area_noun} (there are none)"
-        if tree is not None:
-            found = ok_index[tree.query(shapely.point_on_surface(geom),
-                                        predicate="intersects")]
-            found = found[found != target[index]]
-            if len(found):
-                what += f" (it is in {area_noun} {_names(area_ids, found[:1])[0]})"
+        found = ok_index[tree.query(shapely.point_on_surface(geom), predicate="intersects")]
+        found = found[found != target[index]]
+        if len(found):
+            what += f" (it is in {area_noun} {_names(area_ids, found[:1])[0]})"
         rows.append(index)
         messages.append(what)
         fields.append(ref_field if target[index] >= 0 else None)
