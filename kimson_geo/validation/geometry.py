@@ -237,8 +237,7 @@ def geometry_invalid(ctx: Context) -> Iterator[Findings]:
         location = np.asarray([xy or (np.nan, np.nan) for _, xy in parsed], dtype=float)
         messages = [f"invalid geometry: {text}" + (f" at {xy[0]:.7f}, {xy[1]:.7f}" if xy else "")
                     for text, xy in parsed]
-        yield ctx.flag("geometry-invalid", name, rows, messages,
-                       location=location.reshape(len(rows), 2))
+        yield ctx.flag("geometry-invalid", name, rows, messages, location=location)
 
 
 def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -264,8 +263,6 @@ def crossing_point(line: shapely.Geometry) -> tuple[float, float] | None:
     4,096), stopping at the first two that are not neighbours and meet: a line with
     thousands of crossings is not noded whole (GEOS can take hours and fail on it)."""
     coords = shapely.get_coordinates(line)
-    if len(coords) < 2:
-        return None
     moved = np.ones(len(coords), dtype=bool)
     moved[1:] = (np.diff(coords, axis=0) != 0).any(axis=1)  # repeated vertices out
     coords = coords[moved]
@@ -322,10 +319,10 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
             if point is not None:
                 found[int(part)] = point
                 simple[part] = bad[part] = True
-        tested, errors = guarded(shapely.is_simple, parts[~simple], fill=True)
+        tested, errors = guarded(shapely.is_simple, parts[~simple], fill=False)
         bad[~simple] = ~tested.astype(bool)
         failed = {int(p): errors[i] for i, p in enumerate((~simple).nonzero()[0]) if i in errors}
-        bad_parts = (bad | np.isin(np.arange(len(parts)), list(failed))).nonzero()[0]
+        bad_parts = bad.nonzero()[0]
         # one finding per feature: its first part that is not simple
         rows, first = np.unique(owner[bad_parts], return_index=True)
         if not len(rows):

@@ -143,9 +143,8 @@ class Network:
     def isolated_features(self) -> np.ndarray:
         """Mask of the features whose lines are not in the largest component."""
         labels, _ = self.component_sizes()
-        if len(labels) < 2:
-            return np.zeros(len(self.feature_component), dtype=bool)
-        return (self.feature_component >= 0) & (self.feature_component != labels[0])
+        main = labels[0] if len(labels) else -1
+        return (self.feature_component >= 0) & (self.feature_component != main)
 
     def nearest_other(self, part: np.ndarray, xy: np.ndarray,
                       radii: tuple[float, ...]) -> np.ndarray:
@@ -200,12 +199,9 @@ def line_parts(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keep[keep] = shapely.get_num_points(parts[keep]) > 0
     parts, owner = parts[keep], owner[keep]
     coords, index = shapely.get_coordinates(parts, return_index=True)
-    broken = np.unique(index[~np.isfinite(coords).all(axis=1)])
-    if len(broken):
-        keep = np.ones(len(parts), dtype=bool)
-        keep[broken] = False
-        parts, owner = parts[keep], owner[keep]
-    return parts, owner
+    keep = np.ones(len(parts), dtype=bool)
+    keep[index[~np.isfinite(coords).all(axis=1)]] = False
+    return parts[keep], owner[keep]
 
 
 def end_points(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -219,13 +215,10 @@ def end_points(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def snap_nodes(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
     """A node label for each point; points within ``tolerance_m`` of each other, directly
     or through others, share one.  Labels follow the sorted coordinates."""
-    if not len(xy):
-        return _EMPTY
     # each (x, y) as one complex number: np.unique(axis=0)'s order at a sixth of its cost
     pairs_of = np.ascontiguousarray(xy, dtype=np.float64).view(np.complex128).reshape(-1)
     unique_c, inverse = np.unique(pairs_of, return_inverse=True)
     unique = unique_c.view(np.float64).reshape(-1, 2)
-    inverse = inverse.reshape(-1)
     if tolerance_m <= 0 or len(unique) < 2:
         return inverse
     pairs = cKDTree(unique).query_pairs(tolerance_m, output_type="ndarray")
@@ -233,8 +226,7 @@ def snap_nodes(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
         return inverse
     graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
                        shape=(len(unique), len(unique)))
-    _, labels = connected_components(graph, directed=False)
-    return labels[inverse]
+    return connected_components(graph, directed=False)[1][inverse]
 
 
 def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarray,

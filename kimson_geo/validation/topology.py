@@ -77,8 +77,7 @@ def _text(ctx: Context, layer: str, field: str) -> np.ndarray:
     if field not in frame.columns:
         return np.full(len(frame), None, dtype=object)
     text = frame[field].astype("string").str.strip()
-    text = text.mask(text == "")
-    return np.asarray(text.astype(object).where(text.notna(), None), dtype=object)
+    return text.mask(text == "").to_numpy(dtype=object, na_value=None)
 
 
 def _names(ids: np.ndarray, rows: np.ndarray) -> list[str]:
@@ -99,11 +98,9 @@ def _m(distance: float) -> str:
 def _point_xy(geoms: np.ndarray) -> np.ndarray:
     """A metric point on each geometry, ``(n, 2)`` (NaN where there is none)."""
     xy = np.full((len(geoms), 2), np.nan)
-    present = present_mask(geoms)
-    if present.any():
-        points, _ = guarded(shapely.point_on_surface, geoms[present])
-        ok = ~shapely.is_missing(points)
-        xy[present.nonzero()[0][ok]] = shapely.get_coordinates(points[ok])
+    coords, owner = shapely.get_coordinates(guarded(shapely.point_on_surface, geoms)[0],
+                                            return_index=True)
+    xy[owner] = coords
     return xy
 
 
@@ -124,8 +121,7 @@ def _areas(ctx: Context, layer: str) -> np.ndarray:
     """The layer's polygons in EPSG:5899, repaired (None where there is none or GEOS
     cannot repair it: geometry-invalid reports those)."""
     geoms = np.asarray(ctx.metric(layer).array, dtype=object)
-    out, _ = guarded(lambda g: polygonal(repaired(np.atleast_1d(g))), geoms)
-    return out
+    return guarded(lambda g: polygonal(repaired(np.atleast_1d(g))), geoms)[0]
 
 
 # ------------------------------------------------------------------------ polygons
@@ -280,11 +276,8 @@ def drainage_no_outfall(ctx: Context) -> Found:
     if not dry.any():
         return
     # sinks: nodes where a part ends, no part starts and no end touches another part
-    starts = np.zeros(len(net.degree), dtype=bool)
-    starts[net.start] = True
-    flows_on = np.zeros(net.n_parts, dtype=bool)
-    flows_on[net.touch_part[net.touch_end == 1]] = True
-    sink_part = ~starts[net.end] & ~flows_on
+    sink_part = ~np.isin(net.end, net.start)
+    sink_part[net.touch_part[net.touch_end == 1]] = False
     members_of = _groups(comp, dry)
     parts_of = _groups(net.component, np.isin(net.component, list(members_of)))
     outlets = np.empty(len(members_of), dtype=np.int64)
