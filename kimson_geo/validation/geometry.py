@@ -180,15 +180,8 @@ def ward_boundary(ctx: Context) -> shapely.Geometry | None:
     if not ctx.has(BOUNDARY_LAYER):
         return None
     geoms = geometry_array(ctx, BOUNDARY_LAYER, metric=True)
-    present = present_mask(geoms)
-    if not present.any():
-        return None
-    if shapely.is_valid(geoms[present]).all() and np.isin(
-            shapely.get_type_id(geoms[present]), _AREA_TYPES).all():
-        boundary = ctx.boundary_metric
-    else:
-        boundary = shapely.union_all(polygonal(repaired(geoms)))
-    if boundary is not None and not boundary.is_empty and not boundary.is_valid:
+    boundary = shapely.union_all(polygonal(repaired(geoms)))
+    if not boundary.is_empty and not boundary.is_valid:
         boundary = polygonal(np.asarray([shapely.make_valid(boundary)], dtype=object))[0]
     return boundary if boundary is not None and not boundary.is_empty else None
 
@@ -423,11 +416,8 @@ def road_too_short(ctx: Context) -> Iterator[Findings]:
         candidate = np.arange(len(geoms))
         metric = finite(geometry_array(ctx, ROADS_LAYER, metric=True))
     else:  # screen in degrees, measure in metres the roads that may be too short
-        present = validity(ctx, ROADS_LAYER)[0]
-        estimate = np.full(len(geoms), np.inf)
-        estimate[present] = shapely.length(geoms[present]) * min(scale)
-        with np.errstate(invalid="ignore"):
-            candidate = (estimate * SCREEN_FACTOR < limit).nonzero()[0]
+        estimate = shapely.length(geoms) * min(scale)  # NaN for null geometries
+        candidate = (estimate * SCREEN_FACTOR < limit).nonzero()[0]
         metric = finite(ctx.metric_at(ROADS_LAYER, candidate))
     measured = present_mask(metric)
     length = np.full(len(geoms), np.inf)
