@@ -53,8 +53,7 @@ def finite(geoms: np.ndarray) -> np.ndarray:
 
 
 def validity(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the layer's features (WGS 84): present (not null, not empty), and present
-    and valid (OGC); computed once per context, for the rules that need either."""
+    """Masks of the layer's present features and of its present and valid ones (cached)."""
     key = ("validity", layer)
     if key not in ctx.cache:
         geoms = geometry_array(ctx, layer)
@@ -75,8 +74,7 @@ def type_ids(ctx: Context, layer: str) -> np.ndarray:
 
 
 def feature_coordinates(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarray]:
-    """Every vertex of the layer (WGS 84, 2-D) and the feature it belongs to, in order
-    (``shapely.get_coordinates``; computed once per context)."""
+    """Every vertex of the layer (2-D) and the feature it belongs to, in order (cached)."""
     key = ("coordinates", layer)
     if key not in ctx.cache:
         ctx.cache[key] = shapely.get_coordinates(geometry_array(ctx, layer), return_index=True)
@@ -101,8 +99,7 @@ def _monotone(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
 
 
 def repaired(geoms: np.ndarray) -> np.ndarray:
-    """``geoms`` with the invalid ones made valid (nulls and empties kept as they are, and
-    geometries with non-finite coordinates dropped)."""
+    """``geoms`` with the invalid ones made valid (and the non-finite ones dropped)."""
     out = finite(geoms)
     bad = present_mask(out)
     bad[bad] = ~shapely.is_valid(out[bad])
@@ -135,9 +132,8 @@ def lonlat_array(xy: np.ndarray) -> np.ndarray:
 
 def guarded(func: Callable[..., np.ndarray], *arrays: np.ndarray, fill: object = None
             ) -> tuple[np.ndarray, dict[int, str]]:
-    """``func(*arrays)`` (vectorised shapely), and the GEOS error of each element it fails
-    on (by position; its result is ``fill``): one pathological geometry must become a
-    finding on that feature, not a crash of the whole rule."""
+    """``func(*arrays)``, and the GEOS error of each element it fails on (its result is
+    ``fill``): one pathological geometry is a finding on it, not a crash of the rule."""
     with contextlib.suppress(shapely.errors.GEOSException):
         return func(*arrays), {}
     out = np.full(len(arrays[0]), fill, dtype=object)
@@ -152,10 +148,9 @@ def guarded(func: Callable[..., np.ndarray], *arrays: np.ndarray, fill: object =
 
 def farthest_outside(geom: shapely.Geometry, area: shapely.Geometry,
                      step: float) -> tuple[float, shapely.Geometry | None]:
-    """How far (metres) ``geom`` strays outside ``area`` at most, and the point where it does.
+    """How far (metres) ``geom`` strays outside ``area`` (prepared) at most, and where.
 
-    Both are metric; ``area`` should be prepared.  The part outside is densified to ``step``
-    so that the maximum between two vertices is not missed.
+    The part outside is densified to ``step``, not to miss a maximum between two vertices.
     """
     try:
         outside = shapely.difference(geom, area)
@@ -234,8 +229,8 @@ def geometry_invalid(ctx: Context) -> Iterator[Findings]:
 
 
 def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Line parts of the valid geometries and the feature index of each part (a line that
-    is a whole feature is valid as ``feature_valid`` says; only parts are tested again)."""
+    """Line parts of the valid geometries and the feature of each (only parts of
+    multi-part features are tested again)."""
     parts, owner = explode(geoms)
     lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
     parts, owner = parts[lines], owner[lines]
@@ -351,9 +346,8 @@ def _linear_parts(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.
 
 
 #: a piece of line measures in metres at least this share of its length estimated from
-#: degrees with :meth:`Context.metres_per_degree` (0.9999 and more in fact: the scale of
-#: the projection, and the datum shift over a short piece); candidates for a rule with a
-#: threshold in metres are screened in degrees with this margin, then measured in metres
+#: degrees with :meth:`Context.metres_per_degree` (0.9999 and more in fact: the projection's
+#: scale, the datum shift); candidates are screened in degrees with this margin
 SCREEN_FACTOR = 0.5
 
 
@@ -374,9 +368,8 @@ def _close(coords: np.ndarray, owner: np.ndarray, limit: float,
       uses=("coordinates",))
 def repeated_vertex(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
-        # cheap pass over each feature's whole coordinate sequence (this also pairs the
-        # last vertex of a part with the first of the next), then an exact pass per ring
-        # and part over the few candidates, in metres
+        # cheap pass over each feature's coordinates (pairing the last vertex of a part with
+        # the first of the next too), then an exact pass per ring and part, in metres
         scale = ctx.metres_per_degree(name)
         if scale is None:
             where = validity(ctx, name)[0].nonzero()[0]
@@ -461,9 +454,8 @@ def outside_ward(ctx: Context) -> Iterator[Findings | Issue]:
     # one vertex decides for a feature whose box meets no box of the zone's edges
     coords, ring = shapely.get_coordinates(shapely.get_parts(shapely.boundary(inside_zone)),
                                            return_index=True)
-    same = ring[1:] == ring[:-1]
-    edges = shapely.STRtree(shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]],
-                                                         axis=1)))
+    segments = np.stack([coords[:-1], coords[1:]], axis=1)[ring[1:] == ring[:-1]]
+    edges = shapely.STRtree(shapely.linestrings(segments))
     for name in ctx.layers:
         if name == BOUNDARY_LAYER:
             continue

@@ -59,11 +59,9 @@ class PartFinder(Protocol):
 
 
 class PartIndex:
-    """A :class:`PartFinder` over line parts held in memory (an STRtree built on demand).
-
-    The pairs of ``STRtree.query(predicate="dwithin")``, but the skipped pairs are dropped
-    before GEOS's distance test (a point is mostly an end of the part it skips).
-    """
+    """A :class:`PartFinder` over line parts held in memory (an STRtree built on demand):
+    ``STRtree.query(predicate="dwithin")``'s pairs, the skipped ones dropped before GEOS's
+    distance test (a point is mostly an end of the part it skips)."""
 
     def __init__(self, parts: np.ndarray) -> None:
         self.parts = parts
@@ -174,11 +172,8 @@ def present_mask(geoms: np.ndarray) -> np.ndarray:
 
 
 def explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Single parts of the present geometries and the index of the feature of each part.
-
-    Single-part geometries pass through as they are (``shapely.get_parts`` copies every
-    geometry, which is slow on a million roads); parts keep the features' order.
-    """
+    """Single parts of the present geometries and the feature of each, in order (single
+    parts pass as they are: ``shapely.get_parts`` copies them, slow on a million roads)."""
     where = present_mask(geoms).nonzero()[0]
     kept = geoms[where]
     multi = shapely.get_type_id(kept) >= shapely.GeometryType.MULTIPOINT
@@ -195,11 +190,9 @@ def line_parts(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The non-empty, finite line parts of ``lines`` (any geometries) and the feature of
     each, in feature order (other rules report what is left out)."""
     parts, owner = explode(lines)
-    keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
-    keep[keep] = shapely.get_num_points(parts[keep]) > 0
-    parts, owner = parts[keep], owner[keep]
     coords, index = shapely.get_coordinates(parts, return_index=True)
-    keep = np.ones(len(parts), dtype=bool)
+    keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
+    keep &= np.bincount(index, minlength=len(parts)) > 0  # not an empty part
     keep[index[~np.isfinite(coords).all(axis=1)]] = False
     return parts[keep], owner[keep]
 

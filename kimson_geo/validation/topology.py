@@ -118,8 +118,8 @@ def _noding_failures(ctx: Context, rule_id: str, layer: str, rows: np.ndarray,
 
 
 def _areas(ctx: Context, layer: str) -> np.ndarray:
-    """The layer's polygons in EPSG:5899, repaired (None where there is none or GEOS
-    cannot repair it: geometry-invalid reports those)."""
+    """The layer's polygons in EPSG:5899, repaired (None where there are none, or GEOS
+    fails: geometry-invalid reports those)."""
     geoms = np.asarray(ctx.metric(layer).array, dtype=object)
     return guarded(lambda g: polygonal(repaired(np.atleast_1d(g))), geoms)[0]
 
