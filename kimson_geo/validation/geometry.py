@@ -58,10 +58,8 @@ def validity(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarray]:
     if key not in ctx.cache:
         geoms = geometry_array(ctx, layer)
         present = present_mask(geoms)
-        valid = np.zeros(len(geoms), dtype=bool)
         # a geometry GEOS cannot test counts as invalid (geometry-invalid says why)
-        valid[present] = guarded(shapely.is_valid, geoms[present], fill=False)[0]
-        ctx.cache[key] = (present, valid)
+        ctx.cache[key] = (present, present & guarded(shapely.is_valid, geoms, fill=False)[0])
     return ctx.cache[key]
 
 
@@ -89,11 +87,10 @@ def _monotone(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     step_owner = owner[:-1]
     for axis in (0, 1):
         step = np.diff(coords[:, axis])
-        with np.errstate(invalid="ignore"):
-            for forward in (step > 0, step < 0):
-                way = np.ones(n, dtype=bool)  # no step of the feature goes another way
-                way[step_owner[inside & ~forward]] = False
-                out |= way
+        for forward in (step > 0, step < 0):
+            way = np.ones(n, dtype=bool)  # no step of the feature goes another way
+            way[step_owner[inside & ~forward]] = False
+            out |= way
     out &= np.bincount(owner, minlength=n) >= 2
     return out
 

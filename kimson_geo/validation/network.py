@@ -123,13 +123,10 @@ class Network:
 
     def free_ends(self) -> tuple[np.ndarray, np.ndarray]:
         """Ends alone at their node and touching no part: (part, which), in order."""
-        n = self.n_parts
-        alone = self.degree[np.concatenate([self.start, self.end])] == 1
-        alone[self.touch_part + n * self.touch_end] = False
-        flat = alone.nonzero()[0]
-        part, which = flat % n, flat // n
-        order = np.lexsort((which, part))
-        return part[order], which[order]
+        alone = self.degree[np.column_stack([self.start, self.end])] == 1
+        alone[self.touch_part, self.touch_end] = False
+        part, which = alone.nonzero()
+        return part, which
 
     def component_sizes(self) -> tuple[np.ndarray, np.ndarray]:
         """Components holding a feature and their number of features, largest first."""
