@@ -159,8 +159,6 @@ def farthest_outside(geom: shapely.Geometry, area: shapely.Geometry,
     step = max(step, span / 10_000.0)  # keep the densified copy small
     dense = shapely.segmentize(outside, step)
     points = shapely.points(shapely.get_coordinates(dense))
-    if len(points) == 0:
-        return 0.0, None
     distance = shapely.distance(points, area)
     at = int(np.nanargmax(distance))
     return float(distance[at]), points[at]

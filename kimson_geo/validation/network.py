@@ -226,8 +226,7 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
     n = len(owner)
     nodes = snap_nodes(np.concatenate([start_xy, end_xy]), tolerance_m)
     start, end = nodes[:n], nodes[n:]
-    n_nodes = int(nodes.max()) + 1 if n else 0
-    degree = np.bincount(nodes, minlength=n_nodes)
+    degree = np.bincount(nodes)
 
     # ends alone at their node: does one lie on another part (the lowest-numbered one)?
     lone = (degree[nodes] == 1).nonzero()[0]
@@ -235,9 +234,8 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
     point, other, _ = finder.pairs_within(np.concatenate([start_xy, end_xy])[lone],
                                           tolerance_m, lone_part)
     order = np.lexsort((other, point))
-    point, other = point[order], other[order]
-    point, first = np.unique(point, return_index=True)
-    touch_part, touch_end, touch_other = lone_part[point], lone_end[point], other[first]
+    point, first = np.unique(point[order], return_index=True)
+    touch_part, touch_end, touch_other = lone_part[point], lone_end[point], other[order[first]]
 
     # edges: each part; each part to its feature's first part; each touching end
     first_part = np.zeros(n_features, dtype=np.int64)
@@ -245,7 +243,7 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
     touch_node = np.where(touch_end == 0, start[touch_part], end[touch_part])
     u = np.concatenate([start, start, touch_node])
     v = np.concatenate([end, start[first_part[owner]], start[touch_other]])
-    graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n_nodes, n_nodes))
+    graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(len(degree), len(degree)))
     component = connected_components(graph, directed=False)[1][start]
     feature_component = np.full(n_features, -1, dtype=np.int64)
     feature_component[owner] = component

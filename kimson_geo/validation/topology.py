@@ -132,8 +132,6 @@ def _areas(ctx: Context, layer: str) -> np.ndarray:
 def khu_overlap(ctx: Context) -> Found:
     geoms = _areas(ctx, KHU_LAYER)
     where = present_mask(geoms).nonzero()[0]
-    if len(where) < 2:
-        return
     left, right = shapely.STRtree(geoms[where]).query(geoms[where], predicate="intersects")
     keep = left < right
     left, right = where[left[keep]], where[right[keep]]
@@ -271,8 +269,7 @@ def drainage_no_outfall(ctx: Context) -> Found:
     net = layer_network(ctx, DRAINAGE_LAYER)
     comp = net.feature_component
     has_line = comp >= 0
-    drained = np.unique(comp[_true(ctx, DRAINAGE_LAYER, OUTFALL) & has_line])
-    dry = has_line & ~np.isin(comp, drained)
+    dry = has_line & ~np.isin(comp, comp[_true(ctx, DRAINAGE_LAYER, OUTFALL) & has_line])
     if not dry.any():
         return
     # sinks: nodes where a part ends, no part starts and no end touches another part
