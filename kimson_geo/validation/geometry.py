@@ -16,7 +16,7 @@ import shapely
 from ..crs import transformer
 from ..registry import BOUNDARY_LAYER, METRIC_CRS, ROADS_LAYER, WARD_RULES, WGS84, layer_spec
 from .issue import Findings, Issue
-from .network import explode, present_mask
+from .network import LINE_TYPES, explode, present_mask
 from .rules import ANY_LAYER, Context, rule
 
 FAMILY = "geometry"
@@ -25,7 +25,6 @@ FAMILY = "geometry"
 REPEATED_VERTEX_M = 0.001
 
 _REASON = re.compile(r"^(?P<text>[^\[]*)\[(?P<coords>[^\]]*)\]\s*$")
-_LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
 _AREA_TYPES = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 #: GEOS type id -> the name ``GeoSeries.geom_type`` gives
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
@@ -227,9 +226,9 @@ def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray) -> tuple[np.ndarra
     """Line parts of the valid geometries and the feature of each (only parts of
     multi-part features are tested again)."""
     parts, owner = explode(geoms)
-    lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
+    lines = np.isin(shapely.get_type_id(parts), LINE_TYPES)
     parts, owner = parts[lines], owner[lines]
-    whole = np.isin(shapely.get_type_id(geoms[owner]), _LINE_TYPES)
+    whole = np.isin(shapely.get_type_id(geoms[owner]), LINE_TYPES)
     valid = feature_valid[owner]
     valid[~whole] = guarded(shapely.is_valid, parts[~whole], fill=False)[0]
     return parts[valid], owner[valid]
@@ -283,11 +282,11 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
         if (types[present] >= shapely.GeometryType.MULTIPOINT).any():
             parts, owner = _line_parts(geoms, valid)
         else:  # every part is a whole feature: the valid lines, in order
-            owner = (valid & np.isin(types, _LINE_TYPES)).nonzero()[0]
+            owner = (valid & np.isin(types, LINE_TYPES)).nonzero()[0]
             parts = geoms[owner]
         # a line that runs one way in x or in y is simple: GEOS tests only the others
         coords, vertex_owner = feature_coordinates(ctx, name)
-        whole = np.isin(types[owner], _LINE_TYPES)
+        whole = np.isin(types[owner], LINE_TYPES)
         simple = whole & _monotone(coords, vertex_owner, len(geoms))[owner]
         bad = np.zeros(len(parts), dtype=bool)
         # a long scribble: its first crossing is found in a moment, where GEOS's is_simple
@@ -321,8 +320,7 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
             except shapely.errors.GEOSException as exc:
                 messages.append(f"line crosses or touches itself (could not be noded: {exc})")
                 continue
-            if point is not None:
-                location[i] = point
+            location[i] = point or (np.nan, np.nan)
             where = f" at {point[0]:.7f}, {point[1]:.7f}" if point is not None else ""
             messages.append(f"line crosses or touches itself{where}")
         yield ctx.flag("line-self-crossing", name, rows, messages, location=location)
@@ -335,7 +333,7 @@ def _linear_parts(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.
     types = shapely.get_type_id(parts)
     polygons = types == shapely.GeometryType.POLYGON
     rings, ring_owner = shapely.get_rings(parts[polygons], return_index=True)
-    lines = np.isin(types, _LINE_TYPES)
+    lines = np.isin(types, LINE_TYPES)
     return (np.concatenate([parts[lines], rings]),
             np.concatenate([part_owner[lines], part_owner[polygons][ring_owner]]))
 

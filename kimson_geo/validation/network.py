@@ -1,10 +1,9 @@
 """A line layer (roads, drainage) as a graph: line parts are edges between end-point nodes.
 
 One builder for every engine.  End points within the snap tolerance share a node; an end
-alone at its node that lies on another part (a T-junction without a shared vertex) joins
-that part; the parts of one feature join each other.  Coordinates are metric (EPSG:5899).
-Geometry is only queried through a :class:`PartFinder` (:class:`PartIndex` in memory, the
-dask engine's partitions).
+alone at its node on another part (a T-junction without a shared vertex) joins that part,
+and the parts of one feature join each other.  Coordinates are metric (EPSG:5899); geometry
+is only queried through a :class:`PartFinder`.
 
 Examples
 --------
@@ -43,7 +42,7 @@ NETWORK = "network"
 #: kind of the entries holding a layer's line parts (a :class:`PartIndex`), which can be let
 #: go while the network is still used
 PARTS = "network-parts"
-_LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
+LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
 _EMPTY = np.zeros(0, dtype=np.int64)
 #: points made into geometries at a time when querying the parts (memory, not speed)
 POINT_CHUNK = 65_536
@@ -188,7 +187,7 @@ def line_parts(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     each, in feature order (other rules report what is left out)."""
     parts, owner = explode(lines)
     coords, index = shapely.get_coordinates(parts, return_index=True)
-    keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
+    keep = np.isin(shapely.get_type_id(parts), LINE_TYPES)
     keep &= np.bincount(index, minlength=len(parts)) > 0  # not an empty part
     keep[index[~np.isfinite(coords).all(axis=1)]] = False
     return parts[keep], owner[keep]

@@ -199,8 +199,7 @@ def road_dangle(ctx: Context) -> Found:
         yield ctx.skipped("road-dangle", ROADS_LAYER, missing)
         return
     net = layer_network(ctx, ROADS_LAYER)
-    # free ends not marked dead ends, on roads connected to the main network (road-isolated
-    # reports the others, once)
+    # free ends not marked dead ends, on roads of the main network (road-isolated: the others)
     part, which = net.free_ends()
     feature = net.owner[part]
     keep = ~_true(ctx, ROADS_LAYER, DEAD_END)[feature] & ~net.isolated_features()[feature]
@@ -217,8 +216,7 @@ def road_dangle(ctx: Context) -> Found:
         return (f"road {'start' if which[i] == 0 else 'end'} meets no other road within "
                 f"{tol:g} m ({near}); snap it to the road it meets or set {DEAD_END} = true")
 
-    # one message per (end, gap); the sign tells the ends apart (no other road is within
-    # the tolerance of a free end: gap > 0)
+    # one message per (end, gap); the sign tells the ends apart (gap > 0 at a free end)
     messages = shared_messages(np.where(which == 0, gap, -gap), text)
     yield ctx.flag("road-dangle", ROADS_LAYER, net.owner[part], messages,
                    location=lonlat_array(xy))
