@@ -177,14 +177,12 @@ def khu_gap(ctx: Context) -> Found:
     out = (area >= MIN_GAP_M2).nonzero()[0]
     if not len(out):
         return
-    largest = []
-    for piece in beyond[out]:  # the largest piece shows where
-        pieces = shapely.get_parts(piece)
-        largest.append(pieces[int(np.argmax(shapely.area(pieces)))])
+    pieces = [shapely.get_parts(piece) for piece in beyond[out]]  # the largest shows where
+    largest = np.asarray([p[np.argmax(shapely.area(p))] for p in pieces], dtype=object)
     yield ctx.flag("khu-gap", KHU_LAYER, where[out],
                    [f"khu extends {a:,.2f} m² beyond the ward boundary"
                     for a in area[out].tolist()],
-                   location=lonlat_array(_point_xy(np.asarray(largest, dtype=object))))
+                   location=lonlat_array(_point_xy(largest)))
 
 
 # ------------------------------------------------------------------------- networks
