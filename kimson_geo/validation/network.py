@@ -124,8 +124,8 @@ class Network:
         """Ends alone at their node and touching no part: (part, which), in order."""
         alone = self.degree[np.column_stack([self.start, self.end])] == 1
         alone[self.touch_part, self.touch_end] = False
-        part, which = alone.nonzero()
-        return part, which
+        flat = alone.ravel().nonzero()[0]  # row-major: by part, the start first
+        return flat // 2, flat % 2
 
     def component_sizes(self) -> tuple[np.ndarray, np.ndarray]:
         """Components holding a feature and their number of features, largest first."""
