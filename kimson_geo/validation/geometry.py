@@ -108,13 +108,11 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
     geometries with none become None (overlay operations reject mixed collections)."""
     out = geoms.copy()
     types = shapely.get_type_id(geoms)
-    mixed = (types == shapely.GeometryType.GEOMETRYCOLLECTION).nonzero()[0]
-    for index in mixed:  # rare: a collection, often from make_valid
+    for index in (types == shapely.GeometryType.GEOMETRYCOLLECTION).nonzero()[0]:  # rare
         parts = shapely.get_parts(geoms[index])
         parts = parts[np.isin(shapely.get_type_id(parts), _AREA_TYPES)]
         out[index] = shapely.union_all(parts) if len(parts) else None
-    other = ~np.isin(types, (*_AREA_TYPES, shapely.GeometryType.GEOMETRYCOLLECTION))
-    out[other] = None
+    out[~np.isin(types, (*_AREA_TYPES, shapely.GeometryType.GEOMETRYCOLLECTION))] = None
     return out
 
 

@@ -208,8 +208,6 @@ def snap_nodes(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
     pairs_of = np.ascontiguousarray(xy, dtype=np.float64).view(np.complex128).reshape(-1)
     unique_c, inverse = np.unique(pairs_of, return_inverse=True)
     unique = unique_c.view(np.float64).reshape(-1, 2)
-    if tolerance_m <= 0 or len(unique) < 2:
-        return inverse
     pairs = cKDTree(unique).query_pairs(tolerance_m, output_type="ndarray")
     if not len(pairs):
         return inverse

@@ -229,8 +229,7 @@ def road_undernoded(ctx: Context) -> Found:
         return
     order = np.lexsort((net.touch_end, net.owner[net.touch_part]))
     part, which = net.touch_part[order], net.touch_end[order]
-    other = net.owner[net.touch_other[order]]
-    names = _names(_text(ctx, ROADS_LAYER, ID), other)
+    names = _names(_text(ctx, ROADS_LAYER, ID), net.owner[net.touch_other[order]])
     messages = [f"road {'start' if w == 0 else 'end'} meets road {name} mid-segment with no "
                 f"shared vertex; split that road there"
                 for w, name in zip(which.tolist(), names, strict=True)]
