@@ -121,14 +121,14 @@ class Network:
         return np.where(which[:, None] == 0, self.start_xy[part], self.end_xy[part])
 
     def free_ends(self) -> tuple[np.ndarray, np.ndarray]:
-        """Ends alone at their node and touching no part: (part, which), in order."""
+        """Ends alone at their node and touching no part: (part, which), by part, start first."""
         alone = self.degree[np.column_stack([self.start, self.end])] == 1
         alone[self.touch_part, self.touch_end] = False
         flat = alone.ravel().nonzero()[0]  # row-major: by part, the start first
         return flat // 2, flat % 2
 
     def component_sizes(self) -> tuple[np.ndarray, np.ndarray]:
-        """Components holding a feature and their number of features, largest first."""
+        """Components holding a feature and their feature counts, largest (then lowest) first."""
         labels, sizes = np.unique(self.feature_component[self.feature_component >= 0],
                                   return_counts=True)
         order = np.argsort(-sizes, kind="stable")
@@ -251,8 +251,7 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
 def build_network(lines_metric: np.ndarray, tolerance_m: float) -> Network:
     """The network of a layer's metric geometries (one per feature, any type)."""
     parts, owner = line_parts(np.asarray(lines_metric, dtype=object))
-    start_xy, end_xy = end_points(parts)
-    return network_from_ends(owner, start_xy, end_xy, len(lines_metric), tolerance_m,
+    return network_from_ends(owner, *end_points(parts), len(lines_metric), tolerance_m,
                              PartIndex(parts))
 
 
@@ -276,8 +275,7 @@ def layer_parts(ctx: Context, layer: str) -> PartIndex:
     """The line parts of ``layer``, numbered as its network numbers them (cached)."""
     key = (PARTS, layer)
     if key not in ctx.cache:
-        parts, _ = line_parts(np.asarray(ctx.metric(layer).array, dtype=object))
-        ctx.cache[key] = PartIndex(parts)
+        ctx.cache[key] = PartIndex(line_parts(np.asarray(ctx.metric(layer).array, dtype=object))[0])
     return ctx.cache[key]
 
 
