@@ -1,8 +1,7 @@
 """Geometry rules: missing, invalid, self-crossing, repeated vertices, type, too short, outside.
 
-Every rule is vectorised with shapely 2 / numpy over the whole layer; Python loops run only
-over the features reported.  Lengths and distances are measured in EPSG:5899, never in
-degrees (a rule with a threshold in metres may screen in degrees: :data:`SCREEN_FACTOR`).
+Vectorised over the whole layer; Python loops run only over the features reported.  Lengths
+are measured in EPSG:5899 (screened in degrees at most: :data:`SCREEN_FACTOR`).
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import shapely
 from ..crs import transformer
 from ..registry import BOUNDARY_LAYER, METRIC_CRS, ROADS_LAYER, WARD_RULES, WGS84, layer_spec
 from .issue import Findings, Issue
+from .network import LINE_TYPES, explode, present_mask
 from .rules import ANY_LAYER, Context, rule
 
 FAMILY = "geometry"
@@ -25,7 +25,6 @@ FAMILY = "geometry"
 REPEATED_VERTEX_M = 0.001
 
 _REASON = re.compile(r"^(?P<text>[^\[]*)\[(?P<coords>[^\]]*)\]\s*$")
-_LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
 _AREA_TYPES = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 #: GEOS type id -> the name ``GeoSeries.geom_type`` gives
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
@@ -41,56 +40,25 @@ def geometry_array(ctx: Context, layer: str, *, metric: bool = False) -> np.ndar
     return np.asarray(series.array, dtype=object)
 
 
-def present_mask(geoms: np.ndarray) -> np.ndarray:
-    """True where a geometry is neither null nor empty."""
-    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-
-
-def explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Single parts of the present geometries and the index of the feature of each part.
-
-    Single-part geometries pass through as they are (``shapely.get_parts`` copies every
-    geometry, which is slow on a million roads); parts keep the features' order.
-    """
-    where = present_mask(geoms).nonzero()[0]
-    kept = geoms[where]
-    multi = shapely.get_type_id(kept) >= shapely.GeometryType.MULTIPOINT
-    if not multi.any():
-        return kept, where
-    parts, owner = shapely.get_parts(kept[multi], return_index=True)
-    all_parts = np.concatenate([kept[~multi], parts])
-    all_owner = np.concatenate([where[~multi], where[multi][owner]])
-    order = np.argsort(all_owner, kind="stable")
-    return all_parts[order], all_owner[order]
-
-
 def finite(geoms: np.ndarray) -> np.ndarray:
-    """``geoms`` with None for those that have NaN or infinite coordinates (which
+    """A copy of ``geoms`` with None for those that have NaN or infinite coordinates (which
     geometry-invalid reports; measuring them would only produce NaN and warnings)."""
     bad = present_mask(geoms)
     bad[bad] = ~shapely.is_valid(geoms[bad])  # non-finite coordinates are never valid
-    if not bad.any():
-        return geoms
     coords, owner = shapely.get_coordinates(geoms[bad], return_index=True)
-    broken = bad.nonzero()[0][np.unique(owner[~np.isfinite(coords).all(axis=1)])]
-    if not len(broken):
-        return geoms
     out = geoms.copy()
-    out[broken] = None
+    out[bad.nonzero()[0][np.unique(owner[~np.isfinite(coords).all(axis=1)])]] = None
     return out
 
 
 def validity(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the layer's features (WGS 84): present (not null, not empty), and present
-    and valid (OGC); computed once per context, for the rules that need either."""
+    """Masks of the layer's present features and of its present and valid ones (cached)."""
     key = ("validity", layer)
     if key not in ctx.cache:
         geoms = geometry_array(ctx, layer)
         present = present_mask(geoms)
-        valid = np.zeros(len(geoms), dtype=bool)
         # a geometry GEOS cannot test counts as invalid (geometry-invalid says why)
-        valid[present] = guarded(shapely.is_valid, geoms[present], False)[0]
-        ctx.cache[key] = (present, valid)
+        ctx.cache[key] = (present, present & guarded(shapely.is_valid, geoms, fill=False)[0])
     return ctx.cache[key]
 
 
@@ -103,8 +71,7 @@ def type_ids(ctx: Context, layer: str) -> np.ndarray:
 
 
 def feature_coordinates(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarray]:
-    """Every vertex of the layer (WGS 84, 2-D) and the feature it belongs to, in order
-    (``shapely.get_coordinates``; computed once per context)."""
+    """Every vertex of the layer (2-D) and the feature it belongs to, in order (cached)."""
     key = ("coordinates", layer)
     if key not in ctx.cache:
         ctx.cache[key] = shapely.get_coordinates(geometry_array(ctx, layer), return_index=True)
@@ -112,34 +79,27 @@ def feature_coordinates(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarra
 
 
 def _monotone(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-    """Per feature ``0..n-1``: its vertices (two at least) run strictly one way in x, or
-    strictly one way in y.  Such a line is the graph of a function of x (or y): no two of
-    its points share that coordinate, so it cannot meet itself (it is simple), whatever
-    the rounding of any intersection test."""
+    """Per feature ``0..n-1``: its vertices (two at least) run strictly one way in x or in
+    y, so it cannot meet itself (it is simple) whatever the rounding of a GEOS test."""
     out = np.zeros(n, dtype=bool)
-    if len(coords) < 2:
-        return out
     inside = owner[1:] == owner[:-1]  # consecutive vertices of one feature
     step_owner = owner[:-1]
     for axis in (0, 1):
         step = np.diff(coords[:, axis])
-        with np.errstate(invalid="ignore"):
-            for forward in (step > 0, step < 0):
-                way = np.ones(n, dtype=bool)  # no step of the feature goes another way
-                way[step_owner[inside & ~forward]] = False
-                out |= way
+        for forward in (step > 0, step < 0):
+            way = np.ones(n, dtype=bool)  # no step of the feature goes another way
+            way[step_owner[inside & ~forward]] = False
+            out |= way
     out &= np.bincount(owner, minlength=n) >= 2
     return out
 
 
 def repaired(geoms: np.ndarray) -> np.ndarray:
-    """``geoms`` with the invalid ones made valid (nulls and empties kept as they are, and
-    geometries with non-finite coordinates dropped)."""
-    out = finite(geoms).copy()
+    """``geoms`` with the invalid ones made valid (and the non-finite ones dropped)."""
+    out = finite(geoms)
     bad = present_mask(out)
     bad[bad] = ~shapely.is_valid(out[bad])
-    if bad.any():
-        out[bad] = shapely.make_valid(out[bad])
+    out[bad] = shapely.make_valid(out[bad])
     return out
 
 
@@ -148,38 +108,33 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
     geometries with none become None (overlay operations reject mixed collections)."""
     out = geoms.copy()
     types = shapely.get_type_id(geoms)
-    mixed = (types == shapely.GeometryType.GEOMETRYCOLLECTION).nonzero()[0]
-    for index in mixed:  # rare: a collection, often from make_valid
+    for index in (types == shapely.GeometryType.GEOMETRYCOLLECTION).nonzero()[0]:  # rare
         parts = shapely.get_parts(geoms[index])
         parts = parts[np.isin(shapely.get_type_id(parts), _AREA_TYPES)]
         out[index] = shapely.union_all(parts) if len(parts) else None
-    other = ~np.isin(types, (*_AREA_TYPES, shapely.GeometryType.GEOMETRYCOLLECTION))
-    out[other] = None
+    out[~np.isin(types, (*_AREA_TYPES, shapely.GeometryType.GEOMETRYCOLLECTION))] = None
     return out
 
 
 def lonlat_array(xy: np.ndarray) -> np.ndarray:
     """Metric (EPSG:5899) positions ``(n, 2)`` as rounded lon/lat, NaN where not finite."""
-    out = np.full((len(xy), 2), np.nan)
-    if len(xy):
-        lon, lat = transformer(METRIC_CRS, WGS84).transform(xy[:, 0], xy[:, 1])
-        out[:, 0], out[:, 1] = np.round(lon, 7), np.round(lat, 7)
-        out[~np.isfinite(out).all(axis=1)] = np.nan
+    lon, lat = transformer(METRIC_CRS, WGS84).transform(xy[:, 0], xy[:, 1])
+    out = np.column_stack([np.round(lon, 7), np.round(lat, 7)])
+    out[~np.isfinite(out).all(axis=1)] = np.nan
     return out
 
 
-def guarded(func: Callable[[np.ndarray], np.ndarray], geoms: np.ndarray, fill: object
+def guarded(func: Callable[..., np.ndarray], *arrays: np.ndarray, fill: object = None
             ) -> tuple[np.ndarray, dict[int, str]]:
-    """``func(geoms)`` (a vectorised shapely predicate), and the GEOS error of each
-    geometry it fails on (by position; its result is ``fill``): one pathological
-    geometry must become a finding on that feature, not a crash of the whole rule."""
+    """``func(*arrays)``, and the GEOS error of each element it fails on (its result is
+    ``fill``): one pathological geometry is a finding on it, not a crash of the rule."""
     with contextlib.suppress(shapely.errors.GEOSException):
-        return func(geoms), {}
-    out = np.full(len(geoms), fill, dtype=object)
+        return func(*arrays), {}
+    out = np.full(len(arrays[0]), fill, dtype=object)
     errors: dict[int, str] = {}
-    for i, geom in enumerate(geoms):
+    for i in range(len(out)):
         try:
-            out[i] = func(geom)
+            out[i] = func(*(a[i] for a in arrays))
         except shapely.errors.GEOSException as exc:
             errors[i] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return (out.astype(bool) if isinstance(fill, bool) else out), errors
@@ -187,10 +142,9 @@ def guarded(func: Callable[[np.ndarray], np.ndarray], geoms: np.ndarray, fill: o
 
 def farthest_outside(geom: shapely.Geometry, area: shapely.Geometry,
                      step: float) -> tuple[float, shapely.Geometry | None]:
-    """How far (metres) ``geom`` strays outside ``area`` at most, and the point where it does.
+    """How far (metres) ``geom`` strays outside ``area`` (prepared) at most, and where.
 
-    Both are metric; ``area`` should be prepared.  The part outside is densified to ``step``
-    so that the maximum between two vertices is not missed.
+    The part outside is densified to ``step``, not to miss a maximum between two vertices.
     """
     try:
         outside = shapely.difference(geom, area)
@@ -202,36 +156,9 @@ def farthest_outside(geom: shapely.Geometry, area: shapely.Geometry,
     step = max(step, span / 10_000.0)  # keep the densified copy small
     dense = shapely.segmentize(outside, step)
     points = shapely.points(shapely.get_coordinates(dense))
-    if len(points) == 0:
-        return 0.0, None
     distance = shapely.distance(points, area)
     at = int(np.nanargmax(distance))
     return float(distance[at]), points[at]
-
-
-def edge_index(area: shapely.Geometry) -> shapely.STRtree:
-    """A spatial index of the segments of ``area``'s boundary (see :func:`_not_covered`)."""
-    rings = explode(np.asarray([shapely.boundary(area)], dtype=object))[0]
-    start, end, _ = _segments(rings)
-    return shapely.STRtree(shapely.linestrings(np.stack([start, end], axis=1)))
-
-
-def _not_covered(geoms: np.ndarray, area: shapely.Geometry,
-                 edges: shapely.STRtree) -> np.ndarray:
-    """Indices of the present ``geoms`` not covered by the prepared ``area``: one vertex
-    decides for a feature whose box meets no box of the boundary's segments (``edges``)."""
-    present = present_mask(geoms)
-    where = present.nonzero()[0]
-    if not len(where):
-        return where
-    near = np.zeros(len(where), dtype=bool)
-    near[np.unique(edges.query(geoms[where])[0])] = True
-    coords, owner = shapely.get_coordinates(geoms[where], return_index=True)
-    first = np.searchsorted(owner, np.arange(len(where)))
-    outside = ~shapely.contains_xy(area, coords[first, 0], coords[first, 1])
-    check = near.nonzero()[0]
-    outside[check] = ~shapely.covered_by(geoms[where[check]], area)
-    return where[outside]
 
 
 def ward_boundary(ctx: Context) -> shapely.Geometry | None:
@@ -240,17 +167,8 @@ def ward_boundary(ctx: Context) -> shapely.Geometry | None:
     if not ctx.has(BOUNDARY_LAYER):
         return None
     geoms = geometry_array(ctx, BOUNDARY_LAYER, metric=True)
-    present = present_mask(geoms)
-    if not present.any():
-        return None
-    if shapely.is_valid(geoms[present]).all() and np.isin(
-            shapely.get_type_id(geoms[present]), _AREA_TYPES).all():
-        boundary = ctx.boundary_metric
-    else:
-        boundary = shapely.union_all(polygonal(repaired(geoms)))
-    if boundary is None or boundary.is_empty:
-        return None
-    if not boundary.is_valid:
+    boundary = shapely.union_all(polygonal(repaired(geoms)))
+    if not boundary.is_empty and not boundary.is_valid:
         boundary = polygonal(np.asarray([shapely.make_valid(boundary)], dtype=object))[0]
     return boundary if boundary is not None and not boundary.is_empty else None
 
@@ -275,14 +193,12 @@ def _parse_reason(reason: str) -> tuple[str, tuple[float, float] | None]:
     match = _REASON.match(reason)
     if not match:
         return reason.strip(), None
-    text = match.group("text").strip()
     try:
-        coords = [float(v) for v in match.group("coords").split()]
-    except ValueError:
-        return text, None
-    if len(coords) < 2 or not (np.isfinite(coords[0]) and np.isfinite(coords[1])):
-        return text, None
-    return text, (round(coords[0], 7), round(coords[1], 7))
+        x, y = [float(v) for v in match.group("coords").split()][:2]
+    except ValueError:  # not numbers, or fewer than two
+        x = y = np.nan
+    xy = (round(x, 7), round(y, 7)) if np.isfinite([x, y]).all() else None
+    return match.group("text").strip(), xy
 
 
 @rule("geometry-invalid", severity="error", family=FAMILY, layers=(ANY_LAYER,),
@@ -294,26 +210,25 @@ def geometry_invalid(ctx: Context) -> Iterator[Findings]:
         if not len(rows):
             continue
         reasons, errors = guarded(shapely.is_valid_reason, geometry_array(ctx, name)[rows],
-                                  "")
+                                  fill="")
         for i, error in errors.items():
             reasons[i] = f"could not be tested: {error}"
         parsed = [_parse_reason(r or "invalid geometry") for r in reasons]
         location = np.asarray([xy or (np.nan, np.nan) for _, xy in parsed], dtype=float)
         messages = [f"invalid geometry: {text}" + (f" at {xy[0]:.7f}, {xy[1]:.7f}" if xy else "")
                     for text, xy in parsed]
-        yield ctx.flag("geometry-invalid", name, rows, messages,
-                       location=location.reshape(len(rows), 2))
+        yield ctx.flag("geometry-invalid", name, rows, messages, location=location)
 
 
 def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Line parts of the valid geometries and the feature index of each part (a line that
-    is a whole feature is valid as ``feature_valid`` says; only parts are tested again)."""
+    """Line parts of the valid geometries and the feature of each (only parts of
+    multi-part features are tested again)."""
     parts, owner = explode(geoms)
-    lines = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
+    lines = np.isin(shapely.get_type_id(parts), LINE_TYPES)
     parts, owner = parts[lines], owner[lines]
-    whole = np.isin(shapely.get_type_id(geoms[owner]), _LINE_TYPES)
+    whole = np.isin(shapely.get_type_id(geoms[owner]), LINE_TYPES)
     valid = feature_valid[owner]
-    valid[~whole] = guarded(shapely.is_valid, parts[~whole], False)[0]
+    valid[~whole] = guarded(shapely.is_valid, parts[~whole], fill=False)[0]
     return parts[valid], owner[valid]
 
 
@@ -328,8 +243,6 @@ def crossing_point(line: shapely.Geometry) -> tuple[float, float] | None:
     4,096), stopping at the first two that are not neighbours and meet: a line with
     thousands of crossings is not noded whole (GEOS can take hours and fail on it)."""
     coords = shapely.get_coordinates(line)
-    if len(coords) < 2:
-        return None
     moved = np.ones(len(coords), dtype=bool)
     moved[1:] = (np.diff(coords, axis=0) != 0).any(axis=1)  # repeated vertices out
     coords = coords[moved]
@@ -367,11 +280,11 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
         if (types[present] >= shapely.GeometryType.MULTIPOINT).any():
             parts, owner = _line_parts(geoms, valid)
         else:  # every part is a whole feature: the valid lines, in order
-            owner = (valid & np.isin(types, _LINE_TYPES)).nonzero()[0]
+            owner = (valid & np.isin(types, LINE_TYPES)).nonzero()[0]
             parts = geoms[owner]
         # a line that runs one way in x or in y is simple: GEOS tests only the others
         coords, vertex_owner = feature_coordinates(ctx, name)
-        whole = np.isin(types[owner], _LINE_TYPES)
+        whole = np.isin(types[owner], LINE_TYPES)
         simple = whole & _monotone(coords, vertex_owner, len(geoms))[owner]
         bad = np.zeros(len(parts), dtype=bool)
         # a long scribble: its first crossing is found in a moment, where GEOS's is_simple
@@ -386,10 +299,10 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
             if point is not None:
                 found[int(part)] = point
                 simple[part] = bad[part] = True
-        tested, errors = guarded(shapely.is_simple, parts[~simple], True)
+        tested, errors = guarded(shapely.is_simple, parts[~simple], fill=False)
         bad[~simple] = ~tested.astype(bool)
         failed = {int(p): errors[i] for i, p in enumerate((~simple).nonzero()[0]) if i in errors}
-        bad_parts = (bad | np.isin(np.arange(len(parts)), list(failed))).nonzero()[0]
+        bad_parts = bad.nonzero()[0]
         # one finding per feature: its first part that is not simple
         rows, first = np.unique(owner[bad_parts], return_index=True)
         if not len(rows):
@@ -405,25 +318,10 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
             except shapely.errors.GEOSException as exc:
                 messages.append(f"line crosses or touches itself (could not be noded: {exc})")
                 continue
-            if point is not None:
-                location[i] = point
+            location[i] = point or (np.nan, np.nan)
             where = f" at {point[0]:.7f}, {point[1]:.7f}" if point is not None else ""
             messages.append(f"line crosses or touches itself{where}")
         yield ctx.flag("line-self-crossing", name, rows, messages, location=location)
-
-
-def _segments(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Segments of linear parts: (start xy, end xy, part index), all vectorised."""
-    coords, part = shapely.get_coordinates(parts, return_index=True)
-    same = part[1:] == part[:-1]
-    return coords[:-1][same], coords[1:][same], part[:-1][same]
-
-
-def _short_segments(linear: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Feature index and start point of every segment under REPEATED_VERTEX_M."""
-    start, end, seg_part = _segments(linear)
-    short = np.hypot(*(end - start).T) < REPEATED_VERTEX_M
-    return owner[seg_part[short]], start[short]
 
 
 def _linear_parts(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -433,29 +331,27 @@ def _linear_parts(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.
     types = shapely.get_type_id(parts)
     polygons = types == shapely.GeometryType.POLYGON
     rings, ring_owner = shapely.get_rings(parts[polygons], return_index=True)
-    lines = np.isin(types, _LINE_TYPES)
+    lines = np.isin(types, LINE_TYPES)
     return (np.concatenate([parts[lines], rings]),
             np.concatenate([part_owner[lines], part_owner[polygons][ring_owner]]))
 
 
 #: a piece of line measures in metres at least this share of its length estimated from
-#: degrees with :meth:`Context.metres_per_degree` (0.9999 and more in fact: the scale of
-#: the projection, and the datum shift over a short piece); candidates for a rule with a
-#: threshold in metres are screened in degrees with this margin, then measured in metres
+#: degrees with :meth:`Context.metres_per_degree` (0.9999 and more in fact: the projection's
+#: scale, the datum shift); candidates are screened in degrees with this margin
 SCREEN_FACTOR = 0.5
 
 
-def _short_in_degrees(coords: np.ndarray, owner: np.ndarray, scale: tuple[float, float],
-                      limit: float) -> np.ndarray:
-    """The feature (``owner``) of every pair of consecutive vertices (lon/lat) of one
-    feature that may be closer than ``limit`` metres (one per pair)."""
-    if len(coords) < 2:
-        return np.zeros(0, dtype=np.int64)
+def _close(coords: np.ndarray, owner: np.ndarray, limit: float,
+           scale: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
+    """Mask of the vertices followed by one of the same ``owner`` closer than ``limit``
+    (metres; ``scale``: metres per degree of lon/lat, or 1 for metric ``coords``)."""
     step = np.diff(coords, axis=0)
     with np.errstate(invalid="ignore", over="ignore"):
-        estimate = np.hypot(step[:, 0] * scale[0], step[:, 1] * scale[1])
-        short = (owner[1:] == owner[:-1]) & (estimate * SCREEN_FACTOR < limit)
-    return owner[:-1][short]
+        length = np.hypot(step[:, 0] * scale[0], step[:, 1] * scale[1])
+    close = np.zeros(len(coords), dtype=bool)
+    close[:-1] = (owner[1:] == owner[:-1]) & (length < limit)
+    return close
 
 
 @rule("repeated-vertex", severity="warning", family=FAMILY, layers=(ANY_LAYER,),
@@ -463,26 +359,24 @@ def _short_in_degrees(coords: np.ndarray, owner: np.ndarray, scale: tuple[float,
       uses=("coordinates",))
 def repeated_vertex(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
-        present = validity(ctx, name)[0]
-        if not present.any():
-            continue
-        where = present.nonzero()[0]
-        # cheap pass over each feature's whole coordinate sequence (this also pairs the
-        # last vertex of a part with the first of the next), then an exact pass per ring
-        # and part over the few candidates, in metres
+        # cheap pass over each feature's coordinates (pairing the last vertex of a part with
+        # the first of the next too), then an exact pass per ring and part, in metres
         scale = ctx.metres_per_degree(name)
         if scale is None:
-            metric = finite(geometry_array(ctx, name, metric=True)[where])
-            candidate, _ = _short_segments(metric, np.arange(len(metric)))
-            candidate = where[np.unique(candidate)]
+            where = validity(ctx, name)[0].nonzero()[0]
+            coords, owner = shapely.get_coordinates(
+                finite(geometry_array(ctx, name, metric=True)[where]), return_index=True)
+            candidate = where[np.unique(owner[_close(coords, owner, REPEATED_VERTEX_M)])]
         else:  # in degrees: every segment under the threshold in metres is kept
-            candidate = np.unique(_short_in_degrees(*feature_coordinates(ctx, name), scale,
-                                                    REPEATED_VERTEX_M))
+            coords, owner = feature_coordinates(ctx, name)
+            candidate = np.unique(owner[_close(coords, owner, REPEATED_VERTEX_M / SCREEN_FACTOR,
+                                               scale)])
         if not len(candidate):
             continue
-        metric = finite(ctx.metric_at(name, candidate))
-        linear, owner = _linear_parts(metric, candidate)
-        feature, at = _short_segments(linear, owner)
+        linear, owner = _linear_parts(finite(ctx.metric_at(name, candidate)), candidate)
+        coords, part = shapely.get_coordinates(linear, return_index=True)
+        close = _close(coords, part, REPEATED_VERTEX_M)
+        feature, at = owner[part[close]], coords[close]
         if not len(feature):
             continue
         order = np.argsort(feature, kind="stable")
@@ -506,11 +400,8 @@ def road_too_short(ctx: Context) -> Iterator[Findings]:
         candidate = np.arange(len(geoms))
         metric = finite(geometry_array(ctx, ROADS_LAYER, metric=True))
     else:  # screen in degrees, measure in metres the roads that may be too short
-        present = validity(ctx, ROADS_LAYER)[0]
-        estimate = np.full(len(geoms), np.inf)
-        estimate[present] = shapely.length(geoms[present]) * min(scale)
-        with np.errstate(invalid="ignore"):
-            candidate = (estimate * SCREEN_FACTOR < limit).nonzero()[0]
+        estimate = shapely.length(geoms) * min(scale)  # NaN for null geometries
+        candidate = (estimate * SCREEN_FACTOR < limit).nonzero()[0]
         metric = finite(ctx.metric_at(ROADS_LAYER, candidate))
     measured = present_mask(metric)
     length = np.full(len(geoms), np.inf)
@@ -551,13 +442,23 @@ def outside_ward(ctx: Context) -> Iterator[Findings | Issue]:
     inside_zone = shapely.buffer(boundary, tolerance)
     shapely.prepare(inside_zone)
     shapely.prepare(boundary)
-    edge_tree = edge_index(inside_zone)
+    # one vertex decides for a feature whose box meets no box of the zone's edges
+    coords, ring = shapely.get_coordinates(shapely.get_parts(shapely.boundary(inside_zone)),
+                                           return_index=True)
+    segments = np.stack([coords[:-1], coords[1:]], axis=1)[ring[1:] == ring[:-1]]
+    edges = shapely.STRtree(shapely.linestrings(segments))
     for name in ctx.layers:
         if name == BOUNDARY_LAYER:
             continue
         geoms = repaired(geometry_array(ctx, name, metric=True))
+        where = present_mask(geoms).nonzero()[0]
+        coords, owner = shapely.get_coordinates(geoms[where], return_index=True)
+        first = np.searchsorted(owner, np.arange(len(where)))
+        outside = ~shapely.contains_xy(inside_zone, *coords[first].T)
+        near = np.unique(edges.query(geoms[where])[0])
+        outside[near] = ~shapely.covered_by(geoms[where[near]], inside_zone)
         rows, messages, xy = [], [], []
-        for index in _not_covered(geoms, inside_zone, edge_tree).tolist():
+        for index in where[outside].tolist():
             try:
                 distance, point = farthest_outside(geoms[index], boundary, tolerance / 10)
             except shapely.errors.GEOSException as exc:  # one pathological geometry

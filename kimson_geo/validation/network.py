@@ -1,13 +1,9 @@
 """A line layer (roads, drainage) as a graph: line parts are edges between end-point nodes.
 
-One builder for every engine.  End points within the snap tolerance share a node (exact
-duplicates first, then a k-d tree, :class:`scipy.spatial.cKDTree`); an end alone at its
-node that lies on another part's interior (a T-junction without a shared vertex) joins
-that part; the parts of one multi-part feature join each other; components come from
-:func:`scipy.sparse.csgraph.connected_components`.  Coordinates are metric (EPSG:5899).
-
-Geometry is only queried through a :class:`PartFinder`: :class:`PartIndex` holds every
-part in memory; the dask engine answers the same questions from its partitions.
+One builder for every engine.  End points within the snap tolerance share a node; an end
+alone at its node on another part (a T-junction without a shared vertex) joins that part,
+and the parts of one feature join each other.  Coordinates are metric (EPSG:5899); geometry
+is only queried through a :class:`PartFinder`.
 
 Examples
 --------
@@ -22,7 +18,7 @@ Examples
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -43,10 +39,10 @@ __all__ = ["NETWORK", "PARTS", "Network", "PartFinder", "PartIndex", "build_netw
 
 #: kind of the :attr:`~kimson_geo.validation.rules.Context.cache` entries holding networks
 NETWORK = "network"
-#: kind of the entries holding a layer's line parts in metres (a :class:`PartIndex`):
-#: what :meth:`Network.nearest_other` searches, let go while the network may still be used
+#: kind of the entries holding a layer's line parts (a :class:`PartIndex`), which can be let
+#: go while the network is still used
 PARTS = "network-parts"
-_LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
+LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
 _EMPTY = np.zeros(0, dtype=np.int64)
 #: points made into geometries at a time when querying the parts (memory, not speed)
 POINT_CHUNK = 65_536
@@ -57,20 +53,14 @@ class PartFinder(Protocol):
 
     def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
                      exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every (point, part) within ``distance`` but (point ``i``, part ``skip[i]``): point
-        index in ``xy``, part index, and their distance (metres).  ``exact`` False: every
-        pair whose envelopes are that near instead (a superset; the distance NaN)."""
-        ...
+        """Every (point, part) within ``distance`` but (point ``i``, part ``skip[i]``), and
+        their distance; ``exact`` False: every pair whose envelopes are that near (NaN)."""
 
 
 class PartIndex:
-    """A :class:`PartFinder` over line parts held in memory (an STRtree built on demand).
-
-    The pairs are those of ``STRtree.query(predicate="dwithin")``: the parts whose envelope
-    meets the point's envelope widened by the distance, then GEOS's distance-within test
-    (prepared point) on each, but the skipped pairs are dropped before that test (a point
-    is mostly the end of the part it skips: most of the work, for nothing).
-    """
+    """A :class:`PartFinder` over line parts held in memory (an STRtree built on demand):
+    ``STRtree.query(predicate="dwithin")``'s pairs, the skipped ones dropped before GEOS's
+    distance test (a point is mostly an end of the part it skips)."""
 
     def __init__(self, parts: np.ndarray) -> None:
         self.parts = parts
@@ -82,11 +72,10 @@ class PartIndex:
             return _EMPTY, _EMPTY, np.zeros(0)
         if self._tree is None:
             self._tree = shapely.STRtree(self.parts)
-        # a chunk of points at a time: a million GEOS windows would take some 160 MB
-        found = []
+        found = []  # a chunk at a time: a million GEOS windows would take some 160 MB
         for at in range(0, len(xy), POINT_CHUNK):
             chunk = xy[at:at + POINT_CHUNK]
-            # the window: a diagonal, whose envelope is the box (and faster to make)
+            # the window: a diagonal (the box's envelope, faster to make)
             point, part = self._tree.query(shapely.linestrings(
                 np.stack([chunk - distance, chunk + distance], axis=1)))
             point += at
@@ -106,7 +95,7 @@ class PartIndex:
 
 @dataclass(frozen=True)
 class Network:
-    """The graph of a line layer.  Parts are numbered in feature order."""
+    """The graph of a line layer; parts are numbered in feature order."""
 
     owner: np.ndarray        #: feature index of each part
     start: np.ndarray        #: node of each part's first vertex
@@ -132,19 +121,14 @@ class Network:
         return np.where(which[:, None] == 0, self.start_xy[part], self.end_xy[part])
 
     def free_ends(self) -> tuple[np.ndarray, np.ndarray]:
-        """Ends that meet nothing (alone at their node, touching no part): (part, which),
-        sorted by feature, then start before end."""
-        n = self.n_parts
-        alone = self.degree[np.concatenate([self.start, self.end])] == 1
-        alone[self.touch_part + n * self.touch_end] = False
-        flat = alone.nonzero()[0]
-        part, which = flat % n, flat // n
-        order = np.lexsort((which, part))
-        return part[order], which[order]
+        """Ends alone at their node and touching no part: (part, which), by part, start first."""
+        alone = self.degree[np.column_stack([self.start, self.end])] == 1
+        alone[self.touch_part, self.touch_end] = False
+        flat = alone.ravel().nonzero()[0]  # row-major: by part, the start first
+        return flat // 2, flat % 2
 
     def component_sizes(self) -> tuple[np.ndarray, np.ndarray]:
-        """Components holding a feature and their number of features, largest first
-        (ties: the lower label first)."""
+        """Components holding a feature and their feature counts, largest (then lowest) first."""
         labels, sizes = np.unique(self.feature_component[self.feature_component >= 0],
                                   return_counts=True)
         order = np.argsort(-sizes, kind="stable")
@@ -153,17 +137,15 @@ class Network:
     def isolated_features(self) -> np.ndarray:
         """Mask of the features whose lines are not in the largest component."""
         labels, _ = self.component_sizes()
-        if len(labels) < 2:
-            return np.zeros(len(self.feature_component), dtype=bool)
-        return (self.feature_component >= 0) & (self.feature_component != labels[0])
+        main = labels[0] if len(labels) else -1
+        return (self.feature_component >= 0) & (self.feature_component != main)
 
     def nearest_other(self, part: np.ndarray, xy: np.ndarray,
                       radii: tuple[float, ...]) -> np.ndarray:
         """Distance from each point ``xy`` (an end of ``part``) to the nearest line of
         another feature; inf beyond the last of ``radii``.  The search widens radius by
-        radius so that a dense network does not produce a flood of candidate pairs; after
-        the first, a point that no line of another feature comes near (by their envelopes)
-        within the last is done at once."""
+        radius (a dense network would flood the first with pairs); after the first, the
+        points no other feature comes near by envelope within the last are done."""
         gap = np.full(len(xy), np.inf)
         todo = np.arange(len(xy))
         for k, radius in enumerate(radii):
@@ -180,32 +162,35 @@ class Network:
         return gap
 
 
-def line_parts(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The non-empty, finite line parts of ``lines`` (any geometries) and the index of the
-    feature of each, in feature order.  Points, polygons and broken coordinates (which
-    other rules report) are left out."""
-    present = ~(shapely.is_missing(lines) | shapely.is_empty(lines))
-    where = present.nonzero()[0]
-    kept = lines[where]
+def present_mask(geoms: np.ndarray) -> np.ndarray:
+    """True where a geometry is neither null nor empty."""
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def explode(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Single parts of the present geometries and the feature of each, in order (single
+    parts pass as they are: ``shapely.get_parts`` copies them, slow on a million roads)."""
+    where = present_mask(geoms).nonzero()[0]
+    kept = geoms[where]
     multi = shapely.get_type_id(kept) >= shapely.GeometryType.MULTIPOINT
-    if multi.any():
-        parts, index = shapely.get_parts(kept[multi], return_index=True)
-        parts = np.concatenate([kept[~multi], parts])
-        owner = np.concatenate([where[~multi], where[multi][index]])
-        order = np.argsort(owner, kind="stable")
-        parts, owner = parts[order], owner[order]
-    else:
-        parts, owner = kept, where
-    keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES)
-    keep[keep] = shapely.get_num_points(parts[keep]) > 0
-    parts, owner = parts[keep], owner[keep]
+    if not multi.any():
+        return kept, where
+    parts, owner = shapely.get_parts(kept[multi], return_index=True)
+    all_parts = np.concatenate([kept[~multi], parts])
+    all_owner = np.concatenate([where[~multi], where[multi][owner]])
+    order = np.argsort(all_owner, kind="stable")
+    return all_parts[order], all_owner[order]
+
+
+def line_parts(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The non-empty, finite line parts of ``lines`` (any geometries) and the feature of
+    each, in feature order (other rules report what is left out)."""
+    parts, owner = explode(lines)
     coords, index = shapely.get_coordinates(parts, return_index=True)
-    broken = np.unique(index[~np.isfinite(coords).all(axis=1)])
-    if len(broken):
-        keep = np.ones(len(parts), dtype=bool)
-        keep[broken] = False
-        parts, owner = parts[keep], owner[keep]
-    return parts, owner
+    keep = np.isin(shapely.get_type_id(parts), LINE_TYPES)
+    keep &= np.bincount(index, minlength=len(parts)) > 0  # not an empty part
+    keep[index[~np.isfinite(coords).all(axis=1)]] = False
+    return parts[keep], owner[keep]
 
 
 def end_points(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -217,37 +202,28 @@ def end_points(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def snap_nodes(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
-    """A node label for each point (0..nodes-1); points within ``tolerance_m`` of each
-    other, directly or through others, share one.  Labels follow the sorted coordinates,
-    so the same points give the same labels in any order."""
-    if not len(xy):
-        return _EMPTY
-    # each (x, y) as one complex number: the same lexicographic order as
-    # ``np.unique(axis=0)``, at a sixth of its cost
+    """A node label for each point; points within ``tolerance_m`` of each other, directly
+    or through others, share one.  Labels follow the sorted coordinates."""
+    # each (x, y) as one complex number: np.unique(axis=0)'s order at a sixth of its cost
     pairs_of = np.ascontiguousarray(xy, dtype=np.float64).view(np.complex128).reshape(-1)
     unique_c, inverse = np.unique(pairs_of, return_inverse=True)
     unique = unique_c.view(np.float64).reshape(-1, 2)
-    inverse = inverse.reshape(-1)
-    if tolerance_m <= 0 or len(unique) < 2:
-        return inverse
     pairs = cKDTree(unique).query_pairs(tolerance_m, output_type="ndarray")
     if not len(pairs):
         return inverse
     graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
                        shape=(len(unique), len(unique)))
-    _, labels = connected_components(graph, directed=False)
-    return labels[inverse]
+    return connected_components(graph, directed=False)[1][inverse]
 
 
 def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarray,
                       n_features: int, tolerance_m: float, finder: PartFinder) -> Network:
-    """The network of line parts given by their owners and metric end points; ``finder``
-    locates the parts (for T-junctions)."""
+    """The network of line parts given by their owners and end points; ``finder`` locates
+    the parts (for T-junctions)."""
     n = len(owner)
     nodes = snap_nodes(np.concatenate([start_xy, end_xy]), tolerance_m)
     start, end = nodes[:n], nodes[n:]
-    n_nodes = int(nodes.max()) + 1 if n else 0
-    degree = np.bincount(nodes, minlength=n_nodes)
+    degree = np.bincount(nodes)
 
     # ends alone at their node: does one lie on another part (the lowest-numbered one)?
     lone = (degree[nodes] == 1).nonzero()[0]
@@ -255,9 +231,8 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
     point, other, _ = finder.pairs_within(np.concatenate([start_xy, end_xy])[lone],
                                           tolerance_m, lone_part)
     order = np.lexsort((other, point))
-    point, other = point[order], other[order]
-    point, first = np.unique(point, return_index=True)
-    touch_part, touch_end, touch_other = lone_part[point], lone_end[point], other[first]
+    point, first = np.unique(point[order], return_index=True)
+    touch_part, touch_end, touch_other = lone_part[point], lone_end[point], other[order[first]]
 
     # edges: each part; each part to its feature's first part; each touching end
     first_part = np.zeros(n_features, dtype=np.int64)
@@ -265,12 +240,8 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
     touch_node = np.where(touch_end == 0, start[touch_part], end[touch_part])
     u = np.concatenate([start, start, touch_node])
     v = np.concatenate([end, start[first_part[owner]], start[touch_other]])
-    if n_nodes:
-        graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n_nodes, n_nodes))
-        labels = connected_components(graph, directed=False)[1]
-    else:
-        labels = _EMPTY
-    component = labels[start]
+    graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(len(degree), len(degree)))
+    component = connected_components(graph, directed=False)[1][start]
     feature_component = np.full(n_features, -1, dtype=np.int64)
     feature_component[owner] = component
     return Network(owner, start, end, start_xy, end_xy, degree, touch_part, touch_end,
@@ -280,19 +251,13 @@ def network_from_ends(owner: np.ndarray, start_xy: np.ndarray, end_xy: np.ndarra
 def build_network(lines_metric: np.ndarray, tolerance_m: float) -> Network:
     """The network of a layer's metric geometries (one per feature, any type)."""
     parts, owner = line_parts(np.asarray(lines_metric, dtype=object))
-    start_xy, end_xy = end_points(parts)
-    return network_from_ends(owner, start_xy, end_xy, len(lines_metric), tolerance_m,
+    return network_from_ends(owner, *end_points(parts), len(lines_metric), tolerance_m,
                              PartIndex(parts))
 
 
-def _key(layer: str) -> tuple[str, str]:
-    return (NETWORK, layer)
-
-
 class _LayerParts:
-    """The :class:`PartFinder` of a network built by :func:`layer_network`: the layer's
-    :class:`PartIndex` in the context's cache (kind :data:`PARTS`), so that the parts can
-    be let go while the network is still used (and are found again if asked for)."""
+    """The :class:`PartFinder` of :func:`layer_network`: the :func:`layer_parts` in cache
+    (let go while the network is still used, found again if asked for)."""
 
     def __init__(self, ctx: Context, layer: str) -> None:
         self._ctx = weakref.ref(ctx)  # the context's cache holds the network: no cycle
@@ -307,32 +272,27 @@ class _LayerParts:
 
 
 def layer_parts(ctx: Context, layer: str) -> PartIndex:
-    """The line parts of ``layer`` in metres, numbered as its network numbers them (kept in
-    ``ctx.cache``, kind :data:`PARTS`)."""
+    """The line parts of ``layer``, numbered as its network numbers them (cached)."""
     key = (PARTS, layer)
     if key not in ctx.cache:
-        parts, _ = line_parts(np.asarray(ctx.metric(layer).array, dtype=object))
-        ctx.cache[key] = PartIndex(parts)
+        ctx.cache[key] = PartIndex(line_parts(np.asarray(ctx.metric(layer).array, dtype=object))[0])
     return ctx.cache[key]
 
 
 def layer_network(ctx: Context, layer: str) -> Network:
     """The network of ``layer``, built once per validation and kept in ``ctx.cache``."""
-    key = _key(layer)
+    key = (NETWORK, layer)
     if key not in ctx.cache:
         from ..registry import WARD_RULES
         from .rules import trim_heap
 
-        lines = np.asarray(ctx.metric(layer).array, dtype=object)
-        parts, owner = line_parts(lines)
-        start_xy, end_xy = end_points(parts)
-        ctx.cache[(PARTS, layer)] = PartIndex(parts)
-        ctx.cache[key] = network_from_ends(owner, start_xy, end_xy, len(lines),
-                                           WARD_RULES.snap_tolerance_m, _LayerParts(ctx, layer))
+        net = build_network(ctx.metric(layer).array, WARD_RULES.snap_tolerance_m)
+        ctx.cache[(PARTS, layer)] = net.finder
+        ctx.cache[key] = replace(net, finder=_LayerParts(ctx, layer))
         trim_heap()  # what building it freed (GEOS points, coordinates): some 100 MB a million
     return ctx.cache[key]
 
 
 def set_layer_network(ctx: Context, layer: str, net: Network) -> None:
     """Give ``ctx`` a network built elsewhere (the dask engine builds it from partitions)."""
-    ctx.cache[_key(layer)] = net
+    ctx.cache[(NETWORK, layer)] = net

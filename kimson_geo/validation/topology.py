@@ -1,14 +1,12 @@
 """Topology rules, after the QGIS Topology Checker: overlaps, gaps, dangles, connectivity.
 
-Road and drainage rules read one network per layer (:mod:`.network`, built once per
-validation).  Everything is measured in EPSG:5899 and vectorised; Python loops run only
-over reported problems.  Overlay operations that GEOS cannot do on a broken geometry become
-a finding on that feature, never a crash.
+Measured in EPSG:5899; road and drainage rules read one :mod:`.network` per layer.  What
+GEOS cannot do on a broken geometry becomes a finding on that feature, never a crash.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -29,10 +27,10 @@ from ..registry import (
     ROADS_LAYER,
     SPORTS_AREAS_LAYER,
     WARD_RULES,
-    layer_spec,
 )
 from .geometry import (
     farthest_outside,
+    guarded,
     lonlat_array,
     polygonal,
     present_mask,
@@ -40,7 +38,7 @@ from .geometry import (
     ward_boundary,
 )
 from .issue import Findings, Issue, shared_messages
-from .network import NETWORK, PARTS, Network, layer_network
+from .network import NETWORK, PARTS, layer_network
 from .rules import METRIC, Context, rule
 
 FAMILY = "topology"
@@ -55,6 +53,9 @@ DANGLE_SEARCH_M = 50.0
 DANGLE_RADII = (1.0, 5.0, 25.0, DANGLE_SEARCH_M)
 #: at most this many feature ids are named in one message
 MAX_IDS_SHOWN = 5
+#: how a message names one feature of a layer
+_NOUNS = {KHU_LAYER: "khu", CLUSTERS_LAYER: "cluster", CULTURAL_HOUSES_LAYER: "cultural house",
+          SPORTS_AREAS_LAYER: "sports area", ENTERPRISES_LAYER: "enterprise"}
 
 Found = Iterator[Findings | Issue]
 
@@ -76,8 +77,7 @@ def _text(ctx: Context, layer: str, field: str) -> np.ndarray:
     if field not in frame.columns:
         return np.full(len(frame), None, dtype=object)
     text = frame[field].astype("string").str.strip()
-    text = text.mask(text == "")
-    return np.asarray(text.astype(object).where(text.notna(), None), dtype=object)
+    return text.mask(text == "").to_numpy(dtype=object, na_value=None)
 
 
 def _names(ids: np.ndarray, rows: np.ndarray) -> list[str]:
@@ -91,10 +91,6 @@ def _id_list(ids: np.ndarray, rows: np.ndarray) -> str:
     return shown + (f" and {more:,} more" if more > 0 else "")
 
 
-def _m2(area: float) -> str:
-    return f"{area:,.2f} m²"
-
-
 def _m(distance: float) -> str:
     return f"{distance:,.2f} m" if distance < 100 else f"{distance:,.0f} m"
 
@@ -102,11 +98,9 @@ def _m(distance: float) -> str:
 def _point_xy(geoms: np.ndarray) -> np.ndarray:
     """A metric point on each geometry, ``(n, 2)`` (NaN where there is none)."""
     xy = np.full((len(geoms), 2), np.nan)
-    present = present_mask(geoms)
-    if present.any():
-        points, _ = _each(shapely.point_on_surface, geoms[present])
-        ok = ~shapely.is_missing(points)
-        xy[present.nonzero()[0][ok]] = shapely.get_coordinates(points[ok])
+    coords, owner = shapely.get_coordinates(guarded(shapely.point_on_surface, geoms)[0],
+                                            return_index=True)
+    xy[owner] = coords
     return xy
 
 
@@ -114,55 +108,20 @@ def _point_xy(geoms: np.ndarray) -> np.ndarray:
 NODING = "could not be noded"
 
 
-def _each(op: Callable[..., np.ndarray], *arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``op`` over the arrays at once, or element by element when GEOS fails on one:
-    (results, None where it failed; the error text, None where it did not)."""
-    errors = np.full(len(arrays[0]), None, dtype=object)
-    try:
-        return np.asarray(op(*arrays), dtype=object), errors
-    except shapely.errors.GEOSException:
-        out = np.full(len(arrays[0]), None, dtype=object)
-        for k in range(len(out)):
-            try:
-                out[k] = op(*(a[k] for a in arrays))
-            except shapely.errors.GEOSException as exc:
-                errors[k] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return out, errors
-
-
-def _false(values: np.ndarray) -> np.ndarray:
-    """Where a predicate computed by :func:`_each` is False (not where GEOS failed)."""
-    return np.fromiter((v is False or v is np.False_ for v in values), dtype=bool,
-                       count=len(values))
-
-
 def _noding_failures(ctx: Context, rule_id: str, layer: str, rows: np.ndarray,
-                     errors: np.ndarray) -> Found:
+                     errors: dict[int, str]) -> Found:
     """A finding on each feature GEOS could not process."""
-    failed = np.asarray([e is not None for e in errors], dtype=bool)
-    if failed.any():
-        yield ctx.flag(rule_id, layer, rows[failed],
+    if errors:
+        yield ctx.flag(rule_id, layer, rows[list(errors)],
                        [f"geometry {NODING} ({text}); repair it and check again"
-                        for text in errors[failed]])
+                        for text in errors.values()])
 
 
 def _areas(ctx: Context, layer: str) -> np.ndarray:
-    """The layer's polygons in EPSG:5899, repaired (None where there is none or GEOS
-    cannot repair it: geometry-invalid reports those)."""
+    """The layer's polygons in EPSG:5899, repaired (None where there are none, or GEOS
+    fails: geometry-invalid reports those)."""
     geoms = np.asarray(ctx.metric(layer).array, dtype=object)
-    out, _ = _each(lambda g: polygonal(repaired(np.atleast_1d(g))), geoms)
-    return out
-
-
-def _label(layer: str) -> str:
-    """How a message names one feature of ``layer`` (``cultural house``)."""
-    nouns = {KHU_LAYER: "khu", CLUSTERS_LAYER: "cluster",
-             CULTURAL_HOUSES_LAYER: "cultural house", SPORTS_AREAS_LAYER: "sports area",
-             ENTERPRISES_LAYER: "enterprise"}
-    if layer in nouns:
-        return nouns[layer]
-    text = layer_spec(layer).label_en.lower()
-    return text[:-1] if text.endswith("s") else text
+    return guarded(lambda g: polygonal(repaired(np.atleast_1d(g))), geoms)[0]
 
 
 # ------------------------------------------------------------------------ polygons
@@ -173,21 +132,17 @@ def _label(layer: str) -> str:
 def khu_overlap(ctx: Context) -> Found:
     geoms = _areas(ctx, KHU_LAYER)
     where = present_mask(geoms).nonzero()[0]
-    if len(where) < 2:
-        return
     left, right = shapely.STRtree(geoms[where]).query(geoms[where], predicate="intersects")
     keep = left < right
     left, right = where[left[keep]], where[right[keep]]
-    overlap, errors = _each(shapely.intersection, geoms[left], geoms[right])
+    overlap, errors = guarded(shapely.intersection, geoms[left], geoms[right])
     yield from _noding_failures(ctx, "khu-overlap", KHU_LAYER, left, errors)
-    area = np.zeros(len(overlap))
-    done = ~shapely.is_missing(overlap)
-    area[done] = shapely.area(overlap[done])
+    area = shapely.area(overlap)  # NaN where GEOS failed
     big = (area >= MIN_OVERLAP_M2).nonzero()[0]
     if not len(big):
         return
     ids = _text(ctx, KHU_LAYER, ID)
-    messages = [f"khu {a} overlaps khu {b} by {_m2(s)}" for a, b, s in zip(
+    messages = [f"khu {a} overlaps khu {b} by {s:,.2f} m²" for a, b, s in zip(
         _names(ids, left[big]), _names(ids, right[big]), area[big].tolist(), strict=True)]
     yield ctx.flag("khu-overlap", KHU_LAYER, left[big], messages,
                    location=lonlat_array(_point_xy(overlap[big])))
@@ -213,36 +168,24 @@ def khu_gap(ctx: Context) -> Found:
         if gap_area[k] < MIN_GAP_M2:
             break
         lon, lat = lonlat_array(_point_xy(gaps[k:k + 1]))[0].tolist()
-        yield ctx.issue("khu-gap", f"{_m2(gap_area[k])} of the ward is not covered by any khu",
+        yield ctx.issue("khu-gap", f"{gap_area[k]:,.2f} m² of the ward is not covered by any khu",
                         layer=KHU_LAYER, location=None if lon != lon else (lon, lat))
     where = present.nonzero()[0]
-    beyond, errors = _each(shapely.difference, geoms[where], np.full(len(where), boundary))
+    beyond, errors = guarded(shapely.difference, geoms[where], np.full(len(where), boundary))
     yield from _noding_failures(ctx, "khu-gap", KHU_LAYER, where, errors)
-    done = ~shapely.is_missing(beyond)
-    area = np.zeros(len(where))
-    area[done] = shapely.area(beyond[done])
+    area = shapely.area(beyond)
     out = (area >= MIN_GAP_M2).nonzero()[0]
     if not len(out):
         return
-    largest = []
-    for piece in beyond[out]:  # the largest piece shows where
-        pieces = shapely.get_parts(piece)
-        largest.append(pieces[int(np.argmax(shapely.area(pieces)))])
+    pieces = [shapely.get_parts(piece) for piece in beyond[out]]  # the largest shows where
+    largest = np.asarray([p[np.argmax(shapely.area(p))] for p in pieces], dtype=object)
     yield ctx.flag("khu-gap", KHU_LAYER, where[out],
-                   [f"khu extends {_m2(a)} beyond the ward boundary" for a in area[out].tolist()],
-                   location=lonlat_array(_point_xy(np.asarray(largest, dtype=object))))
+                   [f"khu extends {a:,.2f} m² beyond the ward boundary"
+                    for a in area[out].tolist()],
+                   location=lonlat_array(_point_xy(largest)))
 
 
 # ------------------------------------------------------------------------- networks
-
-def _dangles(ctx: Context, net: Network) -> tuple[np.ndarray, np.ndarray]:
-    """Free road ends (part, which) that are not marked dead ends, on roads that are
-    connected to the main network (road-isolated reports the others, once)."""
-    part, which = net.free_ends()
-    feature = net.owner[part]
-    keep = ~_true(ctx, ROADS_LAYER, DEAD_END)[feature] & ~net.isolated_features()[feature]
-    return part[keep], which[keep]
-
 
 @rule("road-dangle", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description="Road ends meet another road unless the segment is marked dead_end "
@@ -254,7 +197,11 @@ def road_dangle(ctx: Context) -> Found:
         yield ctx.skipped("road-dangle", ROADS_LAYER, missing)
         return
     net = layer_network(ctx, ROADS_LAYER)
-    part, which = _dangles(ctx, net)
+    # free ends not marked dead ends, on roads of the main network (road-isolated: the others)
+    part, which = net.free_ends()
+    feature = net.owner[part]
+    keep = ~_true(ctx, ROADS_LAYER, DEAD_END)[feature] & ~net.isolated_features()[feature]
+    part, which = part[keep], which[keep]
     if not len(part):
         return
     xy = net.end_xy_of(part, which)
@@ -267,8 +214,7 @@ def road_dangle(ctx: Context) -> Found:
         return (f"road {'start' if which[i] == 0 else 'end'} meets no other road within "
                 f"{tol:g} m ({near}); snap it to the road it meets or set {DEAD_END} = true")
 
-    # one message per (end, gap); the sign tells the ends apart (no other road is within
-    # the tolerance of a free end: gap > 0)
+    # one message per (end, gap); the sign tells the ends apart (gap > 0 at a free end)
     messages = shared_messages(np.where(which == 0, gap, -gap), text)
     yield ctx.flag("road-dangle", ROADS_LAYER, net.owner[part], messages,
                    location=lonlat_array(xy))
@@ -283,8 +229,7 @@ def road_undernoded(ctx: Context) -> Found:
         return
     order = np.lexsort((net.touch_end, net.owner[net.touch_part]))
     part, which = net.touch_part[order], net.touch_end[order]
-    other = net.owner[net.touch_other[order]]
-    names = _names(_text(ctx, ROADS_LAYER, ID), other)
+    names = _names(_text(ctx, ROADS_LAYER, ID), net.owner[net.touch_other[order]])
     messages = [f"road {'start' if w == 0 else 'end'} meets road {name} mid-segment with no "
                 f"shared vertex; split that road there"
                 for w, name in zip(which.tolist(), names, strict=True)]
@@ -319,16 +264,12 @@ def drainage_no_outfall(ctx: Context) -> Found:
     net = layer_network(ctx, DRAINAGE_LAYER)
     comp = net.feature_component
     has_line = comp >= 0
-    drained = np.unique(comp[_true(ctx, DRAINAGE_LAYER, OUTFALL) & has_line])
-    dry = has_line & ~np.isin(comp, drained)
+    dry = has_line & ~np.isin(comp, comp[_true(ctx, DRAINAGE_LAYER, OUTFALL) & has_line])
     if not dry.any():
         return
     # sinks: nodes where a part ends, no part starts and no end touches another part
-    starts = np.zeros(len(net.degree), dtype=bool)
-    starts[net.start] = True
-    flows_on = np.zeros(net.n_parts, dtype=bool)
-    flows_on[net.touch_part[net.touch_end == 1]] = True
-    sink_part = ~starts[net.end] & ~flows_on
+    sink_part = ~np.isin(net.end, net.start)
+    sink_part[net.touch_part[net.touch_end == 1]] = False
     members_of = _groups(comp, dry)
     parts_of = _groups(net.component, np.isin(net.component, list(members_of)))
     outlets = np.empty(len(members_of), dtype=np.int64)
@@ -350,11 +291,7 @@ def drainage_no_outfall(ctx: Context) -> Found:
 def _groups(labels: np.ndarray, mask: np.ndarray) -> dict[int, np.ndarray]:
     """Indices where ``mask`` holds, grouped by label (sorted indices in each group)."""
     where = mask.nonzero()[0]
-    if not len(where):
-        return {}
-    where = where[np.argsort(labels[where], kind="stable")]
-    keys, starts = np.unique(labels[where], return_index=True)
-    return dict(zip(keys.tolist(), np.split(where, starts[1:]), strict=True))
+    return {k: where[v] for k, v in pd.Series(where).groupby(labels[where]).indices.items()}
 
 
 # ------------------------------------------------------------------ containment
@@ -381,7 +318,7 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
     target[named] = pd.Series(refs[named], dtype=object).map(known).fillna(-1).to_numpy(
         dtype=np.int64)
     unknown = (named & (target < 0)).nonzero()[0]
-    area_noun, noun = _label(area_layer), _label(layer)
+    area_noun, noun = _NOUNS[area_layer], _NOUNS[layer]
     if len(unknown):
         known_ids = ", ".join(sorted(known.index)) or "none"
         yield ctx.flag(rule_id, layer, unknown,
@@ -392,45 +329,43 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
     shapely.prepare(zones)
     outside = np.zeros(len(geoms), dtype=bool)
     checked = (named & (target >= 0)).nonzero()[0]
-    inside, errors = _each(shapely.covered_by, geoms[checked], zones[target[checked]])
+    inside, errors = guarded(shapely.covered_by, geoms[checked], zones[target[checked]],
+                             fill=True)
     yield from _noding_failures(ctx, rule_id, layer, checked, errors)
-    outside[checked] = _false(inside)
+    outside[checked] = ~inside
     loose = (present & ~named).nonzero()[0]
     anywhere = None
     if must_be_in_one and len(loose) and area_ok.any():
         anywhere = shapely.union_all(areas[area_ok])
         zone = shapely.buffer(anywhere, tol)
         shapely.prepare(zone)
-        inside, errors = _each(shapely.covered_by, geoms[loose], np.full(len(loose), zone))
+        inside, errors = guarded(shapely.covered_by, geoms[loose], np.full(len(loose), zone),
+                                 fill=True)
         yield from _noding_failures(ctx, rule_id, layer, loose, errors)
-        outside[loose] = _false(inside)
+        outside[loose] = ~inside
     elif must_be_in_one:
         outside[loose] = True
 
-    tree = shapely.STRtree(areas[area_ok]) if area_ok.any() else None
+    tree = shapely.STRtree(areas[area_ok])
     ok_index = area_ok.nonzero()[0]
     rows, messages, fields = [], [], []
     for index in outside.nonzero()[0].tolist():
         geom = geoms[index]
+        area = areas[target[index]] if target[index] >= 0 else anywhere
+        distance = farthest_outside(geom, area, max(tol, 0.5))[0] if area is not None else np.inf
+        if distance <= tol:
+            continue
         if target[index] >= 0:
-            distance, _ = farthest_outside(geom, areas[target[index]], max(tol, 0.5))
-            if distance <= tol:
-                continue
             what = (f"{noun} names {area_noun} {refs[index]!r} but lies up to {_m(distance)} "
                     f"outside it")
-        elif anywhere is not None:
-            distance, _ = farthest_outside(geom, anywhere, max(tol, 0.5))
-            if distance <= tol:
-                continue
+        elif area is not None:
             what = f"{noun} lies {_m(distance)} outside every {area_noun}"
         else:
             what = f"{noun} lies outside every {area_noun} (there are none)"
-        if tree is not None:
-            found = ok_index[tree.query(shapely.point_on_surface(geom),
-                                        predicate="intersects")]
-            found = found[found != target[index]]
-            if len(found):
-                what += f" (it is in {area_noun} {_names(area_ids, found[:1])[0]})"
+        found = ok_index[tree.query(shapely.point_on_surface(geom), predicate="intersects")]
+        found = found[found != target[index]]
+        if len(found):
+            what += f" (it is in {area_noun} {_names(area_ids, found[:1])[0]})"
         rows.append(index)
         messages.append(what)
         fields.append(ref_field if target[index] >= 0 else None)
