@@ -19,14 +19,14 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property
+from functools import cache
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..registry import BOUNDARY_LAYER, ID, METRIC_CRS, WGS84
+from ..registry import ID, METRIC_CRS, WGS84
 from .issue import Findings, Issue, Severity
 
 if TYPE_CHECKING:
@@ -232,13 +232,6 @@ class Context:
                     scale = metres_per_degree(geometry.crs, box)
             self.cache[key] = scale
         return self.cache[key]
-
-    @cached_property
-    def boundary_metric(self) -> Any:
-        """The ward boundary in EPSG:5899 as one geometry, or None."""
-        if BOUNDARY_LAYER not in self.layers or self.layers[BOUNDARY_LAYER].empty:
-            return None
-        return self.metric(BOUNDARY_LAYER).union_all()
 
     def feature_ids(self, layer: str, rows: np.ndarray) -> np.ndarray:
         """The ``id`` of features ``rows`` of ``layer`` as text, None where unknown."""
