@@ -160,28 +160,22 @@ class Panel(RawMacroElement):
              style="display:none">{{ this.body }}</div>
         {% endmacro %}
         {% macro script(this, kwargs) %}
-        ksGeo.control({{ this._parent.get_name() }}, "{{ this.get_name() }}",
-                      {{ this.position_js }});
+        ksGeo.{{ this.call }}({{ this._parent.get_name() }}, "{{ this.get_name() }}"
+        {%- if this.position_js %},
+                      {{ this.position_js }}{% endif %});
         {% endmacro %}
         """)
 
-    def __init__(self, body: str, *, css_class: str, position: str) -> None:
-        super().__init__("KimsonPanel", body=body, css_class=css_class,
-                         position_js=dumps_js(position))
+    def __init__(self, body: str, *, css_class: str, position: str | None = None,
+                 name: str = "KimsonPanel") -> None:
+        # without a position it is the title, which ksGeo.title centres at the top
+        super().__init__(name, body=body, css_class=css_class,
+                         call="control" if position else "title",
+                         position_js=dumps_js(position) if position else None)
 
 
-class Title(RawMacroElement):
+class Title(Panel):
     """The map's title (escaped), centred at the top."""
 
-    _template = Template("""
-        {% macro html(this, kwargs) %}
-        <div id="{{ this.get_name() }}" class="ks-panel ks-title"
-             style="display:none">{{ this.text }}</div>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        ksGeo.title({{ this._parent.get_name() }}, "{{ this.get_name() }}");
-        {% endmacro %}
-        """)
-
     def __init__(self, text: str) -> None:
-        super().__init__("KimsonTitle", text=text)
+        super().__init__(text, css_class="ks-title", name="KimsonTitle")
