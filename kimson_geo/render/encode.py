@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..registry import METRIC_CRS, WGS84, LayerSpec
+from ..registry import METRIC_CRS, POSITION_FIELD, SCHEMATIC, WGS84, LayerSpec
 from ..text import as_text, plain_value
 from .style import LayerStyle, StyleKey
 from .text import esc, format_value, unit_text
@@ -170,9 +170,7 @@ def _indicator_bins(frame: pd.DataFrame, style: LayerStyle) -> list[float]:
 
 
 def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", label_field: str,
-                 position_field: str | None = None, schematic_code: str | None = None,
-                 hatch_patterns: bool = True, tolerance_m: float = SIMPLIFY_TOLERANCE_M
-                 ) -> EncodedLayer:
+                 hatch_patterns: bool = True) -> EncodedLayer:
     """Encode one registry layer for :mod:`kimson_geo.render.map`.
 
     Parameters
@@ -185,15 +183,11 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
         Language of labels and value formatting.
     label_field
         Field naming each feature (tooltips, popup title, search).
-    position_field, schematic_code
-        Count the features whose position field holds the schematic code.
     hatch_patterns
         Hatched polygons use SVG patterns (False for a canvas map).
-    tolerance_m
-        Simplification tolerance in metres (0 keeps every vertex).
 
     Features without a geometry, or with an empty one or a geometry collection, are not
-    drawn.
+    drawn; the result counts those whose position field is schematic.
     """
     import pandas as pd
     import shapely
@@ -203,7 +197,7 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     geoms = np.asarray(frame.geometry.values, dtype=object)
     drawable = ~(pd.isna(geoms) | shapely.is_empty(geoms)) & (shapely.get_type_id(geoms) != 7)
     frame = frame[drawable]
-    geoms = simplify(geoms[drawable], tolerance_m)
+    geoms = simplify(geoms[drawable])
     types, coords = encode_geometries(geoms)
     style = LayerStyle(spec, lang=lang, hatch_patterns=hatch_patterns)
     bins = _indicator_bins(frame, style)
@@ -241,8 +235,8 @@ def encode_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "vi", 
     if any(icon is not None for icon in icons):
         payload["ic"] = icons
 
-    schematic = (int((_hashable(frame[position_field]) == schematic_code).sum())
-                 if position_field and schematic_code and position_field in frame.columns else 0)
+    schematic = (int((_hashable(frame[POSITION_FIELD]) == SCHEMATIC).sum())
+                 if POSITION_FIELD in frame.columns else 0)
     present = {f.name: {v for v in frame[f.name].dropna().tolist()
                         if isinstance(v, str | bool | int | float)}
                for f in style.driving_fields if f is not None and f.name in frame.columns}

@@ -283,8 +283,7 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
                  for name in names) > CANVAS_THRESHOLD  # lines and polygons
     encoded: list[EncodedLayer] = [
         encode_layer(frames[name], layer_spec(name), lang=lang, label_field=registry.NAME,
-                     position_field=registry.POSITION_FIELD,
-                     schematic_code=registry.SCHEMATIC, hatch_patterns=not canvas)
+                     hatch_patterns=not canvas)
         for name in names
     ]
 
