@@ -90,31 +90,25 @@ class LayerStyle:
         """The fields whose values make up a :data:`StyleKey`, in key order."""
         return (self.color_field, self.weight_field, self.icon_field, self.indicator_field)
 
-    def _hint(self, key: str, default: Any = None) -> Any:
-        return self.spec.style.get(key, default)
-
     @staticmethod
     def _code(field: FieldSpec | None, code: Any) -> Code | None:
         return field.codes.get(code) if field is not None and field.codes else None
 
     def color(self, code: Any) -> str:
         found = self._code(self.color_field, code)
-        return found.color if found and found.color else str(self._hint("color", _DEFAULT_COLOR))
+        return (found.color if found and found.color
+                else str(self.spec.style.get("color", _DEFAULT_COLOR)))
 
     def weight(self, code: Any, *, point: bool = False) -> float:
         found = self._code(self.weight_field, code)
         if found is not None and found.weight is not None:
             return float(found.weight)
-        return float(self._hint("weight", 2 if point else 3))
-
-    def icon(self, code: Any) -> str | None:
-        found = self._code(self.icon_field, code)
-        return found.icon if found else None
+        return float(self.spec.style.get("weight", 2 if point else 3))
 
     def indicator_color(self, value: Any, bins: Sequence[float] = ()) -> str:
         """Fill colour of an indicator value (booleans, codes with colours, numbers)."""
         field = self.indicator_field
-        low, high = self._hint("indicator_colors", _DEFAULT_INDICATOR_COLORS)
+        low, high = self.spec.style.get("indicator_colors", _DEFAULT_INDICATOR_COLORS)
         if value is None:
             return _MISSING_COLOR
         if field is not None and field.codes:
@@ -133,18 +127,18 @@ class LayerStyle:
         color = self.color(color_code)
         style: dict[str, Any] = {"color": color, "weight": self.weight(weight_code, point=point),
                                  "opacity": 0.9}
-        if dash := self._hint("dash"):
+        if dash := self.spec.style.get("dash"):
             style["dashArray"] = str(dash)
         if point:
             style.update(radius=6, fillColor=color, fillOpacity=0.8)
             return style
-        style["fill"] = fill = bool(self._hint("fill", True))
+        style["fill"] = fill = bool(self.spec.style.get("fill", True))
         if fill:
             fill_color = (self.indicator_color(indicator, bins)
                           if self.indicator_field is not None else color)
             style["fillColor"] = fill_color
-            style["fillOpacity"] = float(self._hint("fill_opacity", 0.2))
-            if self._hint("hatch") and self.hatch_patterns:
+            style["fillOpacity"] = float(self.spec.style.get("fill_opacity", 0.2))
+            if self.spec.style.get("hatch") and self.hatch_patterns:
                 # the pattern (see runtime.js) carries the tint; the path paints it whole
                 style["hatch"] = fill_color
         return style
@@ -154,8 +148,8 @@ class LayerStyle:
         color_code, _weight, icon_code, _indicator, point = key
         if not point or self.icon_field is None:
             return None
-        icon = self.icon(icon_code)
-        glyph = f'<i class="fa fa-{esc(icon)}"></i>' if icon else ""
+        icon = self._code(self.icon_field, icon_code)
+        glyph = f'<i class="fa fa-{esc(icon.icon)}"></i>' if icon and icon.icon else ""
         color = esc(self.color(color_code))
         return f'<span class="ks-pin" style="background:{color}">{glyph}</span>'
 
@@ -232,7 +226,7 @@ class LayerStyle:
         if style.get("fill"):
             opacity = float(style["fillOpacity"])
             fill = style["fillColor"]
-            background = (hatch_css(fill, opacity) if self._hint("hatch")
+            background = (hatch_css(fill, opacity) if self.spec.style.get("hatch")
                           else _hex_alpha(fill, max(opacity, 0.35)))
         else:
             background = "transparent"
