@@ -121,6 +121,15 @@ def unit_text(unit: str | None, lang: str) -> str:
     return esc(_UNIT_TEXT[lang].get(unit, unit)) if unit else ""
 
 
+def _format_number(value: Any, lang: str) -> str:
+    """``value`` with the grouping and decimal marks of ``lang`` (vi: 1.500.000,5)."""
+    if isinstance(value, Integral) or float(value).is_integer():
+        text = f"{int(value):,}"
+    else:
+        text = f"{float(value):,.6f}".rstrip("0").rstrip(".")
+    return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
+
+
 def format_value(value: Any, lang: str, *, codes: Any = None) -> str | None:
     """One attribute value as escaped display text, or None when it is missing.
 
@@ -136,11 +145,6 @@ def format_value(value: Any, lang: str, *, codes: Any = None) -> str | None:
         return ui("yes" if value else "no", lang)
     if codes is not None:
         return esc(codes.code_label(value, lang))
-    if not isinstance(value, Real):
-        return esc(value)
-    # numbers with the grouping and decimal marks of lang (vi: 1.500.000,5); inf as str()
-    if isinstance(value, Integral) or float(value).is_integer():
-        text = f"{int(value):,}"
-    else:
-        text = f"{float(value):,.6f}".rstrip("0").rstrip(".")
-    return esc(text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text)
+    if isinstance(value, Real):  # infinities come out as inf, as str() writes them
+        return esc(_format_number(value, lang))
+    return esc(value)
