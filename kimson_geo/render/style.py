@@ -94,21 +94,23 @@ class LayerStyle:
     def _code(field: FieldSpec | None, code: Any) -> Code | None:
         return field.codes.get(code) if field is not None and field.codes else None
 
+    def _hint(self, key: str, default: Any = None) -> Any:
+        return self.spec.style.get(key, default)
+
     def color(self, code: Any) -> str:
         found = self._code(self.color_field, code)
-        return (found.color if found and found.color
-                else str(self.spec.style.get("color", _DEFAULT_COLOR)))
+        return found.color if found and found.color else str(self._hint("color", _DEFAULT_COLOR))
 
     def weight(self, code: Any, *, point: bool = False) -> float:
         found = self._code(self.weight_field, code)
         if found is not None and found.weight is not None:
             return float(found.weight)
-        return float(self.spec.style.get("weight", 2 if point else 3))
+        return float(self._hint("weight", 2 if point else 3))
 
     def indicator_color(self, value: Any, bins: Sequence[float] = ()) -> str:
         """Fill colour of an indicator value (booleans, codes with colours, numbers)."""
         field = self.indicator_field
-        low, high = self.spec.style.get("indicator_colors", _DEFAULT_INDICATOR_COLORS)
+        low, high = self._hint("indicator_colors", _DEFAULT_INDICATOR_COLORS)
         if value is None:
             return _MISSING_COLOR
         if field is not None and field.codes:
@@ -127,18 +129,18 @@ class LayerStyle:
         color = self.color(color_code)
         style: dict[str, Any] = {"color": color, "weight": self.weight(weight_code, point=point),
                                  "opacity": 0.9}
-        if dash := self.spec.style.get("dash"):
+        if dash := self._hint("dash"):
             style["dashArray"] = str(dash)
         if point:
             style.update(radius=6, fillColor=color, fillOpacity=0.8)
             return style
-        style["fill"] = fill = bool(self.spec.style.get("fill", True))
+        style["fill"] = fill = bool(self._hint("fill", True))
         if fill:
             fill_color = (self.indicator_color(indicator, bins)
                           if self.indicator_field is not None else color)
             style["fillColor"] = fill_color
-            style["fillOpacity"] = float(self.spec.style.get("fill_opacity", 0.2))
-            if self.spec.style.get("hatch") and self.hatch_patterns:
+            style["fillOpacity"] = float(self._hint("fill_opacity", 0.2))
+            if self._hint("hatch") and self.hatch_patterns:
                 # the pattern (see runtime.js) carries the tint; the path paints it whole
                 style["hatch"] = fill_color
         return style
@@ -226,7 +228,7 @@ class LayerStyle:
         if style.get("fill"):
             opacity = float(style["fillOpacity"])
             fill = style["fillColor"]
-            background = (hatch_css(fill, opacity) if self.spec.style.get("hatch")
+            background = (hatch_css(fill, opacity) if self._hint("hatch")
                           else _hex_alpha(fill, max(opacity, 0.35)))
         else:
             background = "transparent"
