@@ -319,11 +319,12 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
             _tile_layer(other, lang, show=False).add_to(m)
 
     members: list[Any] = []  # the DataLayers added
-    sections: list[tuple[str, str, str]] = []
+    sections: list[str] = []  # the legend's
     for name, label, payload, legend in overlays:  # each a toggleable overlay
         group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True).add_to(m)
         members.append(DataLayer(payload, layer=name, legend_id=f"ks-{name}").add_to(group))
-        sections.append((f"ks-{name}", label, legend))
+        sections.append(f'<div class="ks-sec" data-ks-legend="{esc(f"ks-{name}")}">'
+                        f'<div class="ks-sec-t">{label}</div>{legend}</div>')
 
     index: Any = SearchIndex(members[:len(encoded)]).add_to(m) if encoded else None
     plugins.Fullscreen(title=ui("fullscreen", lang),
@@ -347,12 +348,9 @@ def to_map(inv: Any, *, layers: Sequence[str] | None = None, tiles: str = "OpenS
     if title:
         Title(esc(title)).add_to(m)
     if sections:
-        body = "".join(f'<div class="ks-sec" data-ks-legend="{esc(sid)}">'
-                       f'<div class="ks-sec-t">{label}</div>{rows}</div>'
-                       for sid, label, rows in sections)
         columns = ' class="ks-cols"' if len(sections) >= 4 else ""  # two columns from four on
         Panel(f"<details open><summary>{ui('legend', lang)}</summary>"
-              f"<div{columns}>{body}</div></details>", css_class="ks-legend",
+              f"<div{columns}>{''.join(sections)}</div></details>", css_class="ks-legend",
               position="bottomright").add_to(m)
     if claims:
         Panel(_claims_html(claims, lang), css_class="ks-claims", position="topleft").add_to(m)
