@@ -94,8 +94,6 @@ def encode_geometries(geoms: np.ndarray) -> tuple[list[int], list[Any]]:
     import shapely
 
     geoms = np.asarray(geoms, dtype=object)
-    if len(geoms) == 0:
-        return [], []
     codes = [_TYPE_CODES[t] for t in shapely.get_type_id(geoms).tolist()]
     parts = shapely.get_parts(geoms)
     is_polygon = shapely.get_type_id(parts) == 3
