@@ -61,8 +61,7 @@ def parse_near(text: str) -> tuple[float, float, float]:
     except ValueError:
         raise QueryError(f"--near {text!r}: expected LAT,LON,METRES such as 21.07,106.52,300") \
             from None
-    _check_near((lat, lon, metres))
-    return lat, lon, metres
+    return _check_near((lat, lon, metres))
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
@@ -71,24 +70,25 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
         west, south, east, north = (float(p) for p in text.split(","))
     except ValueError:
         raise QueryError(f"--bbox {text!r}: expected MINLON,MINLAT,MAXLON,MAXLAT") from None
-    _check_bbox((west, south, east, north))
-    return west, south, east, north
+    return _check_bbox((west, south, east, north))
 
 
-def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
+def _check_bbox(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     west, south, east, north = bbox
     if not all(math.isfinite(v) for v in bbox):
         raise QueryError(f"bbox {bbox}: every value must be a finite number")
     if west > east or south > north:
         raise QueryError(f"bbox {bbox}: min must not exceed max")
+    return bbox
 
 
-def _check_near(near: tuple[float, float, float]) -> None:
+def _check_near(near: tuple[float, float, float]) -> tuple[float, float, float]:
     lat, lon, metres = near
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also refuses NaN
         raise QueryError(f"near: ({lat}, {lon}) is not a latitude, longitude pair")
     if not (metres >= 0 and math.isfinite(metres)):
         raise QueryError(f"near: distance {metres} must be a non-negative number of metres")
+    return near
 
 
 def query(inv: Inventory, layer: str, *, where: str | None = None, within_khu: str | None = None,
@@ -139,14 +139,11 @@ def query(inv: Inventory, layer: str, *, where: str | None = None, within_khu: s
         core = area.buffer(-EDGE_TOLERANCE_M).iloc[0]
         mask &= frame.geometry.to_crs(METRIC_CRS).intersects(core).to_numpy()
     if near is not None:
-        lat, lon, metres = near
-        _check_near(near)
+        lat, lon, metres = _check_near(near)
         centre = gpd.GeoSeries([Point(lon, lat)], crs=WGS84).to_crs(METRIC_CRS).iloc[0]
         mask &= (frame.geometry.to_crs(METRIC_CRS).distance(centre) <= metres).to_numpy()
     if bbox is not None:
-        west, south, east, north = bbox
-        _check_bbox(bbox)
-        mask &= frame.intersects(box(west, south, east, north)).to_numpy()
+        mask &= frame.intersects(box(*_check_bbox(bbox))).to_numpy()
     result = frame[mask].copy()
     result.attrs["layer"] = layer
     return result
