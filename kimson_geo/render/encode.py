@@ -126,10 +126,7 @@ def _column(series: pd.Series, field_spec: Any, lang: str) -> list[Any]:
     if len(labels) == 1 and (codes >= 0).all():
         return [labels, 0] if labels[0] is not None else [0, None]
     if len(labels) <= max(1, int(len(series) * _LOOKUP_SHARE)):
-        remap = np.array([i if label is not None else -1 for i, label in enumerate(labels)]
-                         + [-1])
-        values = remap[codes].tolist()  # -1 indexes the sentinel slot at the end
-        return [labels, [None if v < 0 else v for v in values]]
+        return [labels, [None if c < 0 or labels[c] is None else c for c in codes.tolist()]]
     return [0, [labels[c] if c >= 0 else None for c in codes.tolist()]]
 
 
