@@ -136,9 +136,8 @@ class LayerStyle:
             return style
         style["fill"] = fill = bool(self._hint("fill", True))
         if fill:
-            fill_color = (self.indicator_color(indicator, bins)
-                          if self.indicator_field is not None else color)
-            style["fillColor"] = fill_color
+            style["fillColor"] = fill_color = (self.indicator_color(indicator, bins)
+                                               if self.indicator_field is not None else color)
             style["fillOpacity"] = float(self._hint("fill_opacity", 0.2))
             if self._hint("hatch") and self.hatch_patterns:
                 # the pattern (see runtime.js) carries the tint; the path paints it whole
@@ -225,13 +224,11 @@ class LayerStyle:
         if not area:
             weight = max(1.0, min(8.0, float(style["weight"])))
             return f'<i class="ks-sw-line" style="border-top:{weight:g}px {dashed} {color}"></i>'
+        background = "transparent"
         if style.get("fill"):
             opacity = float(style["fillOpacity"])
-            fill = style["fillColor"]
-            background = (hatch_css(fill, opacity) if self._hint("hatch")
-                          else _hex_alpha(fill, max(opacity, 0.35)))
-        else:
-            background = "transparent"
+            background = (hatch_css(style["fillColor"], opacity) if self._hint("hatch")
+                          else _hex_alpha(style["fillColor"], max(opacity, 0.35)))
         return (f'<i class="ks-sw-area" style="background:{esc(background)};'
                 f'border:2px {dashed} {color}"></i>')
 
