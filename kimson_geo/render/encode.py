@@ -57,8 +57,8 @@ def dumps_js(value: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np.ndarray:
-    """Lines and polygons (WGS 84) simplified by ``tolerance_m`` metres; points unchanged.
+def simplify(geoms: np.ndarray) -> np.ndarray:
+    """Lines and polygons (WGS 84) simplified by :data:`SIMPLIFY_TOLERANCE_M`; points unchanged.
 
     The simplification runs in :data:`~kimson_geo.registry.METRIC_CRS`; a geometry that
     cannot be projected there is kept as it is.
@@ -68,15 +68,13 @@ def simplify(geoms: np.ndarray, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np
     from ..crs import transformer
 
     geoms = np.asarray(geoms, dtype=object)
-    if tolerance_m <= 0 or len(geoms) == 0:
-        return geoms
     types = shapely.get_type_id(geoms)
     todo = np.flatnonzero((types > 0) & (types != 4) & ~shapely.is_empty(geoms))
     if len(todo) == 0:
         return geoms
     metric = shapely.transform(geoms[todo], transformer(WGS84).transform, interleaved=False)
     finite = np.isfinite(shapely.bounds(metric)).all(axis=1)
-    simplified = shapely.simplify(metric[finite], tolerance_m, preserve_topology=True)
+    simplified = shapely.simplify(metric[finite], SIMPLIFY_TOLERANCE_M, preserve_topology=True)
     out = geoms.copy()
     out[todo[finite]] = shapely.transform(simplified, transformer(METRIC_CRS, WGS84).transform,
                                           interleaved=False)
