@@ -205,16 +205,14 @@ def list_source_layers(path: Path) -> list[str]:
         raise DataSourceError(f"{path}: cannot be read as a vector source: {reason}") from None
 
 
-def _match_inner(path: Path, inner: list[str], layer: str | None) -> list[LayerSource]:
-    """Registry layers among the layers inside ``path`` (a GeoPackage or a drawing)."""
-    return _one_each(path, [LayerSource(name, path, s) for s in inner
-                            if (name := registry_layer(s))], layer)
-
-
-def _multi_layer(path: Path, layer: str | None) -> list[LayerSource]:
-    inner = list_source_layers(path)
-    found = _match_inner(path, inner, layer)
-    if found:
+def _inner(path: Path, layer: str | None) -> list[LayerSource]:
+    """Registry layers among the layers inside ``path``: a GeoPackage's (or, when none
+    is named after one, its only layer as ``layer``), or a drawing's CAD layers."""
+    dxf = path.suffix.lower() == ".dxf"
+    inner = dxf_layers(path) if dxf else list_source_layers(path)
+    found = _one_each(path, [LayerSource(name, path, s) for s in inner
+                             if (name := registry_layer(s))], layer)
+    if found or dxf:
         return found
     if layer is not None and len(inner) == 1:
         return [LayerSource(layer, path, inner[0])]
@@ -288,10 +286,8 @@ def resolve(path: str | os.PathLike[str], layer: str | None = None, *, prefer: t
         return Sources(root, tuple(found), "folder")
     check_input(root, max_bytes=max_bytes)
     suffix = root.suffix.lower()
-    if suffix in MULTI_LAYER_SUFFIXES:
-        return Sources(root, tuple(_multi_layer(root, layer)), "multi")
-    if suffix == ".dxf":
-        found = _match_inner(root, dxf_layers(root), layer)
+    if suffix in MULTI_LAYER_SUFFIXES or suffix == ".dxf":  # a drawing without them: whole
+        found = _inner(root, layer)
         if found:
             return Sources(root, tuple(found), "multi")
     name = layer or (registry_layer(root.stem) if from_name else None)
