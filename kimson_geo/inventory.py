@@ -145,10 +145,9 @@ def load(path: str | os.PathLike[str] | None = None, *, layer: str | None = None
         raise DataSourceError(f"{path}: is not a store; a revision or date needs one")
 
     root = Path(path) if path is not None else bundled_data_dir()
-    frames = read_layers(root, layer=layer, src_crs=src_crs)
-    ordered = {name: frames[name] for name in LAYER_NAMES if name in frames}
-    files = {name: Path(frame.attrs.get("source", root)) for name, frame in ordered.items()}
-    return Inventory(layers=ordered, source=root, files=files)
+    frames = read_layers(root, layer=layer, src_crs=src_crs)  # in registry order (resolve's)
+    files = {name: Path(frame.attrs["source"]) for name, frame in frames.items()}
+    return Inventory(layers=frames, source=root, files=files)
 
 
 def from_frames(frames: Mapping[str, gpd.GeoDataFrame], *, source: Path | None = None) -> Inventory:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
 from ..errors import DataSourceError
 from ..registry import LAYER_NAMES, layer_spec
@@ -35,7 +35,6 @@ READABLE_SUFFIXES: tuple[str, ...] = (
 )
 #: Files that hold several layers, each named inside the file.
 MULTI_LAYER_SUFFIXES: frozenset[str] = frozenset({".gpkg", ".sqlite"})
-T = TypeVar("T")
 #: A Shapefile is read with these beside it; each must be a regular file too.
 _SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
@@ -164,30 +163,27 @@ def check_input(path: Path, *, max_bytes: int | None = None) -> None:
                 check_regular_file(sidecar, max_bytes=max_bytes)
 
 
-def _by_layer(items: Iterable[tuple[str, T]], layer: str | None) -> dict[str, list[T]]:
-    """The items whose name spells a registry layer (``layer`` only, when given), grouped
-    by that layer in registry order."""
-    found: dict[str, list[T]] = {}
-    for spelled, item in items:
-        name = registry_layer(spelled)
-        if name is not None and (layer is None or name == layer):
-            found.setdefault(name, []).append(item)
-    return {name: found[name] for name in LAYER_NAMES if name in found}
+def _one_each(root: Path, sources: list[LayerSource], layer: str | None,
+              prefer: tuple[str, ...] = ()) -> list[LayerSource]:
+    """``sources`` of ``layer`` (all layers when None) in registry order, one a layer: of
+    two, the one with a ``prefer`` suffix, else an error naming both."""
+    found = []
+    for name in LAYER_NAMES if layer is None else (layer,):
+        candidates = [s for s in sources if s.layer == name]
+        preferred = [s for s in candidates if s.path.suffix.lower() in prefer]
+        if len(candidates) > 1 and len(preferred) != 1:
+            inner = candidates[0].source_layer is not None
+            both = " and ".join(repr(s.source_layer) if inner else s.path.name for s in candidates)
+            raise DataSourceError(f"{root}: {'layers ' if inner else ''}{both} both hold layer "
+                                  f"{name!r}; keep one of them")
+        found += preferred if len(candidates) > 1 else candidates
+    return found
 
 
 def _folder(root: Path, layer: str | None, prefer: tuple[str, ...]) -> list[LayerSource]:
-    entries = [(e.stem, e) for e in sorted(root.iterdir())
-               if e.suffix.lower() in READABLE_SUFFIXES and not e.is_dir()]
-    found = []
-    for name, candidates in _by_layer(entries, layer).items():
-        if len(candidates) > 1:
-            preferred = [p for p in candidates if p.suffix.lower() in prefer]
-            if len(preferred) != 1:
-                both = " and ".join(p.name for p in candidates)
-                raise DataSourceError(f"{root}: {both} both hold layer {name!r}; keep one of "
-                                      "them")
-            candidates = preferred
-        found.append(LayerSource(name, candidates[0]))
+    found = _one_each(root, [LayerSource(name, e) for e in sorted(root.iterdir())
+                             if e.suffix.lower() in READABLE_SUFFIXES and not e.is_dir()
+                             and (name := registry_layer(e.stem))], layer, prefer)
     if not found:
         wanted = f"{layer}.geojson" if layer else ", ".join(f"{n}.geojson" for n in LAYER_NAMES[:3])
         raise DataSourceError(
@@ -209,21 +205,14 @@ def list_source_layers(path: Path) -> list[str]:
         raise DataSourceError(f"{path}: cannot be read as a vector source: {reason}") from None
 
 
-def _match_inner(path: Path, inner: list[str], layer: str | None) -> list[LayerSource]:
-    """Registry layers among the layers inside ``path`` (a GeoPackage or a drawing)."""
-    found = []
-    for name, spellings in _by_layer(((s, s) for s in inner), layer).items():
-        if len(spellings) > 1:
-            raise DataSourceError(f"{path}: layers {' and '.join(repr(s) for s in spellings)} "
-                                  f"both hold layer {name!r}; keep one of them")
-        found.append(LayerSource(name, path, spellings[0]))
-    return found
-
-
-def _multi_layer(path: Path, layer: str | None) -> list[LayerSource]:
-    inner = list_source_layers(path)
-    found = _match_inner(path, inner, layer)
-    if found:
+def _inner(path: Path, layer: str | None) -> list[LayerSource]:
+    """Registry layers among the layers inside ``path``: a GeoPackage's (or, when none
+    is named after one, its only layer as ``layer``), or a drawing's CAD layers."""
+    dxf = path.suffix.lower() == ".dxf"
+    inner = dxf_layers(path) if dxf else list_source_layers(path)
+    found = _one_each(path, [LayerSource(name, path, s) for s in inner
+                             if (name := registry_layer(s))], layer)
+    if found or dxf:
         return found
     if layer is not None and len(inner) == 1:
         return [LayerSource(layer, path, inner[0])]
@@ -297,10 +286,8 @@ def resolve(path: str | os.PathLike[str], layer: str | None = None, *, prefer: t
         return Sources(root, tuple(found), "folder")
     check_input(root, max_bytes=max_bytes)
     suffix = root.suffix.lower()
-    if suffix in MULTI_LAYER_SUFFIXES:
-        return Sources(root, tuple(_multi_layer(root, layer)), "multi")
-    if suffix == ".dxf":
-        found = _match_inner(root, dxf_layers(root), layer)
+    if suffix in MULTI_LAYER_SUFFIXES or suffix == ".dxf":  # a drawing without them: whole
+        found = _inner(root, layer)
         if found:
             return Sources(root, tuple(found), "multi")
     name = layer or (registry_layer(root.stem) if from_name else None)

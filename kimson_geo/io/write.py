@@ -307,15 +307,17 @@ def _arrow_safe(frame: gpd.GeoDataFrame) -> bool:
 
 
 def _write_file(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, target: str) -> None:
-    """Write ``frame`` to ``staged``: GeoJSON here unless it needs cuts, the rest by GDAL."""
+    """Write ``frame`` to ``staged`` (GeoJSON here unless it needs cuts, the rest by GDAL)
+    and check what was written."""
     if key != "geojson" or _needs_rfc7946_cuts(np.asarray(frame.geometry.array, dtype=object)):
         _write_gdal(frame, staged, key, layer, target)
-        return
-    try:
-        with open_staged(staged) as out:
-            out.writelines(geojson_chunks(frame))
-    except (OSError, ValueError, TypeError) as exc:
-        raise _cannot_write(exc, staged, key, target) from exc
+    else:
+        try:
+            with open_staged(staged) as out:
+                out.writelines(geojson_chunks(frame))
+        except (OSError, ValueError, TypeError) as exc:
+            raise _cannot_write(exc, staged, key, target) from exc
+    verify_written(staged, key, len(frame), layer=layer, target=target)
 
 
 def _write_gdal(frame: gpd.GeoDataFrame, staged: Path, key: str, layer: str, target: str) -> None:
@@ -528,7 +530,6 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | os.PathLike[str], *, fmt: s
     suffix, sidecars = FORMATS[key][1], FORMATS[key][2]
     with atomic_path(path, name=f"{stem}{suffix}", sidecars=sidecars) as staged:
         _write_file(out, staged, key, name, target)
-        verify_written(staged, key, len(out), layer=name, target=target)
     return Path(path)
 
 
@@ -545,9 +546,7 @@ def write_geopackage(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.Path
     target = _check_destination(path, "gpkg")
     with atomic_path(path) as staged:
         for name, frame in layers.items():
-            out = _frame_for(frame, "gpkg", None, target)
-            _write_gdal(out, staged, "gpkg", name, target)
-            verify_written(staged, "gpkg", len(out), layer=name, target=target)
+            _write_file(_frame_for(frame, "gpkg", None, target), staged, "gpkg", name, target)
     return Path(path)
 
 
@@ -570,8 +569,6 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], folder: str | os.PathLi
         for name, frame in layers.items():
             target = Path(folder) / f"{name}{suffix}"
             staged = st.stage(target, sidecars=sidecars)
-            out = _frame_for(frame, key, None, str(target))
-            _write_file(out, staged, key, name, str(target))
-            verify_written(staged, key, len(out), layer=name, target=str(target))
+            _write_file(_frame_for(frame, key, None, str(target)), staged, key, name, str(target))
             written.append(target)
     return written
