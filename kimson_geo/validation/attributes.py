@@ -60,8 +60,7 @@ _TYPE_OF = np.frompyfunc(type, 1, 1)
 
 def _isinstance(ctx: Context, layer: str, series: pd.Series,
                 test: Callable[[type], bool]) -> pd.Series:
-    """Per value: ``test(type(value))``, run once per distinct type (the column's types are
-    factorized once per context)."""
+    """Per value: ``test(type(value))``, run once per type (factorized once per context)."""
     key = ("value-types", layer, series.name)
     if key not in ctx.cache:
         ctx.cache[key] = pd.factorize(_TYPE_OF(series.to_numpy(dtype=object)))
@@ -224,8 +223,7 @@ def _failing(series: pd.Series, field: FieldSpec) -> np.ndarray:
 
 
 def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
-    """pandera's code and range failures of layer ``name``, on the cells :func:`_failing`
-    screens out (per-value checks: the others have nothing to report), rows by position."""
+    """pandera's code and range failures of ``name`` on the cells :func:`_failing` screens out."""
     frame = ctx.frame(name)
     spec = layer_spec(name)
     columns: dict[str, pd.Series] = {}
