@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,12 +34,13 @@ def info(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> 
     from ..registry import layer_spec
 
     inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
-    rows = [{"layer": name, "label": layer_spec(name).label_en, "features": int(len(frame)),
-             "geometry": sorted({str(t) for t in frame.geom_type.dropna().unique()}),
-             "crs": frame.crs.to_string() if frame.crs is not None else "-",
-             "extent": [float(v) for v in frame.total_bounds] if len(frame) else None,
-             "file": str(inv.files.get(name, ""))}
-            for name, frame in inv.layers.items()]
+    rows: list[dict[str, Any]] = [
+        {"layer": name, "label": layer_spec(name).label_en, "features": int(len(frame)),
+         "geometry": sorted({str(t) for t in frame.geom_type.dropna().unique()}),
+         "crs": frame.crs.to_string() if frame.crs is not None else "-",
+         "extent": [float(v) for v in frame.total_bounds] if len(frame) else None,
+         "file": str(inv.files.get(name, ""))}
+        for name, frame in inv.layers.items()]
     if fmt == "json":
         print_json({"source": str(inv.source), "layers": rows})
         return
