@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataSourceError
@@ -118,18 +119,16 @@ def _coverage(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, l
     khu = inv[KHU_LAYER]
     if khu.empty:
         return None, False, [], "no khu"
-    covered = pd.Series(True, index=khu.index)
+    covered = np.ones(len(khu), dtype=bool)
     for layer in WARD_RULES.khu_service_layers:  # (in the claim's reads, so present)
         points = inv[layer]
         points = points[points[KIND] == WARD_RULES.serves_khu_kind]
         if IN_USE in points.columns:
             points = points[_flags(points, IN_USE)]
-        for position, (kid, geom) in enumerate(zip(khu[ID], khu.geometry, strict=True)):
-            serving = points[(points[KHU_REF] == kid)]
-            if not bool(serving.geometry.within(geom).any()):  # none, or none inside
-                covered.iloc[position] = False
+        covered &= [bool(points[points[KHU_REF] == kid].geometry.within(geom).any())
+                    for kid, geom in zip(khu[ID], khu.geometry, strict=True)]
     share = float(covered.mean() * 100)
-    return round(share, 2), _compare(share, spec), _ids(khu[~covered.to_numpy()]), ""
+    return round(share, 2), _compare(share, spec), _ids(khu[~covered]), ""
 
 
 def _kim_thanh(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
