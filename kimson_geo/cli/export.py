@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 
-from .options import data_opt, filter_opts, layer_arg, rev_opts, source_arg, src_crs_opt
+from .options import data_opt, filter_opts, layer_arg, path_arg, rev_opts, src_crs_opt
 from .output import warn
 from .query import run_query, source_path
 
 
 @click.command()
 @layer_arg
-@source_arg
+@path_arg
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Output file; the suffix picks the format unless --format is given. "
               "- writes GeoJSON (or --format csv/kml) to standard output.")
@@ -24,7 +24,7 @@ from .query import run_query, source_path
 @src_crs_opt
 @data_opt
 @rev_opts
-def export(layer: str, source: str | None, output: str, where: str | None,
+def export(layer: str, path: str | None, output: str, where: str | None,
            within_khu: str | None, near: str | None, bbox: str | None, fmt: str | None,
            crs: str | None, src_crs: str | None, data_path: str | None) -> None:
     """Write LAYER of PATH (default: the bundled inventory), or the features a filter
@@ -49,12 +49,12 @@ def export(layer: str, source: str | None, output: str, where: str | None,
     from ..errors import KimsonGeoWarning
     from ..io.write import write_layer
 
-    result = run_query(source_path(source, data_path), src_crs, layer, where, within_khu,
+    result = run_query(source_path(path, data_path), src_crs, layer, where, within_khu,
                        near, bbox)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", KimsonGeoWarning)
-        path = write_layer(result, output, fmt=fmt, crs=crs, layer_name=layer)
+        written = write_layer(result, output, fmt=fmt, crs=crs, layer_name=layer)
     for warning in caught:
         warn(warning.message)
-    where = "standard output" if str(path) == "-" else path
+    where = "standard output" if str(written) == "-" else written
     click.echo(f"wrote {len(result)} feature(s) of {layer} to {where}", err=True)

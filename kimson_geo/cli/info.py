@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,8 +31,16 @@ def info(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> 
       kimson-geo info survey/ --src-crs EPSG:5899
       kimson-geo info roads.gpkg --layer roads --format json
     """
+    from ..registry import layer_spec
+
     inv = kimson_geo.load(path, layer=layer, src_crs=src_crs)
-    rows = describe(inv)
+    rows: list[dict[str, Any]] = [
+        {"layer": name, "label": layer_spec(name).label_en, "features": int(len(frame)),
+         "geometry": sorted({str(t) for t in frame.geom_type.dropna().unique()}),
+         "crs": frame.crs.to_string() if frame.crs is not None else "-",
+         "extent": [float(v) for v in frame.total_bounds] if len(frame) else None,
+         "file": str(inv.files.get(name, ""))}
+        for name, frame in inv.layers.items()]
     if fmt == "json":
         print_json({"source": str(inv.source), "layers": rows})
         return
@@ -49,18 +58,6 @@ def info(path: str | None, layer: str | None, src_crs: str | None, fmt: str) -> 
                       cell(", ".join(row["geometry"]) or "-"), cell(row["crs"]), extent,
                       cell(Path(row["file"]).name))
     console().print(table)
-
-
-def describe(inv) -> list[dict]:  # type: ignore[no-untyped-def]
-    """One row per layer: name, label, count, geometry types, CRS, extent, file."""
-    from ..registry import layer_spec
-
-    return [{"layer": name, "label": layer_spec(name).label_en, "features": int(len(frame)),
-             "geometry": sorted({str(t) for t in frame.geom_type.dropna().unique()}),
-             "crs": frame.crs.to_string() if frame.crs is not None else "-",
-             "extent": [float(v) for v in frame.total_bounds] if len(frame) else None,
-             "file": str(inv.files.get(name, ""))}
-            for name, frame in inv.layers.items()]
 
 
 @click.command()

@@ -128,8 +128,7 @@ class KimsonGroup(click.Group):
 
 
 def _interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` was caused by a KeyboardInterrupt (a C extension may raise a
-    SystemError around one)."""
+    """Whether a KeyboardInterrupt caused ``exc`` (a C extension may wrap it in a SystemError)."""
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
@@ -205,12 +204,10 @@ def main(argv: list[str] | None = None) -> None:
         if argv is not None:
             raise
         code = exc.code
-    # flush stdout and stderr and end the process with ``code`` as ``sys.exit`` would
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
     for stream in (sys.stdout, sys.stderr):
-        # (a closed pipe: nothing more can be said there)
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
             stream.flush()
     os._exit(code or 0)

@@ -31,7 +31,7 @@ def rev_opts(func: Callable[..., Any]) -> Callable[..., Any]:
     store: they turn PATH into ``STORE@N`` / ``STORE@DATE``, the one syntax everywhere."""
     @functools.wraps(func)
     def wrapper(*args: Any, rev: int | None, as_of: str | None, **kwargs: Any) -> Any:
-        key = next((k for k in ("path", "source", "data_path") if kwargs.get(k)), "path")
+        key = next((k for k in ("path", "data_path") if kwargs.get(k)), "path")
         at = rev if rev is not None else as_of
         if at is not None:
             if not kwargs.get(key):
@@ -61,8 +61,6 @@ class LayerChoice(click.Choice):
 
 
 path_arg = click.argument("path", required=False, type=InventoryPath())
-#: PATH under another parameter name, for commands whose code uses ``path`` for the output
-source_arg = click.argument("source", metavar="[PATH]", required=False, type=InventoryPath())
 layer_arg = click.argument("layer", type=LayerChoice(LAYER_NAMES), metavar="LAYER")
 layer_opt = click.option("--layer", type=click.Choice(LAYER_NAMES), default=None,
                          help="Read PATH (a single file) as this registry layer.")

@@ -55,28 +55,18 @@ _ALL_FIT = {"str": {"string", "empty"}, "bool": {"boolean", "empty"},
             "int": {"integer", "empty"}, "float": {"integer", "floating", "empty"}}
 
 
-class _Types:
-    """The values' Python types factorized, so that a type test runs once per type."""
-
-    def __init__(self, series: pd.Series) -> None:
-        self.codes, kinds = pd.factorize(_TYPE_OF(series.to_numpy(dtype=object)))
-        self.kinds: list[type] = list(kinds)
-
-    def mask(self, test: Callable[[type], bool]) -> np.ndarray:
-        """Per value: ``test(type(value))`` (``isinstance`` through ``issubclass``)."""
-        return np.asarray([bool(test(kind)) for kind in self.kinds], dtype=bool)[self.codes]
-
-
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 
 
 def _isinstance(ctx: Context, layer: str, series: pd.Series,
                 test: Callable[[type], bool]) -> pd.Series:
-    """Per value: ``test(type(value))``, the column's :class:`_Types` cached per context."""
+    """Per value: ``test(type(value))``, run once per type (factorized once per context)."""
     key = ("value-types", layer, series.name)
     if key not in ctx.cache:
-        ctx.cache[key] = _Types(series)
-    return pd.Series(ctx.cache[key].mask(test), index=series.index)
+        ctx.cache[key] = pd.factorize(_TYPE_OF(series.to_numpy(dtype=object)))
+    codes, kinds = ctx.cache[key]
+    mask = np.asarray([bool(test(kind)) for kind in kinds], dtype=bool)[codes]
+    return pd.Series(mask, index=series.index)
 
 
 def _typed_ok(ctx: Context, layer: str, series: pd.Series, kind: str) -> pd.Series:
@@ -233,8 +223,7 @@ def _failing(series: pd.Series, field: FieldSpec) -> np.ndarray:
 
 
 def _run_schema(ctx: Context, name: str) -> pd.DataFrame:
-    """pandera's code and range failures of layer ``name``, on the cells :func:`_failing`
-    screens out (per-value checks: the others have nothing to report), rows by position."""
+    """pandera's code and range failures of ``name`` on the cells :func:`_failing` screens out."""
     frame = ctx.frame(name)
     spec = layer_spec(name)
     columns: dict[str, pd.Series] = {}

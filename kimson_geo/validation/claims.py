@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataSourceError
@@ -86,12 +87,9 @@ def _select(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
 
 def _compare(value: Any, spec: dict[str, Any]) -> bool:
     """``value`` against the claim's target by its operator."""
-    op, target = spec["op"], spec["target"]
-    if op == ">=":
-        return bool(value >= target - 1e-9)
-    if op == "==":
-        return bool(value == target)
-    raise ValueError(f"unknown claim operator {op!r}")
+    if spec["op"] != ">=":
+        raise ValueError(f"unknown claim operator {spec['op']!r}")
+    return bool(value >= spec["target"] - 1e-9)
 
 
 def _roads_concreted(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
@@ -121,18 +119,16 @@ def _coverage(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, l
     khu = inv[KHU_LAYER]
     if khu.empty:
         return None, False, [], "no khu"
-    covered = pd.Series(True, index=khu.index)
+    covered = np.ones(len(khu), dtype=bool)
     for layer in WARD_RULES.khu_service_layers:  # (in the claim's reads, so present)
         points = inv[layer]
         points = points[points[KIND] == WARD_RULES.serves_khu_kind]
         if IN_USE in points.columns:
             points = points[_flags(points, IN_USE)]
-        for position, (kid, geom) in enumerate(zip(khu[ID], khu.geometry, strict=True)):
-            serving = points[(points[KHU_REF] == kid)]
-            if not bool(serving.geometry.within(geom).any()):  # none, or none inside
-                covered.iloc[position] = False
+        covered &= [bool(points[points[KHU_REF] == kid].geometry.within(geom).any())
+                    for kid, geom in zip(khu[ID], khu.geometry, strict=True)]
     share = float(covered.mean() * 100)
-    return round(share, 2), _compare(share, spec), _ids(khu[~covered.to_numpy()]), ""
+    return round(share, 2), _compare(share, spec), _ids(khu[~covered]), ""
 
 
 def _kim_thanh(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
@@ -165,18 +161,16 @@ def _ward_house(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None,
     return passed, passed == spec["target"], _ids(houses[~values.to_numpy()]), ""
 
 
-def _cultural_khu(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+def _khu_flags(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
+    """How many khu have a flag (unit ``khu``), or what share of them (unit ``%``)."""
     khu = inv[spec["layer"]]
     flags = _flags(khu, spec["fields"][0])
+    broken = _ids(khu[~flags.to_numpy()])
+    if spec["unit"] == "%":
+        share = float(flags.mean() * 100) if len(flags) else 0.0
+        return round(share, 2), _compare(share, spec), broken, ""
     count = int(flags.sum())
-    return count, _compare(count, spec), _ids(khu[~flags.to_numpy()]), f"{count} of {len(khu)} khu"
-
-
-def _civilized(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
-    khu = inv[spec["layer"]]
-    flags = _flags(khu, spec["fields"][0])
-    share = float(flags.mean() * 100) if len(flags) else 0.0
-    return round(share, 2), _compare(share, spec), _ids(khu[~flags.to_numpy()]), ""
+    return count, _compare(count, spec), broken, f"{count} of {len(khu)} khu"
 
 
 def _cultural_families(inv: Inventory, spec: dict[str, Any]) -> tuple[Any, bool | None, list, str]:
@@ -216,8 +210,8 @@ CLAIMS: dict[str, ClaimFunc] = {
     "cultural-house-coverage": _coverage,
     "kim-thanh-cultural-house": _kim_thanh,
     "ward-cultural-house": _ward_house,
-    "cultural-neighbourhoods": _cultural_khu,
-    "civilized-urban": _civilized,
+    "cultural-neighbourhoods": _khu_flags,
+    "civilized-urban": _khu_flags,
     "cultural-families": _cultural_families,
     "urban-class-iii": _urban_class,
 }
