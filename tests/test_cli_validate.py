@@ -197,3 +197,19 @@ def test_text_groups_by_rule_and_shows_the_first_n_json_stays_complete(tmp_path:
     assert [line.strip().startswith("feature") for line in lines[header + 1:header + 4]] == [
         True, True, False]
     assert f"and {count - 2} more" in lines[header + 3]
+
+
+def test_text_report_escapes_control_characters_from_the_data(tmp_path: Path) -> None:
+    folder = copy_bundled(tmp_path)
+
+    def hostile(features: list) -> None:  # type: ignore[type-arg]
+        properties = features[0]["properties"]
+        properties["id"] = "r\x1b[31m1"  # an id, shown beside every issue of the feature
+        properties["kind"] = "main\x1b]0;owned\x07"
+        properties["bad\x1b[2Jfield"] = 1  # a field name, shown as the issue's field
+
+    edit_features(folder, "roads", hostile)
+    result = CliRunner().invoke(cli, ["validate", str(folder)])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "(r\\x1b[31m1)" in result.stdout and "field bad\\x1b[2Jfield" in result.stdout

@@ -9,7 +9,7 @@ import click
 import kimson_geo
 
 from .options import layer_opt, path_arg, rev_opts, src_crs_opt
-from .output import console, print_json, working
+from .output import cell, console, print_json, working
 
 
 @click.command()
@@ -95,13 +95,6 @@ def print_rules(rules: list[dict], fmt: str) -> None:  # type: ignore[type-arg]
     console().print(table)
 
 
-def _shown(text: object) -> str:
-    """Text from the data as rich prints it: markup escaped, lone surrogates as ``\\ud800``."""
-    from rich.markup import escape
-
-    return escape(str(text).encode("utf-8", "backslashreplace").decode("utf-8"))
-
-
 def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-untyped-def]
     """Problems grouped by layer, then by rule with counts, the first ``max_per_rule`` of
     each shown, in colour; then the claims."""
@@ -113,20 +106,20 @@ def print_report(report, *, max_per_rule: int = 20) -> None:  # type: ignore[no-
         counts = rows["severity"].value_counts()
         tally = ", ".join(f"[{colours[sev]}]{int(counts[sev]):,} {sev}(s)[/{colours[sev]}]"
                           for sev in ("error", "warning") if sev in counts)
-        out.print(f"[bold]{_shown(name)}[/bold]: {tally}", highlight=False)
+        out.print(f"[bold]{cell(name)}[/bold]: {tally}", highlight=False)
         groups = rows.groupby(["rule", "severity"], sort=False)
         for (rule_id, severity), group in sorted(groups, key=lambda g: (g[0][1] != "error",
                                                                         g[0][0])):
             colour = colours[severity]
-            out.print(f"  [{colour}]{_shown(rule_id)}[/{colour}]: {len(group):,} {severity}(s)",
+            out.print(f"  [{colour}]{cell(rule_id)}[/{colour}]: {len(group):,} {severity}(s)",
                       highlight=False)
             for row in group.head(max_per_rule).itertuples(index=False):
                 ident = f" ({row.feature_id})" if row.feature_id else ""
                 where = [None if pd.isna(row.index) else f"feature {row.index}{ident}",
                          None if pd.isna(row.line) else f"line {row.line}",
                          f"field {row.field}" if row.field else None]
-                prefix = _shown(", ".join(w for w in where if w))
-                out.print(f"    {prefix + ': ' if prefix else ''}{_shown(row.message)}",
+                prefix = cell(", ".join(w for w in where if w))
+                out.print(f"    {prefix + ': ' if prefix else ''}{cell(row.message)}",
                           highlight=False, markup=True, emoji=False)
             if len(group) > max_per_rule:
                 out.print(f"    [dim]… and {len(group) - max_per_rule:,} more "
