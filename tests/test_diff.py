@@ -10,7 +10,7 @@ import kimson_geo
 from kimson_geo.diff import diff_inventories, diff_layer
 from kimson_geo.registry import WGS84
 
-from _support import metric_to_wgs84, provenance
+from _support import copy_bundled, edit_features, metric_to_wgs84, provenance
 
 
 def _roads(ids: list[object], xs: list[float], widths: list[float]) -> gpd.GeoDataFrame:
@@ -57,3 +57,16 @@ def test_html_escapes_values(tmp_path) -> None:  # type: ignore[no-untyped-def]
                          kimson_geo.from_frames({"roads": new}))
     page = render_map({}, tmp_path / "d.html", changes=d.to_geojson()).read_text()
     assert hostile not in page
+
+
+def test_cli_text_escapes_control_characters(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from kimson_geo.cli.main import cli
+
+    old, new = copy_bundled(tmp_path / "old"), copy_bundled(tmp_path / "new")
+    edit_features(new, "roads", lambda fs: fs[0]["properties"].update(name="Ngõ\x1b]0;owned\x07"))
+    result = CliRunner().invoke(cli, ["diff", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "Ngõ\\x1b]0;owned\\x07" in result.stdout

@@ -59,8 +59,10 @@ def diff(old: str, new: str, fmt: str, output: str | None, tolerance_m: float,
         import json
 
         text = json.dumps(result.to_geojson(), ensure_ascii=False)
-    else:
-        text = result.to_text()
+    else:  # text from the data, for a terminal: control characters escaped line by line
+        from ..render.text import plain
+
+        text = "\n".join(map(plain, result.to_text().splitlines()))
     if output is None:
         click.echo(text)
     else:
