@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import DaskEngineError, DataSourceError, KimsonGeoError, LayerError, ScaleError
+from ..errors import DaskEngineError, KimsonGeoError, LayerError, ScaleError
 from ..registry import (
     BOUNDARY_LAYER,
     DEAD_END,
@@ -67,7 +67,6 @@ GATHERED_RULES: tuple[str, ...] = ("unique-id", "road-dangle", "road-undernoded"
 ROWS_PER_PARTITION = 100_000
 #: Seconds any one wait on the cluster may take (``$KIMSON_GEO_DASK_TIMEOUT``).
 TIMEOUT_S = float(os.environ.get("KIMSON_GEO_DASK_TIMEOUT", "900"))
-_GEOJSON = (".geojson", ".json")
 
 
 @dataclass
@@ -185,37 +184,6 @@ def _gather(client: Any, futures: list[Any], what: str) -> list[Any]:
                               f"{': ' + text[0] if text else ''}") from exc
 
 
-def _read_small(source: LayerSource, layer_known: bool, src_crs: object | None,
-                report: ValidationReport) -> gpd.GeoDataFrame | None:
-    """A small layer, read whole on the driver: structure-checked when raw GeoJSON, as
-    :func:`kimson_geo.validation.validate` reads it; what cannot be read is recorded."""
-    import geopandas as gpd
-
-    from ..errors import CRSError
-    from ..io.read import read_layer
-
-    path, name = source.path, source.layer
-    layer = name if layer_known else None
-    try:
-        if path.suffix.lower() == ".parquet":
-            return _finish_frame(gpd.read_parquet(path), layer, str(path), src_crs)
-        if path.suffix.lower() in _GEOJSON:
-            raw, first = _structure(str(path), name, src_crs is None)
-            report.extend(raw)
-            if first is not None:
-                _not_read(path, first, report)
-                return None
-        return read_layer(path, layer, source_layer=source.source_layer, src_crs=src_crs)
-    except (OSError, ValueError, DataSourceError, CRSError) as exc:
-        _unreadable(path, name, exc, report)
-        return None
-
-
-def _unreadable(path: Path, name: str, exc: Exception, report: ValidationReport) -> None:
-    report.unreadable[str(path)] = str(exc)
-    report.add(Issue("unreadable", "error", str(exc), layer=name))
-
-
 def _geojson_to_parquet(path: str, out: str, rows: int) -> str:
     """Read a GeoJSON layer with GDAL (as the single-machine engine does) into GeoParquet."""
     import warnings
@@ -236,15 +204,6 @@ def _structure(path: str, layer: str, wgs84: bool) -> tuple[list[Issue], Issue |
 
     issues = check_file(path, layer=layer, wgs84=wgs84)[0]
     return issues, next((i for i in issues if i.severity == "error"), None)
-
-
-def _not_read(path: Path, first: Issue, report: ValidationReport) -> None:
-    """A file left unread for its structure errors is unreadable, as the single-machine
-    engine says, only when it could not be parsed."""
-    from .structure import PARSE_RULES
-
-    if first.rule in PARSE_RULES:
-        report.unreadable[str(path)] = first.message
 
 
 @contextmanager
@@ -365,7 +324,9 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
     """Every finding, the small layers read and the GeoParquet of the line layers."""
     import dask_geopandas
 
+    from . import _RAW_JSON_SUFFIXES, _read_sources
     from .rules import Context, run_findings
+    from .structure import PARSE_RULES
 
     client.run(_prepare_worker)
     found: list[Findings | Issue] = []
@@ -374,7 +335,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
     for name, path in big.items():  # structure checks and conversions on the workers
         if path.suffix.lower() == ".parquet":
             continue
-        if path.suffix.lower() not in _GEOJSON:
+        if path.suffix.lower() not in _RAW_JSON_SUFFIXES:
             raise LayerError(f"{path}: the dask engine reads GeoParquet or GeoJSON line "
                              "layers; convert it first")
         rows = ROWS_PER_PARTITION
@@ -387,9 +348,9 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
             client.submit(_geojson_to_parquet, str(path), str(tmp / f"{name}.parquet"), rows,
                           pure=False))
 
-    small = {n: _read_small(s, layer_known, src_crs, report) for n, s in sources.items()
-             if n not in big}
-    frames = {n: frame for n, frame in small.items() if frame is not None}
+    # the small layers, read (on the driver) as validate reads them
+    frames = _read_sources([s for n, s in sources.items() if n not in big], layer_known,
+                           src_crs, report)
     boundary = frames.get(BOUNDARY_LAYER)
     boundary_f = client.scatter(boundary, broadcast=True) if boundary is not None else None
 
@@ -397,8 +358,9 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
     for name, (check, convert) in pending.items():
         raw, first = _gather(client, [check], str(big[name]))[0]
         found.extend(raw)
-        if first is not None:
-            _not_read(big[name], first, report)
+        if first is not None:  # not read: unreadable, as validate says, if it did not parse
+            if first.rule in PARSE_RULES:
+                report.unreadable[str(big[name])] = first.message
             convert.cancel()
             del readable[name]
         else:
@@ -422,7 +384,8 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
         except DaskEngineError:
             raise
         except KimsonGeoError as exc:  # the data cannot be read: as the single machine says
-            _unreadable(big[name], name, exc, report)
+            report.unreadable[source] = str(exc)
+            report.add(Issue("unreadable", "error", str(exc), layer=name))
             continue
         del parts
         held.extend(states)
