@@ -116,7 +116,7 @@ def _check_partition(part: gpd.GeoDataFrame, layer: str, layer_known: bool, sour
     layers = {layer: frame}
     if boundary is not None and layer != BOUNDARY_LAYER:
         layers[BOUNDARY_LAYER] = boundary
-    ctx = Context(layers, layer_known=layer_known, files={layer: Path(source)})
+    ctx = Context(layers, layer_known=layer_known)
     # a layer-wide problem (no feature) is reported by the first partition only
     found = [f for f in run_findings(ctx, only=_per_feature_rules()) if f.layer == layer
              and (first or isinstance(f, Findings) or f.feature is not None)]
@@ -406,14 +406,13 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
                 _Partitions(client, states, part_offsets, source))
 
     if driver_frames:  # cross-feature rules of the partitioned layers, over what was gathered
-        ctx = Context(driver_frames, layer_known=layer_known,
-                      files={n: big[n] for n in driver_frames})
+        ctx = Context(driver_frames, layer_known=layer_known)
         for name, net in networks.items():
             set_layer_network(ctx, name, net)
         found.extend(run_findings(ctx, only=GATHERED_RULES))
     client.cancel(held)
     if frames:  # the small layers, whole, with every rule
-        ctx = Context(frames, layer_known=layer_known, files={n: sources[n].path for n in frames})
+        ctx = Context(frames, layer_known=layer_known)
         found.extend(run_findings(ctx))
     report.layers = [n for n in sources if n in frames or n in driver_frames]
     return found, frames, readable

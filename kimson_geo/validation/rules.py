@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import import_module
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -134,7 +133,7 @@ def load_rule_modules() -> None:
 
 @dataclass
 class Context:
-    """What a rule sees: the layers, their files, and cached metric copies.
+    """What a rule sees: the layers and cached metric copies.
 
     ``layers`` maps layer names to GeoDataFrames (an object with a ``layers`` mapping, such
     as an :class:`~kimson_geo.inventory.Inventory`, is accepted too).
@@ -143,8 +142,6 @@ class Context:
     layers: Mapping[str, gpd.GeoDataFrame]
     #: layers whose names are registry names (False for a file checked alone)
     layer_known: bool = True
-    files: dict[str, Path] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
     #: results rules share (a schema run, an endpoint graph): keys are (kind, ...) tuples
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
