@@ -197,15 +197,6 @@ def _geojson_to_parquet(path: str, out: str, rows: int) -> str:
     return out
 
 
-def _structure(path: str, layer: str, wgs84: bool) -> tuple[list[Issue], Issue | None]:
-    """The raw structure check of a GeoJSON file: its issues and its first error (a file
-    with one is not read)."""
-    from .structure import check_file
-
-    issues = check_file(path, layer=layer, wgs84=wgs84)[0]
-    return issues, next((i for i in issues if i.severity == "error"), None)
-
-
 @contextmanager
 def _client(scheduler: Any) -> Iterator[Any]:
     import logging
@@ -326,7 +317,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
 
     from . import _RAW_JSON_SUFFIXES, _read_sources
     from .rules import Context, run_findings
-    from .structure import PARSE_RULES
+    from .structure import PARSE_RULES, check_file
 
     client.run(_prepare_worker)
     found: list[Findings | Issue] = []
@@ -344,7 +335,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
 
             rows = max(1, -(-int(pyogrio.read_info(path)["features"]) // npartitions))
         pending[name] = (
-            client.submit(_structure, str(path), name, src_crs is None, pure=False),
+            client.submit(check_file, str(path), layer=name, wgs84=src_crs is None, pure=False),
             client.submit(_geojson_to_parquet, str(path), str(tmp / f"{name}.parquet"), rows,
                           pure=False))
 
@@ -356,8 +347,9 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
 
     readable = dict(big)
     for name, (check, convert) in pending.items():
-        raw, first = _gather(client, [check], str(big[name]))[0]
+        raw = _gather(client, [check], str(big[name]))[0][0]
         found.extend(raw)
+        first = next((i for i in raw if i.severity == "error"), None)
         if first is not None:  # not read: unreadable, as validate says, if it did not parse
             if first.rule in PARSE_RULES:
                 report.unreadable[str(big[name])] = first.message
@@ -419,8 +411,6 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
 
 
 def _shift(item: Findings | Issue, offset: int) -> Findings | Issue:
-    if not offset:
-        return item
     if isinstance(item, Findings):
         return replace(item, rows=item.rows + offset)
     return item if item.feature is None else replace(item, feature=item.feature + offset)
