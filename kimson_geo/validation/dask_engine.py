@@ -404,8 +404,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
         found.extend(run_findings(ctx, only=GATHERED_RULES))
     client.cancel(held)
     if frames:  # the small layers, whole, with every rule
-        ctx = Context(frames, layer_known=layer_known)
-        found.extend(run_findings(ctx))
+        found.extend(run_findings(Context(frames, layer_known=layer_known)))
     report.layers = [n for n in sources if n in frames or n in driver_frames]
     return found, frames, readable
 
@@ -424,7 +423,6 @@ def _driver_frame(summaries: list[_PartState]) -> gpd.GeoDataFrame:
 
     columns = pd.concat([s.columns for s in summaries], ignore_index=True)
     xy = np.concatenate([s.points for s in summaries])
-    points = np.full(len(xy), None, dtype=object)
-    ok = ~np.isnan(xy).any(axis=1)
-    points[ok] = shapely.points(xy[ok])
+    points = shapely.points(xy)
+    points[np.isnan(xy).any(axis=1)] = None
     return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(points, crs=WGS84), crs=WGS84)
