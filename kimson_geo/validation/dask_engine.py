@@ -127,12 +127,6 @@ def _check_partition(part: gpd.GeoDataFrame, layer: str, layer_known: bool, sour
     return _PartState(found, frame[kept].copy(), points, owner, start_xy, end_xy, PartIndex(parts))
 
 
-def _pairs(state: _PartState, xy: np.ndarray, distance: float, skip: np.ndarray,
-           exact: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:meth:`PartIndex.pairs_within` over this partition's parts (local part numbers)."""
-    return state.index.pairs_within(xy, distance, skip, exact=exact)
-
-
 def _prepare_worker() -> None:
     """Import the geospatial stack and the rules on a worker before any task reaches it
     (a frame unpickled on the event loop and a task importing geopandas can race)."""
@@ -147,9 +141,9 @@ class _Partitions:
     """A :class:`~kimson_geo.validation.network.PartFinder` over the parts the workers
     hold, numbered as the concatenation of the partitions."""
 
-    def __init__(self, client: Any, states: list[Any], offsets: np.ndarray,
+    def __init__(self, client: Any, indices: list[Any], offsets: np.ndarray,
                  what: str) -> None:
-        self.client, self.states, self.offsets, self.what = client, states, offsets, what
+        self.client, self.indices, self.offsets, self.what = client, indices, offsets, what
 
     def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
                      exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -158,8 +152,9 @@ class _Partitions:
             return empty, empty, np.zeros(0)
         xy_f = self.client.scatter(xy, broadcast=True, hash=False)
         found = _gather(self.client, [
-            self.client.submit(_pairs, s, xy_f, distance, skip - off, exact, pure=False)
-            for s, off in zip(self.states, self.offsets, strict=True)], self.what)
+            self.client.submit(PartIndex.pairs_within, index, xy_f, distance, skip - off,
+                               exact=exact, pure=False)
+            for index, off in zip(self.indices, self.offsets, strict=True)], self.what)
         point = np.concatenate([p for p, _, _ in found]).astype(np.int64)
         part = np.concatenate([q + off for (_, q, _), off in zip(found, self.offsets,
                                                                  strict=True)]).astype(np.int64)
@@ -380,7 +375,8 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
             report.add(Issue("unreadable", "error", str(exc), layer=name))
             continue
         del parts
-        held.extend(states)
+        indices = [client.submit(getattr, s, "index", pure=False) for s in states]
+        held.extend(indices)  # (the partitions' line parts, for _Partitions)
         counts = np.array([len(s.columns) for s in summaries], dtype=np.int64)
         offsets = np.cumsum(counts) - counts
         for s, off in zip(summaries, offsets, strict=True):
@@ -395,7 +391,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
                 owner, np.concatenate([s.start_xy.reshape(-1, 2) for s in summaries]),
                 np.concatenate([s.end_xy.reshape(-1, 2) for s in summaries]),
                 int(counts.sum()), WARD_RULES.snap_tolerance_m,
-                _Partitions(client, states, part_offsets, source))
+                _Partitions(client, indices, part_offsets, source))
 
     if driver_frames:  # cross-feature rules of the partitioned layers, over what was gathered
         ctx = Context(driver_frames, layer_known=layer_known)
