@@ -205,3 +205,23 @@ def test_structure_errors_leave_a_layer_unread_as_the_single_machine_says(
     assert ROADS_LAYER not in report.layers
     assert sorted(map(_key, report.issues)) == sorted(map(_key, single.issues))
     assert "member-type" in {i.rule for i in report.issues}
+
+
+def test_a_small_geoparquet_layer_is_read_as_the_single_machine_reads_it(
+        inventory: SynthManifest, tmp_path: Path, cluster: str) -> None:
+    import shutil
+
+    import geopandas as gpd
+
+    folder = tmp_path / "inv"
+    shutil.copytree(inventory.folder("parquet"), folder)
+    houses = folder / "cultural_houses.parquet"
+    frame = gpd.read_parquet(houses)
+    frame.loc[0, "name"] = "a NUL\x00in the name"  # text no command can read
+    frame.to_parquet(houses)
+    single = validate(folder)
+    report = validate_dask(folder, scheduler=cluster)
+    assert list(single.unreadable) == [str(houses)]
+    assert report.unreadable == single.unreadable
+    assert sorted(report.layers) == sorted(single.layers)
+    assert sorted(map(_key, report.issues)) == sorted(map(_key, single.issues))

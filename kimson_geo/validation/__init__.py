@@ -60,7 +60,7 @@ def validate_inventory(inv: Inventory, *, metric: Mapping[str, gpd.GeoSeries] | 
     report = ValidationReport(claims=measure_claims(inv),
                               source=str(inv.source) if inv.source else None,
                               layers=list(inv.layers))
-    ctx = Context(inv.layers, files=dict(inv.files))
+    ctx = Context(inv.layers)
     for name, geometry in (metric or {}).items():
         ctx.set_metric(name, geometry)
     return check(ctx, report=report)
@@ -215,7 +215,7 @@ def validate_and_load(source: str | os.PathLike[str] | Inventory | None = None, 
         from .rules import Context, check
 
         inv = Inventory(layers=frames, source=root, files=found.files)
-        check(Context(inv.layers, layer_known=found.known, files=found.files), report=report)
+        check(Context(inv.layers, layer_known=found.known), report=report)
         if found.kind != "file" and layer is None:
             from .claims import measure_claims
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import DaskEngineError, DataSourceError, KimsonGeoError, LayerError, ScaleError
+from ..errors import DaskEngineError, KimsonGeoError, LayerError, ScaleError
 from ..registry import (
     BOUNDARY_LAYER,
     DEAD_END,
@@ -67,7 +67,6 @@ GATHERED_RULES: tuple[str, ...] = ("unique-id", "road-dangle", "road-undernoded"
 ROWS_PER_PARTITION = 100_000
 #: Seconds any one wait on the cluster may take (``$KIMSON_GEO_DASK_TIMEOUT``).
 TIMEOUT_S = float(os.environ.get("KIMSON_GEO_DASK_TIMEOUT", "900"))
-_GEOJSON = (".geojson", ".json")
 
 
 @dataclass
@@ -117,7 +116,7 @@ def _check_partition(part: gpd.GeoDataFrame, layer: str, layer_known: bool, sour
     layers = {layer: frame}
     if boundary is not None and layer != BOUNDARY_LAYER:
         layers[BOUNDARY_LAYER] = boundary
-    ctx = Context(layers, layer_known=layer_known, files={layer: Path(source)})
+    ctx = Context(layers, layer_known=layer_known)
     # a layer-wide problem (no feature) is reported by the first partition only
     found = [f for f in run_findings(ctx, only=_per_feature_rules()) if f.layer == layer
              and (first or isinstance(f, Findings) or f.feature is not None)]
@@ -126,12 +125,6 @@ def _check_partition(part: gpd.GeoDataFrame, layer: str, layer_known: bool, sour
     parts, owner = line_parts(np.asarray(ctx.metric(layer).array, dtype=object))
     start_xy, end_xy = end_points(parts)
     return _PartState(found, frame[kept].copy(), points, owner, start_xy, end_xy, PartIndex(parts))
-
-
-def _pairs(state: _PartState, xy: np.ndarray, distance: float, skip: np.ndarray,
-           exact: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:meth:`PartIndex.pairs_within` over this partition's parts (local part numbers)."""
-    return state.index.pairs_within(xy, distance, skip, exact=exact)
 
 
 def _prepare_worker() -> None:
@@ -148,9 +141,9 @@ class _Partitions:
     """A :class:`~kimson_geo.validation.network.PartFinder` over the parts the workers
     hold, numbered as the concatenation of the partitions."""
 
-    def __init__(self, client: Any, states: list[Any], offsets: np.ndarray,
+    def __init__(self, client: Any, indices: list[Any], offsets: np.ndarray,
                  what: str) -> None:
-        self.client, self.states, self.offsets, self.what = client, states, offsets, what
+        self.client, self.indices, self.offsets, self.what = client, indices, offsets, what
 
     def pairs_within(self, xy: np.ndarray, distance: float, skip: np.ndarray, *,
                      exact: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -159,8 +152,9 @@ class _Partitions:
             return empty, empty, np.zeros(0)
         xy_f = self.client.scatter(xy, broadcast=True, hash=False)
         found = _gather(self.client, [
-            self.client.submit(_pairs, s, xy_f, distance, skip - off, exact, pure=False)
-            for s, off in zip(self.states, self.offsets, strict=True)], self.what)
+            self.client.submit(PartIndex.pairs_within, index, xy_f, distance, skip - off,
+                               exact=exact, pure=False)
+            for index, off in zip(self.indices, self.offsets, strict=True)], self.what)
         point = np.concatenate([p for p, _, _ in found]).astype(np.int64)
         part = np.concatenate([q + off for (_, q, _), off in zip(found, self.offsets,
                                                                  strict=True)]).astype(np.int64)
@@ -185,37 +179,6 @@ def _gather(client: Any, futures: list[Any], what: str) -> list[Any]:
                               f"{': ' + text[0] if text else ''}") from exc
 
 
-def _read_small(source: LayerSource, layer_known: bool, src_crs: object | None,
-                report: ValidationReport) -> gpd.GeoDataFrame | None:
-    """A small layer, read whole on the driver: structure-checked when raw GeoJSON, as
-    :func:`kimson_geo.validation.validate` reads it; what cannot be read is recorded."""
-    import geopandas as gpd
-
-    from ..errors import CRSError
-    from ..io.read import read_layer
-
-    path, name = source.path, source.layer
-    layer = name if layer_known else None
-    try:
-        if path.suffix.lower() == ".parquet":
-            return _finish_frame(gpd.read_parquet(path), layer, str(path), src_crs)
-        if path.suffix.lower() in _GEOJSON:
-            raw, first = _structure(str(path), name, src_crs is None)
-            report.extend(raw)
-            if first is not None:
-                _not_read(path, first, report)
-                return None
-        return read_layer(path, layer, source_layer=source.source_layer, src_crs=src_crs)
-    except (OSError, ValueError, DataSourceError, CRSError) as exc:
-        _unreadable(path, name, exc, report)
-        return None
-
-
-def _unreadable(path: Path, name: str, exc: Exception, report: ValidationReport) -> None:
-    report.unreadable[str(path)] = str(exc)
-    report.add(Issue("unreadable", "error", str(exc), layer=name))
-
-
 def _geojson_to_parquet(path: str, out: str, rows: int) -> str:
     """Read a GeoJSON layer with GDAL (as the single-machine engine does) into GeoParquet."""
     import warnings
@@ -227,24 +190,6 @@ def _geojson_to_parquet(path: str, out: str, rows: int) -> str:
         frame = pyogrio.read_dataframe(path)
     frame.to_parquet(out, index=False, row_group_size=max(1, rows))
     return out
-
-
-def _structure(path: str, layer: str, wgs84: bool) -> tuple[list[Issue], Issue | None]:
-    """The raw structure check of a GeoJSON file: its issues and its first error (a file
-    with one is not read)."""
-    from .structure import check_file
-
-    issues = check_file(path, layer=layer, wgs84=wgs84)[0]
-    return issues, next((i for i in issues if i.severity == "error"), None)
-
-
-def _not_read(path: Path, first: Issue, report: ValidationReport) -> None:
-    """A file left unread for its structure errors is unreadable, as the single-machine
-    engine says, only when it could not be parsed."""
-    from .structure import PARSE_RULES
-
-    if first.rule in PARSE_RULES:
-        report.unreadable[str(path)] = first.message
 
 
 @contextmanager
@@ -365,7 +310,9 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
     """Every finding, the small layers read and the GeoParquet of the line layers."""
     import dask_geopandas
 
+    from . import _RAW_JSON_SUFFIXES, _read_sources
     from .rules import Context, run_findings
+    from .structure import PARSE_RULES, check_file
 
     client.run(_prepare_worker)
     found: list[Findings | Issue] = []
@@ -374,7 +321,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
     for name, path in big.items():  # structure checks and conversions on the workers
         if path.suffix.lower() == ".parquet":
             continue
-        if path.suffix.lower() not in _GEOJSON:
+        if path.suffix.lower() not in _RAW_JSON_SUFFIXES:
             raise LayerError(f"{path}: the dask engine reads GeoParquet or GeoJSON line "
                              "layers; convert it first")
         rows = ROWS_PER_PARTITION
@@ -383,22 +330,24 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
 
             rows = max(1, -(-int(pyogrio.read_info(path)["features"]) // npartitions))
         pending[name] = (
-            client.submit(_structure, str(path), name, src_crs is None, pure=False),
+            client.submit(check_file, str(path), layer=name, wgs84=src_crs is None, pure=False),
             client.submit(_geojson_to_parquet, str(path), str(tmp / f"{name}.parquet"), rows,
                           pure=False))
 
-    small = {n: _read_small(s, layer_known, src_crs, report) for n, s in sources.items()
-             if n not in big}
-    frames = {n: frame for n, frame in small.items() if frame is not None}
+    # the small layers, read (on the driver) as validate reads them
+    frames = _read_sources([s for n, s in sources.items() if n not in big], layer_known,
+                           src_crs, report)
     boundary = frames.get(BOUNDARY_LAYER)
     boundary_f = client.scatter(boundary, broadcast=True) if boundary is not None else None
 
     readable = dict(big)
     for name, (check, convert) in pending.items():
-        raw, first = _gather(client, [check], str(big[name]))[0]
+        raw = _gather(client, [check], str(big[name]))[0][0]
         found.extend(raw)
-        if first is not None:
-            _not_read(big[name], first, report)
+        first = next((i for i in raw if i.severity == "error"), None)
+        if first is not None:  # not read: unreadable, as validate says, if it did not parse
+            if first.rule in PARSE_RULES:
+                report.unreadable[str(big[name])] = first.message
             convert.cancel()
             del readable[name]
         else:
@@ -422,10 +371,12 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
         except DaskEngineError:
             raise
         except KimsonGeoError as exc:  # the data cannot be read: as the single machine says
-            _unreadable(big[name], name, exc, report)
+            report.unreadable[source] = str(exc)
+            report.add(Issue("unreadable", "error", str(exc), layer=name))
             continue
         del parts
-        held.extend(states)
+        indices = [client.submit(getattr, s, "index", pure=False) for s in states]
+        held.extend(indices)  # (the partitions' line parts, for _Partitions)
         counts = np.array([len(s.columns) for s in summaries], dtype=np.int64)
         offsets = np.cumsum(counts) - counts
         for s, off in zip(summaries, offsets, strict=True):
@@ -440,25 +391,21 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
                 owner, np.concatenate([s.start_xy.reshape(-1, 2) for s in summaries]),
                 np.concatenate([s.end_xy.reshape(-1, 2) for s in summaries]),
                 int(counts.sum()), WARD_RULES.snap_tolerance_m,
-                _Partitions(client, states, part_offsets, source))
+                _Partitions(client, indices, part_offsets, source))
 
     if driver_frames:  # cross-feature rules of the partitioned layers, over what was gathered
-        ctx = Context(driver_frames, layer_known=layer_known,
-                      files={n: big[n] for n in driver_frames})
+        ctx = Context(driver_frames, layer_known=layer_known)
         for name, net in networks.items():
             set_layer_network(ctx, name, net)
         found.extend(run_findings(ctx, only=GATHERED_RULES))
     client.cancel(held)
     if frames:  # the small layers, whole, with every rule
-        ctx = Context(frames, layer_known=layer_known, files={n: sources[n].path for n in frames})
-        found.extend(run_findings(ctx))
+        found.extend(run_findings(Context(frames, layer_known=layer_known)))
     report.layers = [n for n in sources if n in frames or n in driver_frames]
     return found, frames, readable
 
 
 def _shift(item: Findings | Issue, offset: int) -> Findings | Issue:
-    if not offset:
-        return item
     if isinstance(item, Findings):
         return replace(item, rows=item.rows + offset)
     return item if item.feature is None else replace(item, feature=item.feature + offset)
@@ -472,7 +419,6 @@ def _driver_frame(summaries: list[_PartState]) -> gpd.GeoDataFrame:
 
     columns = pd.concat([s.columns for s in summaries], ignore_index=True)
     xy = np.concatenate([s.points for s in summaries])
-    points = np.full(len(xy), None, dtype=object)
-    ok = ~np.isnan(xy).any(axis=1)
-    points[ok] = shapely.points(xy[ok])
+    points = shapely.points(xy)
+    points[np.isnan(xy).any(axis=1)] = None
     return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(points, crs=WGS84), crs=WGS84)

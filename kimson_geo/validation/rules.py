@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import import_module
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -134,7 +133,7 @@ def load_rule_modules() -> None:
 
 @dataclass
 class Context:
-    """What a rule sees: the layers, their files, and cached metric copies.
+    """What a rule sees: the layers and cached metric copies.
 
     ``layers`` maps layer names to GeoDataFrames (an object with a ``layers`` mapping, such
     as an :class:`~kimson_geo.inventory.Inventory`, is accepted too).
@@ -143,8 +142,6 @@ class Context:
     layers: Mapping[str, gpd.GeoDataFrame]
     #: layers whose names are registry names (False for a file checked alone)
     layer_known: bool = True
-    files: dict[str, Path] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
     #: results rules share (a schema run, an endpoint graph): keys are (kind, ...) tuples
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -247,10 +244,6 @@ class Context:
         out[known] = [v if type(v) is str else str(v) for v in values[known]]
         return out
 
-    def feature_id(self, layer: str, index: int) -> str | None:
-        """The ``id`` of feature ``index`` of ``layer``."""
-        return self.feature_ids(layer, np.asarray([index], dtype=np.int64))[0]
-
     def geometries(self, layer: str) -> np.ndarray:
         """The layer's geometries (as read) as a numpy object array (cached)."""
         key = ("geometries", layer)
@@ -275,11 +268,6 @@ class Context:
             xy[chunk] = _points_on(self.geometries(layer)[chunk])
         done[need] = True
         return xy[rows]
-
-    def location(self, layer: str, index: int) -> tuple[float, float] | None:
-        """A point on the feature (lon, lat), for maps of the problems."""
-        x, y = self.locations(layer, np.asarray([index], dtype=np.int64))[0]
-        return None if np.isnan(x) or np.isnan(y) else (float(x), float(y))
 
     def flag(self, rule_id: str, layer: str, rows: Any, message: str | Iterable[str], *,
              field: str | Iterable[str] | None = None, location: np.ndarray | None = None,
@@ -323,12 +311,15 @@ class Context:
               field: str | None = None, location: tuple[float, float] | None = None,
               severity: Severity | None = None) -> Issue:
         """An :class:`Issue` for ``rule_id``, filling in the feature id and location."""
-        sev = severity or RULES[rule_id].severity
-        feature_id = self.feature_id(layer, index) if index is not None else None
-        if location is None and index is not None:
-            location = self.location(layer, index)
-        return Issue(rule_id, sev, message, layer=layer, feature=index,
-                     feature_id=feature_id, field=field, location=location)
+        feature_id = None
+        if index is not None:
+            rows = np.asarray([index], dtype=np.int64)
+            feature_id = self.feature_ids(layer, rows)[0]
+            if location is None:
+                x, y = self.locations(layer, rows)[0]  # (both NaN or neither)
+                location = None if np.isnan(x) else (float(x), float(y))
+        return Issue(rule_id, severity or RULES[rule_id].severity, message, layer=layer,
+                     feature=index, feature_id=feature_id, field=field, location=location)
 
 
 def _points_on(geoms: np.ndarray) -> np.ndarray:
@@ -372,10 +363,9 @@ def _malloc_trim() -> Any:
         return None
     import ctypes
 
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return None
+    with contextlib.suppress(OSError):  # (not glibc: no malloc_trim, None)
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+    return None
 
 
 def run_findings(ctx: Context, *, only: Iterable[str] | None = None
