@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["validate", "validate_inventory", "validate_and_load", "ValidationReport", "Issue",
            "list_rules"]
 
-_RAW_JSON_SUFFIXES = {".geojson", ".json"}
+#: suffixes of files structure-checked as raw GeoJSON before GDAL reads them
+RAW_JSON_SUFFIXES = {".geojson", ".json"}
 
 
 def list_rules() -> list[dict[str, object]]:
@@ -66,13 +67,14 @@ def validate_inventory(inv: Inventory, *, metric: Mapping[str, gpd.GeoSeries] | 
     return check(ctx, report=report)
 
 
-def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object | None,
-                  report: ValidationReport) -> dict[str, gpd.GeoDataFrame]:
-    """Every layer structure-checked and read as every command reads it; what cannot be
-    read is recorded in ``report``.  GDAL reads in a worker thread (without the GIL) while
-    this one runs the structure checks; a layer with structure errors is not used (GDAL
-    would read it only partly or wrongly), and text no command can read (a NUL, a lone
-    surrogate, a value over the limit) makes its file unreadable here too."""
+def read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object | None,
+                 report: ValidationReport) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer structure-checked and read as every command reads it (validate and the
+    dask engine's small layers); what cannot be read is recorded in ``report``.  GDAL
+    reads in a worker thread (without the GIL) while this one runs the structure checks;
+    a layer with structure errors is not used (GDAL would read it only partly or wrongly),
+    and text no command can read (a NUL, a lone surrogate, a value over the limit) makes
+    its file unreadable here too."""
     from functools import partial
 
     from ..io.read import TEXT_ENCODING, read_layer
@@ -90,7 +92,7 @@ def _read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object
         checked = []
         for src, read in zip(sources, reads, strict=True):
             issues = []
-            if src.path.suffix.lower() in _RAW_JSON_SUFFIXES and src.source_layer is None:
+            if src.path.suffix.lower() in RAW_JSON_SUFFIXES and src.source_layer is None:
                 # with --src-crs the coordinates are projected on purpose: no WGS 84 check
                 issues = check_file(src.path, layer=src.layer, wgs84=src_crs is None)[0]
             first = next((i for i in issues if i.severity == "error"), None)
@@ -207,7 +209,7 @@ def validate_and_load(source: str | os.PathLike[str] | Inventory | None = None, 
     report = ValidationReport(source=str(root))
     with ExitStack() as frozen:
         with gc_paused():  # the imports, the parse and the frames: no cycles to look for
-            frames = _read_sources(list(found), found.known, src_crs, report)
+            frames = read_sources(list(found), found.known, src_crs, report)
             frozen.enter_context(gc_frozen())  # (before the collector runs again)
         report.layers = list(frames)
         if not frames:

@@ -310,7 +310,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
     """Every finding, the small layers read and the GeoParquet of the line layers."""
     import dask_geopandas
 
-    from . import _RAW_JSON_SUFFIXES, _read_sources
+    from . import RAW_JSON_SUFFIXES, read_sources
     from .rules import Context, run_findings
     from .structure import PARSE_RULES, check_file
 
@@ -321,7 +321,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
     for name, path in big.items():  # structure checks and conversions on the workers
         if path.suffix.lower() == ".parquet":
             continue
-        if path.suffix.lower() not in _RAW_JSON_SUFFIXES:
+        if path.suffix.lower() not in RAW_JSON_SUFFIXES:
             raise LayerError(f"{path}: the dask engine reads GeoParquet or GeoJSON line "
                              "layers; convert it first")
         rows = ROWS_PER_PARTITION
@@ -335,7 +335,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
                           pure=False))
 
     # the small layers, read (on the driver) as validate reads them
-    frames = _read_sources([s for n, s in sources.items() if n not in big], layer_known,
+    frames = read_sources([s for n, s in sources.items() if n not in big], layer_known,
                            src_crs, report)
     boundary = frames.get(BOUNDARY_LAYER)
     boundary_f = client.scatter(boundary, broadcast=True) if boundary is not None else None

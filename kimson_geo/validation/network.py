@@ -25,7 +25,7 @@ import numpy as np
 import shapely
 
 # at module level: the rule modules load while GDAL reads the layers (see
-# ``validation._read_sources``), so these imports cost no time on the way to the findings
+# ``validation.read_sources``), so these imports cost no time on the way to the findings
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
