@@ -267,31 +267,22 @@ def drainage_no_outfall(ctx: Context) -> Found:
     dry = has_line & ~np.isin(comp, comp[_true(ctx, DRAINAGE_LAYER, OUTFALL) & has_line])
     if not dry.any():
         return
-    # sinks: nodes where a part ends, no part starts and no end touches another part
-    sink_part = ~np.isin(net.end, net.start)
-    sink_part[net.touch_part[net.touch_end == 1]] = False
-    members_of = _groups(comp, dry)
-    parts_of = _groups(net.component, np.isin(net.component, list(members_of)))
-    outlets = np.empty(len(members_of), dtype=np.int64)
-    for k, label in enumerate(members_of):
-        in_comp = parts_of[label]
-        candidates = in_comp[sink_part[in_comp]]
-        if len(candidates):  # the sink most parts drain into
-            outlets[k] = candidates[int(np.argmax(net.degree[net.end[candidates]]))]
-        else:  # a loop: any end will do
-            outlets[k] = in_comp[-1]
+    where = dry.nonzero()[0]
+    members = [where[v] for v in pd.Series(where).groupby(comp[where]).indices.values()]
+    # each dry network's outlet: the sink most parts drain into (the first such part), or in
+    # a loop its last part; sinks: nodes where a part ends, none starts, no end touches a part
+    sink = ~np.isin(net.end, net.start)
+    sink[net.touch_part[net.touch_end == 1]] = False
+    part = np.isin(net.component, comp[dry]).nonzero()[0]
+    rank = np.where(sink[part], net.degree[net.end[part]], 0)
+    order = np.lexsort((np.where(sink[part], part, -part), -rank, net.component[part]))
+    outlets = part[order][np.unique(net.component[part[order]], return_index=True)[1]]
     ids = _text(ctx, DRAINAGE_LAYER, ID)
     messages = [f"drainage network of {len(m):,} segment{'s' if len(m) != 1 else ''} "
                 f"({_id_list(ids, m)}) has no segment with {OUTFALL} = true"
-                for m in members_of.values()]
+                for m in members]
     yield ctx.flag("drainage-no-outfall", DRAINAGE_LAYER, net.owner[outlets], messages,
                    location=lonlat_array(net.end_xy[outlets]))
-
-
-def _groups(labels: np.ndarray, mask: np.ndarray) -> dict[int, np.ndarray]:
-    """Indices where ``mask`` holds, grouped by label (sorted indices in each group)."""
-    where = mask.nonzero()[0]
-    return {k: where[v] for k, v in pd.Series(where).groupby(labels[where]).indices.items()}
 
 
 # ------------------------------------------------------------------ containment
@@ -325,29 +316,20 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
                        [f"{noun} names {area_noun} {r!r} in {ref_field!r}, which does not "
                         f"exist (known: {known_ids})" for r in refs[unknown]], field=ref_field)
 
-    zones = shapely.buffer(areas, tol)
-    shapely.prepare(zones)
-    outside = np.zeros(len(geoms), dtype=bool)
     checked = (named & (target >= 0)).nonzero()[0]
-    inside, errors = guarded(shapely.covered_by, geoms[checked], zones[target[checked]],
-                             fill=True)
-    yield from _noding_failures(ctx, rule_id, layer, checked, errors)
-    outside[checked] = ~inside
-    loose = (present & ~named).nonzero()[0]
-    anywhere = None
-    if must_be_in_one and len(loose) and area_ok.any():
-        anywhere = shapely.union_all(areas[area_ok])
-        zone = shapely.buffer(anywhere, tol)
-        shapely.prepare(zone)
-        inside, errors = guarded(shapely.covered_by, geoms[loose], np.full(len(loose), zone),
-                                 fill=True)
-        yield from _noding_failures(ctx, rule_id, layer, loose, errors)
-        outside[loose] = ~inside
-    elif must_be_in_one:
-        outside[loose] = True
+    loose = (present & ~named).nonzero()[0] if must_be_in_one else checked[:0]
+    # a feature that names no area is tested against the zone around all of them (the last)
+    anywhere = shapely.union_all(areas[area_ok]) if len(loose) and area_ok.any() else None
+    zones = shapely.buffer(np.append(areas, anywhere), tol)
+    shapely.prepare(zones)
+    tested = np.concatenate([checked, loose])
+    zone = np.concatenate([target[checked], np.full(len(loose), len(areas))])
+    inside, errors = guarded(shapely.covered_by, geoms[tested], zones[zone], fill=True)
+    yield from _noding_failures(ctx, rule_id, layer, tested, errors)
+    outside = np.zeros(len(geoms), dtype=bool)
+    outside[tested] = ~inside
 
-    tree = shapely.STRtree(areas[area_ok])
-    ok_index = area_ok.nonzero()[0]
+    tree = shapely.STRtree(areas)  # nulls and empties are not indexed
     rows, messages, fields = [], [], []
     for index in outside.nonzero()[0].tolist():
         geom = geoms[index]
@@ -362,7 +344,7 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
             what = f"{noun} lies {_m(distance)} outside every {area_noun}"
         else:
             what = f"{noun} lies outside every {area_noun} (there are none)"
-        found = ok_index[tree.query(shapely.point_on_surface(geom), predicate="intersects")]
+        found = tree.query(shapely.point_on_surface(geom), predicate="intersects")
         found = found[found != target[index]]
         if len(found):
             what += f" (it is in {area_noun} {_names(area_ids, found[:1])[0]})"
