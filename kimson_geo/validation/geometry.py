@@ -31,9 +31,6 @@ _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "M
                5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
 
 
-# ---------------------------------------------------------------------------- helpers
-# (also used by the topology rules)
-
 def geometry_array(ctx: Context, layer: str, *, metric: bool = False) -> np.ndarray:
     """The layer's geometries as a numpy object array (WGS 84, or EPSG:5899)."""
     series = ctx.metric(layer) if metric else ctx.frame(layer).geometry
@@ -43,8 +40,7 @@ def geometry_array(ctx: Context, layer: str, *, metric: bool = False) -> np.ndar
 def finite(geoms: np.ndarray) -> np.ndarray:
     """A copy of ``geoms`` with None for those that have NaN or infinite coordinates (which
     geometry-invalid reports; measuring them would only produce NaN and warnings)."""
-    bad = present_mask(geoms)
-    bad[bad] = ~shapely.is_valid(geoms[bad])  # non-finite coordinates are never valid
+    bad = present_mask(geoms) & ~shapely.is_valid(geoms)  # non-finite coordinates never are
     coords, owner = shapely.get_coordinates(geoms[bad], return_index=True)
     out = geoms.copy()
     out[bad.nonzero()[0][np.unique(owner[~np.isfinite(coords).all(axis=1)])]] = None
@@ -97,8 +93,7 @@ def _monotone(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
 def repaired(geoms: np.ndarray) -> np.ndarray:
     """``geoms`` with the invalid ones made valid (and the non-finite ones dropped)."""
     out = finite(geoms)
-    bad = present_mask(out)
-    bad[bad] = ~shapely.is_valid(out[bad])
+    bad = present_mask(out) & ~shapely.is_valid(out)
     out[bad] = shapely.make_valid(out[bad])
     return out
 
@@ -166,14 +161,10 @@ def ward_boundary(ctx: Context) -> shapely.Geometry | None:
     union would fail or warn), or None."""
     if not ctx.has(BOUNDARY_LAYER):
         return None
-    geoms = geometry_array(ctx, BOUNDARY_LAYER, metric=True)
-    boundary = shapely.union_all(polygonal(repaired(geoms)))
-    if not boundary.is_empty and not boundary.is_valid:
-        boundary = polygonal(np.asarray([shapely.make_valid(boundary)], dtype=object))[0]
+    parts = polygonal(repaired(geometry_array(ctx, BOUNDARY_LAYER, metric=True)))
+    boundary = polygonal(repaired(np.asarray([shapely.union_all(parts)], dtype=object)))[0]
     return boundary if boundary is not None and not boundary.is_empty else None
 
-
-# ------------------------------------------------------------------------------ rules
 
 @rule("geometry-missing", severity="error", family=FAMILY, layers=(ANY_LAYER,),
       description="Every feature has a geometry (not null, not empty)")
@@ -220,18 +211,6 @@ def geometry_invalid(ctx: Context) -> Iterator[Findings]:
         yield ctx.flag("geometry-invalid", name, rows, messages, location=location)
 
 
-def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Line parts of the valid geometries and the feature of each (only parts of
-    multi-part features are tested again)."""
-    parts, owner = explode(geoms)
-    lines = np.isin(shapely.get_type_id(parts), LINE_TYPES)
-    parts, owner = parts[lines], owner[lines]
-    whole = np.isin(shapely.get_type_id(geoms[owner]), LINE_TYPES)
-    valid = feature_valid[owner]
-    valid[~whole] = guarded(shapely.is_valid, parts[~whole], fill=False)[0]
-    return parts[valid], owner[valid]
-
-
 #: vertices from which a line's crossing is looked for before GEOS tests the whole line
 LONG_LINE_VERTICES = 10_000
 
@@ -274,18 +253,18 @@ def crossing_point(line: shapely.Geometry) -> tuple[float, float] | None:
       uses=("coordinates",))
 def line_self_crossing(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
-        geoms = geometry_array(ctx, name)
-        present, valid = validity(ctx, name)
         types = type_ids(ctx, name)
-        if (types[present] >= shapely.GeometryType.MULTIPOINT).any():
-            parts, owner = _line_parts(geoms, valid)
-        else:  # every part is a whole feature: the valid lines, in order
-            owner = (valid & np.isin(types, LINE_TYPES)).nonzero()[0]
-            parts = geoms[owner]
+        # the line parts of valid features (those of multi-part features are tested again)
+        parts, owner = explode(geometry_array(ctx, name))
+        lines = np.isin(shapely.get_type_id(parts), LINE_TYPES)
+        parts, owner = parts[lines], owner[lines]
+        whole = np.isin(types[owner], LINE_TYPES)
+        valid = validity(ctx, name)[1][owner]
+        valid[~whole] = guarded(shapely.is_valid, parts[~whole], fill=False)[0]
+        parts, owner, whole = parts[valid], owner[valid], whole[valid]
         # a line that runs one way in x or in y is simple: GEOS tests only the others
         coords, vertex_owner = feature_coordinates(ctx, name)
-        whole = np.isin(types[owner], LINE_TYPES)
-        simple = whole & _monotone(coords, vertex_owner, len(geoms))[owner]
+        simple = whole & _monotone(coords, vertex_owner, len(types))[owner]
         bad = np.zeros(len(parts), dtype=bool)
         # a long scribble: its first crossing is found in a moment, where GEOS's is_simple
         # walks every crossing (78 s for a random 1,000,000-vertex line)
@@ -322,18 +301,6 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
             where = f" at {point[0]:.7f}, {point[1]:.7f}" if point is not None else ""
             messages.append(f"line crosses or touches itself{where}")
         yield ctx.flag("line-self-crossing", name, rows, messages, location=location)
-
-
-def _linear_parts(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lines and polygon rings of ``geoms`` (any type), with the owner of each."""
-    parts, part_owner = explode(geoms)
-    part_owner = owner[part_owner]
-    types = shapely.get_type_id(parts)
-    polygons = types == shapely.GeometryType.POLYGON
-    rings, ring_owner = shapely.get_rings(parts[polygons], return_index=True)
-    lines = np.isin(types, LINE_TYPES)
-    return (np.concatenate([parts[lines], rings]),
-            np.concatenate([part_owner[lines], part_owner[polygons][ring_owner]]))
 
 
 #: a piece of line measures in metres at least this share of its length estimated from
@@ -373,8 +340,13 @@ def repeated_vertex(ctx: Context) -> Iterator[Findings]:
                                                scale)])
         if not len(candidate):
             continue
-        linear, owner = _linear_parts(finite(ctx.metric_at(name, candidate)), candidate)
-        coords, part = shapely.get_coordinates(linear, return_index=True)
+        parts, owner = explode(finite(ctx.metric_at(name, candidate)))
+        lines = np.isin(shapely.get_type_id(parts), LINE_TYPES)
+        rings, ring_owner = shapely.get_rings(parts, return_index=True)
+        # every line and polygon ring, and the feature of each
+        owner = candidate[np.concatenate([owner[lines], owner[ring_owner]])]
+        coords, part = shapely.get_coordinates(np.concatenate([parts[lines], rings]),
+                                               return_index=True)
         close = _close(coords, part, REPEATED_VERTEX_M)
         feature, at = owner[part[close]], coords[close]
         if not len(feature):

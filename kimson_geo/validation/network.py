@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 import shapely
@@ -30,8 +30,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-if TYPE_CHECKING:
-    from .rules import Context
+from ..registry import WARD_RULES
+from .rules import Context, trim_heap
 
 __all__ = ["NETWORK", "PARTS", "Network", "PartFinder", "PartIndex", "build_network",
            "network_from_ends", "line_parts", "end_points", "snap_nodes", "layer_network",
@@ -283,9 +283,6 @@ def layer_network(ctx: Context, layer: str) -> Network:
     """The network of ``layer``, built once per validation and kept in ``ctx.cache``."""
     key = (NETWORK, layer)
     if key not in ctx.cache:
-        from ..registry import WARD_RULES
-        from .rules import trim_heap
-
         net = build_network(ctx.metric(layer).array, WARD_RULES.snap_tolerance_m)
         ctx.cache[(PARTS, layer)] = net.finder
         ctx.cache[key] = replace(net, finder=_LayerParts(ctx, layer))

@@ -60,8 +60,6 @@ _NOUNS = {KHU_LAYER: "khu", CLUSTERS_LAYER: "cluster", CULTURAL_HOUSES_LAYER: "c
 Found = Iterator[Findings | Issue]
 
 
-# --------------------------------------------------------------------------- helpers
-
 def _true(ctx: Context, layer: str, field: str) -> np.ndarray:
     """Where the flag ``field`` is true (null or anything but a boolean -> False)."""
     series = ctx.frame(layer)[field]
@@ -124,8 +122,6 @@ def _areas(ctx: Context, layer: str) -> np.ndarray:
     return guarded(lambda g: polygonal(repaired(np.atleast_1d(g))), geoms)[0]
 
 
-# ------------------------------------------------------------------------ polygons
-
 @rule("khu-overlap", severity="error", family=FAMILY, layers=(KHU_LAYER,),
       description="Khu do not overlap one another",
       uses=(METRIC,))
@@ -185,15 +181,12 @@ def khu_gap(ctx: Context) -> Found:
                    location=lonlat_array(_point_xy(largest)))
 
 
-# ------------------------------------------------------------------------- networks
-
 @rule("road-dangle", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description="Road ends meet another road unless the segment is marked dead_end "
                   "(roads cut off from the network are reported by road-isolated)",
       uses=(METRIC, NETWORK, PARTS))
 def road_dangle(ctx: Context) -> Found:
-    missing = ctx.missing(ROADS_LAYER, DEAD_END)
-    if missing:
+    if missing := ctx.missing(ROADS_LAYER, DEAD_END):
         yield ctx.skipped("road-dangle", ROADS_LAYER, missing)
         return
     net = layer_network(ctx, ROADS_LAYER)
@@ -257,8 +250,7 @@ def road_isolated(ctx: Context) -> Found:
       description="Every connected drainage network has a segment marked outfall",
       uses=(METRIC, NETWORK, PARTS))
 def drainage_no_outfall(ctx: Context) -> Found:
-    missing = ctx.missing(DRAINAGE_LAYER, OUTFALL)
-    if missing:
+    if missing := ctx.missing(DRAINAGE_LAYER, OUTFALL):
         yield ctx.skipped("drainage-no-outfall", DRAINAGE_LAYER, missing)
         return
     net = layer_network(ctx, DRAINAGE_LAYER)
@@ -285,14 +277,11 @@ def drainage_no_outfall(ctx: Context) -> Found:
                    location=lonlat_array(net.end_xy[outlets]))
 
 
-# ------------------------------------------------------------------ containment
-
 def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_layer: str,
                  *, must_be_in_one: bool) -> Found:
     """Features of ``layer`` must lie in the ``area_layer`` feature their ``ref_field`` names
     (and, with ``must_be_in_one``, in some ``area_layer`` feature when they name none)."""
-    missing = ctx.missing(layer, ref_field)
-    if missing:
+    if missing := ctx.missing(layer, ref_field):
         yield ctx.skipped(rule_id, layer, missing)
         return
     tol = WARD_RULES.snap_tolerance_m
