@@ -75,8 +75,7 @@ def feature_coordinates(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarra
 
 
 def _monotone(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-    """Per feature ``0..n-1``: its vertices (two at least) run strictly one way in x or in
-    y, so it cannot meet itself (it is simple) whatever the rounding of a GEOS test."""
+    """Features ``0..n-1`` whose vertices (two or more) run strictly one way in x or in y."""
     out = np.zeros(n, dtype=bool)
     inside = owner[1:] == owner[:-1]  # consecutive vertices of one feature
     step_owner = owner[:-1]
@@ -221,10 +220,7 @@ def crossing_point(line: shapely.Geometry) -> tuple[float, float] | None:
     Its segments are matched through an STRtree a few at a time (1, doubling up to
     4,096), stopping at the first two that are not neighbours and meet: a line with
     thousands of crossings is not noded whole (GEOS can take hours and fail on it)."""
-    coords = shapely.get_coordinates(line)
-    moved = np.ones(len(coords), dtype=bool)
-    moved[1:] = (np.diff(coords, axis=0) != 0).any(axis=1)  # repeated vertices out
-    coords = coords[moved]
+    coords = shapely.get_coordinates(shapely.remove_repeated_points(line))
     count = len(coords) - 1
     if count < 2:
         return None
@@ -311,8 +307,7 @@ SCREEN_FACTOR = 0.5
 
 def _close(coords: np.ndarray, owner: np.ndarray, limit: float,
            scale: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
-    """Mask of the vertices followed by one of the same ``owner`` closer than ``limit``
-    (metres; ``scale``: metres per degree of lon/lat, or 1 for metric ``coords``)."""
+    """Vertices followed by one of the same ``owner`` under ``limit`` m (``scale``: m/degree)."""
     step = np.diff(coords, axis=0)
     with np.errstate(invalid="ignore", over="ignore"):
         length = np.hypot(step[:, 0] * scale[0], step[:, 1] * scale[1])
@@ -351,8 +346,6 @@ def repeated_vertex(ctx: Context) -> Iterator[Findings]:
         feature, at = owner[part[close]], coords[close]
         if not len(feature):
             continue
-        order = np.argsort(feature, kind="stable")
-        feature, at = feature[order], at[order]
         features, first, counts = np.unique(feature, return_index=True, return_counts=True)
         under = f"(zero-length segments, under {REPEATED_VERTEX_M * 1000:g} mm)"
         yield ctx.flag(

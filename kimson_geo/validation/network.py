@@ -256,8 +256,7 @@ def build_network(lines_metric: np.ndarray, tolerance_m: float) -> Network:
 
 
 class _LayerParts:
-    """The :class:`PartFinder` of :func:`layer_network`: the :func:`layer_parts` in cache
-    (let go while the network is still used, found again if asked for)."""
+    """:func:`layer_network`'s finder: :func:`layer_parts`, read again once released."""
 
     def __init__(self, ctx: Context, layer: str) -> None:
         self._ctx = weakref.ref(ctx)  # the context's cache holds the network: no cycle

@@ -116,8 +116,7 @@ def _noding_failures(ctx: Context, rule_id: str, layer: str, rows: np.ndarray,
 
 
 def _areas(ctx: Context, layer: str) -> np.ndarray:
-    """The layer's polygons in EPSG:5899, repaired (None where there are none, or GEOS
-    fails: geometry-invalid reports those)."""
+    """The layer's polygons in EPSG:5899, repaired (None where none, or GEOS fails)."""
     geoms = np.asarray(ctx.metric(layer).array, dtype=object)
     return guarded(lambda g: polygonal(repaired(np.atleast_1d(g))), geoms)[0]
 
@@ -279,8 +278,7 @@ def drainage_no_outfall(ctx: Context) -> Found:
 
 def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_layer: str,
                  *, must_be_in_one: bool) -> Found:
-    """Features of ``layer`` must lie in the ``area_layer`` feature their ``ref_field`` names
-    (and, with ``must_be_in_one``, in some ``area_layer`` feature when they name none)."""
+    """``layer`` lies in the area its ``ref_field`` names (or in any, ``must_be_in_one``)."""
     if missing := ctx.missing(layer, ref_field):
         yield ctx.skipped(rule_id, layer, missing)
         return
@@ -294,9 +292,8 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
     present = present_mask(geoms)
     refs = _text(ctx, layer, ref_field)
     named = present & pd.notna(refs)
-    target = np.full(len(geoms), -1, dtype=np.int64)
-    target[named] = pd.Series(refs[named], dtype=object).map(known).fillna(-1).to_numpy(
-        dtype=np.int64)
+    target = np.where(named, pd.Series(refs, dtype=object).map(known).fillna(-1), -1).astype(
+        np.int64)
     unknown = (named & (target < 0)).nonzero()[0]
     area_noun, noun = _NOUNS[area_layer], _NOUNS[layer]
     if len(unknown):
@@ -341,8 +338,7 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
         messages.append(what)
         fields.append(ref_field if target[index] >= 0 else None)
     if rows:
-        yield ctx.flag(rule_id, layer, np.asarray(rows, dtype=np.int64), messages,
-                       field=fields)
+        yield ctx.flag(rule_id, layer, rows, messages, field=fields)
 
 
 @rule("service-outside-khu", severity="error", family=FAMILY, layers=(KHU_LAYER,),
