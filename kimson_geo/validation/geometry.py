@@ -112,8 +112,7 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
 
 def lonlat_array(xy: np.ndarray) -> np.ndarray:
     """Metric (EPSG:5899) positions ``(n, 2)`` as rounded lon/lat, NaN where not finite."""
-    lon, lat = transformer(METRIC_CRS, WGS84).transform(xy[:, 0], xy[:, 1])
-    out = np.column_stack([np.round(lon, 7), np.round(lat, 7)])
+    out = np.round(np.column_stack(transformer(METRIC_CRS, WGS84).transform(xy[:, 0], xy[:, 1])), 7)
     out[~np.isfinite(out).all(axis=1)] = np.nan
     return out
 

@@ -125,11 +125,10 @@ def _areas(ctx: Context, layer: str) -> np.ndarray:
       description="Khu do not overlap one another",
       uses=(METRIC,))
 def khu_overlap(ctx: Context) -> Found:
-    geoms = _areas(ctx, KHU_LAYER)
-    where = present_mask(geoms).nonzero()[0]
-    left, right = shapely.STRtree(geoms[where]).query(geoms[where], predicate="intersects")
+    geoms = _areas(ctx, KHU_LAYER)  # STRtree neither indexes nor queries nulls and empties
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
-    left, right = where[left[keep]], where[right[keep]]
+    left, right = left[keep], right[keep]
     overlap, errors = guarded(shapely.intersection, geoms[left], geoms[right])
     yield from _noding_failures(ctx, "khu-overlap", KHU_LAYER, left, errors)
     area = shapely.area(overlap)  # NaN where GEOS failed
@@ -150,10 +149,9 @@ def khu_gap(ctx: Context) -> Found:
     boundary = ward_boundary(ctx)
     if boundary is None:
         return
-    geoms = _areas(ctx, KHU_LAYER)
-    present = present_mask(geoms)
+    geoms = _areas(ctx, KHU_LAYER)  # nulls and empties: nothing to add, nothing beyond
     try:
-        gaps = shapely.get_parts(shapely.difference(boundary, shapely.union_all(geoms[present])))
+        gaps = shapely.get_parts(shapely.difference(boundary, shapely.union_all(geoms)))
     except shapely.errors.GEOSException as exc:
         yield ctx.issue("khu-gap", f"the khu cover {NODING} ({exc}); repair the khu and "
                         "check again", layer=KHU_LAYER)
@@ -165,16 +163,15 @@ def khu_gap(ctx: Context) -> Found:
         lon, lat = lonlat_array(_point_xy(gaps[k:k + 1]))[0].tolist()
         yield ctx.issue("khu-gap", f"{gap_area[k]:,.2f} m² of the ward is not covered by any khu",
                         layer=KHU_LAYER, location=None if lon != lon else (lon, lat))
-    where = present.nonzero()[0]
-    beyond, errors = guarded(shapely.difference, geoms[where], np.full(len(where), boundary))
-    yield from _noding_failures(ctx, "khu-gap", KHU_LAYER, where, errors)
+    beyond, errors = guarded(shapely.difference, geoms, np.full(len(geoms), boundary))
+    yield from _noding_failures(ctx, "khu-gap", KHU_LAYER, np.arange(len(geoms)), errors)
     area = shapely.area(beyond)
     out = (area >= MIN_GAP_M2).nonzero()[0]
     if not len(out):
         return
     pieces = [shapely.get_parts(piece) for piece in beyond[out]]  # the largest shows where
     largest = np.asarray([p[np.argmax(shapely.area(p))] for p in pieces], dtype=object)
-    yield ctx.flag("khu-gap", KHU_LAYER, where[out],
+    yield ctx.flag("khu-gap", KHU_LAYER, out,
                    [f"khu extends {a:,.2f} m² beyond the ward boundary"
                     for a in area[out].tolist()],
                    location=lonlat_array(_point_xy(largest)))
