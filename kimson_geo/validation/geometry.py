@@ -324,10 +324,9 @@ def repeated_vertex(ctx: Context) -> Iterator[Findings]:
         # the first of the next too), then an exact pass per ring and part, in metres
         scale = ctx.metres_per_degree(name)
         if scale is None:
-            where = validity(ctx, name)[0].nonzero()[0]
             coords, owner = shapely.get_coordinates(
-                finite(geometry_array(ctx, name, metric=True)[where]), return_index=True)
-            candidate = where[np.unique(owner[_close(coords, owner, REPEATED_VERTEX_M)])]
+                finite(geometry_array(ctx, name, metric=True)), return_index=True)
+            candidate = np.unique(owner[_close(coords, owner, REPEATED_VERTEX_M)])
         else:  # in degrees: every segment under the threshold in metres is kept
             coords, owner = feature_coordinates(ctx, name)
             candidate = np.unique(owner[_close(coords, owner, REPEATED_VERTEX_M / SCREEN_FACTOR,
@@ -367,9 +366,8 @@ def road_too_short(ctx: Context) -> Iterator[Findings]:
         estimate = shapely.length(geoms) * min(scale)  # NaN for null geometries
         candidate = (estimate * SCREEN_FACTOR < limit).nonzero()[0]
         metric = finite(ctx.metric_at(ROADS_LAYER, candidate))
-    measured = present_mask(metric)
     length = np.full(len(geoms), np.inf)
-    length[candidate[measured]] = shapely.length(metric[measured])
+    length[candidate] = np.where(present_mask(metric), shapely.length(metric), np.inf)
     rows = (length < limit).nonzero()[0]
     if len(rows):
         yield ctx.flag("road-too-short", ROADS_LAYER, rows,
@@ -384,10 +382,9 @@ def geometry_type(ctx: Context) -> Iterator[Findings]:
         return
     for name in ctx.layers:
         allowed = layer_spec(name).geometry_types
-        present = validity(ctx, name)[0]
         types = type_ids(ctx, name)
         allowed_ids = [k for k, type_name in _TYPE_NAMES.items() if type_name in allowed]
-        rows = (present & ~np.isin(types, allowed_ids)).nonzero()[0]
+        rows = (validity(ctx, name)[0] & ~np.isin(types, allowed_ids)).nonzero()[0]
         if len(rows):
             allows = f"; layer {name!r} allows {', '.join(allowed)}"
             yield ctx.flag("geometry-type", name, rows,

@@ -251,8 +251,7 @@ def drainage_no_outfall(ctx: Context) -> Found:
         return
     net = layer_network(ctx, DRAINAGE_LAYER)
     comp = net.feature_component
-    has_line = comp >= 0
-    dry = has_line & ~np.isin(comp, comp[_true(ctx, DRAINAGE_LAYER, OUTFALL) & has_line])
+    dry = (comp >= 0) & ~np.isin(comp, comp[_true(ctx, DRAINAGE_LAYER, OUTFALL)])
     if not dry.any():
         return
     where = dry.nonzero()[0]
