@@ -302,7 +302,7 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
     loose = (present & ~named).nonzero()[0] if must_be_in_one else checked[:0]
     # a feature that names no area is tested against the zone around all of them (the last)
     anywhere = shapely.union_all(areas[area_ok]) if len(loose) and area_ok.any() else None
-    zones = shapely.buffer(np.append(areas, anywhere), tol)
+    zones = shapely.buffer([*areas, anywhere], tol)
     shapely.prepare(zones)
     tested = np.concatenate([checked, loose])
     zone = np.concatenate([target[checked], np.full(len(loose), len(areas))])
