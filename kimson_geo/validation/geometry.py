@@ -31,9 +31,6 @@ _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "M
                5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
 
 
-# ---------------------------------------------------------------------------- helpers
-# (also used by the topology rules)
-
 def geometry_array(ctx: Context, layer: str, *, metric: bool = False) -> np.ndarray:
     """The layer's geometries as a numpy object array (WGS 84, or EPSG:5899)."""
     series = ctx.metric(layer) if metric else ctx.frame(layer).geometry
@@ -43,8 +40,7 @@ def geometry_array(ctx: Context, layer: str, *, metric: bool = False) -> np.ndar
 def finite(geoms: np.ndarray) -> np.ndarray:
     """A copy of ``geoms`` with None for those that have NaN or infinite coordinates (which
     geometry-invalid reports; measuring them would only produce NaN and warnings)."""
-    bad = present_mask(geoms)
-    bad[bad] = ~shapely.is_valid(geoms[bad])  # non-finite coordinates are never valid
+    bad = present_mask(geoms) & ~shapely.is_valid(geoms)  # non-finite coordinates never are
     coords, owner = shapely.get_coordinates(geoms[bad], return_index=True)
     out = geoms.copy()
     out[bad.nonzero()[0][np.unique(owner[~np.isfinite(coords).all(axis=1)])]] = None
@@ -79,8 +75,7 @@ def feature_coordinates(ctx: Context, layer: str) -> tuple[np.ndarray, np.ndarra
 
 
 def _monotone(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-    """Per feature ``0..n-1``: its vertices (two at least) run strictly one way in x or in
-    y, so it cannot meet itself (it is simple) whatever the rounding of a GEOS test."""
+    """Features ``0..n-1`` whose vertices (two or more) run strictly one way in x or in y."""
     out = np.zeros(n, dtype=bool)
     inside = owner[1:] == owner[:-1]  # consecutive vertices of one feature
     step_owner = owner[:-1]
@@ -97,8 +92,7 @@ def _monotone(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
 def repaired(geoms: np.ndarray) -> np.ndarray:
     """``geoms`` with the invalid ones made valid (and the non-finite ones dropped)."""
     out = finite(geoms)
-    bad = present_mask(out)
-    bad[bad] = ~shapely.is_valid(out[bad])
+    bad = present_mask(out) & ~shapely.is_valid(out)
     out[bad] = shapely.make_valid(out[bad])
     return out
 
@@ -118,8 +112,7 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
 
 def lonlat_array(xy: np.ndarray) -> np.ndarray:
     """Metric (EPSG:5899) positions ``(n, 2)`` as rounded lon/lat, NaN where not finite."""
-    lon, lat = transformer(METRIC_CRS, WGS84).transform(xy[:, 0], xy[:, 1])
-    out = np.column_stack([np.round(lon, 7), np.round(lat, 7)])
+    out = np.round(np.column_stack(transformer(METRIC_CRS, WGS84).transform(xy[:, 0], xy[:, 1])), 7)
     out[~np.isfinite(out).all(axis=1)] = np.nan
     return out
 
@@ -166,14 +159,10 @@ def ward_boundary(ctx: Context) -> shapely.Geometry | None:
     union would fail or warn), or None."""
     if not ctx.has(BOUNDARY_LAYER):
         return None
-    geoms = geometry_array(ctx, BOUNDARY_LAYER, metric=True)
-    boundary = shapely.union_all(polygonal(repaired(geoms)))
-    if not boundary.is_empty and not boundary.is_valid:
-        boundary = polygonal(np.asarray([shapely.make_valid(boundary)], dtype=object))[0]
+    parts = polygonal(repaired(geometry_array(ctx, BOUNDARY_LAYER, metric=True)))
+    boundary = polygonal(repaired(np.asarray([shapely.union_all(parts)], dtype=object)))[0]
     return boundary if boundary is not None and not boundary.is_empty else None
 
-
-# ------------------------------------------------------------------------------ rules
 
 @rule("geometry-missing", severity="error", family=FAMILY, layers=(ANY_LAYER,),
       description="Every feature has a geometry (not null, not empty)")
@@ -220,18 +209,6 @@ def geometry_invalid(ctx: Context) -> Iterator[Findings]:
         yield ctx.flag("geometry-invalid", name, rows, messages, location=location)
 
 
-def _line_parts(geoms: np.ndarray, feature_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Line parts of the valid geometries and the feature of each (only parts of
-    multi-part features are tested again)."""
-    parts, owner = explode(geoms)
-    lines = np.isin(shapely.get_type_id(parts), LINE_TYPES)
-    parts, owner = parts[lines], owner[lines]
-    whole = np.isin(shapely.get_type_id(geoms[owner]), LINE_TYPES)
-    valid = feature_valid[owner]
-    valid[~whole] = guarded(shapely.is_valid, parts[~whole], fill=False)[0]
-    return parts[valid], owner[valid]
-
-
 #: vertices from which a line's crossing is looked for before GEOS tests the whole line
 LONG_LINE_VERTICES = 10_000
 
@@ -242,10 +219,7 @@ def crossing_point(line: shapely.Geometry) -> tuple[float, float] | None:
     Its segments are matched through an STRtree a few at a time (1, doubling up to
     4,096), stopping at the first two that are not neighbours and meet: a line with
     thousands of crossings is not noded whole (GEOS can take hours and fail on it)."""
-    coords = shapely.get_coordinates(line)
-    moved = np.ones(len(coords), dtype=bool)
-    moved[1:] = (np.diff(coords, axis=0) != 0).any(axis=1)  # repeated vertices out
-    coords = coords[moved]
+    coords = shapely.get_coordinates(shapely.remove_repeated_points(line))
     count = len(coords) - 1
     if count < 2:
         return None
@@ -274,18 +248,18 @@ def crossing_point(line: shapely.Geometry) -> tuple[float, float] | None:
       uses=("coordinates",))
 def line_self_crossing(ctx: Context) -> Iterator[Findings]:
     for name in ctx.layers:
-        geoms = geometry_array(ctx, name)
-        present, valid = validity(ctx, name)
         types = type_ids(ctx, name)
-        if (types[present] >= shapely.GeometryType.MULTIPOINT).any():
-            parts, owner = _line_parts(geoms, valid)
-        else:  # every part is a whole feature: the valid lines, in order
-            owner = (valid & np.isin(types, LINE_TYPES)).nonzero()[0]
-            parts = geoms[owner]
+        # the line parts of valid features (those of multi-part features are tested again)
+        parts, owner = explode(geometry_array(ctx, name))
+        lines = np.isin(shapely.get_type_id(parts), LINE_TYPES)
+        parts, owner = parts[lines], owner[lines]
+        whole = np.isin(types[owner], LINE_TYPES)
+        valid = validity(ctx, name)[1][owner]
+        valid[~whole] = guarded(shapely.is_valid, parts[~whole], fill=False)[0]
+        parts, owner, whole = parts[valid], owner[valid], whole[valid]
         # a line that runs one way in x or in y is simple: GEOS tests only the others
         coords, vertex_owner = feature_coordinates(ctx, name)
-        whole = np.isin(types[owner], LINE_TYPES)
-        simple = whole & _monotone(coords, vertex_owner, len(geoms))[owner]
+        simple = whole & _monotone(coords, vertex_owner, len(types))[owner]
         bad = np.zeros(len(parts), dtype=bool)
         # a long scribble: its first crossing is found in a moment, where GEOS's is_simple
         # walks every crossing (78 s for a random 1,000,000-vertex line)
@@ -324,18 +298,6 @@ def line_self_crossing(ctx: Context) -> Iterator[Findings]:
         yield ctx.flag("line-self-crossing", name, rows, messages, location=location)
 
 
-def _linear_parts(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lines and polygon rings of ``geoms`` (any type), with the owner of each."""
-    parts, part_owner = explode(geoms)
-    part_owner = owner[part_owner]
-    types = shapely.get_type_id(parts)
-    polygons = types == shapely.GeometryType.POLYGON
-    rings, ring_owner = shapely.get_rings(parts[polygons], return_index=True)
-    lines = np.isin(types, LINE_TYPES)
-    return (np.concatenate([parts[lines], rings]),
-            np.concatenate([part_owner[lines], part_owner[polygons][ring_owner]]))
-
-
 #: a piece of line measures in metres at least this share of its length estimated from
 #: degrees with :meth:`Context.metres_per_degree` (0.9999 and more in fact: the projection's
 #: scale, the datum shift); candidates are screened in degrees with this margin
@@ -344,8 +306,7 @@ SCREEN_FACTOR = 0.5
 
 def _close(coords: np.ndarray, owner: np.ndarray, limit: float,
            scale: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
-    """Mask of the vertices followed by one of the same ``owner`` closer than ``limit``
-    (metres; ``scale``: metres per degree of lon/lat, or 1 for metric ``coords``)."""
+    """Vertices followed by one of the same ``owner`` under ``limit`` m (``scale``: m/degree)."""
     step = np.diff(coords, axis=0)
     with np.errstate(invalid="ignore", over="ignore"):
         length = np.hypot(step[:, 0] * scale[0], step[:, 1] * scale[1])
@@ -363,24 +324,26 @@ def repeated_vertex(ctx: Context) -> Iterator[Findings]:
         # the first of the next too), then an exact pass per ring and part, in metres
         scale = ctx.metres_per_degree(name)
         if scale is None:
-            where = validity(ctx, name)[0].nonzero()[0]
             coords, owner = shapely.get_coordinates(
-                finite(geometry_array(ctx, name, metric=True)[where]), return_index=True)
-            candidate = where[np.unique(owner[_close(coords, owner, REPEATED_VERTEX_M)])]
+                finite(geometry_array(ctx, name, metric=True)), return_index=True)
+            candidate = np.unique(owner[_close(coords, owner, REPEATED_VERTEX_M)])
         else:  # in degrees: every segment under the threshold in metres is kept
             coords, owner = feature_coordinates(ctx, name)
             candidate = np.unique(owner[_close(coords, owner, REPEATED_VERTEX_M / SCREEN_FACTOR,
                                                scale)])
         if not len(candidate):
             continue
-        linear, owner = _linear_parts(finite(ctx.metric_at(name, candidate)), candidate)
-        coords, part = shapely.get_coordinates(linear, return_index=True)
+        parts, owner = explode(finite(ctx.metric_at(name, candidate)))
+        lines = np.isin(shapely.get_type_id(parts), LINE_TYPES)
+        rings, ring_owner = shapely.get_rings(parts, return_index=True)
+        # every line and polygon ring, and the feature of each
+        owner = candidate[np.concatenate([owner[lines], owner[ring_owner]])]
+        coords, part = shapely.get_coordinates(np.concatenate([parts[lines], rings]),
+                                               return_index=True)
         close = _close(coords, part, REPEATED_VERTEX_M)
         feature, at = owner[part[close]], coords[close]
         if not len(feature):
             continue
-        order = np.argsort(feature, kind="stable")
-        feature, at = feature[order], at[order]
         features, first, counts = np.unique(feature, return_index=True, return_counts=True)
         under = f"(zero-length segments, under {REPEATED_VERTEX_M * 1000:g} mm)"
         yield ctx.flag(
@@ -403,9 +366,8 @@ def road_too_short(ctx: Context) -> Iterator[Findings]:
         estimate = shapely.length(geoms) * min(scale)  # NaN for null geometries
         candidate = (estimate * SCREEN_FACTOR < limit).nonzero()[0]
         metric = finite(ctx.metric_at(ROADS_LAYER, candidate))
-    measured = present_mask(metric)
     length = np.full(len(geoms), np.inf)
-    length[candidate[measured]] = shapely.length(metric[measured])
+    length[candidate] = np.where(present_mask(metric), shapely.length(metric), np.inf)
     rows = (length < limit).nonzero()[0]
     if len(rows):
         yield ctx.flag("road-too-short", ROADS_LAYER, rows,
@@ -420,10 +382,9 @@ def geometry_type(ctx: Context) -> Iterator[Findings]:
         return
     for name in ctx.layers:
         allowed = layer_spec(name).geometry_types
-        present = validity(ctx, name)[0]
         types = type_ids(ctx, name)
         allowed_ids = [k for k, type_name in _TYPE_NAMES.items() if type_name in allowed]
-        rows = (present & ~np.isin(types, allowed_ids)).nonzero()[0]
+        rows = (validity(ctx, name)[0] & ~np.isin(types, allowed_ids)).nonzero()[0]
         if len(rows):
             allows = f"; layer {name!r} allows {', '.join(allowed)}"
             yield ctx.flag("geometry-type", name, rows,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 import shapely
@@ -30,8 +30,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-if TYPE_CHECKING:
-    from .rules import Context
+from ..registry import WARD_RULES
+from .rules import Context, trim_heap
 
 __all__ = ["NETWORK", "PARTS", "Network", "PartFinder", "PartIndex", "build_network",
            "network_from_ends", "line_parts", "end_points", "snap_nodes", "layer_network",
@@ -256,8 +256,7 @@ def build_network(lines_metric: np.ndarray, tolerance_m: float) -> Network:
 
 
 class _LayerParts:
-    """The :class:`PartFinder` of :func:`layer_network`: the :func:`layer_parts` in cache
-    (let go while the network is still used, found again if asked for)."""
+    """:func:`layer_network`'s finder: :func:`layer_parts`, read again once released."""
 
     def __init__(self, ctx: Context, layer: str) -> None:
         self._ctx = weakref.ref(ctx)  # the context's cache holds the network: no cycle
@@ -283,9 +282,6 @@ def layer_network(ctx: Context, layer: str) -> Network:
     """The network of ``layer``, built once per validation and kept in ``ctx.cache``."""
     key = (NETWORK, layer)
     if key not in ctx.cache:
-        from ..registry import WARD_RULES
-        from .rules import trim_heap
-
         net = build_network(ctx.metric(layer).array, WARD_RULES.snap_tolerance_m)
         ctx.cache[(PARTS, layer)] = net.finder
         ctx.cache[key] = replace(net, finder=_LayerParts(ctx, layer))

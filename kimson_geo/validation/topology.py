@@ -60,8 +60,6 @@ _NOUNS = {KHU_LAYER: "khu", CLUSTERS_LAYER: "cluster", CULTURAL_HOUSES_LAYER: "c
 Found = Iterator[Findings | Issue]
 
 
-# --------------------------------------------------------------------------- helpers
-
 def _true(ctx: Context, layer: str, field: str) -> np.ndarray:
     """Where the flag ``field`` is true (null or anything but a boolean -> False)."""
     series = ctx.frame(layer)[field]
@@ -118,23 +116,19 @@ def _noding_failures(ctx: Context, rule_id: str, layer: str, rows: np.ndarray,
 
 
 def _areas(ctx: Context, layer: str) -> np.ndarray:
-    """The layer's polygons in EPSG:5899, repaired (None where there are none, or GEOS
-    fails: geometry-invalid reports those)."""
+    """The layer's polygons in EPSG:5899, repaired (None where none, or GEOS fails)."""
     geoms = np.asarray(ctx.metric(layer).array, dtype=object)
     return guarded(lambda g: polygonal(repaired(np.atleast_1d(g))), geoms)[0]
 
-
-# ------------------------------------------------------------------------ polygons
 
 @rule("khu-overlap", severity="error", family=FAMILY, layers=(KHU_LAYER,),
       description="Khu do not overlap one another",
       uses=(METRIC,))
 def khu_overlap(ctx: Context) -> Found:
-    geoms = _areas(ctx, KHU_LAYER)
-    where = present_mask(geoms).nonzero()[0]
-    left, right = shapely.STRtree(geoms[where]).query(geoms[where], predicate="intersects")
+    geoms = _areas(ctx, KHU_LAYER)  # STRtree neither indexes nor queries nulls and empties
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
-    left, right = where[left[keep]], where[right[keep]]
+    left, right = left[keep], right[keep]
     overlap, errors = guarded(shapely.intersection, geoms[left], geoms[right])
     yield from _noding_failures(ctx, "khu-overlap", KHU_LAYER, left, errors)
     area = shapely.area(overlap)  # NaN where GEOS failed
@@ -155,10 +149,9 @@ def khu_gap(ctx: Context) -> Found:
     boundary = ward_boundary(ctx)
     if boundary is None:
         return
-    geoms = _areas(ctx, KHU_LAYER)
-    present = present_mask(geoms)
+    geoms = _areas(ctx, KHU_LAYER)  # nulls and empties: nothing to add, nothing beyond
     try:
-        gaps = shapely.get_parts(shapely.difference(boundary, shapely.union_all(geoms[present])))
+        gaps = shapely.get_parts(shapely.difference(boundary, shapely.union_all(geoms)))
     except shapely.errors.GEOSException as exc:
         yield ctx.issue("khu-gap", f"the khu cover {NODING} ({exc}); repair the khu and "
                         "check again", layer=KHU_LAYER)
@@ -170,30 +163,26 @@ def khu_gap(ctx: Context) -> Found:
         lon, lat = lonlat_array(_point_xy(gaps[k:k + 1]))[0].tolist()
         yield ctx.issue("khu-gap", f"{gap_area[k]:,.2f} m² of the ward is not covered by any khu",
                         layer=KHU_LAYER, location=None if lon != lon else (lon, lat))
-    where = present.nonzero()[0]
-    beyond, errors = guarded(shapely.difference, geoms[where], np.full(len(where), boundary))
-    yield from _noding_failures(ctx, "khu-gap", KHU_LAYER, where, errors)
+    beyond, errors = guarded(shapely.difference, geoms, np.full(len(geoms), boundary))
+    yield from _noding_failures(ctx, "khu-gap", KHU_LAYER, np.arange(len(geoms)), errors)
     area = shapely.area(beyond)
     out = (area >= MIN_GAP_M2).nonzero()[0]
     if not len(out):
         return
     pieces = [shapely.get_parts(piece) for piece in beyond[out]]  # the largest shows where
     largest = np.asarray([p[np.argmax(shapely.area(p))] for p in pieces], dtype=object)
-    yield ctx.flag("khu-gap", KHU_LAYER, where[out],
+    yield ctx.flag("khu-gap", KHU_LAYER, out,
                    [f"khu extends {a:,.2f} m² beyond the ward boundary"
                     for a in area[out].tolist()],
                    location=lonlat_array(_point_xy(largest)))
 
-
-# ------------------------------------------------------------------------- networks
 
 @rule("road-dangle", severity="error", family=FAMILY, layers=(ROADS_LAYER,),
       description="Road ends meet another road unless the segment is marked dead_end "
                   "(roads cut off from the network are reported by road-isolated)",
       uses=(METRIC, NETWORK, PARTS))
 def road_dangle(ctx: Context) -> Found:
-    missing = ctx.missing(ROADS_LAYER, DEAD_END)
-    if missing:
+    if missing := ctx.missing(ROADS_LAYER, DEAD_END):
         yield ctx.skipped("road-dangle", ROADS_LAYER, missing)
         return
     net = layer_network(ctx, ROADS_LAYER)
@@ -257,51 +246,36 @@ def road_isolated(ctx: Context) -> Found:
       description="Every connected drainage network has a segment marked outfall",
       uses=(METRIC, NETWORK, PARTS))
 def drainage_no_outfall(ctx: Context) -> Found:
-    missing = ctx.missing(DRAINAGE_LAYER, OUTFALL)
-    if missing:
+    if missing := ctx.missing(DRAINAGE_LAYER, OUTFALL):
         yield ctx.skipped("drainage-no-outfall", DRAINAGE_LAYER, missing)
         return
     net = layer_network(ctx, DRAINAGE_LAYER)
     comp = net.feature_component
-    has_line = comp >= 0
-    dry = has_line & ~np.isin(comp, comp[_true(ctx, DRAINAGE_LAYER, OUTFALL) & has_line])
+    dry = (comp >= 0) & ~np.isin(comp, comp[_true(ctx, DRAINAGE_LAYER, OUTFALL)])
     if not dry.any():
         return
-    # sinks: nodes where a part ends, no part starts and no end touches another part
-    sink_part = ~np.isin(net.end, net.start)
-    sink_part[net.touch_part[net.touch_end == 1]] = False
-    members_of = _groups(comp, dry)
-    parts_of = _groups(net.component, np.isin(net.component, list(members_of)))
-    outlets = np.empty(len(members_of), dtype=np.int64)
-    for k, label in enumerate(members_of):
-        in_comp = parts_of[label]
-        candidates = in_comp[sink_part[in_comp]]
-        if len(candidates):  # the sink most parts drain into
-            outlets[k] = candidates[int(np.argmax(net.degree[net.end[candidates]]))]
-        else:  # a loop: any end will do
-            outlets[k] = in_comp[-1]
+    where = dry.nonzero()[0]
+    members = [where[v] for v in pd.Series(where).groupby(comp[where]).indices.values()]
+    # each dry network's outlet: the sink most parts drain into (the first such part), or in
+    # a loop its last part; sinks: nodes where a part ends, none starts, no end touches a part
+    sink = ~np.isin(net.end, net.start)
+    sink[net.touch_part[net.touch_end == 1]] = False
+    part = np.isin(net.component, comp[dry]).nonzero()[0]
+    rank = np.where(sink[part], net.degree[net.end[part]], 0)
+    order = np.lexsort((np.where(sink[part], part, -part), -rank, net.component[part]))
+    outlets = part[order][np.unique(net.component[part[order]], return_index=True)[1]]
     ids = _text(ctx, DRAINAGE_LAYER, ID)
     messages = [f"drainage network of {len(m):,} segment{'s' if len(m) != 1 else ''} "
                 f"({_id_list(ids, m)}) has no segment with {OUTFALL} = true"
-                for m in members_of.values()]
+                for m in members]
     yield ctx.flag("drainage-no-outfall", DRAINAGE_LAYER, net.owner[outlets], messages,
                    location=lonlat_array(net.end_xy[outlets]))
 
 
-def _groups(labels: np.ndarray, mask: np.ndarray) -> dict[int, np.ndarray]:
-    """Indices where ``mask`` holds, grouped by label (sorted indices in each group)."""
-    where = mask.nonzero()[0]
-    return {k: where[v] for k, v in pd.Series(where).groupby(labels[where]).indices.items()}
-
-
-# ------------------------------------------------------------------ containment
-
 def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_layer: str,
                  *, must_be_in_one: bool) -> Found:
-    """Features of ``layer`` must lie in the ``area_layer`` feature their ``ref_field`` names
-    (and, with ``must_be_in_one``, in some ``area_layer`` feature when they name none)."""
-    missing = ctx.missing(layer, ref_field)
-    if missing:
+    """``layer`` lies in the area its ``ref_field`` names (or in any, ``must_be_in_one``)."""
+    if missing := ctx.missing(layer, ref_field):
         yield ctx.skipped(rule_id, layer, missing)
         return
     tol = WARD_RULES.snap_tolerance_m
@@ -314,9 +288,8 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
     present = present_mask(geoms)
     refs = _text(ctx, layer, ref_field)
     named = present & pd.notna(refs)
-    target = np.full(len(geoms), -1, dtype=np.int64)
-    target[named] = pd.Series(refs[named], dtype=object).map(known).fillna(-1).to_numpy(
-        dtype=np.int64)
+    target = np.where(named, pd.Series(refs, dtype=object).map(known).fillna(-1), -1).astype(
+        np.int64)
     unknown = (named & (target < 0)).nonzero()[0]
     area_noun, noun = _NOUNS[area_layer], _NOUNS[layer]
     if len(unknown):
@@ -325,29 +298,20 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
                        [f"{noun} names {area_noun} {r!r} in {ref_field!r}, which does not "
                         f"exist (known: {known_ids})" for r in refs[unknown]], field=ref_field)
 
-    zones = shapely.buffer(areas, tol)
-    shapely.prepare(zones)
-    outside = np.zeros(len(geoms), dtype=bool)
     checked = (named & (target >= 0)).nonzero()[0]
-    inside, errors = guarded(shapely.covered_by, geoms[checked], zones[target[checked]],
-                             fill=True)
-    yield from _noding_failures(ctx, rule_id, layer, checked, errors)
-    outside[checked] = ~inside
-    loose = (present & ~named).nonzero()[0]
-    anywhere = None
-    if must_be_in_one and len(loose) and area_ok.any():
-        anywhere = shapely.union_all(areas[area_ok])
-        zone = shapely.buffer(anywhere, tol)
-        shapely.prepare(zone)
-        inside, errors = guarded(shapely.covered_by, geoms[loose], np.full(len(loose), zone),
-                                 fill=True)
-        yield from _noding_failures(ctx, rule_id, layer, loose, errors)
-        outside[loose] = ~inside
-    elif must_be_in_one:
-        outside[loose] = True
+    loose = (present & ~named).nonzero()[0] if must_be_in_one else checked[:0]
+    # a feature that names no area is tested against the zone around all of them (the last)
+    anywhere = shapely.union_all(areas[area_ok]) if len(loose) and area_ok.any() else None
+    zones = shapely.buffer([*areas, anywhere], tol)
+    shapely.prepare(zones)
+    tested = np.concatenate([checked, loose])
+    zone = np.concatenate([target[checked], np.full(len(loose), len(areas))])
+    inside, errors = guarded(shapely.covered_by, geoms[tested], zones[zone], fill=True)
+    yield from _noding_failures(ctx, rule_id, layer, tested, errors)
+    outside = np.zeros(len(geoms), dtype=bool)
+    outside[tested] = ~inside
 
-    tree = shapely.STRtree(areas[area_ok])
-    ok_index = area_ok.nonzero()[0]
+    tree = shapely.STRtree(areas)  # nulls and empties are not indexed
     rows, messages, fields = [], [], []
     for index in outside.nonzero()[0].tolist():
         geom = geoms[index]
@@ -362,7 +326,7 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
             what = f"{noun} lies {_m(distance)} outside every {area_noun}"
         else:
             what = f"{noun} lies outside every {area_noun} (there are none)"
-        found = ok_index[tree.query(shapely.point_on_surface(geom), predicate="intersects")]
+        found = tree.query(shapely.point_on_surface(geom), predicate="intersects")
         found = found[found != target[index]]
         if len(found):
             what += f" (it is in {area_noun} {_names(area_ids, found[:1])[0]})"
@@ -370,8 +334,7 @@ def _containment(ctx: Context, rule_id: str, layer: str, ref_field: str, area_la
         messages.append(what)
         fields.append(ref_field if target[index] >= 0 else None)
     if rows:
-        yield ctx.flag(rule_id, layer, np.asarray(rows, dtype=np.int64), messages,
-                       field=fields)
+        yield ctx.flag(rule_id, layer, rows, messages, field=fields)
 
 
 @rule("service-outside-khu", severity="error", family=FAMILY, layers=(KHU_LAYER,),
