@@ -413,14 +413,9 @@ def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
 
 def _issues(checker: Checker, layer: str) -> list[Issue]:
     """The checker's problems as Issue records, JSON-level first, then by feature."""
-    issues = []
-    for p in checker.problems:
-        feature_id = p.feature_id
-        if feature_id is None and p.feature is not None:
-            feature_id = checker.ids.get(p.feature)
-        issues.append(Issue(p.rule, STRUCTURE_RULES[p.rule][0], p.message, layer=layer,
-                            feature=p.feature, feature_id=feature_id, location=p.location,
-                            line=p.line))
+    issues = [Issue(p.rule, STRUCTURE_RULES[p.rule][0], p.message, layer=layer,
+                    feature=p.feature, feature_id=p.feature_id, location=p.location, line=p.line)
+              for p in checker.problems]
     issues.sort(key=lambda i: (i.line is None, i.line or 0, i.feature is not None,
                                i.feature or 0))
     return issues
