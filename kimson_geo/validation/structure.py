@@ -6,12 +6,10 @@ mapbox/geojsonhint on its test corpus (``tests/corpora/geojsonhint``) and add wh
 project needs: positions outside WGS 84 (with a hint when they look like VN-2000 metres),
 duplicate members anywhere, NaN/Infinity and numbers too big for a double.
 
-jiter parses (and orjson, writing the document back, spots numbers beyond a double); only
-when they find something does ``json.loads`` parse again, its hooks naming every problem,
-and orjson gives the line and column of a refusal.  A file over :data:`STREAM_BYTES` is
-streamed with ``ijson`` (yajl), a batch of features at a time, so that the peak memory is
-one batch, not the document.  The RFC 7946 rules are columnar checks over the features
-(:mod:`.geojson_rules`); each problem names its feature (index and id) and JSON path.
+jiter parses; only when it (or orjson, for numbers beyond a double) finds something does
+``json.loads`` parse again, its hooks naming every problem.  A file over :data:`STREAM_BYTES`
+is streamed with ``ijson``, a batch of features at a time (the peak memory is one batch).
+The RFC 7946 rules themselves are in :mod:`.geojson_rules`.
 
 Examples
 --------
@@ -93,8 +91,6 @@ STREAM_BYTES = 200 * 2**20
 #: features checked together when streaming
 STREAM_BATCH = 20_000
 
-
-# -- parsing: json.loads and its hooks; orjson to explain a refusal ----------------------
 
 class _Refused(ValueError):
     """Raised by a parser hook with (rule, text): JSON-like, but not acceptable JSON."""
@@ -188,8 +184,6 @@ def _not_utf8(buf: bytes, exc: UnicodeDecodeError) -> Problem:
     return Problem("not-utf8", f"byte 0x{byte} at line {line}, column {column} is not valid "
                    f"UTF-8: {hint}", line=line)
 
-
-# -- whole documents ---------------------------------------------------------------------
 
 def _check_whole(buf: bytes, checker: Checker) -> bool:
     """Parse ``buf`` and check it; False when it is not JSON at all."""
@@ -295,8 +289,6 @@ def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
     return _issues(checker, name if layer is None else layer), parsed
 
 
-# -- streamed documents (ijson) ----------------------------------------------------------
-
 def _stream_problem(exc: Exception) -> Problem:
     """An ijson (yajl) error as a structure problem; yajl gives no line."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -335,9 +327,9 @@ def _root_members(fh: Any, members: type[dict[str, Any]]) -> dict[str, Any] | No
     return None
 
 
-def _check_stream(path: str, checker: Checker) -> bool:
-    """Check a large FeatureCollection file feature batch by feature batch; False when it
-    is not a FeatureCollection that can be streamed."""
+def _check_stream(path: str, checker: Checker) -> bool | None:
+    """Check a large FeatureCollection file batch by batch: whether it is JSON, or None when
+    it is not a FeatureCollection that can be streamed."""
     import ijson
 
     found: dict[int, tuple[dict[str, Any], list[str]]] = {}
@@ -347,7 +339,7 @@ def _check_stream(path: str, checker: Checker) -> bool:
         with open(path, "rb") as fh:
             head = _root_members(fh, members)
         if head is None or head.get("type") != "FeatureCollection":
-            return False
+            return None
         checker.document(head)  # the root's own members, with no features yet
         _name_duplicates(checker.problems, head, found)
         with open(path, "rb") as fh:
@@ -361,6 +353,7 @@ def _check_stream(path: str, checker: Checker) -> bool:
                 del batch  # before the next is read: one batch in memory at a time
     except (ijson.JSONError, ValueError, RecursionError) as exc:
         checker.problems[:] = [_stream_problem(exc)]  # not JSON: that alone, as whole
+        return False
     return True
 
 
@@ -400,9 +393,9 @@ def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
         if stream:
             checker = Checker(wgs84=wgs84)
             with gc_paused():
-                if _check_stream(name, checker):
-                    issues = _issues(checker, label)
-                    return issues, not any(i.rule in PARSE_RULES for i in issues)
+                parsed = _check_stream(name, checker)
+                if parsed is not None:
+                    return _issues(checker, label), parsed
         with open(name, "rb") as fh:
             data = fh.read()
     except OSError as exc:
