@@ -46,12 +46,12 @@ _NOT_GEOMETRY = f"a geometry must be one of {', '.join(sorted(_GEOMETRY_TYPES))}
 Path = tuple[Any, ...]
 
 
+@dataclass
 class Paths:
     """The JSON paths of a list of objects, each made only when a problem needs it."""
 
-    def __init__(self, make: Callable[[int], Path], size: int) -> None:
-        self.make = make
-        self.size = size
+    make: Callable[[int], Path]
+    size: int
 
     @classmethod
     def of(cls, paths: Sequence[Path]) -> Paths:
@@ -65,13 +65,11 @@ class Paths:
 
     def child(self, key: str) -> Paths:
         """The paths of a member of each object."""
-        make = self.make
-        return Paths(lambda n: (*make(n), key), self.size)
+        return Paths(lambda n: (*self.make(n), key), self.size)
 
     def pick(self, where: list[int]) -> Paths:
         """The paths of some of the objects."""
-        make = self.make
-        return Paths(lambda n: make(where[n]), len(where))
+        return Paths(lambda n: self.make(where[n]), len(where))
 
 
 @dataclass

@@ -90,6 +90,8 @@ PARSE_RULES = frozenset({"not-utf8", "json-syntax", "nesting-too-deep", "non-fin
 STREAM_BYTES = 200 * 2**20
 #: features checked together when streaming
 STREAM_BATCH = 20_000
+#: id of an object with members seen twice -> (the object, those members' names)
+_Found = dict[int, tuple[dict[str, Any], list[str]]]
 
 
 class _Refused(ValueError):
@@ -114,9 +116,10 @@ def _finite_int(text: str) -> int:
     return int(text)
 
 
-def _members_type(found: dict[int, tuple[dict[str, Any], list[str]]]) -> type[dict[str, Any]]:
-    """A dict type that records in ``found`` the members it sees twice: ijson's ``map_type``,
-    and through its ``pairs`` an ``object_pairs_hook`` for ``json.loads``."""
+def _members_type(checker: Checker) -> tuple[type[dict[str, Any]], _Found]:
+    """A dict type for the checker's parser that records the members it sees twice (ijson's
+    ``map_type``; its ``pairs`` an ``object_pairs_hook`` for ``json.loads``), and the record."""
+    found: _Found = {}
 
     class Members(dict):  # type: ignore[type-arg]
         __slots__ = ()
@@ -138,7 +141,8 @@ def _members_type(found: dict[int, tuple[dict[str, Any], list[str]]]) -> type[di
                 members[key] = value
             return members
 
-    return Members
+    checker.obj_types = (dict, Members)
+    return Members, found
 
 
 def _refusal(buf: bytes, exc: BaseException) -> Problem:
@@ -210,9 +214,7 @@ def _check_whole(buf: bytes, checker: Checker) -> bool:
     except UnicodeDecodeError as exc:
         checker.problems.append(_not_utf8(buf, exc))
         return False
-    found: dict[int, tuple[dict[str, Any], list[str]]] = {}
-    members = _members_type(found)
-    checker.obj_types = (dict, members)
+    members, found = _members_type(checker)
     try:
         doc = json.loads(text, object_pairs_hook=members.pairs,  # type: ignore[attr-defined]
                          parse_constant=_refuse_constant, parse_float=_finite_float,
@@ -227,8 +229,7 @@ def _check_whole(buf: bytes, checker: Checker) -> bool:
     return True
 
 
-def _name_duplicates(problems: list[Problem], doc: object,
-                     found: dict[int, tuple[dict[str, Any], list[str]]], offset: int = 0) -> None:
+def _name_duplicates(problems: list[Problem], doc: object, found: _Found, offset: int = 0) -> None:
     """Name the objects of ``doc`` the parser saw a member twice in, by their JSON path
     (and take them out of ``found``: ijson may have built later features already)."""
     features = doc.get("features") if isinstance(doc, dict) else None
@@ -332,9 +333,7 @@ def _check_stream(path: str, checker: Checker) -> bool | None:
     it is not a FeatureCollection that can be streamed."""
     import ijson
 
-    found: dict[int, tuple[dict[str, Any], list[str]]] = {}
-    members = _members_type(found)
-    checker.obj_types = (dict, members)
+    members, found = _members_type(checker)
     try:
         with open(path, "rb") as fh:
             head = _root_members(fh, members)
