@@ -24,7 +24,6 @@ __all__ = ["Checker", "Paths", "Problem", "feature_ident", "json_path"]
 _GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString",
                              "Polygon", "MultiPolygon", "GeometryCollection"})
 _TYPES = _GEOMETRY_TYPES | {"Feature", "FeatureCollection"}
-_TYPES_BY_LOWER = {t.lower(): t for t in _TYPES}
 #: nesting depth of "coordinates" above the positions, and what the arrays of positions are
 _COORD_SHAPE: dict[str, tuple[int, str | None]] = {
     "Point": (0, None), "MultiPoint": (1, None), "LineString": (1, "line"),
@@ -210,7 +209,7 @@ class Checker:
         elif value in _TYPES and wrong is not None:
             self.emit("wrong-type", wrong + value, feature, path)
         else:
-            right = _TYPES_BY_LOWER.get(value.lower())
+            right = {t.lower(): t for t in _TYPES}.get(value.lower())
             message = (f'"type" is {_q(value)}: GeoJSON types are case-sensitive, write '
                        f'{_q(right)}' if right is not None
                        else f'"type" is {_q(value)}, which is not a GeoJSON type')
@@ -328,7 +327,7 @@ class Checker:
                     else:
                         self._bad_type(kind, owners[n], paths[n], _NO_GEOMETRY_TYPE,
                                        _NOT_GEOMETRY)
-            members: tuple[list[Any], list[Any], list[Path]] = ([], [], [])
+            members: list[tuple[Any, Any, Path]] = []  # of the collections: geometry, owner, path
             for kind, where in groups.items():
                 objs, gowners, gpaths = _pick(where, geoms, owners, paths)
                 self._common(objs, gowners, gpaths, f"a {kind} geometry", _GEOMETRY_FORBIDDEN)
@@ -337,10 +336,11 @@ class Checker:
                         self._collection_members(obj, owner, path, members)
                 else:
                     self._coordinates(kind, objs, gowners, gpaths)
-            geoms, owners, paths = members[0], members[1], Paths.of(members[2])
+            geoms, owners = [m[0] for m in members], [m[1] for m in members]
+            paths = Paths.of([m[2] for m in members])
 
     def _collection_members(self, gc: dict[str, Any], owner: int | None, path: Path,
-                            out: tuple[list[Any], list[Any], list[Path]]) -> None:
+                            out: list[tuple[Any, Any, Path]]) -> None:
         [members] = self._column([gc], "geometries", {list}, [owner], Paths.of([path]),
                                  "an array", 'a GeometryCollection must have a "geometries" '
                                  "member")
@@ -360,9 +360,7 @@ class Checker:
                 if member.get("type") == "GeometryCollection":
                     self.emit("geometrycollection-nested", "a GeometryCollection should not "
                               "contain another GeometryCollection (RFC 7946 3.1.8)", owner, gpath)
-                out[0].append(member)
-                out[1].append(owner)
-                out[2].append((*gpath, i))
+                out.append((member, owner, (*gpath, i)))
 
     def _coordinates(self, kind: str, geoms: list[dict[str, Any]], owners: list[Any],
                      paths: Paths) -> None:
