@@ -202,8 +202,7 @@ class Checker:
 
     def _bad_type(self, value: object, feature: int | None, path: Path, missing: str,
                   wrong: str | None) -> None:
-        """Report a "type" member that is missing, not a string, another GeoJSON type than
-        expected (``wrong``, the message that the type name completes) or none at all."""
+        """Report a missing or unknown "type", or another type than expected (``wrong`` + it)."""
         if value is _MISSING or type(value) is not str:
             self._member(value, "type", "a string", missing, feature, path)
         elif value in _TYPES and wrong is not None:
@@ -312,8 +311,7 @@ class Checker:
 
     def _geometries(self, geoms: list[dict[str, Any]], owners: list[Any],
                     paths: Paths) -> None:
-        """Check geometry objects, then the members of any GeometryCollections among them
-        (level by level: collections may nest deeply)."""
+        """Check geometries, then the collections' members (level by level: they may nest)."""
         while geoms:
             kinds = list(map(methodcaller("get", "type", _MISSING), geoms))
             groups: dict[str, Sequence[int]] = {}
@@ -387,12 +385,7 @@ class Checker:
 
 
 class _Walk:
-    """The coordinates of one geometry type, checked a nesting level at a time.
-
-    Each level is a flat list of nodes; for every level ``links`` keeps each node's parent
-    (in the level above; at level 0, its geometry) and its index in that parent, so that a
-    node at fault can name its geometry and JSON path.
-    """
+    """The coordinates of one geometry type, checked a nesting level (a flat list) at a time."""
 
     def __init__(self, checker: Checker, kind: str, coords: list[list[Any]],
                  owners: list[Any], paths: Paths) -> None:
@@ -403,6 +396,7 @@ class _Walk:
         self.depth, self.part = _COORD_SHAPE[kind]
         self.nodes: list[Any] = coords
         geometries = np.arange(len(coords))
+        # per level, each node's parent (at level 0, its geometry) and index in it: its path
         self.links: list[tuple[np.ndarray, np.ndarray]] = [(geometries, geometries)]
         self.bad = np.zeros(len(coords), dtype=bool)  # geometries with an error
         self.sizes: np.ndarray | None = None  # lengths of the nodes, once measured
@@ -532,8 +526,7 @@ class _Walk:
             self._right_hand_rule(xs, ys)
 
     def _right_hand_rule(self, xs: np.ndarray, ys: np.ndarray) -> None:
-        """Warn about the first ring against the right-hand rule of each geometry without
-        errors, from shoelace areas over the positions of the last level (``xs``, ``ys``)."""
+        """Warn about each error-free geometry's first ring against the rule (shoelace areas)."""
         ring, index = self.links[-1]  # each position's ring, and its index in the ring
         geometry = ring
         for parent, _ in reversed(self.links[:-1]):

@@ -117,8 +117,7 @@ def _finite_int(text: str) -> int:
 
 
 def _members_type(checker: Checker) -> tuple[type[dict[str, Any]], _Found]:
-    """A dict type for the checker's parser that records the members it sees twice (ijson's
-    ``map_type``; its ``pairs`` an ``object_pairs_hook`` for ``json.loads``), and the record."""
+    """The checker's dict type, recording members seen twice (``pairs``: for ``json.loads``)."""
     found: _Found = {}
 
     class Members(dict):  # type: ignore[type-arg]
@@ -230,8 +229,7 @@ def _check_whole(buf: bytes, checker: Checker) -> bool:
 
 
 def _name_duplicates(problems: list[Problem], doc: object, found: _Found, offset: int = 0) -> None:
-    """Name the objects of ``doc`` the parser saw a member twice in, by their JSON path
-    (and take them out of ``found``: ijson may have built later features already)."""
+    """Report (and take out of ``found``: ijson builds ahead) the objects of ``doc`` in it."""
     features = doc.get("features") if isinstance(doc, dict) else None
     features = features if isinstance(features, list) else []
     stack: list[tuple[Any, tuple[Any, ...]]] = [(doc, ())]
@@ -305,8 +303,7 @@ def _stream_problem(exc: Exception) -> Problem:
 
 
 def _root_members(fh: Any, members: type[dict[str, Any]]) -> dict[str, Any] | None:
-    """The root object's members written before ``"features"`` (GDAL and QGIS write them
-    all there), or None when the root is not an object whose features can be streamed."""
+    """The root's members before ``"features"`` (GDAL and QGIS write all there), or None."""
     import ijson
 
     head: dict[str, Any] = members()
@@ -329,8 +326,7 @@ def _root_members(fh: Any, members: type[dict[str, Any]]) -> dict[str, Any] | No
 
 
 def _check_stream(path: str, checker: Checker) -> bool | None:
-    """Check a large FeatureCollection file batch by batch: whether it is JSON, or None when
-    it is not a FeatureCollection that can be streamed."""
+    """Check a FeatureCollection in batches; whether it is JSON (None: not streamable)."""
     import ijson
 
     members, found = _members_type(checker)
