@@ -434,10 +434,8 @@ class _Walk:
 
     def run(self) -> None:
         for level in range(self.depth):
-            if level == self.depth - 1 and self.part == "line":
-                self._lines()
-            elif level == self.depth - 1 and self.part == "ring":
-                self._rings()
+            if level == self.depth - 1 and self.part is not None:
+                (self._lines if self.part == "line" else self._rings)()
             self._descend()
         self._positions()
 

@@ -228,10 +228,8 @@ def _check_whole(buf: bytes, checker: Checker) -> bool:
     return True
 
 
-def _name_duplicates(problems: list[Problem], doc: object, found: _Found, offset: int = 0) -> None:
+def _name_duplicates(problems: list[Problem], doc: Any, found: _Found, offset: int = 0) -> None:
     """Report (and take out of ``found``: ijson builds ahead) the objects of ``doc`` in it."""
-    features = doc.get("features") if isinstance(doc, dict) else None
-    features = features if isinstance(features, list) else []
     stack: list[tuple[Any, tuple[Any, ...]]] = [(doc, ())]
     while stack:  # iterative: the document may nest deeply
         node, path = stack.pop()
@@ -242,7 +240,7 @@ def _name_duplicates(problems: list[Problem], doc: object, found: _Found, offset
             feature = ident = None
             shown = path  # (not path itself: its children are found by the batch's index)
             if len(path) > 1 and path[0] == "features":
-                ident = feature_ident(features[path[1]])
+                ident = feature_ident(doc["features"][path[1]])
                 feature = path[1] + offset
                 shown = (path[0], feature, *path[2:])
             problems.append(Problem(
@@ -272,9 +270,8 @@ def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
     Returns
     -------
     issues : list of Issue
-        Every structure problem, JSON-level ones first; each names its feature (index and
-        id) inside a FeatureCollection and its JSON path in the message; JSON-level
-        problems carry the ``line``.
+        Every structure problem, JSON-level ones (with their ``line``) first; each names its
+        feature (index and id) in a FeatureCollection and its JSON path in the message.
     parsed : bool
         False when the bytes are not JSON (a rule of :data:`PARSE_RULES` fired).
 
