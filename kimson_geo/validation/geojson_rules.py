@@ -332,8 +332,13 @@ class Checker:
                 if kind == "GeometryCollection":
                     for obj, owner, path in zip(objs, gowners, gpaths, strict=True):
                         self._collection_members(obj, owner, path, members)
-                else:
-                    self._coordinates(kind, objs, gowners, gpaths)
+                    continue
+                coords = self._column(objs, "coordinates", {list}, gowners, gpaths, "an array",
+                                      f'a {kind} must have a "coordinates" member')
+                keep: Sequence[int] = range(len(coords))
+                if not all(coords) or set(map(type, coords)) != {list}:  # empty: RFC 7946 3.1
+                    keep = [n for n, c in enumerate(coords) if type(c) is list and c]
+                _Walk(self, kind, *_pick(keep, coords, gowners, gpaths)).run()
             geoms, owners = [m[0] for m in members], [m[1] for m in members]
             paths = Paths.of([m[2] for m in members])
 
@@ -359,15 +364,6 @@ class Checker:
                     self.emit("geometrycollection-nested", "a GeometryCollection should not "
                               "contain another GeometryCollection (RFC 7946 3.1.8)", owner, gpath)
                 out.append((member, owner, (*gpath, i)))
-
-    def _coordinates(self, kind: str, geoms: list[dict[str, Any]], owners: list[Any],
-                     paths: Paths) -> None:
-        coords = self._column(geoms, "coordinates", {list}, owners, paths, "an array",
-                              f'a {kind} must have a "coordinates" member')
-        where: Sequence[int] = range(len(coords))
-        if not all(coords) or set(map(type, coords)) != {list}:  # empty: RFC 7946 3.1
-            where = [n for n, c in enumerate(coords) if type(c) is list and c]
-        _Walk(self, kind, *_pick(where, coords, owners, paths)).run()
 
     def position_range(self, x: float, y: float, owner: int | None, path: Path) -> None:
         """Report a position outside WGS 84, once per feature."""
