@@ -229,7 +229,7 @@ def _check_whole(buf: bytes, checker: Checker) -> bool:
 
 
 def _name_duplicates(problems: list[Problem], doc: Any, found: _Found, offset: int = 0) -> None:
-    """Report (and take out of ``found``: ijson builds ahead) the objects of ``doc`` in it."""
+    """Report the objects of ``doc`` in ``found`` by JSON path (popped: ijson builds ahead)."""
     stack: list[tuple[Any, tuple[Any, ...]]] = [(doc, ())]
     while stack:  # iterative: the document may nest deeply
         node, path = stack.pop()
