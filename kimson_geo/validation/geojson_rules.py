@@ -1,11 +1,9 @@
 """RFC 7946 rules over a parsed GeoJSON document, column by column.
 
-The features of a collection are checked together: each rule looks at one member of every
-feature (or geometry, ring, position) at once with C-level passes (``map``, ``set``,
-``itertools``, numpy) and then names only the items at fault.  Coordinates are walked level
-by level (geometries, parts, rings, positions), never feature by feature, so that a clean
-layer costs a few passes over flat lists.  Every problem carries its feature index and JSON
-path (``features[12].geometry.coordinates[0][3]``).
+Each rule looks at one member of every feature (geometry, ring, position) at once with C-level
+passes (``map``, ``set``, ``itertools``, numpy) and names only the items at fault; coordinates
+are walked level by level, never feature by feature.  Every problem carries its feature index
+and JSON path (``features[12].geometry.coordinates[0][3]``).
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ __all__ = ["Checker", "Paths", "Problem", "feature_ident", "json_path"]
 _GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString",
                              "Polygon", "MultiPolygon", "GeometryCollection"})
 _TYPES = _GEOMETRY_TYPES | {"Feature", "FeatureCollection"}
-_TYPES_BY_LOWER = {t.lower(): t for t in _TYPES}
 #: nesting depth of "coordinates" above the positions, and what the arrays of positions are
 _COORD_SHAPE: dict[str, tuple[int, str | None]] = {
     "Point": (0, None), "MultiPoint": (1, None), "LineString": (1, "line"),
@@ -48,12 +45,12 @@ _NOT_GEOMETRY = f"a geometry must be one of {', '.join(sorted(_GEOMETRY_TYPES))}
 Path = tuple[Any, ...]
 
 
+@dataclass
 class Paths:
     """The JSON paths of a list of objects, each made only when a problem needs it."""
 
-    def __init__(self, make: Callable[[int], Path], size: int) -> None:
-        self.make = make
-        self.size = size
+    make: Callable[[int], Path]
+    size: int
 
     @classmethod
     def of(cls, paths: Sequence[Path]) -> Paths:
@@ -62,21 +59,16 @@ class Paths:
     def __getitem__(self, n: int) -> Path:
         return self.make(n)
 
-    def __len__(self) -> int:
-        return self.size
-
     def __iter__(self) -> Iterator[Path]:
         return map(self.make, range(self.size))
 
     def child(self, key: str) -> Paths:
         """The paths of a member of each object."""
-        make = self.make
-        return Paths(lambda n: (*make(n), key), self.size)
+        return Paths(lambda n: (*self.make(n), key), self.size)
 
     def pick(self, where: list[int]) -> Paths:
         """The paths of some of the objects."""
-        make = self.make
-        return Paths(lambda n: make(where[n]), len(where))
+        return Paths(lambda n: self.make(where[n]), len(where))
 
 
 @dataclass
@@ -120,21 +112,16 @@ def json_path(path: Path) -> str:
     return out or "$"
 
 
-def _id_text(value: object) -> str | None:
-    return str(value) if type(value) in _ID_TYPES else None
-
-
 def feature_ident(feature: object) -> str | None:
     """The id a feature is known by: ``properties.id`` (the layers' contract, and the
     column the other rule families read), else the Feature's own ``id`` member."""
     if not isinstance(feature, dict):
         return None
     props = feature.get("properties")
-    if isinstance(props, dict):
-        found = _id_text(props.get("id"))
-        if found is not None:
-            return found
-    return _id_text(feature.get("id"))
+    for value in (props.get("id") if isinstance(props, dict) else None, feature.get("id")):
+        if type(value) in _ID_TYPES:
+            return str(value)
+    return None
 
 
 def _valid_location(position: object) -> tuple[float, float] | None:
@@ -174,26 +161,23 @@ class Checker:
     def __init__(self, *, wgs84: bool = True) -> None:
         self.wgs84 = wgs84
         self.problems: list[Problem] = []
-        self.ids: dict[int, str | None] = {}   # feature index -> id, for flagged features
         self.obj_types: tuple[type, ...] = (dict,)  # what the parser makes of JSON objects
         self._features: Sequence[Any] = ()
         self._offset = 0
         self._range_done: set[object] = set()
 
-    # -- recording ---------------------------------------------------------------------
     def emit(self, rule: str, message: str, feature: int | None, path: Path,
              location: tuple[float, float] | None = None) -> None:
         """Record a problem of ``feature`` (batch index) at ``path``."""
-        index = None if feature is None else feature + self._offset
-        if feature is not None and index not in self.ids:
-            self.ids[index] = feature_ident(self._features[feature])  # type: ignore[index]
-        self.problems.append(Problem(rule, f"{json_path(path)}: {message}", index,
-                                     location=location))
+        index = ident = None
+        if feature is not None:
+            index, ident = feature + self._offset, feature_ident(self._features[feature])
+        self.problems.append(Problem(rule, f"{json_path(path)}: {message}", index, ident,
+                                     location))
 
     def _is_obj(self, value: object) -> bool:
         return type(value) in self.obj_types
 
-    # -- entry -------------------------------------------------------------------------
     def document(self, doc: object) -> None:
         """Check a whole parsed document (its ``features`` too, if it has them)."""
         if not self._is_obj(doc):
@@ -218,14 +202,13 @@ class Checker:
 
     def _bad_type(self, value: object, feature: int | None, path: Path, missing: str,
                   wrong: str | None) -> None:
-        """Report a "type" member that is missing, not a string, another GeoJSON type than
-        expected (``wrong``, the message that the type name completes) or none at all."""
+        """Report a missing or unknown "type", or another type than expected (``wrong`` + it)."""
         if value is _MISSING or type(value) is not str:
             self._member(value, "type", "a string", missing, feature, path)
         elif value in _TYPES and wrong is not None:
             self.emit("wrong-type", wrong + value, feature, path)
         else:
-            right = _TYPES_BY_LOWER.get(value.lower())
+            right = {t.lower(): t for t in _TYPES}.get(value.lower())
             message = (f'"type" is {_q(value)}: GeoJSON types are case-sensitive, write '
                        f'{_q(right)}' if right is not None
                        else f'"type" is {_q(value)}, which is not a GeoJSON type')
@@ -267,7 +250,6 @@ class Checker:
         self._feature_columns(*_pick(where, list(features), owners, paths))
         self._features, self._offset = (), 0
 
-    # -- shared members ----------------------------------------------------------------
     def _common(self, objs: list[dict[str, Any]], owners: list[int | None], paths: Paths,
                 what: str, forbidden: Iterable[str]) -> None:
         """crs, bbox and forbidden members, for objects of one kind."""
@@ -300,7 +282,6 @@ class Checker:
                               "(it changes the meaning of GeoJSON members, RFC 7946 7.1)",
                               owner, path)
 
-    # -- features ----------------------------------------------------------------------
     def _feature_columns(self, feats: list[dict[str, Any]], owners: list[Any],
                          paths: Paths) -> None:
         self._common(feats, owners, paths, "a Feature", _FEATURE_FORBIDDEN)
@@ -328,11 +309,9 @@ class Checker:
         geoms, owners, paths = _pick(where, geoms, owners, paths)
         self._geometries(geoms, owners, paths.child("geometry"))
 
-    # -- geometries --------------------------------------------------------------------
     def _geometries(self, geoms: list[dict[str, Any]], owners: list[Any],
                     paths: Paths) -> None:
-        """Check geometry objects, then the members of any GeometryCollections among them
-        (level by level: collections may nest deeply)."""
+        """Check geometries, then the collections' members (level by level: they may nest)."""
         while geoms:
             kinds = list(map(methodcaller("get", "type", _MISSING), geoms))
             groups: dict[str, Sequence[int]] = {}
@@ -346,19 +325,25 @@ class Checker:
                     else:
                         self._bad_type(kind, owners[n], paths[n], _NO_GEOMETRY_TYPE,
                                        _NOT_GEOMETRY)
-            members: tuple[list[Any], list[Any], list[Path]] = ([], [], [])
+            members: list[tuple[Any, Any, Path]] = []  # of the collections: geometry, owner, path
             for kind, where in groups.items():
                 objs, gowners, gpaths = _pick(where, geoms, owners, paths)
                 self._common(objs, gowners, gpaths, f"a {kind} geometry", _GEOMETRY_FORBIDDEN)
                 if kind == "GeometryCollection":
                     for obj, owner, path in zip(objs, gowners, gpaths, strict=True):
                         self._collection_members(obj, owner, path, members)
-                else:
-                    self._coordinates(kind, objs, gowners, gpaths)
-            geoms, owners, paths = members[0], members[1], Paths.of(members[2])
+                    continue
+                coords = self._column(objs, "coordinates", {list}, gowners, gpaths, "an array",
+                                      f'a {kind} must have a "coordinates" member')
+                keep: Sequence[int] = range(len(coords))
+                if not all(coords) or set(map(type, coords)) != {list}:  # empty: RFC 7946 3.1
+                    keep = [n for n, c in enumerate(coords) if type(c) is list and c]
+                _Walk(self, kind, *_pick(keep, coords, gowners, gpaths)).run()
+            geoms, owners = [m[0] for m in members], [m[1] for m in members]
+            paths = Paths.of([m[2] for m in members])
 
     def _collection_members(self, gc: dict[str, Any], owner: int | None, path: Path,
-                            out: tuple[list[Any], list[Any], list[Path]]) -> None:
+                            out: list[tuple[Any, Any, Path]]) -> None:
         [members] = self._column([gc], "geometries", {list}, [owner], Paths.of([path]),
                                  "an array", 'a GeometryCollection must have a "geometries" '
                                  "member")
@@ -378,19 +363,7 @@ class Checker:
                 if member.get("type") == "GeometryCollection":
                     self.emit("geometrycollection-nested", "a GeometryCollection should not "
                               "contain another GeometryCollection (RFC 7946 3.1.8)", owner, gpath)
-                out[0].append(member)
-                out[1].append(owner)
-                out[2].append((*gpath, i))
-
-    # -- coordinates, level by level ---------------------------------------------------
-    def _coordinates(self, kind: str, geoms: list[dict[str, Any]], owners: list[Any],
-                     paths: Paths) -> None:
-        coords = self._column(geoms, "coordinates", {list}, owners, paths, "an array",
-                              f'a {kind} must have a "coordinates" member')
-        where: Sequence[int] = range(len(coords))
-        if not all(coords) or set(map(type, coords)) != {list}:  # empty: RFC 7946 3.1
-            where = [n for n, c in enumerate(coords) if type(c) is list and c]
-        _Walk(self, kind, *_pick(where, coords, owners, paths)).run()
+                out.append((member, owner, (*gpath, i)))
 
     def position_range(self, x: float, y: float, owner: int | None, path: Path) -> None:
         """Report a position outside WGS 84, once per feature."""
@@ -408,12 +381,7 @@ class Checker:
 
 
 class _Walk:
-    """The coordinates of one geometry type, checked a nesting level at a time.
-
-    Each level is a flat list of nodes; for every level ``links`` keeps each node's parent
-    (in the level above; at level 0, its geometry) and its index in that parent, so that a
-    node at fault can name its geometry and JSON path.
-    """
+    """The coordinates of one geometry type, checked a nesting level (a flat list) at a time."""
 
     def __init__(self, checker: Checker, kind: str, coords: list[list[Any]],
                  owners: list[Any], paths: Paths) -> None:
@@ -424,22 +392,23 @@ class _Walk:
         self.depth, self.part = _COORD_SHAPE[kind]
         self.nodes: list[Any] = coords
         geometries = np.arange(len(coords))
+        # per level, each node's parent (at level 0, its geometry) and index in it: its path
         self.links: list[tuple[np.ndarray, np.ndarray]] = [(geometries, geometries)]
         self.bad = np.zeros(len(coords), dtype=bool)  # geometries with an error
         self.sizes: np.ndarray | None = None  # lengths of the nodes, once measured
 
-    def locate(self, level: int, node: int) -> tuple[int, Path]:
-        """The geometry and JSON path of node ``node`` at nesting level ``level``."""
+    def locate(self, node: int) -> tuple[int, Path]:
+        """The geometry and JSON path of node ``node`` of the current level."""
         keys: list[int] = []
-        for parent, index in reversed(self.links[1:level + 1]):
+        for parent, index in reversed(self.links[1:]):
             keys.append(int(index[node]))
             node = int(parent[node])
         g = int(self.links[0][0][node])
         return g, (*self.paths[g], "coordinates", *reversed(keys))
 
-    def emit(self, rule: str, message: str, level: int, node: int,
+    def emit(self, rule: str, message: str, node: int,
              location: tuple[float, float] | None = None, *, error: bool = True) -> None:
-        g, path = self.locate(level, node)
+        g, path = self.locate(node)
         if error:
             self.bad[g] = True
         self.c.emit(rule, message, self.owners[g], path, location)
@@ -461,54 +430,48 @@ class _Walk:
 
     def run(self) -> None:
         for level in range(self.depth):
-            if level == self.depth - 1 and self.part == "line":
-                self._lines(level)
-            elif level == self.depth - 1 and self.part == "ring":
-                self._rings(level)
-            self._descend(level)
-        self._positions(self.depth)
+            if level == self.depth - 1 and self.part is not None:
+                (self._lines if self.part == "line" else self._rings)()
+            self._descend()
+        self._positions()
 
-    def _descend(self, level: int) -> None:
+    def _descend(self) -> None:
         """Replace the nodes (arrays) by their elements, which must be arrays too."""
         counts = self.measure()
         parent = np.repeat(np.arange(len(self.nodes)), counts)
         index = np.arange(len(parent)) - np.repeat(np.cumsum(counts) - counts, counts)
-        self.nodes = list(chain.from_iterable(self.nodes))
-        self.sizes = None
-        self.links.append((parent, index))
-        is_list = _are_lists(self.nodes)
-        if is_list.all():
-            return
+        children = list(chain.from_iterable(self.nodes))
+        is_list = _are_lists(children)
         for n in np.flatnonzero(~is_list).tolist():
-            found = _jtype(self.nodes[n])
-            if level + 1 == self.depth:
+            found = _jtype(children[n])
+            if len(self.links) == self.depth:
                 message = f"a position must be an array [longitude, latitude], found {found}"
             else:
                 message = (f'"coordinates" of a {self.kind} are not nested deeply enough: '
                            f"found {found} where an array was expected")
-            self.emit("coordinate-nesting", message, level, int(parent[n]))
+            self.emit("coordinate-nesting", message, int(parent[n]))
+        self.nodes, self.sizes = children, None
+        self.links.append((parent, index))
         self.select(is_list)
 
-    def _lines(self, level: int) -> None:
+    def _lines(self) -> None:
         sizes = self.measure()
         short = sizes < 2
         for n in np.flatnonzero(short).tolist():
             where = _valid_location(self.nodes[n][0]) if sizes[n] else None
             self.emit("linestring-too-short", f"a line needs 2 or more positions, found "
-                      f"{sizes[n]}", level, n, where)
+                      f"{sizes[n]}", n, where)
         self.select(~short)
 
-    def _rings(self, level: int) -> None:
+    def _rings(self) -> None:
         sizes = self.measure()
         for n in np.flatnonzero(sizes == 0).tolist():
-            self.emit("ring-too-short", "a linear ring needs 4 or more positions, found 0",
-                      level, n)
+            self.emit("ring-too-short", "a linear ring needs 4 or more positions, found 0", n)
         self.select(sizes > 0)
         ends = _are_lists([r[-1] for r in self.nodes])
         for n in np.flatnonzero(~ends).tolist():
             self.emit("coordinate-nesting", f'"coordinates" of a {self.kind} are not nested '
-                      "deeply enough: a ring holds numbers where positions were expected",
-                      level, n)
+                      "deeply enough: a ring holds numbers where positions were expected", n)
         self.select(ends)
         sizes = self.measure()
         closed = np.fromiter(map(_same, self.nodes), dtype=bool, count=len(self.nodes))
@@ -516,20 +479,19 @@ class _Walk:
             where = _valid_location(self.nodes[n][0])
             if sizes[n] < 4:
                 self.emit("ring-too-short", f"a linear ring needs 4 or more positions, found "
-                          f"{sizes[n]}", level, n, where)
+                          f"{sizes[n]}", n, where)
             if not closed[n]:
                 self.emit("ring-not-closed", "a linear ring must end with the position it "
-                          "starts with", level, n, where)
+                          "starts with", n, where)
 
-    def _positions(self, level: int) -> None:
+    def _positions(self) -> None:
         sizes = self.measure()
         for n in np.flatnonzero(sizes < 2).tolist():
             self.emit("position-arity", "a position must have 2 or 3 numbers [longitude, "
-                      f"latitude(, altitude)], found {sizes[n]} element(s)", level, n)
+                      f"latitude(, altitude)], found {sizes[n]} element(s)", n)
         for n in np.flatnonzero(sizes > 3).tolist():
             self.emit("position-extra-elements", "a position should have at most 3 elements "
-                      f"[longitude, latitude, altitude], found {sizes[n]}", level, n,
-                      error=False)
+                      f"[longitude, latitude, altitude], found {sizes[n]}", n, error=False)
         self.select(sizes >= 2)
         values = list(chain.from_iterable(self.nodes))
         if not set(map(type, values)) <= {int, float}:
@@ -540,7 +502,7 @@ class _Walk:
             for n in np.flatnonzero(~good).tolist():
                 wrong = next(v for v in self.nodes[n] if type(v) not in _NUMBER)
                 self.emit("position-number", "every element of a position must be a number, "
-                          f"found {_jtype(wrong)}", level, n)
+                          f"found {_jtype(wrong)}", n)
             self.select(good)
             values = list(chain.from_iterable(self.nodes))
         if not self.c.wgs84 and self.part != "ring":
@@ -552,14 +514,13 @@ class _Walk:
         if self.c.wgs84:
             outside = ~((xs >= -180) & (xs <= 180) & (ys >= -90) & (ys <= 90))
             for n in np.flatnonzero(outside).tolist():
-                g, path = self.locate(level, n)
+                g, path = self.locate(n)
                 self.c.position_range(float(xs[n]), float(ys[n]), self.owners[g], path)
         if self.part == "ring":
             self._right_hand_rule(xs, ys)
 
     def _right_hand_rule(self, xs: np.ndarray, ys: np.ndarray) -> None:
-        """Warn about the first ring against the right-hand rule of each geometry without
-        errors, from shoelace areas over the positions of the last level (``xs``, ``ys``)."""
+        """Warn about each error-free geometry's first ring against the rule (shoelace areas)."""
         ring, index = self.links[-1]  # each position's ring, and its index in the ring
         geometry = ring
         for parent, _ in reversed(self.links[:-1]):
@@ -576,13 +537,12 @@ class _Walk:
             area = np.add.reduceat(cross, starts)
             significant = np.abs(area) > 1e-12 * np.add.reduceat(np.abs(cross), starts)
         hole = self.links[-2][1][ring[keep[starts]]]  # each ring's index in its polygon
-        reported: set[int] = set()
-        for n in np.flatnonzero(significant & np.where(hole == 0, area < 0, area > 0)).tolist():
-            first = int(keep[starts[n]])
+        wrong = np.flatnonzero(significant & np.where(hole == 0, area < 0, area > 0))
+        firsts = keep[starts[wrong]]
+        # the first such ring of each geometry (the rings come in geometry order)
+        _, once = np.unique(geometry[firsts], return_index=True)
+        for n, first in zip(wrong[once].tolist(), firsts[once].tolist(), strict=True):
             g = int(geometry[first])
-            if g in reported:
-                continue
-            reported.add(g)
             which = "the exterior ring" if hole[n] == 0 else f"hole {hole[n]}"
             self.c.emit("right-hand-rule", "polygon rings should follow the right-hand rule "
                         "(RFC 7946 3.1.6): exterior rings counter-clockwise, holes clockwise; "

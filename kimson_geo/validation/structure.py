@@ -6,12 +6,10 @@ mapbox/geojsonhint on its test corpus (``tests/corpora/geojsonhint``) and add wh
 project needs: positions outside WGS 84 (with a hint when they look like VN-2000 metres),
 duplicate members anywhere, NaN/Infinity and numbers too big for a double.
 
-jiter parses (and orjson, writing the document back, spots numbers beyond a double); only
-when they find something does ``json.loads`` parse again, its hooks naming every problem,
-and orjson gives the line and column of a refusal.  A file over :data:`STREAM_BYTES` is
-streamed with ``ijson`` (yajl), a batch of features at a time, so that the peak memory is
-one batch, not the document.  The RFC 7946 rules are columnar checks over the features
-(:mod:`.geojson_rules`); each problem names its feature (index and id) and JSON path.
+jiter parses; only when it (or orjson, for numbers beyond a double) finds something does
+``json.loads`` parse again, its hooks naming every problem.  A file over :data:`STREAM_BYTES`
+is streamed with ``ijson``, a batch of features at a time (the peak memory is one batch).
+The RFC 7946 rules themselves are in :mod:`.geojson_rules`.
 
 Examples
 --------
@@ -92,9 +90,9 @@ PARSE_RULES = frozenset({"not-utf8", "json-syntax", "nesting-too-deep", "non-fin
 STREAM_BYTES = 200 * 2**20
 #: features checked together when streaming
 STREAM_BATCH = 20_000
+#: id of an object with members seen twice -> (the object, those members' names)
+_Found = dict[int, tuple[dict[str, Any], list[str]]]
 
-
-# -- parsing: json.loads and its hooks; orjson to explain a refusal ----------------------
 
 class _Refused(ValueError):
     """Raised by a parser hook with (rule, text): JSON-like, but not acceptable JSON."""
@@ -118,9 +116,9 @@ def _finite_int(text: str) -> int:
     return int(text)
 
 
-def _members_type(found: dict[int, tuple[dict[str, Any], list[str]]]) -> type[dict[str, Any]]:
-    """A dict type that records in ``found`` the members it sees twice: ijson's ``map_type``,
-    and through its ``pairs`` an ``object_pairs_hook`` for ``json.loads``."""
+def _members_type(checker: Checker) -> tuple[type[dict[str, Any]], _Found]:
+    """The checker's dict type, recording members seen twice (``pairs``: for ``json.loads``)."""
+    found: _Found = {}
 
     class Members(dict):  # type: ignore[type-arg]
         __slots__ = ()
@@ -142,7 +140,8 @@ def _members_type(found: dict[int, tuple[dict[str, Any], list[str]]]) -> type[di
                 members[key] = value
             return members
 
-    return Members
+    checker.obj_types = (dict, Members)
+    return Members, found
 
 
 def _refusal(buf: bytes, exc: BaseException) -> Problem:
@@ -189,8 +188,6 @@ def _not_utf8(buf: bytes, exc: UnicodeDecodeError) -> Problem:
                    f"UTF-8: {hint}", line=line)
 
 
-# -- whole documents ---------------------------------------------------------------------
-
 def _check_whole(buf: bytes, checker: Checker) -> bool:
     """Parse ``buf`` and check it; False when it is not JSON at all."""
     import jiter
@@ -216,9 +213,7 @@ def _check_whole(buf: bytes, checker: Checker) -> bool:
     except UnicodeDecodeError as exc:
         checker.problems.append(_not_utf8(buf, exc))
         return False
-    found: dict[int, tuple[dict[str, Any], list[str]]] = {}
-    members = _members_type(found)
-    checker.obj_types = (dict, members)
+    members, found = _members_type(checker)
     try:
         doc = json.loads(text, object_pairs_hook=members.pairs,  # type: ignore[attr-defined]
                          parse_constant=_refuse_constant, parse_float=_finite_float,
@@ -233,12 +228,8 @@ def _check_whole(buf: bytes, checker: Checker) -> bool:
     return True
 
 
-def _name_duplicates(problems: list[Problem], doc: object,
-                     found: dict[int, tuple[dict[str, Any], list[str]]], offset: int = 0) -> None:
-    """Name the objects of ``doc`` the parser saw a member twice in, by their JSON path
-    (and take them out of ``found``: ijson may have built later features already)."""
-    features = doc.get("features") if isinstance(doc, dict) else None
-    features = features if isinstance(features, list) else []
+def _name_duplicates(problems: list[Problem], doc: Any, found: _Found, offset: int = 0) -> None:
+    """Report the objects of ``doc`` in ``found`` by JSON path (popped: ijson builds ahead)."""
     stack: list[tuple[Any, tuple[Any, ...]]] = [(doc, ())]
     while stack:  # iterative: the document may nest deeply
         node, path = stack.pop()
@@ -249,7 +240,7 @@ def _name_duplicates(problems: list[Problem], doc: object,
             feature = ident = None
             shown = path  # (not path itself: its children are found by the batch's index)
             if len(path) > 1 and path[0] == "features":
-                ident = feature_ident(features[path[1]])
+                ident = feature_ident(doc["features"][path[1]])
                 feature = path[1] + offset
                 shown = (path[0], feature, *path[2:])
             problems.append(Problem(
@@ -279,9 +270,8 @@ def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
     Returns
     -------
     issues : list of Issue
-        Every structure problem, JSON-level ones first; each names its feature (index and
-        id) inside a FeatureCollection and its JSON path in the message; JSON-level
-        problems carry the ``line``.
+        Every structure problem, JSON-level ones (with their ``line``) first; each names its
+        feature (index and id) in a FeatureCollection and its JSON path in the message.
     parsed : bool
         False when the bytes are not JSON (a rule of :data:`PARSE_RULES` fired).
 
@@ -294,8 +284,6 @@ def check_bytes(data: bytes, *, name: str = "<input>", layer: str | None = None,
         parsed = _check_whole(bytes(data), checker)
     return _issues(checker, name if layer is None else layer), parsed
 
-
-# -- streamed documents (ijson) ----------------------------------------------------------
 
 def _stream_problem(exc: Exception) -> Problem:
     """An ijson (yajl) error as a structure problem; yajl gives no line."""
@@ -312,8 +300,7 @@ def _stream_problem(exc: Exception) -> Problem:
 
 
 def _root_members(fh: Any, members: type[dict[str, Any]]) -> dict[str, Any] | None:
-    """The root object's members written before ``"features"`` (GDAL and QGIS write them
-    all there), or None when the root is not an object whose features can be streamed."""
+    """The root's members before ``"features"`` (GDAL and QGIS write all there), or None."""
     import ijson
 
     head: dict[str, Any] = members()
@@ -335,19 +322,16 @@ def _root_members(fh: Any, members: type[dict[str, Any]]) -> dict[str, Any] | No
     return None
 
 
-def _check_stream(path: str, checker: Checker) -> bool:
-    """Check a large FeatureCollection file feature batch by feature batch; False when it
-    is not a FeatureCollection that can be streamed."""
+def _check_stream(path: str, checker: Checker) -> bool | None:
+    """Check a FeatureCollection in batches; whether it is JSON (None: not streamable)."""
     import ijson
 
-    found: dict[int, tuple[dict[str, Any], list[str]]] = {}
-    members = _members_type(found)
-    checker.obj_types = (dict, members)
+    members, found = _members_type(checker)
     try:
         with open(path, "rb") as fh:
             head = _root_members(fh, members)
         if head is None or head.get("type") != "FeatureCollection":
-            return False
+            return None
         checker.document(head)  # the root's own members, with no features yet
         _name_duplicates(checker.problems, head, found)
         with open(path, "rb") as fh:
@@ -361,6 +345,7 @@ def _check_stream(path: str, checker: Checker) -> bool:
                 del batch  # before the next is read: one batch in memory at a time
     except (ijson.JSONError, ValueError, RecursionError) as exc:
         checker.problems[:] = [_stream_problem(exc)]  # not JSON: that alone, as whole
+        return False
     return True
 
 
@@ -400,9 +385,9 @@ def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
         if stream:
             checker = Checker(wgs84=wgs84)
             with gc_paused():
-                if _check_stream(name, checker):
-                    issues = _issues(checker, label)
-                    return issues, not any(i.rule in PARSE_RULES for i in issues)
+                parsed = _check_stream(name, checker)
+                if parsed is not None:
+                    return _issues(checker, label), parsed
         with open(name, "rb") as fh:
             data = fh.read()
     except OSError as exc:
@@ -413,14 +398,9 @@ def check_file(path: str | os.PathLike[str], *, layer: str | None = None,
 
 def _issues(checker: Checker, layer: str) -> list[Issue]:
     """The checker's problems as Issue records, JSON-level first, then by feature."""
-    issues = []
-    for p in checker.problems:
-        feature_id = p.feature_id
-        if feature_id is None and p.feature is not None:
-            feature_id = checker.ids.get(p.feature)
-        issues.append(Issue(p.rule, STRUCTURE_RULES[p.rule][0], p.message, layer=layer,
-                            feature=p.feature, feature_id=feature_id, location=p.location,
-                            line=p.line))
+    issues = [Issue(p.rule, STRUCTURE_RULES[p.rule][0], p.message, layer=layer,
+                    feature=p.feature, feature_id=p.feature_id, location=p.location, line=p.line)
+              for p in checker.problems]
     issues.sort(key=lambda i: (i.line is None, i.line or 0, i.feature is not None,
                                i.feature or 0))
     return issues
