@@ -450,6 +450,15 @@ def test_duplicate_members_named_by_path_and_feature() -> None:
     assert '"name"' in issues[0].message
 
 
+def test_duplicates_in_a_features_object_are_named_not_raised() -> None:
+    # "features" an object, not an array: its members are no features (no index)
+    issues, parsed = check_bytes(b'{"type":"FeatureCollection","features":{"a":{"x":1,"x":2}}}')
+    assert parsed
+    assert [(i.rule, i.feature) for i in issues] == [("member-type", None),
+                                                     ("duplicate-member", None)]
+    assert issues[1].message.startswith("features.a: ")
+
+
 @pytest.mark.parametrize("text", [
     '{"type": "Feature", "properties": {"time": "12:30", "url": "http://x"}, "geometry": null}',
     '{"type": "Feature", "properties": {"a\\u003ab": 1, "c": "\\u003A"}, "geometry": null}',

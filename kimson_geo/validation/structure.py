@@ -239,7 +239,7 @@ def _name_duplicates(problems: list[Problem], doc: Any, found: _Found, offset: i
             more = f" and {len(names) - 5} more" if len(names) > 5 else ""
             feature = ident = None
             shown = path  # (not path itself: its children are found by the batch's index)
-            if len(path) > 1 and path[0] == "features":
+            if len(path) > 1 and path[0] == "features" and type(path[1]) is int:
                 ident = feature_ident(doc["features"][path[1]])
                 feature = path[1] + offset
                 shown = (path[0], feature, *path[2:])
