@@ -67,6 +67,18 @@ def validate_inventory(inv: Inventory, *, metric: Mapping[str, gpd.GeoSeries] | 
     return check(ctx, report=report)
 
 
+def left_unread(path: Path, first: Issue | None, report: ValidationReport) -> bool:
+    """True when a file's structure errors (``first`` is the first of them) leave it unread;
+    it is recorded as unreadable, by every engine alike, only when it could not be parsed."""
+    from .structure import PARSE_RULES
+
+    if first is None:
+        return False
+    if first.rule in PARSE_RULES:
+        report.unreadable[str(path)] = first.message
+    return True
+
+
 def read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object | None,
                  report: ValidationReport) -> dict[str, gpd.GeoDataFrame]:
     """Every layer structure-checked and read as every command reads it (validate and the
@@ -79,7 +91,7 @@ def read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object 
 
     from ..io.read import TEXT_ENCODING, read_layer
     from .rules import load_rule_modules, warm_up
-    from .structure import PARSE_RULES, check_file
+    from .structure import check_file
 
     frames: dict[str, gpd.GeoDataFrame] = {}
     reads = _in_background([
@@ -105,9 +117,7 @@ def read_sources(sources: list[LayerSource], layer_known: bool, src_crs: object 
             warm_up()
         for src, read, (issues, first) in zip(sources, reads, checked, strict=True):
             report.extend(issues)
-            if first is not None:
-                if first.rule in PARSE_RULES:
-                    report.unreadable[str(src.path)] = first.message
+            if left_unread(src.path, first, report):
                 continue
             try:
                 frame = read.result()

@@ -310,9 +310,9 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
     """Every finding, the small layers read and the GeoParquet of the line layers."""
     import dask_geopandas
 
-    from . import RAW_JSON_SUFFIXES, read_sources
+    from . import RAW_JSON_SUFFIXES, left_unread, read_sources
     from .rules import Context, run_findings
-    from .structure import PARSE_RULES, check_file
+    from .structure import check_file
 
     client.run(_prepare_worker)
     found: list[Findings | Issue] = []
@@ -336,7 +336,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
 
     # the small layers, read (on the driver) as validate reads them
     frames = read_sources([s for n, s in sources.items() if n not in big], layer_known,
-                           src_crs, report)
+                          src_crs, report)
     boundary = frames.get(BOUNDARY_LAYER)
     boundary_f = client.scatter(boundary, broadcast=True) if boundary is not None else None
 
@@ -344,10 +344,7 @@ def _run(client: Any, sources: dict[str, LayerSource], layer_known: bool, src_cr
     for name, (check, convert) in pending.items():
         raw = _gather(client, [check], str(big[name]))[0][0]
         found.extend(raw)
-        first = next((i for i in raw if i.severity == "error"), None)
-        if first is not None:  # not read: unreadable, as validate says, if it did not parse
-            if first.rule in PARSE_RULES:
-                report.unreadable[str(big[name])] = first.message
+        if left_unread(big[name], next((i for i in raw if i.severity == "error"), None), report):
             convert.cancel()
             del readable[name]
         else:
